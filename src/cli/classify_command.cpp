@@ -1,0 +1,258 @@
+// arbiter classify: every item against every policy, on the embedded engine, as JSONL.
+
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "cli/command.h"
+#include "cli/input_items.h"
+#include "cli/progress.h"
+#include "core/policy_file.h"
+#include "core/verdict_json.h"
+#include "engine/embedded_engine.h"
+#include "engine/model_file.h"
+
+namespace arbiter::cli {
+
+namespace {
+
+struct ClassifyArgs {
+    std::string model;
+    std::vector<std::string> policies;
+    std::optional<std::string> text;
+    std::string input;
+    std::string kind;
+    std::string mode = "reason";
+    std::string effort;
+    int max_reasoning_tokens = 0;
+    int parallel = 4;
+    int threads = 0;
+    int ctx = 8192;
+    std::optional<uint32_t> seed;
+    std::string output;
+};
+
+std::optional<ContentKind> parse_kind(const std::string& kind) {
+    if (kind == "message") return ContentKind::message;
+    if (kind == "completion") return ContentKind::completion;
+    if (kind == "conversation") return ContentKind::conversation;
+    return std::nullopt;
+}
+
+// Collects verdicts as they arrive (in any order) and writes them in input order.
+class OrderedWriter {
+public:
+    OrderedWriter(std::FILE* out, size_t per_item) : out_(out), per_item_(per_item) {}
+
+    void put(size_t item, size_t policy, std::string line, VerdictStatus status) {
+        std::lock_guard lock(mutex_);
+        lines_[{item, policy}] = std::move(line);
+        counts_[status]++;
+        while (true) {
+            const auto it = lines_.find({next_item_, next_policy_});
+            if (it == lines_.end()) break;
+            std::fputs(it->second.c_str(), out_);
+            std::fputc('\n', out_);
+            lines_.erase(it);
+            if (++next_policy_ == per_item_) {
+                next_policy_ = 0;
+                ++next_item_;
+            }
+        }
+        std::fflush(out_);
+        changed_.notify_all();
+    }
+
+    // Waits until fewer than `limit` items are unfinished after the first `submitted`.
+    void wait_below(size_t submitted, size_t limit) {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return submitted - next_item_ < limit; });
+    }
+
+    size_t items_done() {
+        std::lock_guard lock(mutex_);
+        return next_item_;
+    }
+
+    std::map<VerdictStatus, size_t> counts() {
+        std::lock_guard lock(mutex_);
+        return counts_;
+    }
+
+private:
+    std::FILE* out_;
+    size_t per_item_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::map<std::pair<size_t, size_t>, std::string> lines_;
+    std::map<VerdictStatus, size_t> counts_;
+    size_t next_item_ = 0;
+    size_t next_policy_ = 0;
+};
+
+size_t count_lines(const std::string& path) {
+    std::ifstream in(path);
+    size_t n = 0;
+    std::string line;
+    while (std::getline(in, line)) n += line.find_first_not_of(" \t\r") != std::string::npos ? 1 : 0;
+    return n;
+}
+
+int run(const ClassifyArgs& a) {
+    std::vector<std::shared_ptr<const Policy>> policies;
+    try {
+        std::set<std::string> ids;
+        for (const std::string& path : a.policies) {
+            for (Policy& p : load_policies(path)) {
+                if (!ids.insert(p.id).second)
+                    throw PolicyError(path + ": policy id '" + p.id + "' given twice");
+                policies.push_back(std::make_shared<const Policy>(std::move(p)));
+            }
+        }
+    } catch (const PolicyError& e) {
+        std::fprintf(stderr, "arbiter classify: %s\n", e.what());
+        return kExitBadInput;
+    }
+
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    std::istringstream single;
+    size_t total = 0;
+    if (a.text) {
+        single.str(nlohmann::json{{"id", "1"}, {"text", *a.text}}.dump(
+                       -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                   "\n");
+        in = &single;
+        total = 1;
+    } else if (a.input != "-") {
+        file.open(a.input, std::ios::binary);
+        if (!file) {
+            std::fprintf(stderr, "arbiter classify: %s: cannot be read\n", a.input.c_str());
+            return kExitBadInput;
+        }
+        in = &file;
+        total = count_lines(a.input);
+    }
+
+    std::FILE* out = stdout;
+    if (!a.output.empty()) {
+        out = std::fopen(a.output.c_str(), "w");
+        if (out == nullptr) {
+            std::fprintf(stderr, "arbiter classify: cannot write %s\n", a.output.c_str());
+            return kExitBadInput;
+        }
+    }
+
+    engine::EngineOptions options;
+    options.model = a.model;
+    options.threads = a.threads;
+    options.parallel = a.parallel;
+    options.context = a.ctx;
+    options.prefix_slots = static_cast<int>(std::min<size_t>(std::max<size_t>(policies.size(), 1), 16));
+    if (a.max_reasoning_tokens > 0) options.max_reasoning_tokens = a.max_reasoning_tokens;
+    std::unique_ptr<engine::EmbeddedEngine> engine;
+    try {
+        engine = std::make_unique<engine::EmbeddedEngine>(options);
+    } catch (const engine::ModelFileError& e) {
+        std::fprintf(stderr, "arbiter classify: %s\n", e.what());
+        if (out != stdout) std::fclose(out);
+        return kExitBadInput;
+    }
+
+    OrderedWriter writer(out, policies.size());
+    Progress progress(total);
+    InputReader reader(*in, parse_kind(a.kind));
+    const engine::Mode mode = a.mode == "score" ? engine::Mode::score : engine::Mode::reason;
+    const size_t window = static_cast<size_t>(a.parallel) * 4;
+    size_t submitted = 0;
+    while (std::optional<InputItem> item = reader.next()) {
+        writer.wait_below(submitted, window);
+        progress.update(writer.items_done());
+        const size_t index = submitted++;
+        for (size_t p = 0; p < policies.size(); ++p) {
+            if (!item->content) {
+                Verdict v;
+                v.policy_id = policies[p]->id;
+                v.policy_version = policies[p]->version;
+                v.status = VerdictStatus::error;
+                v.error = item->error;
+                writer.put(index, p, to_json_line(verdict_to_json(item->id, v)), v.status);
+                continue;
+            }
+            engine::Job job;
+            job.policy = policies[p];
+            job.content = *item->content;
+            job.mode = mode;
+            if (!a.effort.empty()) job.effort = parse_reasoning_effort(a.effort);
+            job.seed = a.seed;
+            engine->submit(std::move(job), [&writer, index, p, id = item->id](Verdict v) {
+                writer.put(index, p, to_json_line(verdict_to_json(id, v)), v.status);
+            });
+        }
+    }
+    writer.wait_below(submitted, 1);
+    progress.update(writer.items_done());
+    engine.reset();
+    if (out != stdout) std::fclose(out);
+
+    const auto counts = writer.counts();
+    const auto count = [&](VerdictStatus s) { return counts.contains(s) ? counts.at(s) : 0; };
+    std::fprintf(stderr, "%zu item(s) x %zu polic%s: %zu ok, %zu unparseable, %zu error\n", submitted,
+                 policies.size(), policies.size() == 1 ? "y" : "ies", count(VerdictStatus::ok),
+                 count(VerdictStatus::unparseable), count(VerdictStatus::error));
+    return count(VerdictStatus::error) > 0 ? kExitFailure : kExitOk;
+}
+
+}  // namespace
+
+void add_classify_command(CLI::App& app, Action& action) {
+    CLI::App* cmd = app.add_subcommand(
+        "classify",
+        "Classify items against policies with the embedded engine; prints one JSON line per (item, policy)");
+    auto a = std::make_shared<ClassifyArgs>();
+    cmd->add_option("--model,-m", a->model, "GGUF model (gpt-oss-safeguard or another gpt-oss model)")
+        ->required();
+    cmd->add_option("--policy,-p", a->policies, "Policy file or folder of *.md policies (repeatable)")
+        ->required()
+        ->check(CLI::ExistingPath);
+    auto* text = cmd->add_option("--text,-t", a->text, "One message to classify");
+    auto* input = cmd->add_option("--input,-i", a->input,
+                                  "JSONL items: {\"id\",\"text\"} | {\"id\",\"prompt\",\"response\"} | "
+                                  "{\"id\",\"messages\"}; - reads standard input");
+    text->excludes(input);
+    cmd->add_option("--kind", a->kind, "Require every item to be of this kind")
+        ->check(CLI::IsMember({"message", "completion", "conversation"}));
+    cmd->add_option("--mode", a->mode,
+                    "reason: the model reasons, then answers in the policy's format; score: P(violation) "
+                    "from one forward pass, no reasoning")
+        ->check(CLI::IsMember({"reason", "score"}))
+        ->capture_default_str();
+    cmd->add_option("--effort", a->effort, "Reasoning effort (default: each policy's)")
+        ->check(CLI::IsMember({"low", "medium", "high"}));
+    cmd->add_option(
+           "--max-reasoning-tokens", a->max_reasoning_tokens,
+           "Reasoning budget; the engine then closes the analysis and asks for the answer (default 1024)")
+        ->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("--parallel", a->parallel, "Items decoded together")
+        ->check(CLI::Range(1, 128))
+        ->capture_default_str();
+    cmd->add_option("--threads", a->threads, "CPU threads (default: all)")->check(CLI::Range(0, 1024));
+    cmd->add_option("--ctx", a->ctx, "Context per item, in tokens: prompt, reasoning and answer")
+        ->check(CLI::Range(256, 1 << 20))
+        ->capture_default_str();
+    cmd->add_option("--seed", a->seed, "Sample with this seed (default: greedy)");
+    cmd->add_option("--output,-o", a->output, "Write JSONL here instead of standard output");
+    cmd->callback([&action, a, text, input] {
+        if (text->count() == 0 && input->count() == 0) throw CLI::RequiredError("--text or --input");
+        action = [a] { return run(*a); };
+    });
+}
+
+}  // namespace arbiter::cli

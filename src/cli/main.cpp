@@ -1,0 +1,34 @@
+// arbiter: classify content against plain-language safety policies with gpt-oss-safeguard.
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "cli/command.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "arbiter: classify content against safety policies written in plain language,\n"
+        "with gpt-oss-safeguard (or any gpt-oss model) in the harmony format."};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "arbiter 0.1.0");
+
+    arbiter::cli::Action action;
+    arbiter::cli::add_classify_command(app, action);
+    arbiter::cli::add_info_command(app, action);
+    arbiter::cli::add_policy_command(app, action);
+    arbiter::cli::add_render_command(app, action);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? arbiter::cli::kExitOk : arbiter::cli::kExitBadInput;
+    }
+    try {
+        return action ? action() : arbiter::cli::kExitOk;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "arbiter: %s\n", e.what());
+        return arbiter::cli::kExitFailure;
+    }
+}

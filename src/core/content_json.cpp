@@ -1,0 +1,78 @@
+#include "core/content_json.h"
+
+#include <nlohmann/json.hpp>
+
+namespace arbiter {
+
+namespace {
+
+std::string text_field(const nlohmann::json& item, const char* key) {
+    const auto it = item.find(key);
+    if (it == item.end() || it->is_null()) throw ContentError(std::string("missing \"") + key + "\"");
+    if (!it->is_string()) throw ContentError(std::string("\"") + key + "\" must be a string");
+    return it->get<std::string>();
+}
+
+// OpenAI chat content: a string, or parts of which the text ones are kept.
+std::string message_text(const nlohmann::json& content, size_t index) {
+    if (content.is_string()) return content.get<std::string>();
+    const std::string where = "messages[" + std::to_string(index) + "].content";
+    if (!content.is_array()) throw ContentError(where + " must be a string or a list of parts");
+    std::string text;
+    for (const auto& part : content) {
+        if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") ||
+            !part["text"].is_string()) {
+            throw ContentError(where +
+                               ": only {\"type\": \"text\", \"text\": \"...\"} parts can be classified");
+        }
+        if (!text.empty()) text += "\n";
+        text += part["text"].get<std::string>();
+    }
+    return text;
+}
+
+size_t total_bytes(const Content& c) {
+    size_t n = c.text.size() + c.prompt.size() + c.response.size();
+    for (const Turn& t : c.turns) n += t.role.size() + t.content.size();
+    return n;
+}
+
+}  // namespace
+
+Content content_from_json(const nlohmann::json& item) {
+    if (!item.is_object()) throw ContentError("an item must be a JSON object");
+    Content content;
+    if (item.contains("messages")) {
+        const auto& messages = item["messages"];
+        if (!messages.is_array() || messages.empty())
+            throw ContentError("\"messages\" must be a non-empty list");
+        if (messages.size() > kMaxTurns)
+            throw ContentError("more than " + std::to_string(kMaxTurns) + " messages");
+        std::vector<Turn> turns;
+        for (size_t i = 0; i < messages.size(); ++i) {
+            const auto& m = messages[i];
+            if (!m.is_object()) throw ContentError("messages[" + std::to_string(i) + "] must be an object");
+            const auto role = m.find("role");
+            if (role == m.end() || !role->is_string() || role->get<std::string>().empty()) {
+                throw ContentError("messages[" + std::to_string(i) + "] needs a \"role\"");
+            }
+            const auto body = m.find("content");
+            if (body == m.end()) throw ContentError("messages[" + std::to_string(i) + "] needs \"content\"");
+            turns.push_back({role->get<std::string>(), message_text(*body, i)});
+        }
+        content = Content::conversation(std::move(turns));
+    } else if (item.contains("prompt") || item.contains("response")) {
+        std::string prompt = text_field(item, "prompt");  // named first in errors
+        content = Content::completion(std::move(prompt), text_field(item, "response"));
+    } else if (item.contains("text")) {
+        content = Content::message(text_field(item, "text"));
+    } else {
+        throw ContentError("an item needs \"text\", \"prompt\" and \"response\", or \"messages\"");
+    }
+    if (total_bytes(content) > kMaxContentBytes) {
+        throw ContentError("content is larger than " + std::to_string(kMaxContentBytes / 1024) + " KiB");
+    }
+    return content;
+}
+
+}  // namespace arbiter

@@ -1,0 +1,27 @@
+#pragma once
+// Content from JSON, as input files and the HTTP API carry it:
+//   {"text": "..."}                              a message
+//   {"prompt": "...", "response": "..."}         a completion
+//   {"messages": [{"role": "...", "content": ...}]}  a conversation, OpenAI chat format: content
+//                                                 is a string or a list of {"type":"text","text"}
+// Anything else is a ContentError saying what is wrong.
+
+#include <nlohmann/json_fwd.hpp>
+#include <stdexcept>
+
+#include "core/content.h"
+
+namespace arbiter {
+
+class ContentError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Most bytes of text one item may carry; the model's context is the real bound, checked later.
+inline constexpr size_t kMaxContentBytes = 1024 * 1024;
+inline constexpr size_t kMaxTurns = 1000;
+
+Content content_from_json(const nlohmann::json& item);
+
+}  // namespace arbiter

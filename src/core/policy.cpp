@@ -1,0 +1,43 @@
+#include "core/policy.h"
+
+namespace arbiter {
+
+std::string_view to_string(OutputFormat format) {
+    switch (format) {
+    case OutputFormat::binary:
+        return "binary";
+    case OutputFormat::json:
+        return "json";
+    case OutputFormat::json_rationale:
+        return "json_rationale";
+    }
+    return "binary";
+}
+
+std::string_view to_string(ReasoningEffort effort) {
+    switch (effort) {
+    case ReasoningEffort::low:
+        return "low";
+    case ReasoningEffort::medium:
+        return "medium";
+    case ReasoningEffort::high:
+        return "high";
+    }
+    return "medium";
+}
+
+std::optional<OutputFormat> parse_output_format(std::string_view name) {
+    if (name == "binary") return OutputFormat::binary;
+    if (name == "json") return OutputFormat::json;
+    if (name == "json_rationale") return OutputFormat::json_rationale;
+    return std::nullopt;
+}
+
+std::optional<ReasoningEffort> parse_reasoning_effort(std::string_view name) {
+    if (name == "low") return ReasoningEffort::low;
+    if (name == "medium") return ReasoningEffort::medium;
+    if (name == "high") return ReasoningEffort::high;
+    return std::nullopt;
+}
+
+}  // namespace arbiter

@@ -1,0 +1,17 @@
+#include "core/verdict.h"
+
+namespace arbiter {
+
+std::string_view to_string(VerdictStatus status) {
+    switch (status) {
+    case VerdictStatus::ok:
+        return "ok";
+    case VerdictStatus::unparseable:
+        return "unparseable";
+    case VerdictStatus::error:
+        return "error";
+    }
+    return "error";
+}
+
+}  // namespace arbiter

@@ -1,0 +1,47 @@
+#pragma once
+// The one interface every consumer of classification uses (the CLI, the server, eval): submit
+// (content, policy) jobs, get each verdict back asynchronously as soon as it is done, cancel.
+// The embedded llama.cpp engine implements it; remote servers will too.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/content.h"
+#include "core/policy.h"
+#include "core/verdict.h"
+
+namespace arbiter::engine {
+
+enum class Mode {
+    reason,  // the model reasons on the analysis channel, then answers (the answer is grammar-bound)
+    score,   // no reasoning: P(violation) read from the answer's first-token logits
+};
+
+struct Job {
+    std::shared_ptr<const Policy> policy;
+    Content content;
+    Mode mode = Mode::reason;
+    std::optional<ReasoningEffort> effort;  // default: the policy's
+    int max_reasoning_tokens = 0;           // 0: the backend's default
+    std::optional<uint32_t> seed;           // sample with this seed; absent: greedy
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+};
+
+using JobId = uint64_t;
+// Receives the job's verdict, exactly once, possibly on another thread.
+using Done = std::function<void(Verdict)>;
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual JobId submit(Job job, Done done) = 0;
+    // Ends a queued or running job early; its Done then receives status error "cancelled".
+    // Unknown or finished ids are ignored.
+    virtual void cancel(JobId id) = 0;
+};
+
+}  // namespace arbiter::engine

@@ -1,0 +1,582 @@
+#include "engine/embedded_engine.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <unordered_set>
+
+#include "core/answer_grammar.h"
+#include "core/answer_parser.h"
+#include "core/content_layout.h"
+#include "engine/llama_log.h"
+#include "engine/model.h"
+#include "engine/prefix_cache.h"
+#include "engine/score.h"
+#include "harmony/renderer.h"
+#include "harmony/special_tokens.h"
+
+namespace arbiter::engine {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct SamplerDeleter {
+    void operator()(llama_sampler* s) const { llama_sampler_free(s); }
+};
+using SamplerPtr = std::unique_ptr<llama_sampler, SamplerDeleter>;
+
+struct ContextDeleter {
+    void operator()(llama_context* c) const { llama_free(c); }
+};
+
+// Most tokens an answer may take: the grammar bounds every answer in characters, and a token is
+// at least one byte of a character of at most four bytes.
+int answer_token_cap(OutputFormat format) {
+    switch (format) {
+    case OutputFormat::binary:
+        return 4;
+    case OutputFormat::json:
+        return 4 * (64 + kMaxCategoryChars);
+    case OutputFormat::json_rationale:
+        return 4 * (128 + kMaxRationaleChars + (kMaxRuleIds + 1) * (kMaxCategoryChars + 4));
+    }
+    return 4;
+}
+
+// `banned`: tokens that may never be sampled (for the answer: every control token, since the
+// grammar sampler judges tokens by their text and "<|endoftext|>" is valid text inside a string).
+SamplerPtr make_sampler(const llama_vocab* vocab, const std::string* grammar,
+                        const std::vector<llama_logit_bias>* banned, std::optional<uint32_t> seed) {
+    SamplerPtr chain(llama_sampler_chain_init(llama_sampler_chain_default_params()));
+    if (banned != nullptr) {
+        llama_sampler_chain_add(
+            chain.get(), llama_sampler_init_logit_bias(llama_vocab_n_tokens(vocab),
+                                                       static_cast<int32_t>(banned->size()), banned->data()));
+    }
+    if (grammar != nullptr) {
+        llama_sampler* g = llama_sampler_init_grammar(vocab, grammar->c_str(), "root");
+        if (g == nullptr) throw std::logic_error("answer grammar rejected by llama.cpp");
+        llama_sampler_chain_add(chain.get(), g);
+    }
+    llama_sampler_chain_add(chain.get(), seed ? llama_sampler_init_dist(*seed) : llama_sampler_init_greedy());
+    return chain;
+}
+
+}  // namespace
+
+class EmbeddedEngine::Impl {
+public:
+    explicit Impl(const EngineOptions& options);
+    ~Impl();
+
+    JobId submit(Job job, Done done);
+    void cancel(JobId id);
+    Stats stats() const {
+        std::lock_guard lock(mutex_);
+        return stats_;
+    }
+
+private:
+    enum class Phase { idle, prompt, analysis, answer };
+
+    struct Queued {
+        JobId id;
+        Job job;
+        Done done;
+        Clock::time_point submitted;
+    };
+
+    // One item sequence and the job running in it.
+    struct Slot {
+        int seq = 0;
+        Phase phase = Phase::idle;
+        JobId id = 0;
+        Job job;
+        Done done;
+        Clock::time_point submitted;
+        std::vector<llama_token> pending;  // fed at the next decode: prompt rest or the last sample
+        int n_past = 0;
+        int batch_index = -1;  // where this slot's logits are in the last batch
+        Usage usage;
+        int reasoning_tokens = 0;
+        int answer_tokens = 0;
+        int reasoning_budget = 0;
+        std::string analysis;
+        std::string answer;
+        SamplerPtr sampler;
+    };
+
+    void run();
+    void admit(Queued q, Slot& slot);
+    int evaluate_prefix(const std::string& key, const std::vector<llama_token>& tokens);
+    bool decode_step();
+    void after_decode(Slot& slot);
+    void start_answer(Slot& slot);
+    void finish(Slot& slot, Verdict verdict);
+    void fail(Slot& slot, const std::string& message);
+    Verdict base_verdict(const Slot& slot) const;
+    bool should_stop(const Slot& slot, std::string& why);
+
+    EngineOptions options_;
+    std::unique_ptr<Model> model_;
+    std::unique_ptr<llama_context, ContextDeleter> ctx_;
+    llama_batch batch_{};
+    std::vector<Slot> slots_;
+    std::unique_ptr<PrefixCache> prefixes_;
+    llama_token zero_ = 0;
+    llama_token one_ = 0;
+    std::vector<llama_token> final_header_;         // <|end|><|start|>assistant<|channel|>final<|message|>
+    std::vector<llama_logit_bias> control_tokens_;  // banned from answers
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Queued> queue_;
+    std::unordered_set<JobId> cancelled_;
+    JobId next_id_ = 1;
+    bool stopping_ = false;
+    Stats stats_;
+    std::thread worker_;
+};
+
+EmbeddedEngine::Impl::Impl(const EngineOptions& options) : options_(options) {
+    if (options.parallel < 1 || options.parallel > 128)
+        throw std::invalid_argument("parallel must be 1..128");
+    if (options.prefix_slots < 1 || options.prefix_slots > 64)
+        throw std::invalid_argument("prefix slots must be 1..64");
+    if (options.context < 256) throw std::invalid_argument("context must be at least 256 tokens");
+    if (options.batch < 16) throw std::invalid_argument("batch must be at least 16 tokens");
+    if (options.max_reasoning_tokens < 0) throw std::invalid_argument("max reasoning tokens must be >= 0");
+
+    model_ = Model::load(options.model, {.vocab_only = false, .gpu_layers = options.gpu_layers});
+    const PromptTokens& tokens = model_->tokens();
+
+    const int n_seq = options.parallel + (options.share_prefix ? options.prefix_slots : 0);
+    llama_context_params params = llama_context_default_params();
+    params.n_seq_max = static_cast<uint32_t>(n_seq);
+    // One KV stream per sequence, each of `context` cells: see the header for why.
+    params.kv_unified = false;
+    params.swa_full = false;
+    params.n_ctx = static_cast<uint32_t>(options.context) * static_cast<uint32_t>(n_seq);
+    params.n_batch = static_cast<uint32_t>(options.batch);
+    params.n_ubatch = static_cast<uint32_t>(options.batch);
+    const int threads =
+        options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+    params.n_threads = threads;
+    params.n_threads_batch = threads;
+    params.no_perf = true;
+    clear_last_llama_error();
+    ctx_.reset(llama_init_from_model(model_->get(), params));
+    if (!ctx_) {
+        const std::string why = last_llama_error();
+        throw std::runtime_error("llama.cpp could not create a context of " + std::to_string(params.n_ctx) +
+                                 " tokens" + (why.empty() ? "" : " (" + why + ")"));
+    }
+
+    const auto digit = [&](const char* d) {
+        const std::vector<llama_token> ids = tokens.tokenize_text(d);
+        if (ids.size() != 1)
+            throw ModelFileError(std::string("the vocabulary has no single token for '") + d + "'");
+        return ids[0];
+    };
+    zero_ = digit("0");
+    one_ = digit("1");
+    harmony::Prompt header;
+    header.special(harmony::kEnd);
+    header.special(harmony::kStart);
+    header.text("assistant");
+    header.special(harmony::kChannel);
+    header.text("final");
+    header.special(harmony::kMessage);
+    final_header_ = tokens.tokenize(header);
+    const llama_vocab* vocab = model_->vocab();
+    for (llama_token id = 0; id < llama_vocab_n_tokens(vocab); ++id) {
+        const auto attr = llama_vocab_get_attr(vocab, id);
+        if ((attr & (LLAMA_TOKEN_ATTR_CONTROL | LLAMA_TOKEN_ATTR_USER_DEFINED)) != 0 ||
+            llama_vocab_is_eog(vocab, id)) {
+            control_tokens_.push_back({id, -INFINITY});
+        }
+    }
+
+    batch_ = llama_batch_init(options.batch, 0, 1);
+    slots_.resize(static_cast<size_t>(options.parallel));
+    for (int i = 0; i < options.parallel; ++i) slots_[static_cast<size_t>(i)].seq = i;
+    if (options.share_prefix)
+        prefixes_ = std::make_unique<PrefixCache>(options.parallel, options.prefix_slots);
+    worker_ = std::thread([this] { run(); });
+}
+
+EmbeddedEngine::Impl::~Impl() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    worker_.join();
+    llama_batch_free(batch_);
+}
+
+JobId EmbeddedEngine::Impl::submit(Job job, Done done) {
+    if (!job.policy) throw std::invalid_argument("a job needs a policy");
+    JobId id = 0;
+    {
+        std::lock_guard lock(mutex_);
+        id = next_id_++;
+        queue_.push_back({id, std::move(job), std::move(done), Clock::now()});
+    }
+    wake_.notify_all();
+    return id;
+}
+
+void EmbeddedEngine::Impl::cancel(JobId id) {
+    {
+        std::lock_guard lock(mutex_);
+        cancelled_.insert(id);
+    }
+    wake_.notify_all();
+}
+
+Verdict EmbeddedEngine::Impl::base_verdict(const Slot& slot) const {
+    Verdict v;
+    v.policy_id = slot.job.policy->id;
+    v.policy_version = slot.job.policy->version;
+    v.usage = slot.usage;
+    v.rationale = slot.analysis;
+    v.raw_answer = slot.answer;
+    v.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - slot.submitted).count();
+    return v;
+}
+
+void EmbeddedEngine::Impl::finish(Slot& slot, Verdict verdict) {
+    llama_memory_seq_rm(llama_get_memory(ctx_.get()), slot.seq, -1, -1);
+    Done done = std::move(slot.done);
+    {
+        std::lock_guard lock(mutex_);
+        cancelled_.erase(slot.id);
+        stats_.generated_tokens += static_cast<uint64_t>(slot.usage.completion_tokens);
+    }
+    const int seq = slot.seq;
+    slot = Slot{};
+    slot.seq = seq;
+    if (done) done(std::move(verdict));
+}
+
+void EmbeddedEngine::Impl::fail(Slot& slot, const std::string& message) {
+    Verdict v = base_verdict(slot);
+    v.status = VerdictStatus::error;
+    v.error = message;
+    finish(slot, std::move(v));
+}
+
+bool EmbeddedEngine::Impl::should_stop(const Slot& slot, std::string& why) {
+    if (Clock::now() > slot.job.deadline) {
+        why = "deadline exceeded";
+        return true;
+    }
+    std::lock_guard lock(mutex_);
+    if (cancelled_.contains(slot.id)) {
+        why = "cancelled";
+        return true;
+    }
+    if (stopping_) {
+        why = "engine shut down";
+        return true;
+    }
+    return false;
+}
+
+int EmbeddedEngine::Impl::evaluate_prefix(const std::string& key, const std::vector<llama_token>& tokens) {
+    const PrefixCache::Claim claim = prefixes_->claim();
+    llama_memory_t memory = llama_get_memory(ctx_.get());
+    if (claim.evicted) llama_memory_seq_rm(memory, claim.seq, -1, -1);
+    prefixes_->forget(claim.seq);
+    for (size_t start = 0; start < tokens.size(); start += static_cast<size_t>(options_.batch)) {
+        const size_t n = std::min(tokens.size() - start, static_cast<size_t>(options_.batch));
+        batch_.n_tokens = 0;
+        for (size_t i = 0; i < n; ++i) {
+            const int k = batch_.n_tokens++;
+            batch_.token[k] = tokens[start + i];
+            batch_.pos[k] = static_cast<llama_pos>(start + i);
+            batch_.n_seq_id[k] = 1;
+            batch_.seq_id[k][0] = claim.seq;
+            batch_.logits[k] = false;
+        }
+        if (llama_decode(ctx_.get(), batch_) != 0) {
+            llama_memory_seq_rm(memory, claim.seq, -1, -1);
+            throw std::runtime_error("llama_decode failed while evaluating the policy prefix");
+        }
+    }
+    prefixes_->store(claim.seq, key, static_cast<int>(tokens.size()));
+    std::lock_guard lock(mutex_);
+    stats_.prefix_evaluations++;
+    stats_.prompt_tokens_evaluated += tokens.size();
+    stats_.decode_calls +=
+        (tokens.size() + static_cast<size_t>(options_.batch) - 1) / static_cast<size_t>(options_.batch);
+    return claim.seq;
+}
+
+void EmbeddedEngine::Impl::admit(Queued q, Slot& slot) {
+    slot.id = q.id;
+    slot.job = std::move(q.job);
+    slot.done = std::move(q.done);
+    slot.submitted = q.submitted;
+    slot.phase = Phase::prompt;
+    const Policy& policy = *slot.job.policy;
+    const PromptTokens& tokens = model_->tokens();
+
+    std::string why;
+    if (should_stop(slot, why)) return fail(slot, why);
+
+    harmony::Settings settings;
+    settings.effort = slot.job.effort.value_or(policy.effort);
+    const bool score = slot.job.mode == Mode::score;
+    const harmony::ClassificationPrompt prompt = harmony::render_classification(
+        settings, policy.text, user_message(slot.job.content),
+        score ? harmony::AssistantStart::final_answer : harmony::AssistantStart::open);
+
+    std::vector<llama_token> prefix;
+    std::vector<llama_token> item;
+    try {
+        prefix = tokens.tokenize(prompt.prefix);
+        harmony::Prompt rest = prompt.item;
+        if (score) {
+            rest.text(score_prefix(policy.output));
+        } else {
+            // The reasoning opens on the analysis channel, as the model would open it itself.
+            rest.special(harmony::kChannel);
+            rest.text("analysis");
+            rest.special(harmony::kMessage);
+        }
+        item = tokens.tokenize(rest);
+    } catch (const std::exception& e) {
+        return fail(slot, std::string("cannot tokenize: ") + e.what());
+    }
+
+    slot.reasoning_budget =
+        slot.job.max_reasoning_tokens > 0 ? slot.job.max_reasoning_tokens : options_.max_reasoning_tokens;
+    const int prompt_tokens = static_cast<int>(prefix.size() + item.size());
+    const int generated = score ? 0
+                                : slot.reasoning_budget + static_cast<int>(final_header_.size()) +
+                                      answer_token_cap(policy.output);
+    slot.usage.prompt_tokens = prompt_tokens;
+    if (prompt_tokens + generated > options_.context) {
+        return fail(slot, "content too long: the prompt is " + std::to_string(prompt_tokens) + " tokens" +
+                              (score ? "" : " and may generate " + std::to_string(generated) + " more") +
+                              ", over the " + std::to_string(options_.context) +
+                              "-token context per item (--ctx)");
+    }
+
+    if (prefixes_) {
+        const std::string key = prompt.prefix.str();
+        std::optional<int> source = prefixes_->find(key);
+        if (source) {
+            slot.usage.cached_tokens = static_cast<int>(prefix.size());
+            std::lock_guard lock(mutex_);
+            stats_.prefix_hits++;
+        } else {
+            try {
+                source = evaluate_prefix(key, prefix);
+            } catch (const std::exception& e) {
+                return fail(slot, e.what());
+            }
+        }
+        llama_memory_seq_cp(llama_get_memory(ctx_.get()), *source, slot.seq, -1, -1);
+        slot.n_past = static_cast<int>(prefix.size());
+        slot.pending = std::move(item);
+    } else {
+        slot.pending = std::move(prefix);
+        slot.pending.insert(slot.pending.end(), item.begin(), item.end());
+    }
+    if (!score) slot.sampler = make_sampler(model_->vocab(), nullptr, nullptr, slot.job.seed);
+}
+
+void EmbeddedEngine::Impl::start_answer(Slot& slot) {
+    slot.phase = Phase::answer;
+    slot.pending = final_header_;
+    const std::string grammar = answer_grammar(*slot.job.policy);
+    slot.sampler = make_sampler(model_->vocab(), &grammar, &control_tokens_, slot.job.seed);
+}
+
+// Fills one batch: a decode token from every generating slot first, then prompt chunks.
+bool EmbeddedEngine::Impl::decode_step() {
+    batch_.n_tokens = 0;
+    const int capacity = options_.batch;
+    std::vector<Slot*> order;
+    for (Slot& s : slots_) {
+        if (s.phase != Phase::idle && s.phase != Phase::prompt) order.push_back(&s);
+    }
+    for (Slot& s : slots_) {
+        if (s.phase == Phase::prompt) order.push_back(&s);
+    }
+    uint64_t prompt_tokens = 0;
+    for (Slot* s : order) {
+        s->batch_index = -1;
+        const int room = capacity - batch_.n_tokens;
+        if (room <= 0 || s->pending.empty()) continue;
+        const int n = std::min(room, static_cast<int>(s->pending.size()));
+        for (int i = 0; i < n; ++i) {
+            const int k = batch_.n_tokens++;
+            batch_.token[k] = s->pending[static_cast<size_t>(i)];
+            batch_.pos[k] = s->n_past + i;
+            batch_.n_seq_id[k] = 1;
+            batch_.seq_id[k][0] = s->seq;
+            batch_.logits[k] = false;
+        }
+        if (s->phase == Phase::prompt) prompt_tokens += static_cast<uint64_t>(n);
+        s->n_past += n;
+        s->pending.erase(s->pending.begin(), s->pending.begin() + n);
+        if (s->pending.empty()) {
+            batch_.logits[batch_.n_tokens - 1] = true;
+            s->batch_index = batch_.n_tokens - 1;
+        }
+    }
+    if (batch_.n_tokens == 0) return false;
+    const int rc = llama_decode(ctx_.get(), batch_);
+    {
+        std::lock_guard lock(mutex_);
+        stats_.decode_calls++;
+        stats_.prompt_tokens_evaluated += prompt_tokens;
+    }
+    if (rc != 0) {
+        for (Slot* s : order) {
+            if (s->phase != Phase::idle) fail(*s, "llama_decode failed (" + std::to_string(rc) + ")");
+        }
+        return true;
+    }
+    for (Slot* s : order) {
+        if (s->batch_index >= 0) after_decode(*s);
+    }
+    return true;
+}
+
+void EmbeddedEngine::Impl::after_decode(Slot& slot) {
+    const PromptTokens& tokens = model_->tokens();
+    const Policy& policy = *slot.job.policy;
+
+    if (slot.job.mode == Mode::score) {
+        const float* logits = llama_get_logits_ith(ctx_.get(), slot.batch_index);
+        const double p = violation_probability(logits, zero_, one_);
+        Verdict v = base_verdict(slot);
+        v.status = VerdictStatus::ok;
+        v.probability = p;
+        v.violation = p >= 0.5;
+        return finish(slot, std::move(v));
+    }
+
+    std::string why;
+    if (should_stop(slot, why)) return fail(slot, why);
+
+    if (slot.phase == Phase::prompt) slot.phase = Phase::analysis;
+    llama_token token = LLAMA_TOKEN_NULL;
+    try {
+        token = llama_sampler_sample(slot.sampler.get(), ctx_.get(), slot.batch_index);
+    } catch (const std::exception& e) {
+        return fail(slot, std::string("sampling failed: ") + e.what());
+    }
+
+    if (slot.phase == Phase::analysis) {
+        // Any control token ends the reasoning (the model's own <|end|> included); so does the
+        // budget. The engine then writes the final channel's header itself.
+        const bool control = (llama_vocab_get_attr(model_->vocab(), token) &
+                              (LLAMA_TOKEN_ATTR_CONTROL | LLAMA_TOKEN_ATTR_USER_DEFINED)) != 0 ||
+                             llama_vocab_is_eog(model_->vocab(), token);
+        if (control || slot.reasoning_tokens >= slot.reasoning_budget) return start_answer(slot);
+        slot.reasoning_tokens++;
+        slot.usage.completion_tokens++;
+        slot.analysis += tokens.piece(token);
+        slot.pending = {token};
+        return;
+    }
+
+    // The answer: grammar-bound (control tokens banned), complete as soon as it parses or closes.
+    slot.answer_tokens++;
+    slot.usage.completion_tokens++;
+    slot.answer += tokens.piece(token);
+    const Answer a = parse_answer(slot.answer, policy.output);
+    if (a.parsed) {
+        Verdict v = base_verdict(slot);
+        v.status = VerdictStatus::ok;
+        v.violation = a.violation;
+        v.category = a.category;
+        v.rule_ids = a.rule_ids;
+        v.confidence = a.confidence;
+        v.answer_rationale = a.rationale;
+        return finish(slot, std::move(v));
+    }
+    if (answer_closed(slot.answer, policy.output) || slot.answer_tokens >= answer_token_cap(policy.output)) {
+        Verdict v = base_verdict(slot);
+        v.status = VerdictStatus::unparseable;
+        v.error = a.problem;
+        return finish(slot, std::move(v));
+    }
+    slot.pending = {token};
+}
+
+void EmbeddedEngine::Impl::run() {
+    for (;;) {
+        std::vector<Queued> admitted;
+        {
+            std::unique_lock lock(mutex_);
+            const auto busy = [&] {
+                return std::any_of(slots_.begin(), slots_.end(),
+                                   [](const Slot& s) { return s.phase != Phase::idle; });
+            };
+            wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || busy(); });
+            if (stopping_ && !busy()) break;
+            size_t free_slots = 0;
+            for (const Slot& s : slots_) free_slots += s.phase == Phase::idle ? 1 : 0;
+            while (free_slots > 0 && !queue_.empty()) {
+                admitted.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+                --free_slots;
+            }
+        }
+        for (Queued& q : admitted) {
+            for (Slot& s : slots_) {
+                if (s.phase == Phase::idle) {
+                    admit(std::move(q), s);
+                    break;
+                }
+            }
+        }
+        // Jobs cancelled or past their deadline stop here, between decodes.
+        for (Slot& s : slots_) {
+            std::string why;
+            if (s.phase != Phase::idle && should_stop(s, why)) fail(s, why);
+        }
+        decode_step();
+    }
+    // Whatever is still queued at shutdown gets an answer too.
+    std::deque<Queued> rest;
+    {
+        std::lock_guard lock(mutex_);
+        rest.swap(queue_);
+    }
+    for (Queued& q : rest) {
+        Verdict v;
+        v.policy_id = q.job.policy->id;
+        v.policy_version = q.job.policy->version;
+        v.status = VerdictStatus::error;
+        v.error = "engine shut down";
+        if (q.done) q.done(std::move(v));
+    }
+}
+
+EmbeddedEngine::EmbeddedEngine(const EngineOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+EmbeddedEngine::~EmbeddedEngine() = default;
+JobId EmbeddedEngine::submit(Job job, Done done) {
+    return impl_->submit(std::move(job), std::move(done));
+}
+void EmbeddedEngine::cancel(JobId id) {
+    impl_->cancel(id);
+}
+EmbeddedEngine::Stats EmbeddedEngine::stats() const {
+    return impl_->stats();
+}
+
+}  // namespace arbiter::engine

@@ -1,0 +1,121 @@
+// Policy files: front matter, defaults, and errors that name the file and line.
+
+#include "core/policy_file.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/test_model.h"
+
+namespace arbiter {
+namespace {
+
+std::string error_of(const std::string& text, const std::string& source = "p.md") {
+    try {
+        parse_policy(text, source);
+    } catch (const PolicyError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(PolicyFile, FrontMatterAndBody) {
+    const Policy p = parse_policy(
+        "---\nid: spam\nversion: 3\ntitle: Spam\nlabels: [SP2, SP3]\noutput: json\neffort: low\n---\n\n# "
+        "Spam\n\nRules.\n\n",
+        "x.md");
+    EXPECT_EQ(p.id, "spam");
+    EXPECT_EQ(p.version, 3);
+    EXPECT_EQ(p.title, "Spam");
+    EXPECT_EQ(p.labels, (std::vector<std::string>{"SP2", "SP3"}));
+    EXPECT_EQ(p.output, OutputFormat::json);
+    EXPECT_EQ(p.effort, ReasoningEffort::low);
+    EXPECT_EQ(p.text, "# Spam\n\nRules.");
+}
+
+TEST(PolicyFile, DefaultsWithoutFrontMatter) {
+    const Policy p = parse_policy("Answer 0 or 1.\n", "dir/my-policy.md");
+    EXPECT_EQ(p.id, "my-policy");
+    EXPECT_EQ(p.version, 1);
+    EXPECT_EQ(p.output, OutputFormat::binary);
+    EXPECT_EQ(p.effort, ReasoningEffort::medium);
+    EXPECT_EQ(p.text, "Answer 0 or 1.");
+}
+
+TEST(PolicyFile, BodyIsVerbatimInside) {
+    const std::string body =
+        "  indented first line\n\n\ttabs, <|end|> and \"quotes\" stay\n---\nnot front matter";
+    EXPECT_EQ(parse_policy("\n\n" + body + "\n\n", "p.md").text, body);
+}
+
+TEST(PolicyFile, ByteOrderMarkAndCrlf) {
+    const Policy p = parse_policy("\xEF\xBB\xBF---\r\nid: crlf\r\n---\r\nText.\r\n", "p.md");
+    EXPECT_EQ(p.id, "crlf");
+    EXPECT_EQ(p.text, "Text.");
+}
+
+TEST(PolicyFile, ErrorsNameFileAndLine) {
+    EXPECT_EQ(error_of("---\nid: a\nouput: json\n---\nText"),
+              "p.md:3: unknown front matter key 'ouput' (known: id, version, title, labels, output, effort)");
+    EXPECT_EQ(error_of("---\noutput: yaml\n---\nText"),
+              "p.md:2: output must be binary, json or json_rationale, not 'yaml'");
+    EXPECT_EQ(error_of("---\n\neffort: extreme\n---\nText"),
+              "p.md:3: effort must be low, medium or high, not 'extreme'");
+    EXPECT_EQ(error_of("---\nversion: two\n---\nText"),
+              "p.md:2: version must be a whole number from 1, not 'two'");
+    EXPECT_EQ(error_of("---\nversion: 0\n---\nText"),
+              "p.md:2: version must be a whole number from 1, not '0'");
+    EXPECT_EQ(error_of("---\nlabels: SP2\n---\nText"), "p.md:2: labels must be a list, e.g. [SP2, SP3]");
+    EXPECT_EQ(error_of("---\nid: has space\n---\nText"),
+              "p.md:2: id 'has space' must be 1-64 letters, digits, '-', '_' or '.'");
+    EXPECT_EQ(error_of("---\nid: a\nText"), "p.md:1: front matter opened with --- is never closed");
+    EXPECT_EQ(error_of("---\nid: a\n---\n\n\n"), "p.md:4: the policy has no text");
+    EXPECT_EQ(error_of("---\n- a\n- b\n---\nText"), "p.md:2: front matter must be key: value pairs");
+    EXPECT_NE(error_of("---\nid: [unclosed\n---\nText").find("p.md:"), std::string::npos);
+    EXPECT_NE(error_of("---\nid: a\n  bad: indent\n---\nText").find("invalid front matter"),
+              std::string::npos);
+    EXPECT_EQ(error_of(std::string("abc\0def", 7)), "p.md:1: policy contains a NUL byte");
+    EXPECT_EQ(error_of(std::string(kMaxPolicyBytes + 1, 'a')), "p.md:1: policy is larger than 256 KiB");
+}
+
+TEST(PolicyFile, MissingFileAndFolders) {
+    const auto dir = test::scratch_dir() / "policies";
+    std::filesystem::create_directories(dir);
+    EXPECT_THROW(load_policy_file(dir / "absent.md"), PolicyError);
+    EXPECT_THROW(load_policies(dir), PolicyError);  // empty folder
+
+    std::ofstream(dir / "a.md") << "---\nid: same\n---\nA";
+    std::ofstream(dir / "b.md") << "B";
+    std::ofstream(dir / "notes.txt") << "ignored";
+    const std::vector<Policy> set = load_policies(dir);
+    ASSERT_EQ(set.size(), 2u);
+    EXPECT_EQ(set[0].id, "same");
+    EXPECT_EQ(set[1].id, "b");
+
+    std::ofstream(dir / "c.md") << "---\nid: same\n---\nC";
+    try {
+        load_policies(dir);
+        FAIL() << "duplicate ids accepted";
+    } catch (const PolicyError& e) {
+        EXPECT_NE(std::string(e.what()).find("also used by"), std::string::npos) << e.what();
+    }
+}
+
+TEST(PolicyFile, ExamplePoliciesLoad) {
+    const std::vector<Policy> set = load_policies(ARBITER_SOURCE_DIR "/examples/policies");
+    ASSERT_GE(set.size(), 3u);
+    for (const Policy& p : set) {
+        EXPECT_FALSE(p.labels.empty()) << p.id;
+        EXPECT_FALSE(p.title.empty()) << p.id;
+    }
+}
+
+TEST(PolicyFile, BodyFirstLine) {
+    EXPECT_EQ(body_first_line("Text"), 1);
+    EXPECT_EQ(body_first_line("---\nid: a\n---\nText"), 4);
+    EXPECT_EQ(body_first_line("---\nid: a\n---\n\n\nText"), 6);
+}
+
+}  // namespace
+}  // namespace arbiter
