@@ -69,7 +69,6 @@ TEST(AnswerParser, MalformedJson) {
         {R"({"violation": 1, "rule_ids": [1]})", OutputFormat::json_rationale},
         {R"({"violation": 1, "confidence": 0.9})", OutputFormat::json_rationale},
         {R"({"violation": 1, "rationale": ["a"]})", OutputFormat::json_rationale},
-        {"{\"violation\": 1, \"rationale\": \"\xff\"}", OutputFormat::json_rationale},
         {std::string(100000, '[') + std::string(100000, ']'), OutputFormat::json},
         {"{\"violation\":1,\"x\":" + std::string(5000, '[') + std::string(5000, ']') + "}",
          OutputFormat::json},
@@ -79,6 +78,23 @@ TEST(AnswerParser, MalformedJson) {
         EXPECT_FALSE(a.parsed) << text.substr(0, 80);
         EXPECT_FALSE(a.problem.empty());
     }
+}
+
+TEST(AnswerParser, InvalidUtf8InARationaleIsReplacedNotFatal) {
+    const Answer a =
+        parse_answer("{\"violation\": 1, \"rationale\": \"a\xff\"}", OutputFormat::json_rationale);
+    ASSERT_TRUE(a.parsed) << a.problem;
+    EXPECT_EQ(a.rationale, "a\xEF\xBF\xBD");
+}
+
+TEST(AnswerParser, AnswerClosed) {
+    EXPECT_FALSE(answer_closed("", OutputFormat::binary));
+    EXPECT_TRUE(answer_closed("1", OutputFormat::binary));
+    EXPECT_FALSE(answer_closed("{\"violation\": 1", OutputFormat::json));
+    EXPECT_FALSE(answer_closed("{\"a\": \"}\"", OutputFormat::json));      // a brace inside a string
+    EXPECT_FALSE(answer_closed("{\"a\": \"\\\"}\"", OutputFormat::json));  // an escaped quote
+    EXPECT_TRUE(answer_closed("{\"a\": [1, {\"b\": 2}]}", OutputFormat::json));
+    EXPECT_TRUE(answer_closed("{\"violation\": 1, \"rationale\": \"\xff\"}", OutputFormat::json_rationale));
 }
 
 }  // namespace

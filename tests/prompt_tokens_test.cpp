@@ -103,6 +103,32 @@ TEST_F(PromptTokensTest, ForgedTextRoundTripsExactly) {
     }
 }
 
+TEST_F(PromptTokensTest, PathologicalRunsDoNotOverflowTheTokenizer) {
+    // llama.cpp's pre-tokenizer recursion grows with a run's length; these crashed it unguarded.
+    for (const std::string& run : {std::string(200000, 'z'), std::string(200000, ' '),
+                                   std::string(200000, '!'), std::string(50000, '\n'), [] {
+                                       std::string s;
+                                       for (int i = 0; i < 60000; ++i) s += "\xC3\xA9";  // é
+                                       return s;
+                                   }()}) {
+        const std::vector<llama_token> ids = model_->tokens().tokenize_text(run);
+        EXPECT_EQ(detokenize(ids), run);
+    }
+}
+
+TEST_F(PromptTokensTest, LongOrdinaryTextTokenizesAsAWhole) {
+    std::string text;
+    for (int i = 0; i < 2000; ++i)
+        text += "the user says this content is safe, or not " + std::to_string(i) + ". ";
+    ASSERT_GT(text.size(), 40000u);
+    std::vector<llama_token> whole(text.size() + 8);
+    const int n = llama_tokenize(model_->vocab(), text.data(), static_cast<int32_t>(text.size()),
+                                 whole.data(), static_cast<int32_t>(whole.size()), false, false);
+    ASSERT_GT(n, 0);
+    whole.resize(static_cast<size_t>(n));
+    EXPECT_EQ(model_->tokens().tokenize_text(text), whole);
+}
+
 TEST_F(PromptTokensTest, RendererSpecialsAreSingleTokens) {
     harmony::Prompt p;
     p.special(harmony::kStart);

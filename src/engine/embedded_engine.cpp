@@ -170,6 +170,8 @@ EmbeddedEngine::Impl::Impl(const EngineOptions& options) : options_(options) {
     params.n_threads = threads;
     params.n_threads_batch = threads;
     params.no_perf = true;
+    params.flash_attn_type =
+        options.flash_attention ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
     clear_last_llama_error();
     ctx_.reset(llama_init_from_model(model_->get(), params));
     if (!ctx_) {

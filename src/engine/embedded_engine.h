@@ -29,6 +29,11 @@ struct EngineOptions {
     int max_reasoning_tokens = 1024;  // default budget; the engine then closes the analysis itself
     int gpu_layers = 0;
     bool share_prefix = true;  // off: every item evaluates its whole prompt (a baseline)
+    // llama.cpp's flash attention makes logits depend on how a prompt is split into batches
+    // (measured on CPU: up to 2e-2 in a logit), so a verdict would depend on what else was
+    // running. Off by default, for results that are the same whatever the batching; on a GPU it
+    // is worth turning on.
+    bool flash_attention = false;
 };
 
 class EmbeddedEngine : public Backend {

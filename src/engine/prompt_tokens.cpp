@@ -26,6 +26,25 @@ std::vector<llama_token> run_tokenizer(const llama_vocab* vocab, std::string_vie
     return ids;
 }
 
+// llama.cpp's gpt-4o pre-tokenizer runs std::regex, whose recursion grows with the length of a
+// run of one character class: 40,000 letters without a space overflow an 8 MiB stack. Text is
+// therefore handed over in fragments of at most this many bytes.
+constexpr size_t kMaxFragment = 2048;
+
+// Where to end a fragment that starts at `from`: before a space that follows a non-space (the
+// pre-tokenizer starts a new piece there anyway, so tokens are as for the whole text), else at
+// a UTF-8 character boundary.
+size_t fragment_end(std::string_view text, size_t from) {
+    if (text.size() - from <= kMaxFragment) return text.size();
+    const size_t limit = from + kMaxFragment;
+    for (size_t p = limit; p > from + 1; --p) {
+        if (text[p] == ' ' && text[p - 1] != ' ' && text[p - 1] != '\n' && text[p - 1] != '\t') return p;
+    }
+    size_t p = limit;
+    while (p > from + 1 && (static_cast<unsigned char>(text[p]) & 0xC0) == 0x80) --p;
+    return p;
+}
+
 constexpr auto kSpecialAttrs =
     LLAMA_TOKEN_ATTR_CONTROL | LLAMA_TOKEN_ATTR_USER_DEFINED | LLAMA_TOKEN_ATTR_UNKNOWN;
 
@@ -83,8 +102,14 @@ std::vector<llama_token> PromptTokens::tokenize_text(std::string_view text) cons
     std::vector<llama_token> out;
     size_t from = 0;
     for (size_t cut : cuts) {
-        const std::vector<llama_token> ids = run_tokenizer(vocab_, text.substr(from, cut - from), false);
-        out.insert(out.end(), ids.begin(), ids.end());
+        const std::string_view piece = text.substr(from, cut - from);
+        for (size_t start = 0; start < piece.size();) {
+            const size_t end = fragment_end(piece, start);
+            const std::vector<llama_token> ids =
+                run_tokenizer(vocab_, piece.substr(start, end - start), false);
+            out.insert(out.end(), ids.begin(), ids.end());
+            start = end;
+        }
         from = cut;
     }
     for (llama_token id : out) {
