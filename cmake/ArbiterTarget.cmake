@@ -5,8 +5,9 @@ function(arbiter_target_options target)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
   if(ARBITER_SANITIZE)
-    target_compile_options(${target} PUBLIC -fsanitize=${ARBITER_SANITIZE}
-                                            -g -fno-omit-frame-pointer -fno-sanitize-recover=all)
+    # -O1 -g1: sanitizer builds of -O3 code with full debug info took minutes per file here.
+    target_compile_options(${target} PUBLIC -fsanitize=${ARBITER_SANITIZE} -O1 -g1
+                                            -fno-omit-frame-pointer -fno-sanitize-recover=all)
     target_link_options(${target} PUBLIC -fsanitize=${ARBITER_SANITIZE})
     # GCC 12 reports false maybe-uninitialized warnings inside libstdc++ (std::regex, std::function)
     # when sanitizers change inlining.

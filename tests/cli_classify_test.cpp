@@ -13,14 +13,9 @@ namespace {
 
 using test::built_binary;
 using test::run_command;
+using test::write_file;
 
 const std::string kPolicies = ARBITER_SOURCE_DIR "/examples/policies/";
-
-std::string write(const std::string& name, const std::string& text) {
-    const auto p = test::scratch_dir() / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-}
 
 std::vector<nlohmann::json> json_lines(const std::string& output) {
     std::vector<nlohmann::json> out;
@@ -43,7 +38,7 @@ const std::string kThreeItems =
     "{\"id\": \"c\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n";
 
 TEST(CliClassify, TwoPoliciesThreeItemsInBothModes) {
-    const std::string input = write("three.jsonl", kThreeItems);
+    const std::string input = write_file("three.jsonl", kThreeItems);
     for (const char* mode : {"score", "reason"}) {
         const auto r = run_command(classify("--policy " + kPolicies + "spam.md --policy " + kPolicies +
                                             "hate-speech.md --input " + input +
@@ -94,7 +89,7 @@ TEST(CliClassify, TextAndStandardInput) {
 }
 
 TEST(CliClassify, BadLinesBecomeErrorLinesAndTheRestGoesOn) {
-    const std::string input = write("mixed.jsonl",
+    const std::string input = write_file("mixed.jsonl",
                                     "{\"id\": \"ok\", \"text\": \"fine\"}\nnot json\n\n{\"id\": 7}\n"
                                     "{\"id\": \"last\", \"text\": \"fine too\"}\n");
     const auto r = run_command(classify("--policy " + kPolicies + "spam.md --mode score --input " + input));
@@ -113,7 +108,7 @@ TEST(CliClassify, BadLinesBecomeErrorLinesAndTheRestGoesOn) {
 }
 
 TEST(CliClassify, KindIsEnforced) {
-    const std::string input = write("kinds.jsonl", kThreeItems);
+    const std::string input = write_file("kinds.jsonl", kThreeItems);
     const auto r =
         run_command(classify("--policy " + kPolicies + "spam.md --mode score --kind completion --input " +
                              input + " 2>/dev/null"));
@@ -129,7 +124,7 @@ TEST(CliClassify, ClearErrorsForBadArguments) {
         {"--policy " + kPolicies + "spam.md", "--text or --input"},
         {"--policy " + kPolicies + "spam.md --text x --mode fast", "fast"},
         {"--policy " + kPolicies + "spam.md --policy " + kPolicies + "spam.md --text x", "given twice"},
-        {"--policy " + write("broken.md", "---\noutput: xml\n---\nx") + " --text x", "broken.md:2:"},
+        {"--policy " + write_file("broken.md", "---\noutput: xml\n---\nx") + " --text x", "broken.md:2:"},
         {"--policy " + kPolicies + "spam.md --input /nonexistent.jsonl", "cannot be read"},
     };
     for (const auto& [args, expected] : cases) {
@@ -142,6 +137,25 @@ TEST(CliClassify, ClearErrorsForBadArguments) {
                     "spam.md --text x");
     EXPECT_EQ(bad_model.exit_code, 2) << bad_model.output;
     EXPECT_NE(bad_model.output.find("no such file"), std::string::npos) << bad_model.output;
+}
+
+TEST(CliClassify, CombinedVerdictPerItem) {
+    const std::string input = write_file("combined.jsonl", kThreeItems);
+    const auto r = run_command(classify("--policy " + kPolicies + " --mode score --combined --input " + input +
+                                        " 2>/dev/null"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto lines = json_lines(r.output);
+    ASSERT_EQ(lines.size(), 3u) << r.output;
+    for (const auto& line : lines) {
+        ASSERT_EQ(line["verdicts"].size(), 3u);
+        std::vector<std::string> violated;
+        for (const auto& v : line["verdicts"]) {
+            EXPECT_EQ(v["id"], line["id"]);
+            if (v["violation"] == true) violated.push_back(v["policy"]);
+        }
+        EXPECT_EQ(line["violations"], nlohmann::json(violated));
+    }
+    EXPECT_EQ(lines[2]["id"], "c");
 }
 
 TEST(CliClassify, OutputFile) {

@@ -14,14 +14,9 @@ namespace {
 
 using test::built_binary;
 using test::run_command;
+using test::write_file;
 
 const std::string kSpam = ARBITER_SOURCE_DIR "/examples/policies/spam.md";
-
-std::string write(const std::string& name, const std::string& text) {
-    const auto p = test::scratch_dir() / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-}
 
 TEST(CliRender, PrintsTheRendererOutputWithThePolicyEffort) {
     const auto r = run_command(built_binary("arbiter") + " render --policy " + kSpam + " --text 'Buy now'");
@@ -45,7 +40,7 @@ TEST(CliRender, SettingsFromFlags) {
 }
 
 TEST(CliRender, InputFileWithAConversation) {
-    const std::string input = write(
+    const std::string input = write_file(
         "conv.json", R"({"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}]})");
     const auto r = run_command(built_binary("arbiter") + " render --policy " + kSpam + " --input " + input);
     ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -77,8 +72,8 @@ TEST(CliRender, BadInputsExitTwo) {
         {"--policy " + kSpam + " --text x --effort extreme", "extreme"},
         {"--policy " + kSpam + " --text x --tokens", "--model"},
         {"--policy " + kSpam + " --text x --tokens --model /nonexistent.gguf", "no such file"},
-        {"--policy " + write("bad.md", "---\noutput: yaml\n---\nx") + " --text x", "bad.md:2:"},
-        {"--policy " + kSpam + " --input " + write("bad.json", R"({"prompt": 1})"), "must be a string"},
+        {"--policy " + write_file("bad.md", "---\noutput: yaml\n---\nx") + " --text x", "bad.md:2:"},
+        {"--policy " + kSpam + " --input " + write_file("bad.json", R"({"prompt": 1})"), "must be a string"},
     };
     for (const auto& [args, expected] : cases) {
         const auto r = run_command(bin + args);
@@ -93,13 +88,13 @@ TEST(CliPolicyLint, ExamplesHaveNoErrorsAndBadFilesDo) {
     EXPECT_EQ(ok.exit_code, 0) << ok.output;
     EXPECT_NE(ok.output.find("3 file(s): 0 error(s)"), std::string::npos) << ok.output;
 
-    const std::string weak = write("weak.md", "---\nlabels: [X1]\n---\nFlag things.\nIt is usually X2.\n");
+    const std::string weak = write_file("weak.md", "---\nlabels: [X1]\n---\nFlag things.\nIt is usually X2.\n");
     const auto w = run_command(built_binary("arbiter") + " policy lint " + weak);
     EXPECT_EQ(w.exit_code, 0) << w.output;
     EXPECT_NE(w.output.find(weak + ":5: warning: hedge word 'usually'"), std::string::npos) << w.output;
     EXPECT_NE(w.output.find(weak + ": warning: no output instruction"), std::string::npos) << w.output;
 
-    const std::string broken = write("broken.md", "---\nid: a\n");
+    const std::string broken = write_file("broken.md", "---\nid: a\n");
     const auto b = run_command(built_binary("arbiter") + " policy lint " + broken + " " + weak);
     EXPECT_EQ(b.exit_code, 2) << b.output;
     EXPECT_NE(b.output.find("broken.md:1: front matter opened with --- is never closed"), std::string::npos)
@@ -108,7 +103,7 @@ TEST(CliPolicyLint, ExamplesHaveNoErrorsAndBadFilesDo) {
 
 TEST(CliPolicyLint, CountsWithTheModelTokenizer) {
     const auto r = run_command(built_binary("arbiter") + " policy lint --model " +
-                               test::tiny_model().string() + " " + write("short.md", "Answer 0 or 1.\n"));
+                               test::tiny_model().string() + " " + write_file("short.md", "Answer 0 or 1.\n"));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("tokens; policies work best"), std::string::npos) << r.output;
     EXPECT_EQ(r.output.find("estimated"), std::string::npos) << r.output;

@@ -1,5 +1,6 @@
 // arbiter classify: every item against every policy, on the embedded engine, as JSONL.
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
@@ -37,6 +38,7 @@ struct ClassifyArgs {
     int ctx = 8192;
     std::optional<uint32_t> seed;
     std::string output;
+    bool combined = false;
 };
 
 std::optional<ContentKind> parse_kind(const std::string& kind) {
@@ -46,25 +48,26 @@ std::optional<ContentKind> parse_kind(const std::string& kind) {
     return std::nullopt;
 }
 
-// Collects verdicts as they arrive (in any order) and writes them in input order.
+// Collects verdicts as they arrive (in any order) and writes them in input order: one line per
+// (item, policy), or with `combined` one line per item with every verdict and the policies
+// violated.
 class OrderedWriter {
 public:
-    OrderedWriter(std::FILE* out, size_t per_item) : out_(out), per_item_(per_item) {}
+    OrderedWriter(std::FILE* out, size_t per_item, bool combined)
+        : out_(out), per_item_(per_item), combined_(combined) {}
 
-    void put(size_t item, size_t policy, std::string line, VerdictStatus status) {
+    void put(size_t item, size_t policy, nlohmann::ordered_json verdict, VerdictStatus status) {
         std::lock_guard lock(mutex_);
-        lines_[{item, policy}] = std::move(line);
+        auto& slots = pending_[item];
+        slots.resize(per_item_);
+        slots[policy] = std::move(verdict);
         counts_[status]++;
-        while (true) {
-            const auto it = lines_.find({next_item_, next_policy_});
-            if (it == lines_.end()) break;
-            std::fputs(it->second.c_str(), out_);
-            std::fputc('\n', out_);
-            lines_.erase(it);
-            if (++next_policy_ == per_item_) {
-                next_policy_ = 0;
-                ++next_item_;
-            }
+        for (auto it = pending_.find(next_item_); it != pending_.end(); it = pending_.find(next_item_)) {
+            auto& verdicts = it->second;
+            if (std::any_of(verdicts.begin(), verdicts.end(), [](const auto& v) { return v.is_null(); })) break;
+            write(verdicts);
+            pending_.erase(it);
+            ++next_item_;
         }
         std::fflush(out_);
         changed_.notify_all();
@@ -87,14 +90,29 @@ public:
     }
 
 private:
+    void write(const std::vector<nlohmann::ordered_json>& verdicts) {
+        if (!combined_) {
+            for (const auto& v : verdicts) std::fprintf(out_, "%s\n", to_json_line(v).c_str());
+            return;
+        }
+        nlohmann::ordered_json line;
+        line["id"] = verdicts.front()["id"];
+        line["verdicts"] = verdicts;
+        line["violations"] = nlohmann::ordered_json::array();
+        for (const auto& v : verdicts) {
+            if (v["violation"] == true) line["violations"].push_back(v["policy"]);
+        }
+        std::fprintf(out_, "%s\n", to_json_line(line).c_str());
+    }
+
     std::FILE* out_;
     size_t per_item_;
+    bool combined_;
     std::mutex mutex_;
     std::condition_variable changed_;
-    std::map<std::pair<size_t, size_t>, std::string> lines_;
+    std::map<size_t, std::vector<nlohmann::ordered_json>> pending_;
     std::map<VerdictStatus, size_t> counts_;
     size_t next_item_ = 0;
-    size_t next_policy_ = 0;
 };
 
 size_t count_lines(const std::string& path) {
@@ -166,7 +184,7 @@ int run(const ClassifyArgs& a) {
         return kExitBadInput;
     }
 
-    OrderedWriter writer(out, policies.size());
+    OrderedWriter writer(out, policies.size(), a.combined);
     Progress progress(total);
     InputReader reader(*in, parse_kind(a.kind));
     const engine::Mode mode = a.mode == "score" ? engine::Mode::score : engine::Mode::reason;
@@ -183,7 +201,7 @@ int run(const ClassifyArgs& a) {
                 v.policy_version = policies[p]->version;
                 v.status = VerdictStatus::error;
                 v.error = item->error;
-                writer.put(index, p, to_json_line(verdict_to_json(item->id, v)), v.status);
+                writer.put(index, p, verdict_to_json(item->id, v), v.status);
                 continue;
             }
             engine::Job job;
@@ -193,7 +211,7 @@ int run(const ClassifyArgs& a) {
             if (!a.effort.empty()) job.effort = parse_reasoning_effort(a.effort);
             job.seed = a.seed;
             engine->submit(std::move(job), [&writer, index, p, id = item->id](Verdict v) {
-                writer.put(index, p, to_json_line(verdict_to_json(id, v)), v.status);
+                writer.put(index, p, verdict_to_json(id, v), v.status);
             });
         }
     }
@@ -249,6 +267,8 @@ void add_classify_command(CLI::App& app, Action& action) {
         ->capture_default_str();
     cmd->add_option("--seed", a->seed, "Sample with this seed (default: greedy)");
     cmd->add_option("--output,-o", a->output, "Write JSONL here instead of standard output");
+    cmd->add_flag("--combined", a->combined,
+                  "One line per item: {\"id\", \"verdicts\": [...], \"violations\": [policy ids violated]}");
     cmd->callback([&action, a, text, input] {
         if (text->count() == 0 && input->count() == 0) throw CLI::RequiredError("--text or --input");
         action = [a] { return run(*a); };

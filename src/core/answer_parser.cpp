@@ -1,5 +1,7 @@
 #include "core/answer_parser.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/utf8.h"
@@ -32,25 +34,34 @@ std::string_view strip_fence(std::string_view s) {
     return trim(s);
 }
 
-bool nesting_within(std::string_view s, int limit) {
+// The bracket structure of JSON text, outside strings: how deep it nests, and where the first
+// top-level value closes (npos if it never does).
+struct Brackets {
+    int max_depth = 0;
+    size_t closed_at = std::string_view::npos;
+};
+
+Brackets scan_brackets(std::string_view s) {
+    Brackets b;
     int depth = 0;
     bool in_string = false;
     for (size_t i = 0; i < s.size(); ++i) {
         const char c = s[i];
         if (in_string) {
-            if (c == '\\')
+            if (c == '\\') {
                 ++i;
-            else if (c == '"')
+            } else if (c == '"') {
                 in_string = false;
+            }
         } else if (c == '"') {
             in_string = true;
         } else if (c == '{' || c == '[') {
-            if (++depth > limit) return false;
-        } else if (c == '}' || c == ']') {
-            --depth;
+            b.max_depth = std::max(b.max_depth, ++depth);
+        } else if ((c == '}' || c == ']') && --depth == 0 && b.closed_at == std::string_view::npos) {
+            b.closed_at = i + 1;
         }
     }
-    return true;
+    return b;
 }
 
 Answer fail(std::string problem) {
@@ -73,7 +84,7 @@ Answer parse_binary(std::string_view text) {
 Answer parse_json(std::string_view text, bool with_rationale) {
     const std::string cleaned = valid_utf8(strip_fence(text));
     const std::string_view t = cleaned;
-    if (!nesting_within(t, kMaxJsonDepth)) return fail("JSON nested too deeply");
+    if (scan_brackets(t).max_depth > kMaxJsonDepth) return fail("JSON nested too deeply");
     const nlohmann::json j = nlohmann::json::parse(t, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) return fail("not valid JSON");
     if (!j.is_object()) return fail("expected a JSON object");
@@ -136,26 +147,7 @@ namespace arbiter {
 
 bool answer_closed(std::string_view text, OutputFormat format) {
     if (format == OutputFormat::binary) return !trim(text).empty();
-    int depth = 0;
-    bool in_string = false;
-    bool opened = false;
-    for (size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (in_string) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            ++depth;
-            opened = true;
-        } else if (c == '}' || c == ']') {
-            if (--depth == 0 && opened) return true;
-        }
-    }
-    return false;
+    return scan_brackets(text).closed_at != std::string_view::npos;
 }
 
 }  // namespace arbiter

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <fstream>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -33,6 +34,12 @@ const std::filesystem::path& tiny_model() {
         return p;
     }();
     return path;
+}
+
+std::string write_file(const std::string& name, const std::string& text) {
+    const std::filesystem::path p = scratch_dir() / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
 }
 
 CommandResult run_command(const std::string& command) {

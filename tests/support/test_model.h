@@ -12,6 +12,9 @@ const std::filesystem::path& tiny_model();
 // A fresh temporary folder for this process, removed at exit.
 const std::filesystem::path& scratch_dir();
 
+// Writes `text` to a file of that name in scratch_dir(); returns its path.
+std::string write_file(const std::string& name, const std::string& text);
+
 // Runs a shell command; returns its exit status and captures stdout (and stderr, merged).
 struct CommandResult {
     int exit_code;
