@@ -90,8 +90,8 @@ TEST(CliClassify, TextAndStandardInput) {
 
 TEST(CliClassify, BadLinesBecomeErrorLinesAndTheRestGoesOn) {
     const std::string input = write_file("mixed.jsonl",
-                                    "{\"id\": \"ok\", \"text\": \"fine\"}\nnot json\n\n{\"id\": 7}\n"
-                                    "{\"id\": \"last\", \"text\": \"fine too\"}\n");
+                                         "{\"id\": \"ok\", \"text\": \"fine\"}\nnot json\n\n{\"id\": 7}\n"
+                                         "{\"id\": \"last\", \"text\": \"fine too\"}\n");
     const auto r = run_command(classify("--policy " + kPolicies + "spam.md --mode score --input " + input));
     EXPECT_EQ(r.exit_code, 1) << r.output;  // some items failed
     const auto lines = json_lines(r.output);
@@ -141,8 +141,8 @@ TEST(CliClassify, ClearErrorsForBadArguments) {
 
 TEST(CliClassify, CombinedVerdictPerItem) {
     const std::string input = write_file("combined.jsonl", kThreeItems);
-    const auto r = run_command(classify("--policy " + kPolicies + " --mode score --combined --input " + input +
-                                        " 2>/dev/null"));
+    const auto r = run_command(
+        classify("--policy " + kPolicies + " --mode score --combined --input " + input + " 2>/dev/null"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const auto lines = json_lines(r.output);
     ASSERT_EQ(lines.size(), 3u) << r.output;

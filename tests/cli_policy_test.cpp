@@ -88,7 +88,8 @@ TEST(CliPolicyLint, ExamplesHaveNoErrorsAndBadFilesDo) {
     EXPECT_EQ(ok.exit_code, 0) << ok.output;
     EXPECT_NE(ok.output.find("3 file(s): 0 error(s)"), std::string::npos) << ok.output;
 
-    const std::string weak = write_file("weak.md", "---\nlabels: [X1]\n---\nFlag things.\nIt is usually X2.\n");
+    const std::string weak =
+        write_file("weak.md", "---\nlabels: [X1]\n---\nFlag things.\nIt is usually X2.\n");
     const auto w = run_command(built_binary("arbiter") + " policy lint " + weak);
     EXPECT_EQ(w.exit_code, 0) << w.output;
     EXPECT_NE(w.output.find(weak + ":5: warning: hedge word 'usually'"), std::string::npos) << w.output;
@@ -102,8 +103,9 @@ TEST(CliPolicyLint, ExamplesHaveNoErrorsAndBadFilesDo) {
 }
 
 TEST(CliPolicyLint, CountsWithTheModelTokenizer) {
-    const auto r = run_command(built_binary("arbiter") + " policy lint --model " +
-                               test::tiny_model().string() + " " + write_file("short.md", "Answer 0 or 1.\n"));
+    const auto r =
+        run_command(built_binary("arbiter") + " policy lint --model " + test::tiny_model().string() + " " +
+                    write_file("short.md", "Answer 0 or 1.\n"));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("tokens; policies work best"), std::string::npos) << r.output;
     EXPECT_EQ(r.output.find("estimated"), std::string::npos) << r.output;

@@ -64,7 +64,8 @@ public:
         counts_[status]++;
         for (auto it = pending_.find(next_item_); it != pending_.end(); it = pending_.find(next_item_)) {
             auto& verdicts = it->second;
-            if (std::any_of(verdicts.begin(), verdicts.end(), [](const auto& v) { return v.is_null(); })) break;
+            if (std::any_of(verdicts.begin(), verdicts.end(), [](const auto& v) { return v.is_null(); }))
+                break;
             write(verdicts);
             pending_.erase(it);
             ++next_item_;

@@ -1,7 +1,6 @@
 #include "core/answer_parser.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "core/utf8.h"
@@ -94,8 +93,8 @@ Answer parse_json(std::string_view text, bool with_rationale) {
     if (v == j.end()) return fail("no \"violation\" field");
     if (v->is_boolean()) {
         a.violation = v->get<bool>();
-    } else if (v->is_number_integer() && (*v == 0 || *v == 1)) {
-        a.violation = (*v == 1);
+    } else if (v->is_number_integer() && (v->get<int64_t>() == 0 || v->get<int64_t>() == 1)) {
+        a.violation = v->get<int64_t>() == 1;
     } else {
         return fail("\"violation\" must be 0 or 1");
     }

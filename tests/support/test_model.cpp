@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <array>
-#include <fstream>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 
 #include "testmodel/gguf_model_writer.h"
