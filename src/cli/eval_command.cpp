@@ -1,0 +1,248 @@
+// arbiter eval: run a labelled dataset through policies and measure them, or recompute the
+// measurements from an earlier run's predictions.
+
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "cli/command.h"
+#include "cli/progress.h"
+#include "core/policy_file.h"
+#include "core/verdict_json.h"
+#include "engine/embedded_engine.h"
+#include "engine/model_file.h"
+#include "eval/dataset.h"
+#include "eval/evaluation.h"
+#include "eval/label_map.h"
+#include "eval/predictions.h"
+
+namespace arbiter::cli {
+
+namespace {
+
+struct EvalArgs {
+    std::string model;
+    std::vector<std::string> policies;
+    std::string data;
+    std::string map;
+    std::string mode = "reason";
+    size_t limit = 0;
+    std::string out = "eval-out";
+    std::string replay;
+    eval::DatasetSpec spec;
+    std::string label_constant;
+    int parallel = 4;
+    int threads = 0;
+    int ctx = 8192;
+    int max_reasoning_tokens = 0;
+    std::optional<uint32_t> seed;
+};
+
+// Writes metrics.json beside the predictions and prints the headline numbers.
+int write_metrics(const std::filesystem::path& out, const std::vector<eval::Prediction>& predictions) {
+    const nlohmann::ordered_json metrics = eval::evaluate(predictions);
+    std::ofstream(out / "metrics.json") << metrics.dump(2) << "\n";
+    std::printf("%-20s %6s %9s %9s %9s %9s %8s\n", "policy", "items", "precision", "recall", "f1", "accuracy",
+                "roc_auc");
+    for (const auto& p : metrics["policies"]) {
+        std::printf("%-20s %6zu %9.3f %9.3f %9.3f %9.3f %8s\n", p["policy"].get<std::string>().c_str(),
+                    p["evaluated"].get<size_t>(), p["precision"]["value"].get<double>(),
+                    p["recall"]["value"].get<double>(), p["f1"]["value"].get<double>(),
+                    p["accuracy"]["value"].get<double>(),
+                    p.contains("roc_auc") && !p["roc_auc"].is_null()
+                        ? std::to_string(p["roc_auc"].get<double>()).substr(0, 5).c_str()
+                        : "-");
+    }
+    std::printf("multi-policy accuracy %.3f over %zu items; metrics in %s\n",
+                metrics["multi_policy_accuracy"]["value"].get<double>(),
+                metrics["multi_policy_accuracy"]["items"].get<size_t>(), (out / "metrics.json").c_str());
+    return kExitOk;
+}
+
+int replay(const EvalArgs& a) {
+    try {
+        const std::vector<eval::Prediction> predictions = eval::read_predictions(a.replay);
+        std::filesystem::create_directories(a.out);
+        return write_metrics(a.out, predictions);
+    } catch (const eval::DatasetError& e) {
+        std::fprintf(stderr, "arbiter eval: %s\n", e.what());
+        return kExitBadInput;
+    }
+}
+
+int run(const EvalArgs& a) {
+    std::vector<std::shared_ptr<const Policy>> policies;
+    eval::Dataset dataset;
+    eval::LabelMap map;
+    try {
+        for (const std::string& path : a.policies) {
+            for (Policy& p : load_policies(path))
+                policies.push_back(std::make_shared<const Policy>(std::move(p)));
+        }
+        eval::DatasetSpec spec = a.spec;
+        if (!a.label_constant.empty()) spec.label_constant = a.label_constant;
+        dataset = eval::read_dataset(a.data, spec, a.limit);
+        if (!a.map.empty()) map = eval::read_label_map(a.map);
+        for (const auto& [policy, labels] : map) {
+            for (const std::string& l : labels) {
+                if (std::find(dataset.label_names.begin(), dataset.label_names.end(), l) ==
+                    dataset.label_names.end()) {
+                    throw eval::DatasetError(a.map + ": policy '" + policy + "' maps to label '" + l +
+                                             "', which the dataset does not have");
+                }
+            }
+        }
+        std::set<std::string> ids;
+        for (const auto& item : dataset.items) {
+            if (!ids.insert(item.id).second)
+                throw eval::DatasetError(a.data + ": id '" + item.id + "' appears twice");
+        }
+    } catch (const PolicyError& e) {
+        std::fprintf(stderr, "arbiter eval: %s\n", e.what());
+        return kExitBadInput;
+    } catch (const eval::DatasetError& e) {
+        std::fprintf(stderr, "arbiter eval: %s\n", e.what());
+        return kExitBadInput;
+    }
+
+    // Resume: predictions already written by an interrupted run are kept, not redone.
+    const std::filesystem::path out = a.out;
+    std::filesystem::create_directories(out);
+    const std::filesystem::path predictions_path = out / "predictions.jsonl";
+    std::set<std::pair<std::string, std::string>> done;
+    if (std::filesystem::exists(predictions_path)) {
+        try {
+            for (const auto& p : eval::read_predictions(predictions_path)) done.insert({p.id, p.policy});
+        } catch (const eval::DatasetError& e) {
+            std::fprintf(stderr, "arbiter eval: %s (remove it to start over)\n", e.what());
+            return kExitBadInput;
+        }
+        std::fprintf(stderr, "resuming: %zu predictions already in %s\n", done.size(),
+                     predictions_path.c_str());
+    }
+
+    struct Pending {
+        size_t item;
+        std::shared_ptr<const Policy> policy;
+    };
+    std::vector<Pending> todo;
+    for (size_t i = 0; i < dataset.items.size(); ++i) {
+        for (const auto& p : policies) {
+            if (!done.contains({dataset.items[i].id, p->id})) todo.push_back({i, p});
+        }
+    }
+
+    if (!todo.empty()) {
+        engine::EngineOptions options;
+        options.model = a.model;
+        options.threads = a.threads;
+        options.parallel = a.parallel;
+        options.context = a.ctx;
+        options.prefix_slots = static_cast<int>(std::min<size_t>(policies.size(), 16));
+        if (a.max_reasoning_tokens > 0) options.max_reasoning_tokens = a.max_reasoning_tokens;
+        std::unique_ptr<engine::EmbeddedEngine> engine;
+        try {
+            engine = std::make_unique<engine::EmbeddedEngine>(options);
+        } catch (const engine::ModelFileError& e) {
+            std::fprintf(stderr, "arbiter eval: %s\n", e.what());
+            return kExitBadInput;
+        }
+        std::ofstream file(predictions_path, std::ios::app | std::ios::binary);
+        std::mutex mutex;
+        std::condition_variable finished;
+        size_t completed = 0;
+        Progress progress(todo.size());
+        const size_t window = static_cast<size_t>(a.parallel) * 4;
+        for (size_t submitted = 0; submitted < todo.size(); ++submitted) {
+            {
+                std::unique_lock lock(mutex);
+                finished.wait(lock, [&] { return submitted - completed < window; });
+                progress.update(completed);
+            }
+            const Pending& job = todo[submitted];
+            const eval::LabeledItem& item = dataset.items[job.item];
+            engine::Job j;
+            j.policy = job.policy;
+            j.content = item.content;
+            j.mode = a.mode == "score" ? engine::Mode::score : engine::Mode::reason;
+            j.seed = a.seed;
+            const std::optional<bool> gold = eval::gold_label(item, job.policy->id, map);
+            engine->submit(std::move(j), [&, id = item.id, gold](Verdict v) {
+                nlohmann::ordered_json line = verdict_to_json(id, v);
+                line["gold"] = gold ? nlohmann::ordered_json(*gold) : nlohmann::ordered_json(nullptr);
+                std::lock_guard lock(mutex);
+                // One whole line at a time, flushed: an interrupted run loses at most the items in flight.
+                file << to_json_line(line) << "\n" << std::flush;
+                ++completed;
+                finished.notify_all();
+            });
+        }
+        std::unique_lock lock(mutex);
+        finished.wait(lock, [&] { return completed == todo.size(); });
+        progress.update(completed);
+    }
+
+    try {
+        return write_metrics(out, eval::read_predictions(predictions_path));
+    } catch (const eval::DatasetError& e) {
+        std::fprintf(stderr, "arbiter eval: %s\n", e.what());
+        return kExitFailure;
+    }
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app, Action& action) {
+    CLI::App* cmd = app.add_subcommand(
+        "eval", "Run a labelled dataset through policies and write predictions.jsonl and metrics.json");
+    auto a = std::make_shared<EvalArgs>();
+    auto* model = cmd->add_option("--model,-m", a->model, "GGUF model");
+    auto* policy = cmd->add_option("--policy,-p", a->policies, "Policy file or folder (repeatable)")
+                       ->check(CLI::ExistingPath);
+    auto* data =
+        cmd->add_option("--data,-d", a->data, "Dataset: JSONL (.gz too) or CSV")->check(CLI::ExistingFile);
+    cmd->add_option("--map", a->map,
+                    "YAML mapping policy ids to dataset labels (default: any label positive)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--mode", a->mode, "reason or score (score adds ROC-AUC, PR-AUC and a threshold sweep)")
+        ->check(CLI::IsMember({"reason", "score"}))
+        ->capture_default_str();
+    cmd->add_option("--limit", a->limit, "Evaluate only the first N items");
+    cmd->add_option("--out,-o", a->out, "Output folder; a run there is resumed, not redone")
+        ->capture_default_str();
+    auto* replay_opt =
+        cmd->add_option("--replay", a->replay, "Recompute metrics from a predictions.jsonl, without a model")
+            ->check(CLI::ExistingFile);
+    cmd->add_option("--format", a->spec.format, "auto, openai-moderation, toxicchat, jsonl or csv")
+        ->check(CLI::IsMember({"auto", "openai-moderation", "toxicchat", "jsonl", "csv"}))
+        ->capture_default_str();
+    cmd->add_option("--id-field", a->spec.id_field, "Field with the item id (default: id, else the row)");
+    cmd->add_option("--text-field", a->spec.text_field,
+                    "Field with the text (or the prompt of a completion)");
+    cmd->add_option("--response-field", a->spec.response_field, "Field with a completion's response");
+    cmd->add_option("--label-field", a->spec.label_fields, "Label field (repeatable)");
+    cmd->add_option("--label-constant", a->label_constant, "Give every item this label (e.g. unsafe)");
+    cmd->add_option("--parallel", a->parallel, "Items decoded together")->check(CLI::Range(1, 128));
+    cmd->add_option("--threads", a->threads, "CPU threads (default: all)")->check(CLI::Range(0, 1024));
+    cmd->add_option("--ctx", a->ctx, "Context per item, in tokens")->check(CLI::Range(256, 1 << 20));
+    cmd->add_option("--max-reasoning-tokens", a->max_reasoning_tokens, "Reasoning budget per item")
+        ->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("--seed", a->seed, "Sample with this seed (default: greedy)");
+    replay_opt->excludes(model)->excludes(policy)->excludes(data);
+    cmd->callback([&action, a, replay_opt, model, policy, data] {
+        if (replay_opt->count() > 0) {
+            action = [a] { return replay(*a); };
+            return;
+        }
+        if (model->count() == 0 || policy->count() == 0 || data->count() == 0) {
+            throw CLI::RequiredError("--model, --policy and --data (or --replay)");
+        }
+        action = [a] { return run(*a); };
+    });
+}
+
+}  // namespace arbiter::cli

@@ -1,0 +1,247 @@
+#include "eval/dataset.h"
+
+#include <csv.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+namespace arbiter::eval {
+
+namespace {
+
+const std::vector<std::string> kModerationKeys = {"S", "H", "V", "HR", "SH", "S3", "H2", "V2"};
+const std::vector<std::string> kTextFields = {"text", "prompt", "prompts_final", "user_input"};
+
+struct GzCloser {
+    void operator()(gzFile_s* f) const { gzclose(f); }
+};
+
+// The whole file, decompressed when it is gzip (zlib reads plain files unchanged).
+std::string read_all(const std::filesystem::path& path) {
+    std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
+    if (!f) throw DatasetError(path.string() + ": cannot be read");
+    std::string out;
+    std::array<char, 65536> buffer{};
+    int n = 0;
+    while ((n = gzread(f.get(), buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
+        out.append(buffer.data(), static_cast<size_t>(n));
+    }
+    if (n < 0) throw DatasetError(path.string() + ": cannot be decompressed");
+    return out;
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+// One record, as field -> value (null when absent or JSON null).
+using Record = std::vector<std::pair<std::string, std::optional<std::string>>>;
+
+std::optional<std::string> field(const Record& r, const std::string& name) {
+    for (const auto& [k, v] : r) {
+        if (k == name) return v;
+    }
+    return std::nullopt;
+}
+
+bool has_field(const Record& r, const std::string& name) {
+    return std::any_of(r.begin(), r.end(), [&](const auto& kv) { return kv.first == name; });
+}
+
+std::optional<std::string> json_scalar(const nlohmann::json& v) {
+    if (v.is_null()) return std::nullopt;
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+    if (v.is_number_integer()) return std::to_string(v.get<long long>());
+    if (v.is_number()) return v.dump();
+    return v.dump();
+}
+
+struct CsvState {
+    std::vector<std::string> row;
+    std::vector<std::vector<std::string>> rows;
+};
+
+std::vector<std::vector<std::string>> parse_csv(const std::string& text, const std::filesystem::path& path) {
+    csv_parser parser{};
+    if (csv_init(&parser, CSV_APPEND_NULL) != 0) throw DatasetError("cannot start the CSV parser");
+    CsvState state;
+    const auto on_field = [](void* s, size_t len, void* data) {
+        static_cast<CsvState*>(data)->row.emplace_back(static_cast<const char*>(s), len);
+    };
+    const auto on_row = [](int, void* data) {
+        auto* st = static_cast<CsvState*>(data);
+        st->rows.push_back(std::move(st->row));
+        st->row.clear();
+    };
+    const size_t used = csv_parse(&parser, text.data(), text.size(), on_field, on_row, &state);
+    const bool failed = used != text.size();
+    csv_fini(&parser, on_field, on_row, &state);
+    const std::string why = csv_strerror(csv_error(&parser));
+    csv_free(&parser);
+    if (failed) throw DatasetError(path.string() + ": invalid CSV (" + why + ")");
+    return state.rows;
+}
+
+std::vector<Record> jsonl_records(const std::string& text, const std::filesystem::path& path,
+                                  const std::vector<std::string>& keep_json,
+                                  std::vector<nlohmann::json>& raw) {
+    std::vector<Record> out;
+    size_t pos = 0;
+    size_t line_no = 0;
+    while (pos < text.size()) {
+        size_t eol = text.find('\n', pos);
+        if (eol == std::string::npos) eol = text.size();
+        const std::string_view line(text.data() + pos, eol - pos);
+        pos = eol + 1;
+        ++line_no;
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+        nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.is_object()) {
+            throw DatasetError(path.string() + ":" + std::to_string(line_no) + ": not a JSON object");
+        }
+        Record r;
+        for (const auto& [k, v] : j.items()) {
+            if (std::find(keep_json.begin(), keep_json.end(), k) != keep_json.end()) continue;
+            r.emplace_back(k, json_scalar(v));
+        }
+        out.push_back(std::move(r));
+        raw.push_back(std::move(j));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<bool> label_value(const std::string& raw) {
+    const std::string v = lower(raw);
+    if (v == "1" || v == "true" || v == "yes" || v == "harmful" || v == "unsafe" || v == "toxic" ||
+        v == "violating") {
+        return true;
+    }
+    if (v == "0" || v == "false" || v == "no" || v == "unharmful" || v == "safe" || v == "non-toxic" ||
+        v == "benign") {
+        return false;
+    }
+    return std::nullopt;
+}
+
+Dataset read_dataset(const std::filesystem::path& path, const DatasetSpec& spec, size_t limit) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw DatasetError(path.string() + ": no such file");
+    const std::string text = read_all(path);
+    std::string name = path.filename().string();
+    if (name.ends_with(".gz")) name.resize(name.size() - 3);
+    const bool csv = spec.format == "csv" || spec.format == "toxicchat" ||
+                     (spec.format == "auto" && name.ends_with(".csv"));
+
+    std::vector<Record> records;
+    std::vector<nlohmann::json> raw;
+    if (csv) {
+        const auto rows = parse_csv(text, path);
+        if (rows.empty()) throw DatasetError(path.string() + ": empty CSV");
+        const std::vector<std::string>& header = rows.front();
+        for (size_t i = 1; i < rows.size(); ++i) {
+            if (rows[i].size() != header.size()) {
+                throw DatasetError(path.string() + ": row " + std::to_string(i + 1) + " has " +
+                                   std::to_string(rows[i].size()) + " fields, the header " +
+                                   std::to_string(header.size()));
+            }
+            Record r;
+            for (size_t c = 0; c < header.size(); ++c) r.emplace_back(header[c], rows[i][c]);
+            records.push_back(std::move(r));
+        }
+    } else {
+        records = jsonl_records(text, path, {"messages"}, raw);
+    }
+    if (records.empty()) throw DatasetError(path.string() + ": no records");
+
+    Dataset d;
+    const Record& first = records.front();
+    d.format = spec.format;
+    if (d.format == "auto") {
+        if (csv) {
+            d.format = has_field(first, "user_input") && has_field(first, "toxicity") ? "toxicchat" : "csv";
+        } else {
+            d.format =
+                has_field(first, "prompt") && std::any_of(kModerationKeys.begin(), kModerationKeys.end(),
+                                                          [&](const auto& k) { return has_field(first, k); })
+                    ? "openai-moderation"
+                    : "jsonl";
+        }
+    }
+    std::vector<std::string> labels = spec.label_fields;
+    if (labels.empty()) {
+        if (d.format == "openai-moderation")
+            labels = kModerationKeys;
+        else if (d.format == "toxicchat")
+            labels = {"toxicity", "jailbreaking"};
+        else
+            labels = {"label"};
+    }
+    d.label_names = labels;
+    std::string text_field = spec.text_field;
+    if (text_field.empty()) {
+        for (const std::string& f : kTextFields) {
+            if (has_field(first, f)) {
+                text_field = f;
+                break;
+            }
+        }
+    }
+    const bool conversation = !raw.empty() && raw.front().contains("messages");
+    if (text_field.empty() && !conversation) {
+        throw DatasetError(path.string() +
+                           ": no text field (looked for text, prompt, prompts_final, user_input; "
+                           "name one with --text-field)");
+    }
+    if (!spec.label_constant &&
+        !std::any_of(labels.begin(), labels.end(), [&](const auto& l) { return has_field(first, l); })) {
+        throw DatasetError(path.string() + ": no label field (" + labels.front() +
+                           "); name one with --label-field, or give every item one with --label-constant");
+    }
+    const std::string response_field = spec.response_field.empty() ? "response" : spec.response_field;
+
+    for (size_t i = 0; i < records.size() && (limit == 0 || d.items.size() < limit); ++i) {
+        const Record& r = records[i];
+        LabeledItem item;
+        item.id = field(r, spec.id_field).value_or(std::to_string(i + 1));
+        if (conversation && raw[i].contains("messages")) {
+            std::vector<Turn> turns;
+            const auto& messages = raw[i]["messages"];
+            if (!messages.is_array())
+                throw DatasetError(path.string() + ": record " + std::to_string(i + 1) +
+                                   ": messages must be a list");
+            for (const auto& m : messages) {
+                if (!m.is_object() || !m.contains("role") || !m.contains("content") ||
+                    !m["role"].is_string() || !m["content"].is_string()) {
+                    throw DatasetError(path.string() + ": record " + std::to_string(i + 1) +
+                                       ": each message needs role and content strings");
+                }
+                turns.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+            }
+            item.content = Content::conversation(std::move(turns));
+        } else {
+            const std::optional<std::string> t = field(r, text_field);
+            if (!t)
+                throw DatasetError(path.string() + ": record " + std::to_string(i + 1) + " has no " +
+                                   text_field);
+            const std::optional<std::string> response = field(r, response_field);
+            item.content =
+                response && !response->empty() ? Content::completion(*t, *response) : Content::message(*t);
+        }
+        for (const std::string& l : labels) {
+            const std::optional<std::string> v = spec.label_constant ? spec.label_constant : field(r, l);
+            item.labels.push_back({l, v ? label_value(*v) : std::nullopt});
+        }
+        d.items.push_back(std::move(item));
+    }
+    return d;
+}
+
+}  // namespace arbiter::eval

@@ -1,0 +1,47 @@
+#include "eval/predictions.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace arbiter::eval {
+
+std::vector<Prediction> read_predictions(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw DatasetError(path.string() + ": cannot be read");
+    std::vector<Prediction> out;
+    std::string line;
+    size_t line_no = 0;
+    while (std::getline(in, line)) {
+        ++line_no;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+        const auto where = [&] { return path.string() + ":" + std::to_string(line_no) + ": "; };
+        if (j.is_discarded() || !j.is_object()) throw DatasetError(where() + "not a JSON object");
+        try {
+            Prediction p;
+            p.id = j.at("id").get<std::string>();
+            p.policy = j.at("policy").get<std::string>();
+            p.policy_version = j.value("policy_version", 0);
+            p.status = j.at("status").get<std::string>();
+            if (j.contains("gold") && !j["gold"].is_null()) p.gold = j["gold"].get<bool>();
+            if (j.contains("violation") && !j["violation"].is_null())
+                p.violation = j["violation"].get<bool>();
+            if (j.contains("probability") && !j["probability"].is_null())
+                p.probability = j["probability"].get<double>();
+            if (j.contains("rationale") && j["rationale"].is_string())
+                p.rationale = j["rationale"].get<std::string>();
+            if (j.contains("usage") && j["usage"].is_object()) {
+                p.prompt_tokens = j["usage"].value("prompt_tokens", 0);
+                p.cached_tokens = j["usage"].value("cached_tokens", 0);
+                p.completion_tokens = j["usage"].value("completion_tokens", 0);
+            }
+            p.latency_ms = j.value("latency_ms", 0.0);
+            out.push_back(std::move(p));
+        } catch (const nlohmann::json::exception& e) {
+            throw DatasetError(where() + "not a prediction (" + e.what() + ")");
+        }
+    }
+    return out;
+}
+
+}  // namespace arbiter::eval

@@ -1,0 +1,32 @@
+#pragma once
+// predictions.jsonl: one line per (item, policy), the verdict as `arbiter classify` prints it
+// plus "gold" (true, false or null). What metrics, reports, comparisons and resumed runs read.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eval/dataset.h"
+
+namespace arbiter::eval {
+
+struct Prediction {
+    std::string id;
+    std::string policy;
+    int policy_version = 0;
+    std::optional<bool> gold;
+    std::optional<bool> violation;  // set when status is ok
+    std::optional<double> probability;
+    std::string status;  // ok, unparseable, error
+    std::string rationale;
+    int prompt_tokens = 0;
+    int cached_tokens = 0;
+    int completion_tokens = 0;
+    double latency_ms = 0;
+};
+
+// Reads a predictions file; throws DatasetError naming the line that is not a prediction.
+std::vector<Prediction> read_predictions(const std::filesystem::path& path);
+
+}  // namespace arbiter::eval
