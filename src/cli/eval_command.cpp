@@ -11,14 +11,18 @@
 
 #include "cli/command.h"
 #include "cli/progress.h"
+#include "core/content_layout.h"
 #include "core/policy_file.h"
+#include "core/utf8.h"
 #include "core/verdict_json.h"
 #include "engine/embedded_engine.h"
 #include "engine/model_file.h"
+#include "eval/comparison.h"
 #include "eval/dataset.h"
 #include "eval/evaluation.h"
 #include "eval/label_map.h"
 #include "eval/predictions.h"
+#include "eval/report.h"
 
 namespace arbiter::cli {
 
@@ -33,6 +37,7 @@ struct EvalArgs {
     size_t limit = 0;
     std::string out = "eval-out";
     std::string replay;
+    std::vector<std::string> compare;
     eval::DatasetSpec spec;
     std::string label_constant;
     int parallel = 4;
@@ -42,10 +47,15 @@ struct EvalArgs {
     std::optional<uint32_t> seed;
 };
 
-// Writes metrics.json beside the predictions and prints the headline numbers.
-int write_metrics(const std::filesystem::path& out, const std::vector<eval::Prediction>& predictions) {
+// Longest content kept in a prediction, for reports; the dataset has the rest.
+constexpr size_t kContentInPrediction = 4000;
+
+// Writes metrics.json and report.html beside the predictions and prints the headline numbers.
+int write_metrics(const std::filesystem::path& out, const std::vector<eval::Prediction>& predictions,
+                  const std::string& title) {
     const nlohmann::ordered_json metrics = eval::evaluate(predictions);
     std::ofstream(out / "metrics.json") << metrics.dump(2) << "\n";
+    std::ofstream(out / "report.html") << eval::render_report(metrics, predictions, title);
     std::printf("%-20s %6s %9s %9s %9s %9s %8s\n", "policy", "items", "precision", "recall", "f1", "accuracy",
                 "roc_auc");
     for (const auto& p : metrics["policies"]) {
@@ -57,9 +67,9 @@ int write_metrics(const std::filesystem::path& out, const std::vector<eval::Pred
                         ? std::to_string(p["roc_auc"].get<double>()).substr(0, 5).c_str()
                         : "-");
     }
-    std::printf("multi-policy accuracy %.3f over %zu items; metrics in %s\n",
+    std::printf("multi-policy accuracy %.3f over %zu items; metrics.json and report.html in %s\n",
                 metrics["multi_policy_accuracy"]["value"].get<double>(),
-                metrics["multi_policy_accuracy"]["items"].get<size_t>(), (out / "metrics.json").c_str());
+                metrics["multi_policy_accuracy"]["items"].get<size_t>(), out.c_str());
     return kExitOk;
 }
 
@@ -67,7 +77,38 @@ int replay(const EvalArgs& a) {
     try {
         const std::vector<eval::Prediction> predictions = eval::read_predictions(a.replay);
         std::filesystem::create_directories(a.out);
-        return write_metrics(a.out, predictions);
+        return write_metrics(a.out, predictions, "arbiter eval: " + a.replay);
+    } catch (const eval::DatasetError& e) {
+        std::fprintf(stderr, "arbiter eval: %s\n", e.what());
+        return kExitBadInput;
+    }
+}
+
+int compare(const EvalArgs& a) {
+    try {
+        const nlohmann::ordered_json c =
+            eval::compare(eval::read_predictions(a.compare[0]), eval::read_predictions(a.compare[1]));
+        std::filesystem::create_directories(a.out);
+        std::ofstream(std::filesystem::path(a.out) / "comparison.json") << c.dump(2) << "\n";
+        std::printf("%-20s %8s %8s %8s %8s %10s\n", "policy", "compared", "flipped", "d_f1", "d_acc",
+                    "mcnemar_p");
+        for (const auto& p : c["policies"]) {
+            std::printf("%-20s %8zu %8zu %+8.3f %+8.3f %10.4f\n", p["policy"].get<std::string>().c_str(),
+                        p["compared"].get<size_t>(), p["flipped"].get<size_t>(),
+                        p["delta"]["f1"].get<double>(), p["delta"]["accuracy"].get<double>(),
+                        p["mcnemar"]["p_value"].get<double>());
+        }
+        for (const auto& f : c["flips"]) {
+            std::printf("\n%s / %s: %s -> %s (gold: %s)\n  before: %s\n  after:  %s\n",
+                        f["id"].get<std::string>().c_str(), f["policy"].get<std::string>().c_str(),
+                        f["before"]["violation"].get<bool>() ? "violates" : "safe",
+                        f["after"]["violation"].get<bool>() ? "violates" : "safe",
+                        f["gold"].is_null() ? "unknown" : (f["gold"].get<bool>() ? "violates" : "safe"),
+                        valid_utf8(f["before"]["rationale"].get<std::string>()).substr(0, 300).c_str(),
+                        valid_utf8(f["after"]["rationale"].get<std::string>()).substr(0, 300).c_str());
+        }
+        std::printf("\ncomparison.json in %s\n", a.out.c_str());
+        return kExitOk;
     } catch (const eval::DatasetError& e) {
         std::fprintf(stderr, "arbiter eval: %s\n", e.what());
         return kExitBadInput;
@@ -171,15 +212,18 @@ int run(const EvalArgs& a) {
             j.mode = a.mode == "score" ? engine::Mode::score : engine::Mode::reason;
             j.seed = a.seed;
             const std::optional<bool> gold = eval::gold_label(item, job.policy->id, map);
-            engine->submit(std::move(j), [&, id = item.id, gold](Verdict v) {
-                nlohmann::ordered_json line = verdict_to_json(id, v);
-                line["gold"] = gold ? nlohmann::ordered_json(*gold) : nlohmann::ordered_json(nullptr);
-                std::lock_guard lock(mutex);
-                // One whole line at a time, flushed: an interrupted run loses at most the items in flight.
-                file << to_json_line(line) << "\n" << std::flush;
-                ++completed;
-                finished.notify_all();
-            });
+            engine->submit(
+                std::move(j), [&, id = item.id, gold, content = user_message(item.content)](Verdict v) {
+                    nlohmann::ordered_json line = verdict_to_json(id, v);
+                    line["gold"] = gold ? nlohmann::ordered_json(*gold) : nlohmann::ordered_json(nullptr);
+                    line["content"] = valid_utf8(std::string_view(content).substr(0, kContentInPrediction));
+                    std::lock_guard lock(mutex);
+                    // One whole line at a time, flushed: an interrupted run loses at most the items in
+                    // flight.
+                    file << to_json_line(line) << "\n" << std::flush;
+                    ++completed;
+                    finished.notify_all();
+                });
         }
         std::unique_lock lock(mutex);
         finished.wait(lock, [&] { return completed == todo.size(); });
@@ -187,7 +231,7 @@ int run(const EvalArgs& a) {
     }
 
     try {
-        return write_metrics(out, eval::read_predictions(predictions_path));
+        return write_metrics(out, eval::read_predictions(predictions_path), "arbiter eval: " + a.data);
     } catch (const eval::DatasetError& e) {
         std::fprintf(stderr, "arbiter eval: %s\n", e.what());
         return kExitFailure;
@@ -232,10 +276,20 @@ void add_eval_command(CLI::App& app, Action& action) {
     cmd->add_option("--max-reasoning-tokens", a->max_reasoning_tokens, "Reasoning budget per item")
         ->check(CLI::Range(1, 1 << 20));
     cmd->add_option("--seed", a->seed, "Sample with this seed (default: greedy)");
-    replay_opt->excludes(model)->excludes(policy)->excludes(data);
-    cmd->callback([&action, a, replay_opt, model, policy, data] {
+    auto* compare_opt =
+        cmd->add_option("--compare", a->compare,
+                        "OLD.jsonl NEW.jsonl: flipped verdicts and metric deltas with McNemar's test")
+            ->expected(2)
+            ->check(CLI::ExistingFile);
+    replay_opt->excludes(model)->excludes(policy)->excludes(data)->excludes(compare_opt);
+    compare_opt->excludes(model)->excludes(policy)->excludes(data);
+    cmd->callback([&action, a, replay_opt, compare_opt, model, policy, data] {
         if (replay_opt->count() > 0) {
             action = [a] { return replay(*a); };
+            return;
+        }
+        if (compare_opt->count() > 0) {
+            action = [a] { return compare(*a); };
             return;
         }
         if (model->count() == 0 || policy->count() == 0 || data->count() == 0) {

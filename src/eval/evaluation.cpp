@@ -51,7 +51,8 @@ nlohmann::ordered_json policy_metrics(const std::string& policy, const std::vect
         // Ranking metrics are undefined with one class only.
         j["roc_auc"] =
             both_classes ? nlohmann::ordered_json(roc_auc(scored_gold, scores)) : nlohmann::ordered_json();
-        j["pr_auc"] = average_precision(scored_gold, scores);
+        j["pr_auc"] = both_classes ? nlohmann::ordered_json(average_precision(scored_gold, scores))
+                                   : nlohmann::ordered_json();
         const ThresholdPoint best = best_f1_threshold(scored_gold, scores);
         j["best_f1_threshold"] = {{"threshold", best.threshold},
                                   {"precision", best.precision},

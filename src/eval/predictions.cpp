@@ -30,6 +30,8 @@ std::vector<Prediction> read_predictions(const std::filesystem::path& path) {
                 p.probability = j["probability"].get<double>();
             if (j.contains("rationale") && j["rationale"].is_string())
                 p.rationale = j["rationale"].get<std::string>();
+            if (j.contains("content") && j["content"].is_string())
+                p.content = j["content"].get<std::string>();
             if (j.contains("usage") && j["usage"].is_object()) {
                 p.prompt_tokens = j["usage"].value("prompt_tokens", 0);
                 p.cached_tokens = j["usage"].value("cached_tokens", 0);

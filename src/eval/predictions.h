@@ -20,6 +20,7 @@ struct Prediction {
     std::optional<double> probability;
     std::string status;  // ok, unparseable, error
     std::string rationale;
+    std::string content;  // the user message as the model saw it (shortened), for reports
     int prompt_tokens = 0;
     int cached_tokens = 0;
     int completion_tokens = 0;
