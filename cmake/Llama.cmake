@@ -20,14 +20,18 @@ if(NOT EXISTS "${ARBITER_LLAMA_SOURCE_DIR}/include/llama.h")
     "or -DARBITER_LLAMA_PACKAGE=ON for an installed llama.cpp.")
 endif()
 
+# llama-server from the same source and objects, for bench/run's baseline (target llama-server,
+# never built by default).
+option(ARBITER_LLAMA_SERVER "Also define llama.cpp's llama-server target (for benchmarks)" OFF)
+
 # llama.cpp's own options, set before its CMakeLists reads them: a static library and nothing else.
 set(BUILD_SHARED_LIBS OFF CACHE BOOL "" FORCE)
 set(LLAMA_BUILD_TESTS OFF CACHE BOOL "" FORCE)
-set(LLAMA_BUILD_TOOLS OFF CACHE BOOL "" FORCE)
 set(LLAMA_BUILD_EXAMPLES OFF CACHE BOOL "" FORCE)
-set(LLAMA_BUILD_SERVER OFF CACHE BOOL "" FORCE)
 set(LLAMA_BUILD_APP OFF CACHE BOOL "" FORCE)
-set(LLAMA_BUILD_COMMON OFF CACHE BOOL "" FORCE)
+set(LLAMA_BUILD_TOOLS ${ARBITER_LLAMA_SERVER} CACHE BOOL "" FORCE)
+set(LLAMA_BUILD_SERVER ${ARBITER_LLAMA_SERVER} CACHE BOOL "" FORCE)
+set(LLAMA_BUILD_COMMON ${ARBITER_LLAMA_SERVER} CACHE BOOL "" FORCE)
 set(LLAMA_OPENSSL OFF CACHE BOOL "" FORCE)
 set(LLAMA_USE_PREBUILT_UI OFF CACHE BOOL "" FORCE)
 set(LLAMA_FATAL_WARNINGS OFF CACHE BOOL "" FORCE)

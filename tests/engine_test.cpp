@@ -226,6 +226,16 @@ TEST(Engine, ReasoningBudgetIsRespected) {
             EXPECT_LE(v.usage.completion_tokens, budget + 1);
             EXPECT_GE(v.usage.completion_tokens, 1);
         }
+        // Reasoning to the budget: exactly `budget` reasoning tokens, then the one-token answer.
+        jobs = jobs_for(policy, Mode::reason);
+        for (Job& j : jobs) {
+            j.max_reasoning_tokens = budget;
+            j.reason_to_budget = true;
+        }
+        for (const Verdict& v : run_all(engine, std::move(jobs))) {
+            ASSERT_EQ(v.status, VerdictStatus::ok) << v.error;
+            EXPECT_EQ(v.usage.completion_tokens, budget + 1);
+        }
     }
 }
 

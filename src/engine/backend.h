@@ -28,6 +28,9 @@ struct Job {
     std::optional<ReasoningEffort> effort;  // default: the policy's
     int max_reasoning_tokens = 0;           // 0: the backend's default
     std::optional<uint32_t> seed;           // sample with this seed; absent: greedy
+    // Reason for exactly the budget: control tokens are banned until it is spent, so every item
+    // costs the same. For benchmarks that compare engines at a fixed amount of generation.
+    bool reason_to_budget = false;
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 

@@ -394,7 +394,10 @@ void EmbeddedEngine::Impl::admit(Queued q, Slot& slot) {
         slot.pending = std::move(prefix);
         slot.pending.insert(slot.pending.end(), item.begin(), item.end());
     }
-    if (!score) slot.sampler = make_sampler(model_->vocab(), nullptr, nullptr, slot.job.seed);
+    if (!score) {
+        slot.sampler = make_sampler(model_->vocab(), nullptr, slot.job.reason_to_budget ? &control_tokens_ : nullptr,
+                                    slot.job.seed);
+    }
 }
 
 void EmbeddedEngine::Impl::start_answer(Slot& slot) {
