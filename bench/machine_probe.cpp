@@ -1,0 +1,93 @@
+#include "machine_probe.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+namespace arbiter::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Twelve independent chains of vector FMAs: enough to cover the FMA latency on two ports.
+constexpr int kChains = 12;
+#if defined(__AVX512F__)
+constexpr int kWidth = 16;
+float fma_kernel(long iterations, float seed) {
+    __m512 acc[kChains];
+    for (int i = 0; i < kChains; ++i) acc[i] = _mm512_set1_ps(seed + static_cast<float>(i));
+    const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
+    for (long it = 0; it < iterations; ++it) {
+        for (int i = 0; i < kChains; ++i) acc[i] = _mm512_fmadd_ps(acc[i], m, a);
+    }
+    float sum = 0;
+    for (int i = 0; i < kChains; ++i) sum += _mm512_reduce_add_ps(acc[i]);
+    return sum;
+}
+#else
+constexpr int kWidth = 8;
+float fma_kernel(long iterations, float seed) {
+    __m256 acc[kChains];
+    for (int i = 0; i < kChains; ++i) acc[i] = _mm256_set1_ps(seed + static_cast<float>(i));
+    const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
+    for (long it = 0; it < iterations; ++it) {
+        for (int i = 0; i < kChains; ++i) acc[i] = _mm256_fmadd_ps(acc[i], m, a);
+    }
+    alignas(32) float lanes[8];
+    float sum = 0;
+    for (int i = 0; i < kChains; ++i) {
+        _mm256_store_ps(lanes, acc[i]);
+        for (float v : lanes) sum += v;
+    }
+    return sum;
+}
+#endif
+
+}  // namespace
+
+MachineCeiling probe_machine(int threads) {
+    MachineCeiling c;
+    const int n = std::max(1, threads);
+
+    // FMA: each thread runs `iterations` x kChains vector multiply-adds.
+    const long iterations = 20'000'000;
+    std::vector<std::thread> pool;
+    std::vector<float> sinks(static_cast<size_t>(n));
+    const auto t0 = Clock::now();
+    for (int t = 0; t < n; ++t) {
+        pool.emplace_back(
+            [&, t] { sinks[static_cast<size_t>(t)] = fma_kernel(iterations, static_cast<float>(t)); });
+    }
+    for (auto& th : pool) th.join();
+    const double fma_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    c.fma_gflops = 2.0 * kChains * kWidth * static_cast<double>(iterations) * n / fma_seconds / 1e9;
+
+    // Triad over arrays far larger than the caches, best of three passes.
+    const size_t elements = 32u * 1024 * 1024;  // 3 x 128 MiB
+    std::vector<float> a(elements), b(elements, 1.0f), cc(elements, 2.0f);
+    double best = 0;
+    for (int pass = 0; pass < 3; ++pass) {
+        pool.clear();
+        const auto s0 = Clock::now();
+        for (int t = 0; t < n; ++t) {
+            pool.emplace_back([&, t] {
+                const size_t begin = elements * static_cast<size_t>(t) / static_cast<size_t>(n);
+                const size_t end = elements * static_cast<size_t>(t + 1) / static_cast<size_t>(n);
+                for (size_t i = begin; i < end; ++i) a[i] = b[i] + 3.0f * cc[i];
+            });
+        }
+        for (auto& th : pool) th.join();
+        const double seconds = std::chrono::duration<double>(Clock::now() - s0).count();
+        best = std::max(best, 3.0 * sizeof(float) * static_cast<double>(elements) / seconds / 1e9);
+    }
+    c.triad_gbps = best;
+    volatile float keep = a[elements / 2] + sinks[0];
+    (void)keep;
+    return c;
+}
+
+}  // namespace arbiter::bench

@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""Turns the JSON of one bench/run into the results table and appends it to bench/RESULTS.md."""
+import argparse
+import datetime
+import json
+import pathlib
+import re
+import subprocess
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--out", required=True)
+ap.add_argument("--command", required=True)
+ap.add_argument("--results", required=True)
+args = ap.parse_args()
+out = pathlib.Path(args.out)
+probe, base, reason, score = (json.loads((out / f"{n}.json").read_text()) for n in ("probe", "baseline", "reason", "score"))
+
+
+def kv_mib(log):
+    """KV cache size as llama.cpp logs it when the context is created."""
+    text = (out / log).read_text(errors="replace")
+    return sum(float(m) for m in re.findall(r"llama_kv_cache: size = +([\d.]+) MiB", text))
+
+
+base["kv_mib"], reason["kv_mib"], score["kv_mib"] = kv_mib("server.log"), kv_mib("reason.log"), kv_mib("score.log")
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+content = score["content_tokens_per_item"]
+ideal = probe["model_prefill_tokens_per_second"] / content  # items/s if only the content were evaluated
+
+rows = [("llama-server (baseline)", base), ("arbiter reason", reason), ("arbiter score", score)]
+lines = [
+    f"## {datetime.date.today()} · commit {commit} · {cpu}, {probe['threads']} threads",
+    "",
+    f"Command: `{args.command}`",
+    "",
+    f"Machine ceiling (same run): FP32 FMA {probe['fma_gflops']:.0f} GFLOP/s, triad {probe['triad_gbps']:.1f} GB/s. "
+    f"Model through llama.cpp directly: prefill {probe['model_prefill_tokens_per_second']:.1f} tokens/s "
+    f"({probe['model_prefill_tokens_per_second'] * probe['flops_per_token'] / 1e9:.0f} GFLOP/s, "
+    f"{100 * probe['model_prefill_tokens_per_second'] * probe['flops_per_token'] / 1e9 / probe['fma_gflops']:.0f}% of FMA peak), "
+    f"decode {probe['model_decode_tokens_per_second']:.1f} tokens/s "
+    f"({probe['model_decode_tokens_per_second'] * probe['bytes_per_token'] / 1e9:.1f} GB/s, "
+    f"{100 * probe['model_decode_tokens_per_second'] * probe['bytes_per_token'] / 1e9 / probe['triad_gbps']:.0f}% of triad).",
+    "",
+    f"Workload: {base['items']} items of openai-moderation, policy prefix {score['prefix_tokens']} tokens, "
+    f"{content:.1f} content tokens per item on average.",
+    "",
+    "| engine | items/s | prompt tokens evaluated / item | generated / item | TTV p50 ms | TTV p95 ms | peak RSS MiB | KV MiB | failures |",
+    "|---|---|---|---|---|---|---|---|---|",
+]
+for name, r in rows:
+    lines.append(f"| {name} | {r['items_per_second']:.3f} | {r['prompt_tokens_evaluated_per_item']:.1f} | "
+                 f"{r['generated_per_item']:.1f} | {r['ttv_p50_ms']:.0f} | {r['ttv_p95_ms']:.0f} | "
+                 f"{r['peak_rss_mib']:.0f} | {r['kv_mib']:.0f} | {r['failures']} |")
+checks = [
+    ("reason items/s vs baseline (target >= 1.5)", reason["items_per_second"] / base["items_per_second"], 1.5, True),
+    ("score items/s vs baseline (target >= 10)", score["items_per_second"] / base["items_per_second"], 10, True),
+    ("score prompt tokens evaluated / content tokens (target <= 1.05)",
+     score["prompt_tokens_evaluated_per_item"] / content, 1.05, False),
+    ("score items/s vs ideal prefill-bound items/s (target >= 0.9)", score["items_per_second"] / ideal, 0.9, True),
+]
+lines += ["", "| ratio | value | met |", "|---|---|---|"]
+for name, value, target, higher in checks:
+    met = value >= target if higher else value <= target
+    lines.append(f"| {name} | {value:.2f} | {'yes' if met else 'no'} |")
+text = "\n".join(lines) + "\n"
+print(text)
+results = pathlib.Path(args.results)
+if not results.exists():
+    results.write_text("# Benchmark results\n\nAppended by bench/run; see bench/README.md for what each column means.\n\n")
+with results.open("a") as f:
+    f.write("\n" + text)
