@@ -395,8 +395,8 @@ void EmbeddedEngine::Impl::admit(Queued q, Slot& slot) {
         slot.pending.insert(slot.pending.end(), item.begin(), item.end());
     }
     if (!score) {
-        slot.sampler = make_sampler(model_->vocab(), nullptr, slot.job.reason_to_budget ? &control_tokens_ : nullptr,
-                                    slot.job.seed);
+        slot.sampler = make_sampler(model_->vocab(), nullptr,
+                                    slot.job.reason_to_budget ? &control_tokens_ : nullptr, slot.job.seed);
     }
 }
 
