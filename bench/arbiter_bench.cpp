@@ -108,7 +108,7 @@ double mean(const std::vector<int>& v) {
 
 // The model's own ceiling on this machine, through llama.cpp directly: one 512-token prefill and
 // 32 single-stream decode steps; and the work a token costs, from the tensor shapes (experts
-// scaled by the share used per token; the embedding lookup reads one row).
+// scaled by the share used per token; the embedding lookup reads one row, so it is left out).
 nlohmann::ordered_json probe_model(const Args& a) {
     const auto model = engine::Model::load(a.model);
     double flops = 0, bytes = 0;
@@ -123,7 +123,9 @@ nlohmann::ordered_json probe_model(const Args& a) {
         const double elements =
             static_cast<double>(ne[0]) * static_cast<double>(ne[1]) * static_cast<double>(ne[2]);
         const double share = name.find("_exps") != std::string::npos ? used : 1.0;
-        if (ne[1] > 1) flops += 2 * elements * share;  // matrices only
+        // Prefill computes logits for the last token only: the output matrix is not per-token work
+        // there (decode reads it every step, so it counts in bytes).
+        if (ne[1] > 1 && name != "output.weight") flops += 2 * elements * share;
         bytes += static_cast<double>(gguf_get_tensor_size(g, i)) * share;
     }
     gguf_free(g);

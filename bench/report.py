@@ -17,9 +17,10 @@ probe, base, reason, score = (json.loads((out / f"{n}.json").read_text()) for n 
 
 
 def kv_mib(log):
-    """KV cache size as llama.cpp logs it when the context is created."""
+    """KV cache size as llama.cpp logs it when the context is created (None when not logged)."""
     text = (out / log).read_text(errors="replace")
-    return sum(float(m) for m in re.findall(r"llama_kv_cache: size = +([\d.]+) MiB", text))
+    sizes = [float(m) for m in re.findall(r"llama_kv_cache: size = +([\d.]+) MiB", text)]
+    return sum(sizes) if sizes else None
 
 
 base["kv_mib"], reason["kv_mib"], score["kv_mib"] = kv_mib("server.log"), kv_mib("reason.log"), kv_mib("score.log")
@@ -49,9 +50,10 @@ lines = [
     "|---|---|---|---|---|---|---|---|---|",
 ]
 for name, r in rows:
+    kv = "n/a" if r["kv_mib"] is None else f"{r['kv_mib']:.0f}"
     lines.append(f"| {name} | {r['items_per_second']:.3f} | {r['prompt_tokens_evaluated_per_item']:.1f} | "
                  f"{r['generated_per_item']:.1f} | {r['ttv_p50_ms']:.0f} | {r['ttv_p95_ms']:.0f} | "
-                 f"{r['peak_rss_mib']:.0f} | {r['kv_mib']:.0f} | {r['failures']} |")
+                 f"{r['peak_rss_mib']:.0f} | {kv} | {r['failures']} |")
 checks = [
     ("reason items/s vs baseline (target >= 1.5)", reason["items_per_second"] / base["items_per_second"], 1.5, True),
     ("score items/s vs baseline (target >= 10)", score["items_per_second"] / base["items_per_second"], 10, True),
