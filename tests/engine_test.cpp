@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "core/content_layout.h"
@@ -287,6 +288,43 @@ TEST(Engine, DeadlinesAndCancellation) {
     const Verdict v = f.get();
     EXPECT_EQ(v.status, VerdictStatus::error);
     EXPECT_EQ(v.error, "cancelled");
+}
+
+TEST(Engine, OldPromptsAreNotStarvedByNewerOnes) {
+    // Two sequences, 16-token batches. A long prompt lands in the second sequence; a stream of
+    // short jobs keeps refilling the first. Prompt chunks go oldest first, so the long job ends
+    // before the jobs submitted after it.
+    EngineOptions o = tiny_options();
+    o.parallel = 2;
+    o.batch = 16;
+    EmbeddedEngine engine(o);
+    const auto policy = example("spam");
+    std::vector<Job> jobs;
+    const auto add = [&](const std::string& text) {
+        Job j;
+        j.policy = policy;
+        j.content = Content::message(text);
+        j.mode = Mode::score;
+        jobs.push_back(std::move(j));
+    };
+    add("first");
+    add(std::string(1200, 'y'));  // the long one, second job: second sequence
+    for (int i = 0; i < 12; ++i) add("short " + std::to_string(i));
+
+    std::mutex mutex;
+    std::vector<int> finish_order;
+    std::vector<std::promise<void>> done(jobs.size());
+    for (size_t i = 0; i < jobs.size(); ++i) {
+        engine.submit(std::move(jobs[i]), [&, i](Verdict v) {
+            EXPECT_EQ(v.status, VerdictStatus::ok) << v.error;
+            std::lock_guard lock(mutex);
+            finish_order.push_back(static_cast<int>(i));
+            done[i].set_value();
+        });
+    }
+    for (auto& d : done) d.get_future().wait();
+    const auto long_rank = std::find(finish_order.begin(), finish_order.end(), 1) - finish_order.begin();
+    EXPECT_LE(long_rank, 3) << "the long prompt finished after " << long_rank << " others";
 }
 
 TEST(Engine, OverLongContentIsAClearError) {

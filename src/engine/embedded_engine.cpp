@@ -415,9 +415,14 @@ bool EmbeddedEngine::Impl::decode_step() {
     for (Slot& s : slots_) {
         if (s.phase != Phase::idle && s.phase != Phase::prompt) order.push_back(&s);
     }
+    // Prompt chunks go to the oldest jobs first: in slot order, a long prompt in a later slot
+    // waited behind every newer job that took an earlier slot (bench/RESULTS.md, first run).
+    const size_t generating = order.size();
     for (Slot& s : slots_) {
         if (s.phase == Phase::prompt) order.push_back(&s);
     }
+    std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(generating), order.end(),
+                     [](const Slot* a, const Slot* b) { return a->submitted < b->submitted; });
     uint64_t prompt_tokens = 0;
     for (Slot* s : order) {
         s->batch_index = -1;
