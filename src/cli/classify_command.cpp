@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "cli/engine_flags.h"
 #include "cli/input_items.h"
 #include "cli/progress.h"
 #include "core/policy_file.h"
@@ -25,18 +26,13 @@ namespace arbiter::cli {
 namespace {
 
 struct ClassifyArgs {
-    std::string model;
+    EngineFlags engine;
     std::vector<std::string> policies;
     std::optional<std::string> text;
     std::string input;
     std::string kind;
     std::string mode = "reason";
     std::string effort;
-    int max_reasoning_tokens = 0;
-    int parallel = 4;
-    int threads = 0;
-    int ctx = 8192;
-    std::optional<uint32_t> seed;
     std::string output;
     bool combined = false;
 };
@@ -169,13 +165,7 @@ int run(const ClassifyArgs& a) {
         }
     }
 
-    engine::EngineOptions options;
-    options.model = a.model;
-    options.threads = a.threads;
-    options.parallel = a.parallel;
-    options.context = a.ctx;
-    options.prefix_slots = static_cast<int>(std::min<size_t>(std::max<size_t>(policies.size(), 1), 16));
-    if (a.max_reasoning_tokens > 0) options.max_reasoning_tokens = a.max_reasoning_tokens;
+    const engine::EngineOptions options = engine_options(a.engine, policies.size());
     std::unique_ptr<engine::EmbeddedEngine> engine;
     try {
         engine = std::make_unique<engine::EmbeddedEngine>(options);
@@ -189,7 +179,7 @@ int run(const ClassifyArgs& a) {
     Progress progress(total);
     InputReader reader(*in, parse_kind(a.kind));
     const engine::Mode mode = a.mode == "score" ? engine::Mode::score : engine::Mode::reason;
-    const size_t window = static_cast<size_t>(a.parallel) * 4;
+    const size_t window = static_cast<size_t>(a.engine.parallel) * 4;
     size_t submitted = 0;
     while (std::optional<InputItem> item = reader.next()) {
         writer.wait_below(submitted, window);
@@ -210,7 +200,7 @@ int run(const ClassifyArgs& a) {
             job.content = *item->content;
             job.mode = mode;
             if (!a.effort.empty()) job.effort = parse_reasoning_effort(a.effort);
-            job.seed = a.seed;
+            job.seed = a.engine.seed;
             engine->submit(std::move(job), [&writer, index, p, id = item->id](Verdict v) {
                 writer.put(index, p, verdict_to_json(id, v), v.status);
             });
@@ -236,8 +226,7 @@ void add_classify_command(CLI::App& app, Action& action) {
         "classify",
         "Classify items against policies with the embedded engine; prints one JSON line per (item, policy)");
     auto a = std::make_shared<ClassifyArgs>();
-    cmd->add_option("--model,-m", a->model, "GGUF model (gpt-oss-safeguard or another gpt-oss model)")
-        ->required();
+    add_engine_flags(*cmd, a->engine)->required();
     cmd->add_option("--policy,-p", a->policies, "Policy file or folder of *.md policies (repeatable)")
         ->required()
         ->check(CLI::ExistingPath);
@@ -255,18 +244,6 @@ void add_classify_command(CLI::App& app, Action& action) {
         ->capture_default_str();
     cmd->add_option("--effort", a->effort, "Reasoning effort (default: each policy's)")
         ->check(CLI::IsMember({"low", "medium", "high"}));
-    cmd->add_option(
-           "--max-reasoning-tokens", a->max_reasoning_tokens,
-           "Reasoning budget; the engine then closes the analysis and asks for the answer (default 1024)")
-        ->check(CLI::Range(1, 1 << 20));
-    cmd->add_option("--parallel", a->parallel, "Items decoded together")
-        ->check(CLI::Range(1, 128))
-        ->capture_default_str();
-    cmd->add_option("--threads", a->threads, "CPU threads (default: all)")->check(CLI::Range(0, 1024));
-    cmd->add_option("--ctx", a->ctx, "Context per item, in tokens: prompt, reasoning and answer")
-        ->check(CLI::Range(256, 1 << 20))
-        ->capture_default_str();
-    cmd->add_option("--seed", a->seed, "Sample with this seed (default: greedy)");
     cmd->add_option("--output,-o", a->output, "Write JSONL here instead of standard output");
     cmd->add_flag("--combined", a->combined,
                   "One line per item: {\"id\", \"verdicts\": [...], \"violations\": [policy ids violated]}");

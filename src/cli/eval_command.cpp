@@ -10,6 +10,7 @@
 #include <set>
 
 #include "cli/command.h"
+#include "cli/engine_flags.h"
 #include "cli/progress.h"
 #include "core/content_layout.h"
 #include "core/policy_file.h"
@@ -29,7 +30,7 @@ namespace arbiter::cli {
 namespace {
 
 struct EvalArgs {
-    std::string model;
+    EngineFlags engine;
     std::vector<std::string> policies;
     std::string data;
     std::string map;
@@ -40,11 +41,6 @@ struct EvalArgs {
     std::vector<std::string> compare;
     eval::DatasetSpec spec;
     std::string label_constant;
-    int parallel = 4;
-    int threads = 0;
-    int ctx = 8192;
-    int max_reasoning_tokens = 0;
-    std::optional<uint32_t> seed;
 };
 
 // Longest content kept in a prediction, for reports; the dataset has the rest.
@@ -178,13 +174,7 @@ int run(const EvalArgs& a) {
     }
 
     if (!todo.empty()) {
-        engine::EngineOptions options;
-        options.model = a.model;
-        options.threads = a.threads;
-        options.parallel = a.parallel;
-        options.context = a.ctx;
-        options.prefix_slots = static_cast<int>(std::min<size_t>(policies.size(), 16));
-        if (a.max_reasoning_tokens > 0) options.max_reasoning_tokens = a.max_reasoning_tokens;
+        const engine::EngineOptions options = engine_options(a.engine, policies.size());
         std::unique_ptr<engine::EmbeddedEngine> engine;
         try {
             engine = std::make_unique<engine::EmbeddedEngine>(options);
@@ -197,7 +187,7 @@ int run(const EvalArgs& a) {
         std::condition_variable finished;
         size_t completed = 0;
         Progress progress(todo.size());
-        const size_t window = static_cast<size_t>(a.parallel) * 4;
+        const size_t window = static_cast<size_t>(a.engine.parallel) * 4;
         for (size_t submitted = 0; submitted < todo.size(); ++submitted) {
             {
                 std::unique_lock lock(mutex);
@@ -210,7 +200,7 @@ int run(const EvalArgs& a) {
             j.policy = job.policy;
             j.content = item.content;
             j.mode = a.mode == "score" ? engine::Mode::score : engine::Mode::reason;
-            j.seed = a.seed;
+            j.seed = a.engine.seed;
             const std::optional<bool> gold = eval::gold_label(item, job.policy->id, map);
             engine->submit(
                 std::move(j), [&, id = item.id, gold, content = user_message(item.content)](Verdict v) {
@@ -244,7 +234,7 @@ void add_eval_command(CLI::App& app, Action& action) {
     CLI::App* cmd = app.add_subcommand(
         "eval", "Run a labelled dataset through policies and write predictions.jsonl and metrics.json");
     auto a = std::make_shared<EvalArgs>();
-    auto* model = cmd->add_option("--model,-m", a->model, "GGUF model");
+    auto* model = add_engine_flags(*cmd, a->engine);
     auto* policy = cmd->add_option("--policy,-p", a->policies, "Policy file or folder (repeatable)")
                        ->check(CLI::ExistingPath);
     auto* data =
@@ -270,12 +260,6 @@ void add_eval_command(CLI::App& app, Action& action) {
     cmd->add_option("--response-field", a->spec.response_field, "Field with a completion's response");
     cmd->add_option("--label-field", a->spec.label_fields, "Label field (repeatable)");
     cmd->add_option("--label-constant", a->label_constant, "Give every item this label (e.g. unsafe)");
-    cmd->add_option("--parallel", a->parallel, "Items decoded together")->check(CLI::Range(1, 128));
-    cmd->add_option("--threads", a->threads, "CPU threads (default: all)")->check(CLI::Range(0, 1024));
-    cmd->add_option("--ctx", a->ctx, "Context per item, in tokens")->check(CLI::Range(256, 1 << 20));
-    cmd->add_option("--max-reasoning-tokens", a->max_reasoning_tokens, "Reasoning budget per item")
-        ->check(CLI::Range(1, 1 << 20));
-    cmd->add_option("--seed", a->seed, "Sample with this seed (default: greedy)");
     auto* compare_opt =
         cmd->add_option("--compare", a->compare,
                         "OLD.jsonl NEW.jsonl: flipped verdicts and metric deltas with McNemar's test")
