@@ -341,10 +341,13 @@ void EmbeddedEngine::Impl::admit(Queued q, Slot& slot) {
         settings, policy.text, user_message(slot.job.content),
         score ? harmony::AssistantStart::final_answer : harmony::AssistantStart::open);
 
+    // A cached prefix needs only its rendered text as the key: it is tokenized on a miss only.
+    const std::string key = prompt.prefix.str();
+    const std::optional<int> cached = prefixes_ ? prefixes_->find(key) : std::nullopt;
     std::vector<llama_token> prefix;
     std::vector<llama_token> item;
     try {
-        prefix = tokens.tokenize(prompt.prefix);
+        if (!cached) prefix = tokens.tokenize(prompt.prefix);
         harmony::Prompt rest = prompt.item;
         if (score) {
             rest.text(score_prefix(policy.output));
@@ -358,10 +361,11 @@ void EmbeddedEngine::Impl::admit(Queued q, Slot& slot) {
     } catch (const std::exception& e) {
         return fail(slot, std::string("cannot tokenize: ") + e.what());
     }
+    const int prefix_tokens = cached ? prefixes_->tokens(*cached) : static_cast<int>(prefix.size());
 
     slot.reasoning_budget =
         slot.job.max_reasoning_tokens > 0 ? slot.job.max_reasoning_tokens : options_.max_reasoning_tokens;
-    const int prompt_tokens = static_cast<int>(prefix.size() + item.size());
+    const int prompt_tokens = prefix_tokens + static_cast<int>(item.size());
     const int generated = score ? 0
                                 : slot.reasoning_budget + static_cast<int>(final_header_.size()) +
                                       answer_token_cap(policy.output);
@@ -374,10 +378,9 @@ void EmbeddedEngine::Impl::admit(Queued q, Slot& slot) {
     }
 
     if (prefixes_) {
-        const std::string key = prompt.prefix.str();
-        std::optional<int> source = prefixes_->find(key);
+        std::optional<int> source = cached;
         if (source) {
-            slot.usage.cached_tokens = static_cast<int>(prefix.size());
+            slot.usage.cached_tokens = prefix_tokens;
             std::lock_guard lock(mutex_);
             stats_.prefix_hits++;
         } else {
@@ -388,7 +391,7 @@ void EmbeddedEngine::Impl::admit(Queued q, Slot& slot) {
             }
         }
         llama_memory_seq_cp(llama_get_memory(ctx_.get()), *source, slot.seq, -1, -1);
-        slot.n_past = static_cast<int>(prefix.size());
+        slot.n_past = prefix_tokens;
         slot.pending = std::move(item);
     } else {
         slot.pending = std::move(prefix);
