@@ -252,7 +252,7 @@ TEST(Engine, DeadlinesAndCancellation) {
     past.content = Content::message("x");
     past.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
     const Verdict expired = run_all(engine, {past})[0];
-    EXPECT_EQ(expired.status, VerdictStatus::error);
+    EXPECT_EQ(expired.status, VerdictStatus::timeout);
     EXPECT_EQ(expired.error, "deadline exceeded");
 
     // A long prompt (about 40,000 byte tokens) takes the tiny model far longer than the deadline
@@ -263,7 +263,7 @@ TEST(Engine, DeadlinesAndCancellation) {
     slow.mode = Mode::score;
     slow.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(30);
     const Verdict timed_out = run_all(engine, {slow})[0];
-    EXPECT_EQ(timed_out.status, VerdictStatus::error);
+    EXPECT_EQ(timed_out.status, VerdictStatus::timeout);
     EXPECT_EQ(timed_out.error, "deadline exceeded");
 
     // A queued job whose deadline passes while it waits is answered without running.
@@ -274,6 +274,7 @@ TEST(Engine, DeadlinesAndCancellation) {
     Job blocker = slow;
     blocker.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
     const std::vector<Verdict> pair = run_all(engine, {blocker, blocker, queued});
+    EXPECT_EQ(pair[2].status, VerdictStatus::timeout);
     EXPECT_EQ(pair[2].error, "deadline exceeded");
     EXPECT_EQ(pair[2].usage.prompt_tokens, 0) << "the queued job should not have been tokenized";
 

@@ -14,10 +14,12 @@ inline constexpr int kExitBadInput = 2;  // unusable arguments or input files
 
 using Action = std::function<int()>;
 
+void add_apikey_command(CLI::App& app, Action& action);
 void add_classify_command(CLI::App& app, Action& action);
 void add_eval_command(CLI::App& app, Action& action);
 void add_info_command(CLI::App& app, Action& action);
 void add_policy_command(CLI::App& app, Action& action);
 void add_render_command(CLI::App& app, Action& action);
+void add_serve_command(CLI::App& app, Action& action);
 
 }  // namespace arbiter::cli

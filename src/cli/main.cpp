@@ -14,11 +14,13 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "arbiter 0.1.0");
 
     arbiter::cli::Action action;
+    arbiter::cli::add_apikey_command(app, action);
     arbiter::cli::add_classify_command(app, action);
     arbiter::cli::add_eval_command(app, action);
     arbiter::cli::add_info_command(app, action);
     arbiter::cli::add_policy_command(app, action);
     arbiter::cli::add_render_command(app, action);
+    arbiter::cli::add_serve_command(app, action);
 
     try {
         app.parse(argc, argv);

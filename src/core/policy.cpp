@@ -1,5 +1,7 @@
 #include "core/policy.h"
 
+#include <algorithm>
+
 namespace arbiter {
 
 std::string_view to_string(OutputFormat format) {
@@ -38,6 +40,14 @@ std::optional<ReasoningEffort> parse_reasoning_effort(std::string_view name) {
     if (name == "medium") return ReasoningEffort::medium;
     if (name == "high") return ReasoningEffort::high;
     return std::nullopt;
+}
+
+bool valid_policy_id(std::string_view id) {
+    if (id.empty() || id.size() > 64) return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+               c == '_' || c == '.';
+    });
 }
 
 }  // namespace arbiter

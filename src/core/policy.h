@@ -23,6 +23,8 @@ std::string_view to_string(ReasoningEffort effort);
 // nullopt for an unknown name.
 std::optional<OutputFormat> parse_output_format(std::string_view name);
 std::optional<ReasoningEffort> parse_reasoning_effort(std::string_view name);
+// 1-64 letters, digits, '-', '_' or '.': safe in file names, URLs and metric labels.
+bool valid_policy_id(std::string_view id);
 
 struct Policy {
     std::string id;   // stable name, e.g. "spam"; verdicts carry it

@@ -53,14 +53,6 @@ Split split_front_matter(std::string_view text, const std::string& source) {
     throw error_at(source, 1, "front matter opened with --- is never closed");
 }
 
-bool valid_id(const std::string& id) {
-    if (id.empty() || id.size() > 64) return false;
-    return std::all_of(id.begin(), id.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-               c == '_' || c == '.';
-    });
-}
-
 std::string scalar(const YAML::Node& node, const std::string& key, const std::string& source, int base) {
     if (!node.IsScalar()) {
         throw error_at(source, base + node.Mark().line, "'" + key + "' must be a single value");
@@ -91,7 +83,7 @@ void apply_front_matter(Policy& policy, const Split& split, const std::string& s
         const YAML::Node& value = entry.second;
         if (key == "id") {
             policy.id = scalar(value, key, source, base);
-            if (!valid_id(policy.id)) {
+            if (!valid_policy_id(policy.id)) {
                 throw error_at(source, line,
                                "id '" + policy.id + "' must be 1-64 letters, digits, '-', '_' or '.'");
             }
@@ -171,7 +163,7 @@ Policy parse_policy(std::string_view text, const std::string& source) {
     policy.id = std::filesystem::path(source).stem().string();
     const Split split = split_front_matter(text, source);
     if (!split.front.empty()) apply_front_matter(policy, split, source);
-    if (!valid_id(policy.id)) {
+    if (!valid_policy_id(policy.id)) {
         throw error_at(source, 1,
                        "no usable id: name the file with letters, digits, '-', '_' or '.', or set id:");
     }

@@ -10,6 +10,8 @@ std::string_view to_string(VerdictStatus status) {
         return "unparseable";
     case VerdictStatus::error:
         return "error";
+    case VerdictStatus::timeout:
+        return "timeout";
     }
     return "error";
 }

@@ -11,6 +11,7 @@ enum class VerdictStatus {
     ok,           // the final answer parsed in the policy's output format
     unparseable,  // the model answered, but not in the format; raw_answer keeps what it said
     error,        // no answer (engine failure, input too long, ...); error says why
+    timeout,      // no answer before the job's deadline; a fail-open/closed server may fill violation
 };
 
 std::string_view to_string(VerdictStatus status);

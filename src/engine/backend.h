@@ -45,6 +45,12 @@ public:
     // Ends a queued or running job early; its Done then receives status error "cancelled".
     // Unknown or finished ids are ignored.
     virtual void cancel(JobId id) = 0;
+    // How many tokens `content` takes in a prompt, where the backend can count them exactly (a
+    // server checks its token limit with this before queueing); nullopt where it cannot.
+    virtual std::optional<int> content_tokens(const Content& content) const {
+        (void)content;
+        return std::nullopt;
+    }
 };
 
 }  // namespace arbiter::engine

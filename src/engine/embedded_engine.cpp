@@ -26,6 +26,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The error of a job that ran out of time; its verdict's status is then timeout.
+constexpr std::string_view kDeadlineExceeded = "deadline exceeded";
+
 struct SamplerDeleter {
     void operator()(llama_sampler* s) const { llama_sampler_free(s); }
 };
@@ -77,6 +80,7 @@ public:
 
     JobId submit(Job job, Done done);
     void cancel(JobId id);
+    const PromptTokens& tokens() const { return model_->tokens(); }
     Stats stats() const {
         std::lock_guard lock(mutex_);
         return stats_;
@@ -270,14 +274,14 @@ void EmbeddedEngine::Impl::finish(Slot& slot, Verdict verdict) {
 
 void EmbeddedEngine::Impl::fail(Slot& slot, const std::string& message) {
     Verdict v = base_verdict(slot);
-    v.status = VerdictStatus::error;
+    v.status = message == kDeadlineExceeded ? VerdictStatus::timeout : VerdictStatus::error;
     v.error = message;
     finish(slot, std::move(v));
 }
 
 bool EmbeddedEngine::Impl::should_stop(const Slot& slot, std::string& why) {
     if (Clock::now() > slot.job.deadline) {
-        why = "deadline exceeded";
+        why = std::string(kDeadlineExceeded);
         return true;
     }
     std::lock_guard lock(mutex_);
@@ -587,6 +591,9 @@ JobId EmbeddedEngine::submit(Job job, Done done) {
 }
 void EmbeddedEngine::cancel(JobId id) {
     impl_->cancel(id);
+}
+std::optional<int> EmbeddedEngine::content_tokens(const Content& content) const {
+    return static_cast<int>(impl_->tokens().tokenize_text(user_message(content)).size());
 }
 EmbeddedEngine::Stats EmbeddedEngine::stats() const {
     return impl_->stats();

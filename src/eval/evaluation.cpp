@@ -21,7 +21,7 @@ nlohmann::ordered_json policy_metrics(const std::string& policy, const std::vect
     size_t unparseable = 0, errors = 0, unknown = 0;
     for (const Prediction* p : preds) {
         if (p->status == "unparseable") ++unparseable;
-        if (p->status == "error") ++errors;
+        if (p->status == "error" || p->status == "timeout") ++errors;
         if (!p->gold) ++unknown;
         if (p->status != "ok" || !p->gold || !p->violation) continue;
         gold.push_back(*p->gold);

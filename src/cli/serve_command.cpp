@@ -1,0 +1,159 @@
+// arbiter serve: the HTTP classification service on the embedded engine.
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "cli/command.h"
+#include "cli/engine_flags.h"
+#include "core/policy_file.h"
+#include "engine/embedded_engine.h"
+#include "engine/model_file.h"
+#include "service/server.h"
+
+namespace arbiter::cli {
+
+namespace {
+
+struct ServeArgs {
+    EngineFlags engine;
+    std::string policies;
+    std::string host;
+    int port = -1;
+    std::string config;
+    std::string api_keys;
+    std::string db = "arbiter.db";
+    bool no_store_content = false;
+};
+
+int fail(const std::string& message) {
+    std::fprintf(stderr, "arbiter serve: %s\n", message.c_str());
+    return kExitBadInput;
+}
+
+int run(const ServeArgs& a) {
+    service::ServiceConfig config;
+    try {
+        if (!a.config.empty()) config = service::load_service_config(a.config);
+    } catch (const service::ConfigError& e) {
+        return fail(e.what());
+    }
+    if (!a.host.empty()) config.host = a.host;
+    if (a.port >= 0) config.port = a.port;
+    if (a.no_store_content) config.store_content = false;
+
+    std::optional<service::ApiKeys> keys;
+    if (!a.api_keys.empty()) {
+        try {
+            keys = service::ApiKeys::load(a.api_keys);
+        } catch (const service::ApiKeyError& e) {
+            return fail(e.what());
+        }
+    } else if (!service::is_loopback_host(config.host)) {
+        return fail(
+            "without --api-keys the server answers anyone, so it only listens on loopback; give "
+            "--api-keys FILE to listen on " +
+            config.host);
+    }
+
+    std::vector<Policy> files;
+    try {
+        files = load_policies(a.policies);
+    } catch (const PolicyError& e) {
+        return fail(e.what());
+    }
+
+    std::unique_ptr<service::PolicyStore> store;
+    std::unique_ptr<service::DecisionLog> log;
+    try {
+        store = std::make_unique<service::PolicyStore>(a.db);
+        const size_t added = store->seed(files);
+        log = std::make_unique<service::DecisionLog>(a.db, config.store_content);
+        std::fprintf(stderr, "arbiter serve: %zu polic%s (%zu new version%s) in %s\n",
+                     store->current_all().size(), store->current_all().size() == 1 ? "y" : "ies", added,
+                     added == 1 ? "" : "s", a.db.c_str());
+    } catch (const service::SqliteError& e) {
+        return fail(e.what());
+    }
+    for (const auto& [name, set] : config.policy_sets) {
+        for (const std::string& id : set.policies) {
+            if (!store->current(id))
+                return fail("policy set '" + name + "' names policy '" + id + "', which is not loaded");
+        }
+    }
+
+    // SIGTERM and SIGINT are taken by sigwait below, in this thread only: every thread started
+    // from here on inherits the blocked mask.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    service::Server server(config, *store, *log, std::move(keys));
+    int port = 0;
+    try {
+        port = server.bind();
+    } catch (const std::runtime_error& e) {
+        return fail(e.what());
+    }
+    std::fprintf(stderr, "arbiter serve: listening on http://%s:%d (loading the model)\n",
+                 config.host.c_str(), port);
+    std::thread http([&server] { server.run(); });
+
+    std::unique_ptr<engine::EmbeddedEngine> engine;
+    try {
+        engine = std::make_unique<engine::EmbeddedEngine>(
+            engine_options(a.engine, store->current_all().size() + 4));
+    } catch (const std::exception& e) {
+        server.stop();
+        http.join();
+        return fail(e.what());
+    }
+    server.set_backend(*engine);
+    std::fprintf(stderr, "arbiter serve: ready\n");
+
+    int signal = 0;
+    sigwait(&signals, &signal);
+    std::fprintf(stderr, "arbiter serve: %s: finishing the requests in flight\n",
+                 signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    server.stop();
+    http.join();
+    engine.reset();
+    std::fprintf(stderr, "arbiter serve: stopped\n");
+    return kExitOk;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, Action& action) {
+    CLI::App* cmd = app.add_subcommand("serve",
+                                       "Serve classification over HTTP: /v1/classify, OpenAI-compatible "
+                                       "/v1/moderations, policies, the decision "
+                                       "log, /healthz, /readyz and Prometheus /metrics");
+    auto a = std::make_shared<ServeArgs>();
+    add_engine_flags(*cmd, a->engine)->required();
+    cmd->add_option("--policies,-p", a->policies,
+                    "Policy file or folder of *.md policies that seeds the store")
+        ->required()
+        ->check(CLI::ExistingPath);
+    cmd->add_option("--host", a->host, "Address to listen on (default 127.0.0.1; others need --api-keys)");
+    cmd->add_option("--port", a->port, "Port to listen on (default 8080; 0: any free port)")
+        ->check(CLI::Range(0, 65535));
+    cmd->add_option("--config", a->config,
+                    "YAML settings: server limits, timeouts and policy sets (see README)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option(
+           "--api-keys", a->api_keys,
+           "Keys file (lines: name role sha256), made with `arbiter apikey`; without it only loopback")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--db", a->db, "SQLite file for the decision log and policy versions (WAL mode)")
+        ->capture_default_str();
+    cmd->add_flag("--no-store-content", a->no_store_content,
+                  "Keep only a SHA-256 of each item's content in the decision log, not the content");
+    cmd->callback([&action, a] { action = [a] { return run(*a); }; });
+}
+
+}  // namespace arbiter::cli

@@ -1,0 +1,20 @@
+#pragma once
+// Policies as JSON, as the HTTP API carries them:
+//   {"id", "version", "title", "labels": [...], "output", "effort", "text"}
+// Only "text" is required (and "id" where the caller gives no default); anything unknown or of
+// the wrong type is a PolicyError naming the field.
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/policy.h"
+#include "core/policy_file.h"
+
+namespace arbiter {
+
+// `id`, when not empty, is used where the object has no "id" (and must match it if it has).
+Policy policy_from_json(const nlohmann::json& object, const std::string& id = "");
+
+nlohmann::ordered_json policy_to_json(const Policy& policy);
+
+}  // namespace arbiter

@@ -1,0 +1,59 @@
+#pragma once
+// API keys, read from a file of one key a line:
+//
+//   # name   role      sha256 of the key (hex)
+//   ci-bot   classify  9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+//
+// Only hashes are stored, so the file leaks no key. A presented key is hashed and compared with
+// every stored hash in constant time, so neither timing nor an early exit tells how close it was.
+// Keys are random (see make_api_key), which is why an unsalted hash is enough.
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace arbiter::service {
+
+enum class Role {
+    classify,  // classify, moderations, read policies
+    admin,     // everything: policy writes and the decision log too
+};
+
+std::string_view to_string(Role role);
+std::optional<Role> parse_role(std::string_view name);
+
+class ApiKeyError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct ApiKeyEntry {
+    std::string name;
+    Role role = Role::classify;
+    std::string sha256;  // lower-case hex
+};
+
+class ApiKeys {
+public:
+    // Throws ApiKeyError "FILE:LINE: reason" for a malformed line, a duplicate name or no keys.
+    static ApiKeys load(const std::filesystem::path& path);
+
+    // The entry the key belongs to, if any.
+    std::optional<ApiKeyEntry> find(std::string_view key) const;
+
+    size_t size() const { return entries_.size(); }
+
+private:
+    std::vector<ApiKeyEntry> entries_;
+};
+
+// A new random key ("arb_" and 43 URL-safe characters, 256 bits) from OpenSSL's generator.
+std::string make_api_key();
+
+// The line for a keys file.
+std::string api_key_line(const std::string& name, Role role, std::string_view key);
+
+}  // namespace arbiter::service

@@ -1,0 +1,138 @@
+#include "service/classify_request.h"
+
+#include <set>
+
+#include "core/content_json.h"
+#include "core/policy_json.h"
+#include "service/request_error.h"
+
+namespace arbiter::service {
+
+namespace {
+
+constexpr int kMaxPoliciesPerRequest = 32;
+constexpr int kMaxReasoningTokens = 65536;
+
+[[noreturn]] void bad(const std::string& message) {
+    throw RequestError(400, message);
+}
+
+std::string dump(const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string item_id(const nlohmann::json& item, const std::string& field, const std::string& fallback) {
+    if (!item.contains("id")) return fallback;
+    const nlohmann::json& id = item.at("id");
+    if (id.is_string()) return id.get<std::string>();
+    if (id.is_number_integer()) return std::to_string(id.get<int64_t>());
+    bad(field + ".id must be a string or an integer");
+}
+
+}  // namespace
+
+ClassifyItem parse_item_content(const nlohmann::json& content, const std::string& field) {
+    ClassifyItem item;
+    try {
+        if (content.is_string()) {
+            item.content = Content::message(content.get<std::string>());
+            item.content_json = dump(nlohmann::json{{"text", content}});
+        } else if (content.is_object()) {
+            item.content = content_from_json(content);
+            item.content_json = dump(content);
+        } else {
+            bad(field + " must be a string or an object with text, prompt and response, or messages");
+        }
+    } catch (const ContentError& e) {
+        bad(field + ": " + e.what());
+    }
+    return item;
+}
+
+ClassifyRequest parse_classify_request(const nlohmann::json& body, size_t max_items) {
+    if (!body.is_object()) bad("the body must be a JSON object");
+    static const std::set<std::string> known = {
+        "policies", "content", "id", "items", "mode", "effort", "max_reasoning_tokens"};
+    for (const auto& [key, value] : body.items()) {
+        if (!known.contains(key))
+            bad("unknown field '" + key +
+                "' (known: policies, content, id, items, mode, effort, max_reasoning_tokens)");
+    }
+    ClassifyRequest request;
+
+    if (!body.contains("policies") || !body.at("policies").is_array() || body.at("policies").empty())
+        bad("policies must be a non-empty list of policy ids or inline policies");
+    const nlohmann::json& policies = body.at("policies");
+    if (policies.size() > kMaxPoliciesPerRequest)
+        bad("at most " + std::to_string(kMaxPoliciesPerRequest) + " policies per request");
+    std::set<std::string> ids;
+    for (size_t i = 0; i < policies.size(); ++i) {
+        const nlohmann::json& p = policies[i];
+        PolicyRef ref;
+        if (p.is_string()) {
+            ref.id = p.get<std::string>();
+        } else if (p.is_object()) {
+            try {
+                ref.inline_policy = std::make_shared<const Policy>(policy_from_json(p));
+            } catch (const PolicyError& e) {
+                bad("policies[" + std::to_string(i) + "]: " + e.what());
+            }
+            ref.id = ref.inline_policy->id;
+        } else {
+            bad("policies[" + std::to_string(i) + "] must be a policy id or a policy object");
+        }
+        if (!ids.insert(ref.id).second) bad("policy '" + ref.id + "' is given twice");
+        request.policies.push_back(std::move(ref));
+    }
+
+    const bool single = body.contains("content");
+    request.batch = body.contains("items");
+    if (single == request.batch) bad("give either content (one item) or items (a batch)");
+    if (single) {
+        if (body.contains("id") && !body.at("id").is_string() && !body.at("id").is_number_integer())
+            bad("id must be a string or an integer");
+        ClassifyItem item = parse_item_content(body.at("content"), "content");
+        item.id = item_id(body, "request", "1");
+        request.items.push_back(std::move(item));
+    } else {
+        if (body.contains("id")) bad("id belongs to each item in a batch");
+        const nlohmann::json& items = body.at("items");
+        if (!items.is_array() || items.empty()) bad("items must be a non-empty list");
+        if (items.size() > max_items)
+            throw RequestError(413, "a batch holds at most " + std::to_string(max_items) + " items, not " +
+                                        std::to_string(items.size()));
+        for (size_t i = 0; i < items.size(); ++i) {
+            const std::string field = "items[" + std::to_string(i) + "]";
+            const nlohmann::json& it = items[i];
+            if (!it.is_object() || !it.contains("content")) bad(field + " must be an object with content");
+            for (const auto& [key, value] : it.items()) {
+                if (key != "id" && key != "content")
+                    bad(field + ": unknown field '" + key + "' (known: id, content)");
+            }
+            ClassifyItem item = parse_item_content(it.at("content"), field + ".content");
+            item.id = item_id(it, field, std::to_string(i + 1));
+            request.items.push_back(std::move(item));
+        }
+    }
+
+    if (body.contains("mode")) {
+        const nlohmann::json& mode = body.at("mode");
+        if (mode != "reason" && mode != "score") bad("mode must be reason or score");
+        request.mode = mode == "score" ? engine::Mode::score : engine::Mode::reason;
+    }
+    if (body.contains("effort")) {
+        const nlohmann::json& effort = body.at("effort");
+        if (effort.is_string()) request.effort = parse_reasoning_effort(effort.get<std::string>());
+        if (!request.effort) bad("effort must be low, medium or high");
+    }
+    if (body.contains("max_reasoning_tokens")) {
+        const nlohmann::json& n = body.at("max_reasoning_tokens");
+        if (!n.is_number_integer() || n.get<int64_t>() < 1 || n.get<int64_t>() > kMaxReasoningTokens)
+            bad("max_reasoning_tokens must be a whole number from 1 to " +
+                std::to_string(kMaxReasoningTokens));
+        request.max_reasoning_tokens = n.get<int>();
+    }
+    return request;
+}
+
+}  // namespace arbiter::service

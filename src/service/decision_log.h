@@ -1,0 +1,66 @@
+#pragma once
+// The audit trail: every verdict the service returns, written to SQLite before the response that
+// carries it is sent. One row per (item, policy):
+//
+//   decisions(id, created_at, request_id, item_id, policy_id, policy_version, content_sha256,
+//             content, mode, status, violation, category, probability, rationale, verdict,
+//             latency_ms)
+//
+// created_at is ISO 8601 UTC with milliseconds (sorts as text); content is the item as JSON in
+// the form input files use ({"text"} | {"prompt","response"} | {"messages"}), or NULL when the
+// server runs with --no-store-content; verdict is the verdict's JSON as the API returned it.
+
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/verdict.h"
+#include "service/sqlite.h"
+
+namespace arbiter::service {
+
+struct Decision {
+    std::string request_id;
+    std::string item_id;
+    std::string content_json;  // the item's content, as JSON text
+    std::string mode;          // reason | score
+    Verdict verdict;
+    nlohmann::ordered_json verdict_json;  // as returned to the client
+};
+
+struct DecisionQuery {
+    std::optional<std::string> policy;
+    std::optional<bool> violation;
+    std::optional<std::string> since;  // ISO 8601 UTC; rows created at or after it
+    int limit = 100;
+};
+
+class DecisionLog {
+public:
+    // Opens or creates the log. Throws SqliteError.
+    DecisionLog(const std::filesystem::path& path, bool store_content);
+
+    // Writes every decision of one request in one transaction; throws SqliteError, in which case
+    // none is written.
+    void record(const std::vector<Decision>& decisions);
+
+    // Newest first.
+    std::vector<nlohmann::ordered_json> query(const DecisionQuery& query);
+
+private:
+    std::mutex mutex_;
+    Sqlite db_;
+    bool store_content_;
+};
+
+// "2026-11-27T20:50:00.123Z" for now.
+std::string utc_timestamp_now();
+
+// Whether `text` is an ISO 8601 UTC date or time the log can compare against: YYYY-MM-DD, or
+// YYYY-MM-DDTHH:MM:SS with optional .fff and Z.
+bool valid_utc_timestamp(std::string_view text);
+
+}  // namespace arbiter::service

@@ -1,0 +1,46 @@
+#pragma once
+// Runs one request's jobs on the backend and waits for their verdicts, within a bounded queue:
+// a request whose jobs would take the backend past `capacity` outstanding jobs is refused whole
+// (the server answers 429) rather than queued, so memory stays bounded whatever the load.
+//
+// The wait ends at the request's deadline (plus a grace period for the backend to report the
+// timeout itself); a job still unanswered then is cancelled and gets a timeout verdict. Slots are
+// given back when the backend answers, not when the request gives up, so the bound always counts
+// work the backend really holds.
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "core/verdict.h"
+#include "engine/backend.h"
+
+namespace arbiter::service {
+
+class JobRunner {
+public:
+    JobRunner(engine::Backend& backend, size_t capacity) : backend_(backend), capacity_(capacity) {}
+
+    // Verdicts in the order of `jobs`; empty if the queue has no room for all of them.
+    std::optional<std::vector<Verdict>> run(std::vector<engine::Job> jobs,
+                                            std::chrono::steady_clock::time_point deadline);
+
+    size_t depth() const;
+    size_t capacity() const { return capacity_; }
+
+    // How long after a deadline the backend has to report the timeout before jobs are cancelled.
+    static constexpr std::chrono::milliseconds kGrace{2000};
+
+private:
+    void release(size_t n);
+
+    engine::Backend& backend_;
+    const size_t capacity_;
+    mutable std::mutex mutex_;
+    size_t depth_ = 0;
+};
+
+}  // namespace arbiter::service

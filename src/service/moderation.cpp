@@ -1,0 +1,93 @@
+#include "service/moderation.h"
+
+#include "core/verdict_json.h"
+#include "service/request_error.h"
+
+namespace arbiter::service {
+
+namespace {
+
+[[noreturn]] void bad(const std::string& message) {
+    throw RequestError(400, message);
+}
+
+// A multi-part input is one item: its text parts, one paragraph each.
+std::string text_parts(const nlohmann::json& parts) {
+    std::string text;
+    for (size_t i = 0; i < parts.size(); ++i) {
+        const nlohmann::json& part = parts[i];
+        const std::string field = "input[" + std::to_string(i) + "]";
+        if (!part.is_object() || !part.contains("type")) bad(field + " must be an object with a type");
+        if (part.at("type") != "text")
+            bad(field + ": only text inputs are supported, not " + part.at("type").dump());
+        if (!part.contains("text") || !part.at("text").is_string()) bad(field + ".text must be a string");
+        if (!text.empty()) text += "\n\n";
+        text += part.at("text").get<std::string>();
+    }
+    return text;
+}
+
+}  // namespace
+
+ModerationRequest parse_moderation_request(const nlohmann::json& body, size_t max_items) {
+    if (!body.is_object()) bad("the body must be a JSON object");
+    for (const auto& [key, value] : body.items()) {
+        if (key != "input" && key != "model") bad("unknown field '" + key + "' (known: input, model)");
+    }
+    ModerationRequest request;
+    if (body.contains("model") && !body.at("model").is_null()) {
+        if (!body.at("model").is_string()) bad("model must be a string naming a policy set");
+        request.model = body.at("model").get<std::string>();
+    }
+    if (!body.contains("input")) bad("input is required");
+    const nlohmann::json& input = body.at("input");
+    if (input.is_string()) {
+        request.inputs.push_back(parse_item_content(input, "input"));
+    } else if (input.is_array() && !input.empty() && input.front().is_object()) {
+        request.inputs.push_back(parse_item_content(nlohmann::json(text_parts(input)), "input"));
+    } else if (input.is_array() && !input.empty()) {
+        if (input.size() > max_items)
+            throw RequestError(413, "at most " + std::to_string(max_items) + " inputs per request, not " +
+                                        std::to_string(input.size()));
+        for (size_t i = 0; i < input.size(); ++i) {
+            if (!input[i].is_string()) bad("input[" + std::to_string(i) + "] must be a string");
+            request.inputs.push_back(parse_item_content(input[i], "input[" + std::to_string(i) + "]"));
+        }
+    } else {
+        bad("input must be a string, a non-empty list of strings, or a list of {\"type\": \"text\"} parts");
+    }
+    for (size_t i = 0; i < request.inputs.size(); ++i) request.inputs[i].id = std::to_string(i);
+    return request;
+}
+
+nlohmann::ordered_json moderation_response(const std::string& id, const std::string& model,
+                                           const PolicySet& set,
+                                           const std::vector<std::vector<Verdict>>& verdicts) {
+    nlohmann::ordered_json results = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < verdicts.size(); ++i) {
+        nlohmann::ordered_json categories = nlohmann::ordered_json::object();
+        nlohmann::ordered_json scores = nlohmann::ordered_json::object();
+        nlohmann::ordered_json applied = nlohmann::ordered_json::object();
+        nlohmann::ordered_json details = nlohmann::ordered_json::array();
+        bool flagged = false;
+        for (const Verdict& v : verdicts[i]) {
+            // Score mode answers with a probability; reason mode with a decision, scored 0 or 1.
+            const double score = v.probability ? *v.probability : (v.violation.value_or(false) ? 1.0 : 0.0);
+            const bool hit = v.probability && v.status == VerdictStatus::ok ? score >= set.threshold
+                                                                            : v.violation.value_or(false);
+            categories[v.policy_id] = hit;
+            scores[v.policy_id] = score;
+            applied[v.policy_id] = nlohmann::ordered_json::array({"text"});
+            details.push_back(verdict_to_json(std::to_string(i), v));
+            flagged = flagged || hit;
+        }
+        results.push_back({{"flagged", flagged},
+                           {"categories", categories},
+                           {"category_scores", scores},
+                           {"category_applied_input_types", applied},
+                           {"verdicts", details}});
+    }
+    return {{"id", id}, {"model", model}, {"results", results}};
+}
+
+}  // namespace arbiter::service

@@ -1,0 +1,36 @@
+#pragma once
+// OpenAI's Moderation API, served from a policy set: the request
+//   {"input": "text" | ["text", ...] | [{"type": "text", "text": "..."}, ...], "model": "set name"}
+// and the response
+//   {"id", "model", "results": [{"flagged", "categories": {policy id: bool},
+//    "category_scores": {policy id: P(violation)}, "category_applied_input_types": {policy id: ["text"]},
+//    "verdicts": [arbiter's verdict objects, with the rationale]}]}
+// so that OpenAI's own clients work unchanged; "verdicts" is an extra field they ignore.
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/policy.h"
+#include "core/verdict.h"
+#include "service/classify_request.h"
+#include "service/service_config.h"
+
+namespace arbiter::service {
+
+struct ModerationRequest {
+    std::vector<ClassifyItem> inputs;
+    std::optional<std::string> model;
+};
+
+// Throws RequestError: 400 for a malformed body, 413 for more than `max_items` inputs.
+ModerationRequest parse_moderation_request(const nlohmann::json& body, size_t max_items);
+
+// verdicts[i][p]: input i against policies[p].
+nlohmann::ordered_json moderation_response(const std::string& id, const std::string& model,
+                                           const PolicySet& set,
+                                           const std::vector<std::vector<Verdict>>& verdicts);
+
+}  // namespace arbiter::service

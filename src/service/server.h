@@ -1,0 +1,53 @@
+#pragma once
+// The HTTP service (cpp-httplib): classification, OpenAI-compatible moderation, policies, the
+// decision log, health and metrics, in front of any Backend.
+//
+//   POST /v1/classify            items x policies -> verdicts            role classify
+//   POST /v1/moderations         OpenAI's Moderation API on a policy set role classify
+//   GET  /v1/policies[/{id}]     current policies; ?version=N for any    role classify
+//   PUT|DELETE /v1/policies/{id} store a new version / retire            role admin
+//   GET  /v1/decisions           the audit trail                         role admin
+//   GET  /healthz /readyz /metrics                                       no key
+//
+// Every verdict is in the decision log before the response carrying it is sent. stop() drains:
+// the listener closes, requests already being handled are answered, then run() returns.
+
+#include <memory>
+#include <optional>
+
+#include "engine/backend.h"
+#include "service/api_keys.h"
+#include "service/decision_log.h"
+#include "service/policy_store.h"
+#include "service/service_config.h"
+
+namespace arbiter::service {
+
+class Server {
+public:
+    // Without keys every request is allowed, so the caller must bind to loopback only.
+    Server(ServiceConfig config, PolicyStore& policies, DecisionLog& log, std::optional<ApiKeys> keys);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Until a backend is set, /readyz and classification answer 503 (the model is loading).
+    void set_backend(engine::Backend& backend);
+
+    // Binds config.host:config.port (port 0: any free one); returns the port. Throws
+    // std::runtime_error when the address cannot be bound.
+    int bind();
+    // Serves until stop(); returns once every request being handled has been answered.
+    void run();
+    // Safe from any thread, and more than once.
+    void stop();
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Whether `host` is a loopback address (127.0.0.0/8, ::1 or localhost).
+bool is_loopback_host(const std::string& host);
+
+}  // namespace arbiter::service

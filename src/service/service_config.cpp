@@ -1,0 +1,128 @@
+#include "service/service_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+namespace arbiter::service {
+
+namespace {
+
+struct Reader {
+    std::string file;
+
+    [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
+        throw ConfigError(file + ":" + std::to_string(node.Mark().line + 1) + ": " + message);
+    }
+
+    void only_keys(const YAML::Node& map, const std::set<std::string>& known,
+                   const std::string& where) const {
+        if (!map.IsMap()) fail(map, where + " must be a mapping");
+        for (const auto& entry : map) {
+            const std::string key = entry.first.as<std::string>();
+            if (!known.contains(key)) {
+                std::string names;
+                for (const std::string& k : known) names += (names.empty() ? "" : ", ") + k;
+                fail(entry.first, "unknown key '" + key + "' in " + where + " (known: " + names + ")");
+            }
+        }
+    }
+
+    template <typename T>
+    T number(const YAML::Node& node, const std::string& key, T low, T high) const {
+        T value{};
+        try {
+            value = node.as<T>();
+        } catch (const YAML::Exception&) {
+            fail(node, key + " must be a number");
+        }
+        if (value < low || value > high)
+            fail(node, key + " must be from " + std::to_string(low) + " to " + std::to_string(high));
+        return value;
+    }
+
+    bool boolean(const YAML::Node& node, const std::string& key) const {
+        try {
+            return node.as<bool>();
+        } catch (const YAML::Exception&) {
+            fail(node, key + " must be true or false");
+        }
+    }
+
+    OnTimeout on_timeout(const YAML::Node& node) const {
+        const std::string name = node.as<std::string>();
+        if (name == "error") return OnTimeout::error;
+        if (name == "fail_closed") return OnTimeout::fail_closed;
+        if (name == "fail_open") return OnTimeout::fail_open;
+        fail(node, "on_timeout must be error, fail_closed or fail_open, not '" + name + "'");
+    }
+};
+
+void read_server(const Reader& r, const YAML::Node& node, ServiceConfig& c) {
+    r.only_keys(node,
+                {"host", "port", "max_body_bytes", "max_items", "max_content_tokens", "queue_depth",
+                 "request_timeout_ms", "http_threads", "on_timeout", "store_content"},
+                "server");
+    if (node["host"]) c.host = node["host"].as<std::string>();
+    if (node["port"]) c.port = r.number<int>(node["port"], "port", 0, 65535);
+    if (node["max_body_bytes"])
+        c.max_body_bytes = r.number<size_t>(node["max_body_bytes"], "max_body_bytes", 1024, size_t{1} << 30);
+    if (node["max_items"]) c.max_items = r.number<size_t>(node["max_items"], "max_items", 1, 100000);
+    if (node["max_content_tokens"])
+        c.max_content_tokens = r.number<int>(node["max_content_tokens"], "max_content_tokens", 1, 1 << 24);
+    if (node["queue_depth"]) c.queue_depth = r.number<size_t>(node["queue_depth"], "queue_depth", 1, 1000000);
+    if (node["request_timeout_ms"])
+        c.request_timeout = std::chrono::milliseconds(
+            r.number<int>(node["request_timeout_ms"], "request_timeout_ms", 1, 3600000));
+    if (node["http_threads"]) c.http_threads = r.number<int>(node["http_threads"], "http_threads", 1, 4096);
+    if (node["on_timeout"]) c.on_timeout = r.on_timeout(node["on_timeout"]);
+    if (node["store_content"]) c.store_content = r.boolean(node["store_content"], "store_content");
+}
+
+PolicySet read_policy_set(const Reader& r, const YAML::Node& node, const std::string& name) {
+    r.only_keys(node, {"policies", "mode", "threshold", "on_timeout"}, "policy set '" + name + "'");
+    PolicySet set;
+    if (node["policies"]) {
+        if (!node["policies"].IsSequence()) r.fail(node["policies"], "policies must be a list of policy ids");
+        for (const auto& id : node["policies"]) set.policies.push_back(id.as<std::string>());
+    }
+    if (node["mode"]) {
+        const std::string mode = node["mode"].as<std::string>();
+        if (mode != "score" && mode != "reason") r.fail(node["mode"], "mode must be score or reason");
+        set.mode = mode == "score" ? engine::Mode::score : engine::Mode::reason;
+    }
+    if (node["threshold"]) set.threshold = r.number<double>(node["threshold"], "threshold", 0.0, 1.0);
+    if (node["on_timeout"]) set.on_timeout = r.on_timeout(node["on_timeout"]);
+    return set;
+}
+
+}  // namespace
+
+ServiceConfig load_service_config(const std::filesystem::path& path) {
+    const Reader r{path.string()};
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(path.string());
+    } catch (const YAML::BadFile&) {
+        throw ConfigError(path.string() + ": cannot be read");
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(path.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+    ServiceConfig config;
+    if (root.IsNull()) return config;
+    try {
+        r.only_keys(root, {"server", "policy_sets", "backend"}, "the configuration");
+        if (root["server"]) read_server(r, root["server"], config);
+        if (const YAML::Node sets = root["policy_sets"]) {
+            if (!sets.IsMap()) r.fail(sets, "policy_sets must map set names to settings");
+            for (const auto& entry : sets)
+                config.policy_sets[entry.first.as<std::string>()] =
+                    read_policy_set(r, entry.second, entry.first.as<std::string>());
+        }
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(path.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+    return config;
+}
+
+}  // namespace arbiter::service

@@ -1,0 +1,592 @@
+// `arbiter serve` over real HTTP on the tiny model: every endpoint, every refusal, the decision
+// log, policy versions, API keys, limits, timeouts and draining on SIGTERM.
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "support/server_process.h"
+#include "support/test_model.h"
+
+namespace arbiter {
+namespace {
+
+using nlohmann::json;
+using test::ServerProcess;
+
+const std::string kPolicies = std::string(ARBITER_SOURCE_DIR) + "/examples/policies";
+
+std::filesystem::path fresh_db(const std::string& name) {
+    const std::filesystem::path dir = test::scratch_dir() / ("service-" + name);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir / "arbiter.db";
+}
+
+struct Reply {
+    int status = 0;
+    json body;
+    httplib::Headers headers;
+    std::string text;
+};
+
+Reply send(int port, const std::string& method, const std::string& path, const std::string& body = "",
+           const std::string& key = "", const std::string& content_type = "application/json") {
+    httplib::Client client("127.0.0.1", port);
+    client.set_read_timeout(std::chrono::seconds(120));
+    httplib::Headers headers;
+    if (!key.empty()) headers.emplace("Authorization", "Bearer " + key);
+    httplib::Result res = method == "GET"      ? client.Get(path, headers)
+                          : method == "PUT"    ? client.Put(path, headers, body, content_type)
+                          : method == "DELETE" ? client.Delete(path, headers)
+                                               : client.Post(path, headers, body, content_type);
+    Reply r;
+    if (!res) return r;
+    r.status = res->status;
+    r.text = res->body;
+    r.headers = res->headers;
+    r.body = json::parse(res->body, nullptr, false);
+    return r;
+}
+
+Reply post(int port, const std::string& path, const json& body, const std::string& key = "") {
+    return send(port, "POST", path, body.dump(), key);
+}
+
+std::string error_message(const Reply& r) {
+    return r.body.is_object() && r.body.contains("error") ? r.body["error"]["message"].get<std::string>()
+                                                          : r.text;
+}
+
+std::string write_config(const std::string& name, const std::string& yaml) {
+    return test::write_file(name + ".yaml", yaml);
+}
+
+// The value of one metric line, or -1 when it is absent.
+double metric(const std::string& exposition, const std::string& series) {
+    std::istringstream lines(exposition);
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+    }
+    return -1;
+}
+
+// Polls /metrics until the queue holds `depth` jobs (for up to 10 s).
+bool wait_for_queue_depth(int port, double depth) {
+    for (int i = 0; i < 2000; ++i) {
+        if (metric(send(port, "GET", "/metrics").text, "arbiter_queue_depth") == depth) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+}
+
+class ServiceTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        server_ = new ServerProcess(fresh_db("shared"), {"--policies", kPolicies});
+    }
+    static void TearDownTestSuite() {
+        delete server_;
+        server_ = nullptr;
+    }
+    static int port() { return server_->port(); }
+    static ServerProcess* server_;
+};
+ServerProcess* ServiceTest::server_ = nullptr;
+
+TEST_F(ServiceTest, HealthAndReadiness) {
+    const Reply health = send(port(), "GET", "/healthz");
+    EXPECT_EQ(health.status, 200);
+    EXPECT_EQ(health.body["status"], "alive");
+    const Reply ready = send(port(), "GET", "/readyz");
+    EXPECT_EQ(ready.status, 200);
+    EXPECT_EQ(ready.body["policies"], 3);
+}
+
+TEST_F(ServiceTest, ClassifiesOneItemAgainstStoredPolicies) {
+    const Reply r =
+        post(port(), "/v1/classify",
+             {{"policies", {"spam", "self-harm"}}, {"content", "buy now"}, {"id", "m1"}, {"mode", "score"}});
+    ASSERT_EQ(r.status, 200) << r.text;
+    EXPECT_EQ(r.body["id"], "m1");
+    ASSERT_EQ(r.body["verdicts"].size(), 2u);
+    EXPECT_EQ(r.body["verdicts"][0]["policy"], "spam");
+    EXPECT_EQ(r.body["verdicts"][1]["policy"], "self-harm");
+    json expected_violations = json::array();
+    for (const json& v : r.body["verdicts"]) {
+        EXPECT_EQ(v["status"], "ok");
+        EXPECT_EQ(v["policy_version"], 1);
+        ASSERT_TRUE(v["probability"].is_number());
+        EXPECT_EQ(v["violation"], v["probability"].get<double>() >= 0.5);
+        if (v["violation"] == true) expected_violations.push_back(v["policy"]);
+    }
+    EXPECT_EQ(r.body["violations"], expected_violations);
+    const std::string request_id = r.body["request_id"];
+    EXPECT_TRUE(std::regex_match(request_id, std::regex("req_[0-9a-f]{24}")));
+    ASSERT_TRUE(r.headers.count("X-Request-Id"));
+    EXPECT_EQ(r.headers.find("X-Request-Id")->second, request_id);
+}
+
+TEST_F(ServiceTest, BatchReasonModeWithInlinePolicy) {
+    const json inline_policy = {
+        {"id", "inline-cats"}, {"output", "binary"}, {"text", "Flag anything about cats."}};
+    const json body = {{"policies", {inline_policy}},
+                       {"items",
+                        {{{"id", "a"}, {"content", "hello"}},
+                         {{"id", 7}, {"content", {{"prompt", "hi"}, {"response", "hey"}}}},
+                         {{"content", {{"messages", {{{"role", "user"}, {"content", "yo"}}}}}}}}},
+                       {"max_reasoning_tokens", 8}};
+    const Reply r = post(port(), "/v1/classify", body);
+    ASSERT_EQ(r.status, 200) << r.text;
+    ASSERT_EQ(r.body["items"].size(), 3u);
+    EXPECT_EQ(r.body["items"][0]["id"], "a");
+    EXPECT_EQ(r.body["items"][1]["id"], "7");
+    EXPECT_EQ(r.body["items"][2]["id"], "3");
+    for (const json& item : r.body["items"]) {
+        const json& v = item["verdicts"][0];
+        EXPECT_EQ(v["policy"], "inline-cats");
+        // The answer is grammar-bound, so it always parses, and the budget bounds the reasoning.
+        EXPECT_EQ(v["status"], "ok") << v.dump();
+        EXPECT_TRUE(v["violation"].is_boolean());
+        // 8 reasoning tokens, the final channel's header (6) and a one-character answer (at most 4).
+        EXPECT_LE(v["usage"]["completion_tokens"].get<int>(), 8 + 6 + 4) << v.dump();
+        EXPECT_GT(v["usage"]["prompt_tokens"].get<int>(), 0);
+    }
+}
+
+TEST_F(ServiceTest, RefusesBadRequestsWithReasons) {
+    struct Case {
+        std::string body;
+        int status;
+        std::string says;
+    };
+    const std::vector<Case> cases = {
+        {"{not json", 400, "not valid JSON"},
+        {"[]", 400, "JSON object"},
+        {R"({"policies": ["spam"]})", 400, "either content"},
+        {R"({"policies": ["spam"], "content": "x", "items": []})", 400, "either content"},
+        {R"({"policies": [], "content": "x"})", 400, "policies"},
+        {R"({"policies": ["spam"], "content": 5})", 400, "content must be"},
+        {R"({"policies": ["spam"], "content": {"prompt": "x"}})", 400, "content"},
+        {R"({"policies": ["spam"], "content": "x", "mode": "fast"})", 400, "mode"},
+        {R"({"policies": ["spam"], "content": "x", "effort": "max"})", 400, "effort"},
+        {R"({"policies": ["spam"], "content": "x", "max_reasoning_tokens": 0})", 400, "max_reasoning_tokens"},
+        {R"({"policies": ["spam"], "content": "x", "colour": 1})", 400, "unknown field 'colour'"},
+        {R"({"policies": ["spam", "spam"], "content": "x"})", 400, "twice"},
+        {R"({"policies": [{"id": "x"}], "content": "x"})", 400, "text"},
+        {R"({"policies": [{"id": "x y", "text": "t"}], "content": "x"})", 400, "id"},
+        {R"({"policies": ["no-such-policy"], "content": "x"})", 404, "no policy 'no-such-policy'"},
+    };
+    for (const Case& c : cases) {
+        const Reply r = send(port(), "POST", "/v1/classify", c.body);
+        EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.text;
+        EXPECT_NE(error_message(r).find(c.says), std::string::npos) << c.body << " -> " << r.text;
+        EXPECT_TRUE(r.body["error"]["type"].is_string()) << r.text;
+    }
+    const Reply unknown = send(port(), "GET", "/v2/nothing");
+    EXPECT_EQ(unknown.status, 404);
+    EXPECT_NE(error_message(unknown).find("no such endpoint"), std::string::npos);
+}
+
+TEST_F(ServiceTest, ModerationsLikeOpenAI) {
+    const Reply r = post(port(), "/v1/moderations", {{"input", {"first text", "second text"}}});
+    ASSERT_EQ(r.status, 200) << r.text;
+    EXPECT_EQ(r.body["model"], "default");
+    EXPECT_TRUE(std::regex_match(r.body["id"].get<std::string>(), std::regex("modr-[0-9a-f]{24}")));
+    ASSERT_EQ(r.body["results"].size(), 2u);
+    for (const json& result : r.body["results"]) {
+        bool any = false;
+        for (const std::string id : {"spam", "hate-speech", "self-harm"}) {
+            ASSERT_TRUE(result["categories"][id].is_boolean()) << result.dump();
+            const double score = result["category_scores"][id];
+            EXPECT_GE(score, 0.0);
+            EXPECT_LE(score, 1.0);
+            EXPECT_EQ(result["categories"][id], score >= 0.5);
+            EXPECT_EQ(result["category_applied_input_types"][id], json::array({"text"}));
+            any = any || score >= 0.5;
+        }
+        EXPECT_EQ(result["flagged"], any);
+        EXPECT_EQ(result["verdicts"].size(), 3u);
+    }
+    const Reply parts =
+        post(port(), "/v1/moderations",
+             {{"input", {{{"type", "text"}, {"text", "a"}}, {{"type", "text"}, {"text", "b"}}}}});
+    ASSERT_EQ(parts.status, 200) << parts.text;
+    EXPECT_EQ(parts.body["results"].size(), 1u);
+
+    const Reply image = post(port(), "/v1/moderations",
+                             {{"input", {{{"type", "image_url"}, {"image_url", {{"url", "http://x"}}}}}}});
+    EXPECT_EQ(image.status, 400);
+    EXPECT_NE(error_message(image).find("only text"), std::string::npos);
+    const Reply model =
+        post(port(), "/v1/moderations", {{"input", "x"}, {"model", "omni-moderation-latest"}});
+    EXPECT_EQ(model.status, 404);
+    EXPECT_NE(error_message(model).find("no policy set 'omni-moderation-latest'"), std::string::npos);
+    EXPECT_EQ(post(port(), "/v1/moderations", {{"text", "x"}}).status, 400);
+}
+
+TEST_F(ServiceTest, MetricsCountRequestsAndVerdicts) {
+    const std::string before = send(port(), "GET", "/metrics").text;
+    const auto count = [](const std::string& text, const std::string& series) {
+        return std::max(0.0, metric(text, series));
+    };
+    const std::string ok = R"(arbiter_http_requests_total{endpoint="/v1/classify",status="200"})";
+    const std::string spam_yes = R"(arbiter_verdicts_total{policy="spam",outcome="violation"})";
+    const std::string spam_no = R"(arbiter_verdicts_total{policy="spam",outcome="no_violation"})";
+    const double ok_before = count(before, ok);
+    const double spam_before = count(before, spam_yes) + count(before, spam_no);
+    ASSERT_EQ(
+        post(port(), "/v1/classify", {{"policies", {"spam"}}, {"content", "x"}, {"mode", "score"}}).status,
+        200);
+    ASSERT_EQ(
+        post(port(), "/v1/classify", {{"policies", {"spam"}}, {"content", "y"}, {"mode", "score"}}).status,
+        200);
+    const Reply after = send(port(), "GET", "/metrics");
+    ASSERT_EQ(after.status, 200);
+    EXPECT_EQ(count(after.text, ok), ok_before + 2);
+    EXPECT_EQ(count(after.text, spam_yes) + count(after.text, spam_no), spam_before + 2);
+    EXPECT_EQ(metric(after.text, "arbiter_queue_depth"), 0);
+    EXPECT_EQ(metric(after.text, "arbiter_queue_capacity"), 256);
+    EXPECT_GT(metric(after.text, R"(arbiter_tokens_total{kind="prompt"})"), 0);
+    EXPECT_GT(metric(after.text, "arbiter_prefix_cache_hits_total"), 0);
+    EXPECT_GE(metric(after.text, R"(arbiter_http_request_duration_seconds_count{endpoint="/v1/classify"})"),
+              2);
+    EXPECT_NE(after.text.find("# TYPE arbiter_http_request_duration_seconds histogram"), std::string::npos);
+}
+
+TEST(Service, DecisionLogRecordsEveryVerdictAndFilters) {
+    const auto db = fresh_db("decisions");
+    ServerProcess server(db, {"--policies", kPolicies});
+    const Reply a =
+        post(server.port(), "/v1/classify",
+             {{"policies", {"spam", "hate-speech"}}, {"content", "first"}, {"id", "one"}, {"mode", "score"}});
+    ASSERT_EQ(a.status, 200);
+    const Reply b =
+        post(server.port(), "/v1/classify",
+             {{"policies", {"spam"}}, {"content", {{"prompt", "p"}, {"response", "r"}}}, {"mode", "score"}});
+    ASSERT_EQ(b.status, 200);
+
+    const Reply all = send(server.port(), "GET", "/v1/decisions");
+    ASSERT_EQ(all.status, 200) << all.text;
+    ASSERT_EQ(all.body["decisions"].size(), 3u);
+    // Newest first; each row holds the verdict exactly as it was returned.
+    const json& newest = all.body["decisions"][0];
+    EXPECT_EQ(newest["request_id"], b.body["request_id"]);
+    EXPECT_EQ(newest["verdict"], b.body["verdicts"][0]);
+    EXPECT_EQ(newest["content"], json({{"prompt", "p"}, {"response", "r"}}));
+    EXPECT_EQ(newest["mode"], "score");
+    EXPECT_EQ(newest["content_sha256"].get<std::string>().size(), 64u);
+    EXPECT_EQ(all.body["decisions"][2]["content"], json({{"text", "first"}}));
+    EXPECT_EQ(all.body["decisions"][2]["item_id"], "one");
+
+    const Reply hate = send(server.port(), "GET", "/v1/decisions?policy=hate-speech");
+    ASSERT_EQ(hate.body["decisions"].size(), 1u);
+    EXPECT_EQ(hate.body["decisions"][0]["verdict"]["policy"], "hate-speech");
+    const Reply one = send(server.port(), "GET", "/v1/decisions?limit=1");
+    EXPECT_EQ(one.body["decisions"].size(), 1u);
+    size_t violations = 0;
+    for (const json& v : all.body["decisions"]) violations += v["verdict"]["violation"] == true ? 1 : 0;
+    EXPECT_EQ(send(server.port(), "GET", "/v1/decisions?violation=true").body["decisions"].size(),
+              violations);
+    EXPECT_EQ(send(server.port(), "GET", "/v1/decisions?since=2000-01-01").body["decisions"].size(), 3u);
+    EXPECT_EQ(send(server.port(), "GET", "/v1/decisions?since=2999-01-01T00:00:00Z").body["decisions"].size(),
+              0u);
+    for (const std::string bad :
+         {"limit=0", "limit=1001", "limit=x", "violation=maybe", "since=yesterday", "sort=asc"}) {
+        const Reply r = send(server.port(), "GET", "/v1/decisions?" + bad);
+        EXPECT_EQ(r.status, 400) << bad;
+    }
+    EXPECT_EQ(server.stop(), 0) << server.log();
+
+    // The log is an ordinary SQLite file in WAL mode that operators can read.
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(handle, "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
+    sqlite3_finalize(stmt);
+    sqlite3_close(handle);
+}
+
+TEST(Service, NoStoreContentKeepsOnlyTheHash) {
+    ServerProcess server(fresh_db("no-content"), {"--policies", kPolicies, "--no-store-content"});
+    ASSERT_EQ(post(server.port(), "/v1/classify",
+                   {{"policies", {"spam"}}, {"content", "secret"}, {"mode", "score"}})
+                  .status,
+              200);
+    const Reply r = send(server.port(), "GET", "/v1/decisions");
+    ASSERT_EQ(r.body["decisions"].size(), 1u);
+    EXPECT_TRUE(r.body["decisions"][0]["content"].is_null());
+    EXPECT_EQ(r.body["decisions"][0]["content_sha256"].get<std::string>().size(), 64u);
+    EXPECT_EQ(r.text.find("secret"), std::string::npos);
+}
+
+TEST(Service, PolicyVersionsAreStoredAndUsed) {
+    const auto db = fresh_db("versions");
+    {
+        ServerProcess server(db, {"--policies", kPolicies});
+        const int port = server.port();
+        const Reply list = send(port, "GET", "/v1/policies");
+        ASSERT_EQ(list.body["policies"].size(), 3u);
+
+        const Reply v1 = send(port, "GET", "/v1/policies/spam");
+        ASSERT_EQ(v1.status, 200);
+        EXPECT_EQ(v1.body["version"], 1);
+        const std::string old_text = v1.body["text"];
+
+        // A policy file as the body (front matter + Markdown) makes version 2.
+        const Reply put = send(port, "PUT", "/v1/policies/spam",
+                               "---\noutput: json\n---\n# Spam v2\nFlag all ads.\n", "", "text/markdown");
+        ASSERT_EQ(put.status, 200) << put.text;
+        EXPECT_EQ(put.body["version"], 2);
+        EXPECT_EQ(put.body["output"], "json");
+        EXPECT_EQ(send(port, "GET", "/v1/policies/spam").body["text"], "# Spam v2\nFlag all ads.");
+        EXPECT_EQ(send(port, "GET", "/v1/policies/spam?version=1").body["text"], old_text);
+
+        // Verdicts name the version that judged them.
+        const Reply verdict =
+            post(port, "/v1/classify", {{"policies", {"spam"}}, {"content", "x"}, {"mode", "score"}});
+        EXPECT_EQ(verdict.body["verdicts"][0]["policy_version"], 2);
+
+        // JSON body; a stale version is a conflict, not an overwrite.
+        const Reply stale =
+            send(port, "PUT", "/v1/policies/spam", json({{"version", 2}, {"text", "t"}}).dump());
+        EXPECT_EQ(stale.status, 409) << stale.text;
+        const Reply next =
+            send(port, "PUT", "/v1/policies/spam", json({{"version", 3}, {"text", "v3"}}).dump());
+        EXPECT_EQ(next.status, 200) << next.text;
+        const Reply created =
+            send(port, "PUT", "/v1/policies/brand-new", json({{"text", "new policy"}}).dump());
+        EXPECT_EQ(created.status, 201) << created.text;
+
+        EXPECT_EQ(send(port, "PUT", "/v1/policies/spam", json({{"text", 5}}).dump()).status, 400);
+        EXPECT_EQ(
+            send(port, "PUT", "/v1/policies/spam", json({{"id", "other"}, {"text", "t"}}).dump()).status,
+            400);
+        EXPECT_EQ(
+            send(port, "PUT", "/v1/policies/spam", "---\noutput: yaml\n---\nx", "", "text/markdown").status,
+            400);
+        EXPECT_EQ(send(port, "GET", "/v1/policies/spam?version=99").status, 404);
+        EXPECT_EQ(send(port, "GET", "/v1/policies/spam?version=abc").status, 400);
+
+        // DELETE retires it; history stays readable.
+        EXPECT_EQ(send(port, "DELETE", "/v1/policies/hate-speech").status, 204);
+        EXPECT_EQ(send(port, "GET", "/v1/policies/hate-speech").status, 404);
+        EXPECT_EQ(post(port, "/v1/classify", {{"policies", {"hate-speech"}}, {"content", "x"}}).status, 404);
+        EXPECT_EQ(send(port, "GET", "/v1/policies/hate-speech?version=1").body["deleted"], false);
+        EXPECT_EQ(send(port, "GET", "/v1/policies/hate-speech?version=2").body["deleted"], true);
+        EXPECT_EQ(send(port, "DELETE", "/v1/policies/hate-speech").status, 404);
+        EXPECT_EQ(server.stop(), 0);
+    }
+    // A restart keeps every version, and the unchanged files do not undo the edits.
+    ServerProcess again(db, {"--policies", kPolicies});
+    EXPECT_EQ(send(again.port(), "GET", "/v1/policies/spam").body["version"], 3);
+    EXPECT_EQ(send(again.port(), "GET", "/v1/policies/hate-speech").status, 404);
+    EXPECT_EQ(send(again.port(), "GET", "/v1/policies/brand-new").status, 200);
+}
+
+TEST(Service, ApiKeysAndRoles) {
+    const std::string keys = (test::scratch_dir() / "keys.txt").string();
+    std::filesystem::remove(keys);
+    const auto make_key = [&](const std::string& name, const std::string& role) {
+        const test::CommandResult r = test::run_command(test::built_binary("arbiter") + " apikey --name " +
+                                                        name + " --role " + role + " --file " + keys);
+        EXPECT_EQ(r.exit_code, 0) << r.output;
+        std::smatch key;
+        EXPECT_TRUE(std::regex_search(r.output, key, std::regex("arb_[A-Za-z0-9_-]{43}"))) << r.output;
+        return key.str();
+    };
+    const std::string classify_key = make_key("app", "classify");
+    const std::string admin_key = make_key("ops", "admin");
+    // Only hashes are stored.
+    std::ifstream in(keys);
+    const std::string stored((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(stored.find(classify_key), std::string::npos);
+    EXPECT_EQ(std::filesystem::status(keys).permissions() & std::filesystem::perms::others_read,
+              std::filesystem::perms::none);
+
+    ServerProcess server(fresh_db("keys"), {"--policies", kPolicies, "--api-keys", keys});
+    const int port = server.port();
+    const json body = {{"policies", {"spam"}}, {"content", "x"}, {"mode", "score"}};
+    const Reply none = post(port, "/v1/classify", body);
+    EXPECT_EQ(none.status, 401);
+    EXPECT_EQ(none.headers.find("WWW-Authenticate")->second, "Bearer");
+    EXPECT_EQ(post(port, "/v1/classify", body, classify_key + "x").status, 401);
+    EXPECT_EQ(post(port, "/v1/classify", body, classify_key).status, 200);
+    EXPECT_EQ(post(port, "/v1/classify", body, admin_key).status, 200);
+    EXPECT_EQ(send(port, "GET", "/v1/policies", "", classify_key).status, 200);
+    EXPECT_EQ(send(port, "PUT", "/v1/policies/x", json({{"text", "t"}}).dump(), classify_key).status, 403);
+    EXPECT_EQ(send(port, "PUT", "/v1/policies/x", json({{"text", "t"}}).dump(), admin_key).status, 201);
+    EXPECT_EQ(send(port, "DELETE", "/v1/policies/x", "", classify_key).status, 403);
+    EXPECT_EQ(send(port, "GET", "/v1/decisions", "", classify_key).status, 403);
+    EXPECT_EQ(send(port, "GET", "/v1/decisions", "", admin_key).status, 200);
+    // Probes and metrics need no key.
+    EXPECT_EQ(send(port, "GET", "/healthz").status, 200);
+    EXPECT_EQ(send(port, "GET", "/metrics").status, 200);
+}
+
+TEST(Service, RefusesToListenBeyondLoopbackWithoutKeys) {
+    const test::CommandResult r = test::run_command(
+        test::built_binary("arbiter") + " serve --model " + test::tiny_model().string() + " --policies " +
+        kPolicies + " --host 0.0.0.0 --port 0 --db " + fresh_db("open").string());
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("only listens on loopback"), std::string::npos) << r.output;
+}
+
+TEST(Service, BadStartupInputIsAClearError) {
+    const std::string bin = test::built_binary("arbiter") + " serve --model " + test::tiny_model().string() +
+                            " --port 0 --db " + fresh_db("startup").string();
+    const std::string bad_keys = test::write_file("bad-keys.txt", "app classify nothex\n");
+    test::CommandResult r = test::run_command(bin + " --policies " + kPolicies + " --api-keys " + bad_keys);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("bad-keys.txt:1: the key's sha256"), std::string::npos) << r.output;
+
+    const std::string config = write_config("typo", "server:\n  queue_dept: 5\n");
+    r = test::run_command(bin + " --policies " + kPolicies + " --config " + config);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("typo.yaml:2: unknown key 'queue_dept'"), std::string::npos) << r.output;
+
+    const std::string set = write_config("set", "policy_sets:\n  main:\n    policies: [spam, nope]\n");
+    r = test::run_command(bin + " --policies " + kPolicies + " --config " + set);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("names policy 'nope'"), std::string::npos) << r.output;
+}
+
+TEST(Service, SizeLimitsAnswer413) {
+    const std::string config =
+        write_config("limits", "server:\n  max_body_bytes: 4096\n  max_items: 2\n  max_content_tokens: 40\n");
+    ServerProcess server(fresh_db("limits"), {"--policies", kPolicies, "--config", config});
+    const int port = server.port();
+
+    const Reply big =
+        post(port, "/v1/classify", {{"policies", {"spam"}}, {"content", std::string(5000, 'a')}});
+    EXPECT_EQ(big.status, 413) << big.text;
+    EXPECT_EQ(big.body["error"]["type"], "request_too_large") << big.text;
+
+    const json three = {{"policies", {"spam"}},
+                        {"items", {{{"content", "a"}}, {{"content", "b"}}, {{"content", "c"}}}},
+                        {"mode", "score"}};
+    const Reply many = post(port, "/v1/classify", three);
+    EXPECT_EQ(many.status, 413);
+    EXPECT_NE(error_message(many).find("at most 2 items"), std::string::npos) << many.text;
+    EXPECT_EQ(post(port, "/v1/moderations", {{"input", {"a", "b", "c"}}}).status, 413);
+
+    // Tokens are counted with the model's own tokenizer: 100 words are far over 40 tokens.
+    std::string words;
+    for (int i = 0; i < 100; ++i) words += "word" + std::to_string(i) + " ";
+    const Reply long_item =
+        post(port, "/v1/classify", {{"policies", {"spam"}}, {"content", words}, {"mode", "score"}});
+    EXPECT_EQ(long_item.status, 413);
+    EXPECT_NE(error_message(long_item).find("the limit is 40"), std::string::npos) << long_item.text;
+    EXPECT_EQ(
+        post(port, "/v1/classify", {{"policies", {"spam"}}, {"content", "short"}, {"mode", "score"}}).status,
+        200);
+}
+
+TEST(Service, FullQueueAnswers429) {
+    const std::string config =
+        write_config("queue", "server:\n  queue_depth: 1\n  max_content_tokens: 60000\n");
+    ServerProcess server(fresh_db("queue"), {"--policies", kPolicies, "--config", config, "--ctx", "65536"});
+    const int port = server.port();
+
+    // Two jobs never fit a queue of one.
+    const Reply two = post(port, "/v1/classify",
+                           {{"policies", {"spam", "self-harm"}}, {"content", "x"}, {"mode", "score"}});
+    EXPECT_EQ(two.status, 429);
+    EXPECT_EQ(two.headers.find("Retry-After")->second, "1");
+
+    // One slow job (a 3,000-token prompt) holds the only slot; a request meanwhile is refused,
+    // not queued.
+    auto slow = std::async(std::launch::async, [&] {
+        return post(port, "/v1/classify",
+                    {{"policies", {"self-harm"}}, {"content", std::string(3000, 'z')}, {"mode", "score"}});
+    });
+    ASSERT_TRUE(wait_for_queue_depth(port, 1));
+    const Reply refused =
+        post(port, "/v1/classify", {{"policies", {"spam"}}, {"content", "y"}, {"mode", "score"}});
+    EXPECT_EQ(refused.status, 429);
+    EXPECT_NE(error_message(refused).find("the queue is full"), std::string::npos) << refused.text;
+    EXPECT_EQ(slow.get().status, 200);
+    // Once it is answered, the slot is free again.
+    EXPECT_EQ(
+        post(port, "/v1/classify", {{"policies", {"spam"}}, {"content", "y"}, {"mode", "score"}}).status,
+        200);
+    EXPECT_EQ(metric(send(port, "GET", "/metrics").text,
+                     R"(arbiter_http_requests_total{endpoint="/v1/classify",status="429"})"),
+              2);
+}
+
+TEST(Service, DeadlinesGive504OrTheConfiguredVerdict) {
+    const std::string config =
+        write_config("deadline",
+                     "server:\n  request_timeout_ms: 100\n  max_content_tokens: 60000\n"
+                     "policy_sets:\n"
+                     "  closed: {policies: [spam], on_timeout: fail_closed}\n"
+                     "  open: {policies: [spam], on_timeout: fail_open}\n");
+    ServerProcess server(fresh_db("deadline"),
+                         {"--policies", kPolicies, "--config", config, "--ctx", "65536"});
+    const int port = server.port();
+    // About 40,000 prompt tokens: far more than 100 ms of work for the tiny model.
+    const std::string slow(40000, 'q');
+    const Reply late =
+        post(port, "/v1/classify", {{"policies", {"spam"}}, {"content", slow}, {"mode", "score"}});
+    EXPECT_EQ(late.status, 504) << late.text;
+    EXPECT_EQ(late.body["error"]["type"], "timeout_error");
+
+    const Reply closed = post(port, "/v1/moderations", {{"input", slow}, {"model", "closed"}});
+    ASSERT_EQ(closed.status, 200) << closed.text;
+    EXPECT_EQ(closed.body["results"][0]["flagged"], true);
+    EXPECT_EQ(closed.body["results"][0]["verdicts"][0]["status"], "timeout");
+    const Reply open = post(port, "/v1/moderations", {{"input", slow}, {"model", "open"}});
+    ASSERT_EQ(open.status, 200) << open.text;
+    EXPECT_EQ(open.body["results"][0]["flagged"], false);
+    EXPECT_EQ(open.body["results"][0]["verdicts"][0]["status"], "timeout");
+
+    // Timeouts are logged like every other verdict.
+    const Reply log = send(port, "GET", "/v1/decisions");
+    ASSERT_EQ(log.body["decisions"].size(), 3u);
+    for (const json& d : log.body["decisions"]) EXPECT_EQ(d["verdict"]["status"], "timeout");
+}
+
+TEST(Service, SigtermDrainsRequestsInFlight) {
+    const auto db = fresh_db("drain");
+    const std::string config = write_config("drain", "server:\n  max_content_tokens: 60000\n");
+    ServerProcess server(db, {"--policies", kPolicies, "--config", config, "--ctx", "65536"});
+    const int port = server.port();
+    auto in_flight = std::async(std::launch::async, [&] {
+        return post(port, "/v1/classify",
+                    {{"policies", {"self-harm"}}, {"content", std::string(3000, 'w')}, {"mode", "score"}});
+    });
+    // Once the request is being handled (the queue gauge shows its job), stop.
+    ASSERT_TRUE(wait_for_queue_depth(port, 1));
+    kill(server.pid(), SIGTERM);
+    const Reply answered = in_flight.get();
+    EXPECT_EQ(answered.status, 200) << answered.text;
+    EXPECT_EQ(answered.body["verdicts"][0]["status"], "ok");
+    EXPECT_EQ(server.stop(), 0) << server.log();
+    EXPECT_NE(server.log().find("SIGTERM: finishing the requests in flight"), std::string::npos);
+    // Nothing acknowledged is lost: the verdict is in the log on disk.
+    ServerProcess reader(db, {"--policies", kPolicies});
+    const Reply log = send(reader.port(), "GET", "/v1/decisions");
+    ASSERT_EQ(log.body["decisions"].size(), 1u);
+    EXPECT_EQ(log.body["decisions"][0]["request_id"], answered.body["request_id"]);
+    // A second server on the same port is refused, not silently sharing it.
+    const test::CommandResult clash = test::run_command(
+        test::built_binary("arbiter") + " serve --model " + test::tiny_model().string() + " --policies " +
+        kPolicies + " --port " + std::to_string(reader.port()) + " --db " + fresh_db("clash").string());
+    EXPECT_EQ(clash.exit_code, 2);
+    EXPECT_NE(clash.output.find("cannot listen"), std::string::npos) << clash.output;
+}
+
+}  // namespace
+}  // namespace arbiter
