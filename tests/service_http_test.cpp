@@ -588,5 +588,24 @@ TEST(Service, SigtermDrainsRequestsInFlight) {
     EXPECT_NE(clash.output.find("cannot listen"), std::string::npos) << clash.output;
 }
 
+TEST(Service, OpenAINodeSdkParsesModerations) {
+    const std::string node_dir = std::string(ARBITER_SOURCE_DIR) + "/tests/node";
+    ASSERT_TRUE(std::filesystem::exists(node_dir + "/node_modules/openai"))
+        << "the OpenAI SDK is not installed: run npm ci --prefix tests/node (scripts/test does)";
+    const std::string keys = (test::scratch_dir() / "sdk-keys.txt").string();
+    std::filesystem::remove(keys);
+    const test::CommandResult made = test::run_command(test::built_binary("arbiter") +
+                                                       " apikey --name sdk --role classify --file " + keys);
+    std::smatch key;
+    ASSERT_TRUE(std::regex_search(made.output, key, std::regex("arb_[A-Za-z0-9_-]{43}"))) << made.output;
+    const std::string config = write_config("sdk", "policy_sets:\n  strict: {threshold: 0.1}\n");
+    ServerProcess server(fresh_db("sdk"), {"--policies", kPolicies, "--api-keys", keys, "--config", config});
+    const test::CommandResult sdk = test::run_command(
+        "node " + node_dir + "/moderation.mjs http://127.0.0.1:" + std::to_string(server.port()) + "/v1 " +
+        key.str());
+    EXPECT_EQ(sdk.exit_code, 0) << sdk.output;
+    EXPECT_NE(sdk.output.find("openai sdk: ok"), std::string::npos) << sdk.output;
+}
+
 }  // namespace
 }  // namespace arbiter
