@@ -1,0 +1,292 @@
+// The service's parts on their own: the bounded job runner against a scripted backend, the
+// bounded connection queue, API keys and the configuration file.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "service/api_keys.h"
+#include "service/bounded_task_queue.h"
+#include "service/job_runner.h"
+#include "service/service_config.h"
+#include "support/test_model.h"
+
+namespace arbiter::service {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A backend that holds every job until the test answers it (or, if `answer_on_cancel`, until it
+// is cancelled).
+class ScriptedBackend : public engine::Backend {
+public:
+    bool answer_at_once = false;
+    bool answer_on_cancel = true;
+    bool throw_on_submit = false;
+
+    engine::JobId submit(engine::Job job, engine::Done done) override {
+        if (throw_on_submit) throw std::runtime_error("backend refused");
+        std::unique_lock lock(mutex_);
+        const engine::JobId id = next_++;
+        Verdict v;
+        v.policy_id = job.policy->id;
+        v.status = VerdictStatus::ok;
+        v.violation = job.content.text == "bad";
+        if (answer_at_once) {
+            lock.unlock();
+            done(std::move(v));
+            return id;
+        }
+        held_[id] = {std::move(done), std::move(v)};
+        return id;
+    }
+
+    void cancel(engine::JobId id) override {
+        std::unique_lock lock(mutex_);
+        cancelled_.push_back(id);
+        if (!answer_on_cancel) return;
+        auto it = held_.find(id);
+        if (it == held_.end()) return;
+        auto [done, v] = std::move(it->second);
+        held_.erase(it);
+        lock.unlock();
+        v.status = VerdictStatus::error;
+        v.error = "cancelled";
+        done(std::move(v));
+    }
+
+    // Answers everything still held.
+    void answer_all() {
+        std::map<engine::JobId, std::pair<engine::Done, Verdict>> held;
+        {
+            std::lock_guard lock(mutex_);
+            held.swap(held_);
+        }
+        for (auto& [id, pair] : held) pair.first(std::move(pair.second));
+    }
+
+    size_t cancelled() {
+        std::lock_guard lock(mutex_);
+        return cancelled_.size();
+    }
+
+private:
+    std::mutex mutex_;
+    engine::JobId next_ = 1;
+    std::map<engine::JobId, std::pair<engine::Done, Verdict>> held_;
+    std::vector<engine::JobId> cancelled_;
+};
+
+std::vector<engine::Job> jobs(const std::vector<std::string>& texts) {
+    Policy p;
+    p.id = "p";
+    p.text = "t";
+    auto policy = std::make_shared<const Policy>(std::move(p));
+    std::vector<engine::Job> out;
+    for (const std::string& text : texts) {
+        engine::Job job;
+        job.policy = policy;
+        job.content = Content::message(text);
+        out.push_back(std::move(job));
+    }
+    return out;
+}
+
+TEST(JobRunner, AnswersInOrderAndFreesItsSlots) {
+    ScriptedBackend backend;
+    backend.answer_at_once = true;
+    JobRunner runner(backend, 4);
+    const auto verdicts = runner.run(jobs({"ok", "bad", "ok"}), std::chrono::steady_clock::now() + 10s);
+    ASSERT_TRUE(verdicts);
+    ASSERT_EQ(verdicts->size(), 3u);
+    EXPECT_EQ((*verdicts)[0].violation, false);
+    EXPECT_EQ((*verdicts)[1].violation, true);
+    EXPECT_EQ((*verdicts)[2].violation, false);
+    EXPECT_EQ(runner.depth(), 0u);
+}
+
+TEST(JobRunner, RefusesWhatDoesNotFitTheQueue) {
+    ScriptedBackend backend;
+    JobRunner runner(backend, 3);
+    auto first = std::async(std::launch::async, [&] {
+        return runner.run(jobs({"a", "b"}), std::chrono::steady_clock::now() + 10s);
+    });
+    while (runner.depth() != 2) std::this_thread::sleep_for(1ms);
+    // Two held; two more do not fit in three, one does.
+    EXPECT_FALSE(runner.run(jobs({"c", "d"}), std::chrono::steady_clock::now() + 10s));
+    auto second = std::async(std::launch::async,
+                             [&] { return runner.run(jobs({"e"}), std::chrono::steady_clock::now() + 10s); });
+    while (runner.depth() != 3) std::this_thread::sleep_for(1ms);
+    backend.answer_all();
+    EXPECT_TRUE(first.get());
+    EXPECT_TRUE(second.get());
+    EXPECT_EQ(runner.depth(), 0u);
+}
+
+TEST(JobRunner, CancelsJobsPastTheDeadlineAndReportsTimeouts) {
+    ScriptedBackend backend;
+    JobRunner runner(backend, 8);
+    const auto start = std::chrono::steady_clock::now();
+    const auto verdicts = runner.run(jobs({"a", "b"}), start + 10ms);
+    ASSERT_TRUE(verdicts);
+    // The backend had the grace period to report the timeout itself, then both were cancelled.
+    EXPECT_GE(std::chrono::steady_clock::now() - start, JobRunner::kGrace);
+    EXPECT_EQ(backend.cancelled(), 2u);
+    EXPECT_EQ((*verdicts)[0].status, VerdictStatus::error);  // the backend's own answer to cancel
+    EXPECT_EQ(runner.depth(), 0u);
+}
+
+TEST(JobRunner, KeepsCountingJobsTheBackendStillHolds) {
+    ScriptedBackend backend;
+    backend.answer_on_cancel = false;  // a backend that ignores cancel
+    JobRunner runner(backend, 8);
+    const auto verdicts = runner.run(jobs({"a", "b", "c"}), std::chrono::steady_clock::now() + 1ms);
+    ASSERT_TRUE(verdicts);
+    for (const Verdict& v : *verdicts) {
+        EXPECT_EQ(v.status, VerdictStatus::timeout);
+        EXPECT_EQ(v.policy_id, "p");
+    }
+    // The request gave up, but the backend still holds the work: the queue says so.
+    EXPECT_EQ(runner.depth(), 3u);
+    backend.answer_all();  // late answers land safely after the request is gone
+    EXPECT_EQ(runner.depth(), 0u);
+}
+
+TEST(JobRunner, ASubmitThatThrowsIsAnErrorVerdict) {
+    ScriptedBackend backend;
+    backend.throw_on_submit = true;
+    JobRunner runner(backend, 8);
+    const auto verdicts = runner.run(jobs({"a"}), std::chrono::steady_clock::now() + 10s);
+    ASSERT_TRUE(verdicts);
+    EXPECT_EQ((*verdicts)[0].status, VerdictStatus::error);
+    EXPECT_EQ((*verdicts)[0].error, "backend refused");
+    EXPECT_EQ(runner.depth(), 0u);
+}
+
+TEST(BoundedTaskQueue, TheAcceptingSideWaitsWhenThePendingQueueIsFull) {
+    BoundedTaskQueue queue(1, 1);
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::atomic<int> ran = 0;
+    queue.enqueue([&] {
+        released.wait();
+        ++ran;
+    });
+    std::this_thread::sleep_for(50ms);  // the worker takes the first task and blocks in it
+    queue.enqueue([&] { ++ran; });      // pending: the only worker is busy
+    auto third = std::async(std::launch::async, [&] { queue.enqueue([&] { ++ran; }); });
+    EXPECT_EQ(third.wait_for(200ms), std::future_status::timeout) << "an unbounded queue took it at once";
+    release.set_value();
+    EXPECT_EQ(third.wait_for(5s), std::future_status::ready);
+    queue.shutdown();  // runs what is pending before it returns
+    EXPECT_EQ(ran, 3);
+}
+
+TEST(ApiKeys, FindsTheKeysEntryAndNothingElse) {
+    const std::string app = make_api_key();
+    const std::string ops = make_api_key();
+    EXPECT_NE(app, ops);
+    const std::string file = test::write_file(
+        "units-keys.txt", "# comment\n\n" + api_key_line("app", Role::classify, app) + "\n" +
+                              api_key_line("ops", Role::admin, ops) + "  # trailing comment\n");
+    const ApiKeys keys = ApiKeys::load(file);
+    EXPECT_EQ(keys.size(), 2u);
+    ASSERT_TRUE(keys.find(app));
+    EXPECT_EQ(keys.find(app)->name, "app");
+    EXPECT_EQ(keys.find(app)->role, Role::classify);
+    EXPECT_EQ(keys.find(ops)->role, Role::admin);
+    EXPECT_FALSE(keys.find(app + "x"));
+    EXPECT_FALSE(keys.find(""));
+    EXPECT_FALSE(keys.find(api_key_line("app", Role::classify, app)));
+}
+
+TEST(ApiKeys, MalformedFilesNameTheLine) {
+    const std::string hash(64, 'a');
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"app classify\n", ":1: expected three fields"},
+        {"app classify " + hash + " extra\n", ":1: expected three fields"},
+        {"\napp owner " + hash + "\n", ":2: role must be classify or admin"},
+        {"app classify ABC\n", ":1: the key's sha256"},
+        {"app classify " + std::string(64, 'A') + "\n", ":1: the key's sha256"},
+        {"app classify " + hash + "\napp admin " + hash + "\n", ":2: name 'app' given twice"},
+        {"# nothing\n", "holds no keys"},
+    };
+    for (const auto& [text, says] : cases) {
+        const std::string file = test::write_file("units-bad-keys.txt", text);
+        try {
+            ApiKeys::load(file);
+            ADD_FAILURE() << "accepted: " << text;
+        } catch (const ApiKeyError& e) {
+            EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_THROW(ApiKeys::load("/no/such/keys"), ApiKeyError);
+}
+
+TEST(ServiceConfig, ReadsEverySetting) {
+    const std::string file = test::write_file("units-config.yaml", R"(
+server:
+  host: 0.0.0.0
+  port: 9000
+  max_body_bytes: 65536
+  max_items: 8
+  max_content_tokens: 1000
+  queue_depth: 16
+  request_timeout_ms: 2500
+  http_threads: 4
+  on_timeout: fail_open
+  store_content: false
+policy_sets:
+  fast: {policies: [spam], threshold: 0.25, on_timeout: fail_closed}
+  slow: {mode: reason}
+backend: {engine: embedded}
+)");
+    const ServiceConfig c = load_service_config(file);
+    EXPECT_EQ(c.host, "0.0.0.0");
+    EXPECT_EQ(c.port, 9000);
+    EXPECT_EQ(c.max_body_bytes, 65536u);
+    EXPECT_EQ(c.max_items, 8u);
+    EXPECT_EQ(c.max_content_tokens, 1000);
+    EXPECT_EQ(c.queue_depth, 16u);
+    EXPECT_EQ(c.request_timeout, std::chrono::milliseconds(2500));
+    EXPECT_EQ(c.http_threads, 4);
+    EXPECT_EQ(c.on_timeout, OnTimeout::fail_open);
+    EXPECT_FALSE(c.store_content);
+    ASSERT_EQ(c.policy_sets.size(), 2u);
+    EXPECT_EQ(c.policy_sets.at("fast").policies, std::vector<std::string>{"spam"});
+    EXPECT_EQ(c.policy_sets.at("fast").threshold, 0.25);
+    EXPECT_EQ(c.policy_sets.at("fast").mode, engine::Mode::score);
+    EXPECT_EQ(c.policy_sets.at("fast").on_timeout, OnTimeout::fail_closed);
+    EXPECT_EQ(c.policy_sets.at("slow").mode, engine::Mode::reason);
+    EXPECT_FALSE(c.policy_sets.at("slow").on_timeout);
+}
+
+TEST(ServiceConfig, ErrorsNameFileLineAndKey) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"server:\n  port: 70000\n", ":2: port must be from 0 to 65535"},
+        {"server:\n  queue_depth: lots\n", ":2: queue_depth must be a number"},
+        {"server:\n  on_timeout: shrug\n", ":2: on_timeout must be error, fail_closed or fail_open"},
+        {"server:\n  store_content: maybe\n", ":2: store_content must be true or false"},
+        {"servers:\n  port: 1\n", ":1: unknown key 'servers'"},
+        {"policy_sets:\n  a: {mode: fast}\n", ":2: mode must be score or reason"},
+        {"policy_sets:\n  a: {threshold: 2}\n", ":2: threshold must be from"},
+        {"policy_sets:\n  a: {policies: spam}\n", ":2: policies must be a list"},
+        {"server: [1, 2\n", "units-bad.yaml:"},
+    };
+    for (const auto& [text, says] : cases) {
+        const std::string file = test::write_file("units-bad.yaml", text);
+        try {
+            load_service_config(file);
+            ADD_FAILURE() << "accepted: " << text;
+        } catch (const ConfigError& e) {
+            EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << text << " -> " << e.what();
+        }
+    }
+}
+
+}  // namespace
+}  // namespace arbiter::service
