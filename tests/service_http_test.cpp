@@ -286,6 +286,9 @@ TEST(Service, DecisionLogRecordsEveryVerdictAndFilters) {
     EXPECT_EQ(newest["mode"], "score");
     EXPECT_EQ(newest["content_sha256"].get<std::string>().size(), 64u);
     EXPECT_EQ(all.body["decisions"][2]["content"], json({{"text", "first"}}));
+    // The hash is of the message the model saw: a message's own text, here.
+    EXPECT_EQ(all.body["decisions"][2]["content_sha256"],
+              "a7937b64b8caa58f03721bb6bacf5c78cb235febe0e70b1b84cd99541461a08e");
     EXPECT_EQ(all.body["decisions"][2]["item_id"], "one");
 
     const Reply hate = send(server.port(), "GET", "/v1/decisions?policy=hate-speech");

@@ -5,8 +5,6 @@
 #include <ctime>
 #include <regex>
 
-#include "service/sha256.h"
-
 namespace arbiter::service {
 
 namespace {
@@ -80,7 +78,7 @@ void DecisionLog::record(const std::vector<Decision>& decisions) {
             .bind(3, std::string_view(d.item_id))
             .bind(4, std::string_view(v.policy_id))
             .bind(5, int64_t{v.policy_version})
-            .bind(6, std::string_view(sha256_hex(d.content_json)))
+            .bind(6, std::string_view(d.content_sha256))
             .bind(7, store_content_ ? std::optional<std::string>(d.content_json) : std::nullopt)
             .bind(8, std::string_view(d.mode))
             .bind(9, to_string(v.status));

@@ -8,7 +8,9 @@
 //
 // created_at is ISO 8601 UTC with milliseconds (sorts as text); content is the item as JSON in
 // the form input files use ({"text"} | {"prompt","response"} | {"messages"}), or NULL when the
-// server runs with --no-store-content; verdict is the verdict's JSON as the API returned it.
+// server runs with --no-store-content; content_sha256 hashes the user message exactly as the model
+// saw it (core/content_layout.h), so the same content hashes alike however its JSON was written;
+// verdict is the verdict's JSON as the API returned it.
 
 #include <filesystem>
 #include <mutex>
@@ -25,8 +27,9 @@ namespace arbiter::service {
 struct Decision {
     std::string request_id;
     std::string item_id;
-    std::string content_json;  // the item's content, as JSON text
-    std::string mode;          // reason | score
+    std::string content_json;    // the item's content, as JSON text
+    std::string content_sha256;  // of the user message the model saw
+    std::string mode;            // reason | score
     Verdict verdict;
     nlohmann::ordered_json verdict_json;  // as returned to the client
 };

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/content_layout.h"
 #include "core/policy_file.h"
 #include "core/policy_json.h"
 #include "core/verdict_json.h"
@@ -16,6 +17,7 @@
 #include "service/metrics.h"
 #include "service/moderation.h"
 #include "service/request_error.h"
+#include "service/sha256.h"
 
 namespace arbiter::service {
 
@@ -290,6 +292,9 @@ private:
             throw RequestError(
                 429, "the queue is full (" + std::to_string(config_.queue_depth) + " jobs); retry shortly");
 
+        std::vector<std::string> content_hashes;
+        for (const ClassifyItem& item : items)
+            content_hashes.push_back(sha256_hex(user_message(item.content)));
         std::vector<std::vector<Verdict>> by_item(items.size());
         std::vector<Decision> decisions;
         bool timed_out = false;
@@ -301,8 +306,8 @@ private:
                 timed_out = timed_out || (v.status == VerdictStatus::timeout && !v.violation);
                 metrics_.verdict(
                     v, inline_policy[p] ? std::string_view("(inline)") : std::string_view(v.policy_id));
-                decisions.push_back({request_id, items[i].id, items[i].content_json, mode_name, v,
-                                     verdict_to_json(items[i].id, v)});
+                decisions.push_back({request_id, items[i].id, items[i].content_json, content_hashes[i],
+                                     mode_name, v, verdict_to_json(items[i].id, v)});
                 by_item[i].push_back(std::move(v));
             }
         }
