@@ -1,5 +1,6 @@
 // arbiter serve: the HTTP classification service on the embedded engine.
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -103,10 +104,15 @@ int run(const ServeArgs& a) {
                  config.host.c_str(), port);
     std::thread http([&server] { server.run(); });
 
+    engine::EngineOptions options = engine_options(a.engine, store->current_all().size() + 4);
+    // One core is left to the HTTP threads and the decision log: llama.cpp's compute threads
+    // spin-wait at every barrier, and with request threads competing for their cores a 2-core
+    // machine answered 2.6 requests/s with both cores against 72/s with one (bench/RESULTS.md).
+    if (a.engine.threads == 0)
+        options.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
     std::unique_ptr<engine::EmbeddedEngine> engine;
     try {
-        engine = std::make_unique<engine::EmbeddedEngine>(
-            engine_options(a.engine, store->current_all().size() + 4));
+        engine = std::make_unique<engine::EmbeddedEngine>(options);
     } catch (const std::exception& e) {
         server.stop();
         http.join();
@@ -135,6 +141,7 @@ void add_serve_command(CLI::App& app, Action& action) {
                                        "log, /healthz, /readyz and Prometheus /metrics");
     auto a = std::make_shared<ServeArgs>();
     add_engine_flags(*cmd, a->engine)->required();
+    cmd->get_option("--threads")->description("CPU threads (default: all but one, left to the HTTP side)");
     cmd->add_option("--policies,-p", a->policies,
                     "Policy file or folder of *.md policies that seeds the store")
         ->required()
