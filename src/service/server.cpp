@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <thread>
 
@@ -88,6 +89,15 @@ json parse_body(const httplib::Request& req) {
     } catch (const json::parse_error& e) {
         throw RequestError(400, std::string("the body is not valid JSON: ") + e.what());
     }
+}
+
+// A query parameter that must be a whole number.
+std::optional<int> whole_number(const std::string& text) {
+    int value = 0;
+    const char* end = text.data() + text.size();
+    const auto [stop, error] = std::from_chars(text.data(), end, value);
+    if (error != std::errc() || stop != end) return std::nullopt;
+    return value;
 }
 
 // Fills a timed-out verdict's decision where the configuration says what a timeout means.
@@ -416,14 +426,7 @@ private:
             return send_json(res, 200, policy_to_json(*policy));
         }
         const std::string text = req.get_param_value("version");
-        int version = 0;
-        try {
-            size_t used = 0;
-            version = std::stoi(text, &used);
-            if (used != text.size()) version = 0;
-        } catch (const std::exception&) {
-            version = 0;
-        }
+        const int version = whole_number(text).value_or(0);
         if (version < 1) throw RequestError(400, "version must be a whole number from 1");
         const std::optional<PolicyVersion> stored = policies_.version(id, version);
         if (!stored) throw RequestError(404, "policy '" + id + "' has no version " + text);
@@ -481,10 +484,7 @@ private:
                 throw RequestError(400, "since must be an ISO 8601 UTC time, e.g. 2026-11-27T20:00:00Z");
         }
         if (req.has_param("limit")) {
-            const std::string text = req.get_param_value("limit");
-            const bool digits = !text.empty() && text.size() <= 4 &&
-                                text.find_first_not_of("0123456789") == std::string::npos;
-            query.limit = digits ? std::stoi(text) : 0;
+            query.limit = whole_number(req.get_param_value("limit")).value_or(0);
             if (query.limit < 1 || query.limit > 1000)
                 throw RequestError(400, "limit must be from 1 to 1000");
         }
