@@ -17,7 +17,7 @@ using test::built_binary;
 using test::run_command;
 using test::write_file;
 
-const std::string kSpam = ARBITER_SOURCE_DIR "/examples/policies/spam.md";
+constexpr const char* kSpam = ARBITER_SOURCE_DIR "/examples/policies/spam.md";
 
 std::string classify(const std::string& args) {
     return built_binary("arbiter") + " classify --policy " + kSpam + " --text 'Buy followers now' " + args;

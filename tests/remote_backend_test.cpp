@@ -78,7 +78,7 @@ RemoteOptions options_for(const std::vector<std::string>& urls) {
     return o;
 }
 
-const std::string kChatReply = R"({
+constexpr const char* kChatReply = R"({
   "choices": [{"index": 0, "finish_reason": "stop",
                "message": {"role": "assistant", "content": "1", "reasoning_content": "It is spam."}}],
   "usage": {"prompt_tokens": 321, "completion_tokens": 12, "prompt_tokens_details": {"cached_tokens": 300}}

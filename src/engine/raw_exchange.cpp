@@ -16,7 +16,10 @@ namespace arbiter::engine {
 namespace {
 
 // What no text string sent to the server may contain (see the header).
-const std::vector<std::string> kCutInside = {"<|"};
+const std::vector<std::string>& cut_inside() {
+    static const std::vector<std::string> texts = {"<|"};
+    return texts;
+}
 
 std::optional<std::vector<int>> tokenize(const Post& post, const std::string& text, bool parse_special,
                                          std::string& error) {
@@ -147,7 +150,7 @@ nlohmann::json raw_prompt(const harmony::Prompt& prompt, const ServerTokens& tok
             out.push_back(tokens.special(piece.text));
             continue;
         }
-        for (const std::string_view text : harmony::cut_text(piece.text, kCutInside))
+        for (const std::string_view text : harmony::cut_text(piece.text, cut_inside()))
             out.push_back(std::string(text));
     }
     return out;

@@ -61,6 +61,7 @@ LlamaServer::LlamaServer(const std::filesystem::path& model, const std::vector<s
             dup2(fd, 2);
         }
         std::vector<char*> c;
+        c.reserve(argv.size() + 1);
         for (std::string& a : argv) c.push_back(a.data());
         c.push_back(nullptr);
         execv(c[0], c.data());
