@@ -20,9 +20,9 @@ if(NOT EXISTS "${ARBITER_LLAMA_SOURCE_DIR}/include/llama.h")
     "or -DARBITER_LLAMA_PACKAGE=ON for an installed llama.cpp.")
 endif()
 
-# llama-server from the same source and objects, for bench/run's baseline (target llama-server,
-# never built by default).
-option(ARBITER_LLAMA_SERVER "Also define llama.cpp's llama-server target (for benchmarks)" OFF)
+# llama-server from the same source and objects, for bench/run's baseline and the remote backend's
+# tests (target llama-server, built only when something depends on it). Test builds define it.
+option(ARBITER_LLAMA_SERVER "Also define llama.cpp's llama-server target (benchmarks, tests)" ${ARBITER_TESTS})
 
 # llama.cpp's own options, set before its CMakeLists reads them: a static library and nothing else.
 set(BUILD_SHARED_LIBS OFF CACHE BOOL "" FORCE)

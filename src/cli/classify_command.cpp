@@ -1,4 +1,4 @@
-// arbiter classify: every item against every policy, on the embedded engine, as JSONL.
+// arbiter classify: every item against every policy, on the chosen backend, as JSONL.
 
 #include <algorithm>
 #include <condition_variable>
@@ -12,21 +12,19 @@
 #include <set>
 #include <sstream>
 
+#include "cli/backend_flags.h"
 #include "cli/command.h"
-#include "cli/engine_flags.h"
 #include "cli/input_items.h"
 #include "cli/progress.h"
 #include "core/policy_file.h"
 #include "core/verdict_json.h"
-#include "engine/embedded_engine.h"
-#include "engine/model_file.h"
 
 namespace arbiter::cli {
 
 namespace {
 
 struct ClassifyArgs {
-    EngineFlags engine;
+    BackendFlags backend;
     std::vector<std::string> policies;
     std::optional<std::string> text;
     std::string input;
@@ -165,11 +163,12 @@ int run(const ClassifyArgs& a) {
         }
     }
 
-    const engine::EngineOptions options = engine_options(a.engine, policies.size());
-    std::unique_ptr<engine::EmbeddedEngine> engine;
+    BackendSettings settings;
+    std::unique_ptr<engine::Backend> engine;
     try {
-        engine = std::make_unique<engine::EmbeddedEngine>(options);
-    } catch (const engine::ModelFileError& e) {
+        settings = resolve_backend(a.backend, policies.size());
+        engine = make_backend(settings);
+    } catch (const BackendError& e) {
         std::fprintf(stderr, "arbiter classify: %s\n", e.what());
         if (out != stdout) std::fclose(out);
         return kExitBadInput;
@@ -179,7 +178,7 @@ int run(const ClassifyArgs& a) {
     Progress progress(total);
     InputReader reader(*in, parse_kind(a.kind));
     const engine::Mode mode = a.mode == "score" ? engine::Mode::score : engine::Mode::reason;
-    const size_t window = static_cast<size_t>(a.engine.parallel) * 4;
+    const size_t window = settings.window();
     size_t submitted = 0;
     while (std::optional<InputItem> item = reader.next()) {
         writer.wait_below(submitted, window);
@@ -200,7 +199,7 @@ int run(const ClassifyArgs& a) {
             job.content = *item->content;
             job.mode = mode;
             if (!a.effort.empty()) job.effort = parse_reasoning_effort(a.effort);
-            job.seed = a.engine.seed;
+            job.seed = settings.seed;
             engine->submit(std::move(job), [&writer, index, p, id = item->id](Verdict v) {
                 writer.put(index, p, verdict_to_json(id, v), v.status);
             });
@@ -222,11 +221,11 @@ int run(const ClassifyArgs& a) {
 }  // namespace
 
 void add_classify_command(CLI::App& app, Action& action) {
-    CLI::App* cmd = app.add_subcommand(
-        "classify",
-        "Classify items against policies with the embedded engine; prints one JSON line per (item, policy)");
+    CLI::App* cmd = app.add_subcommand("classify",
+                                       "Classify items against policies (embedded engine or remote servers); "
+                                       "prints one JSON line per (item, policy)");
     auto a = std::make_shared<ClassifyArgs>();
-    add_engine_flags(*cmd, a->engine)->required();
+    add_backend_flags(*cmd, a->backend);
     cmd->add_option("--policy,-p", a->policies, "Policy file or folder of *.md policies (repeatable)")
         ->required()
         ->check(CLI::ExistingPath);

@@ -9,15 +9,13 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "cli/backend_flags.h"
 #include "cli/command.h"
-#include "cli/engine_flags.h"
 #include "cli/progress.h"
 #include "core/content_layout.h"
 #include "core/policy_file.h"
 #include "core/utf8.h"
 #include "core/verdict_json.h"
-#include "engine/embedded_engine.h"
-#include "engine/model_file.h"
 #include "eval/comparison.h"
 #include "eval/dataset.h"
 #include "eval/evaluation.h"
@@ -30,7 +28,7 @@ namespace arbiter::cli {
 namespace {
 
 struct EvalArgs {
-    EngineFlags engine;
+    BackendFlags backend;
     std::vector<std::string> policies;
     std::string data;
     std::string map;
@@ -174,11 +172,12 @@ int run(const EvalArgs& a) {
     }
 
     if (!todo.empty()) {
-        const engine::EngineOptions options = engine_options(a.engine, policies.size());
-        std::unique_ptr<engine::EmbeddedEngine> engine;
+        BackendSettings settings;
+        std::unique_ptr<engine::Backend> engine;
         try {
-            engine = std::make_unique<engine::EmbeddedEngine>(options);
-        } catch (const engine::ModelFileError& e) {
+            settings = resolve_backend(a.backend, policies.size());
+            engine = make_backend(settings);
+        } catch (const BackendError& e) {
             std::fprintf(stderr, "arbiter eval: %s\n", e.what());
             return kExitBadInput;
         }
@@ -187,7 +186,7 @@ int run(const EvalArgs& a) {
         std::condition_variable finished;
         size_t completed = 0;
         Progress progress(todo.size());
-        const size_t window = static_cast<size_t>(a.engine.parallel) * 4;
+        const size_t window = settings.window();
         for (size_t submitted = 0; submitted < todo.size(); ++submitted) {
             {
                 std::unique_lock lock(mutex);
@@ -200,7 +199,7 @@ int run(const EvalArgs& a) {
             j.policy = job.policy;
             j.content = item.content;
             j.mode = a.mode == "score" ? engine::Mode::score : engine::Mode::reason;
-            j.seed = a.engine.seed;
+            j.seed = settings.seed;
             const std::optional<bool> gold = eval::gold_label(item, job.policy->id, map);
             engine->submit(
                 std::move(j), [&, id = item.id, gold, content = user_message(item.content)](Verdict v) {
@@ -234,7 +233,7 @@ void add_eval_command(CLI::App& app, Action& action) {
     CLI::App* cmd = app.add_subcommand(
         "eval", "Run a labelled dataset through policies and write predictions.jsonl and metrics.json");
     auto a = std::make_shared<EvalArgs>();
-    auto* model = add_engine_flags(*cmd, a->engine);
+    add_backend_flags(*cmd, a->backend);
     auto* policy = cmd->add_option("--policy,-p", a->policies, "Policy file or folder (repeatable)")
                        ->check(CLI::ExistingPath);
     auto* data =
@@ -265,9 +264,9 @@ void add_eval_command(CLI::App& app, Action& action) {
                         "OLD.jsonl NEW.jsonl: flipped verdicts and metric deltas with McNemar's test")
             ->expected(2)
             ->check(CLI::ExistingFile);
-    replay_opt->excludes(model)->excludes(policy)->excludes(data)->excludes(compare_opt);
-    compare_opt->excludes(model)->excludes(policy)->excludes(data);
-    cmd->callback([&action, a, replay_opt, compare_opt, model, policy, data] {
+    replay_opt->excludes(policy)->excludes(data)->excludes(compare_opt);
+    compare_opt->excludes(policy)->excludes(data);
+    cmd->callback([&action, a, replay_opt, compare_opt, policy, data] {
         if (replay_opt->count() > 0) {
             action = [a] { return replay(*a); };
             return;
@@ -276,8 +275,8 @@ void add_eval_command(CLI::App& app, Action& action) {
             action = [a] { return compare(*a); };
             return;
         }
-        if (model->count() == 0 || policy->count() == 0 || data->count() == 0) {
-            throw CLI::RequiredError("--model, --policy and --data (or --replay)");
+        if (policy->count() == 0 || data->count() == 0) {
+            throw CLI::RequiredError("--policy and --data (or --replay)");
         }
         action = [a] { return run(*a); };
     });

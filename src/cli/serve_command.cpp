@@ -1,4 +1,4 @@
-// arbiter serve: the HTTP classification service on the embedded engine.
+// arbiter serve: the HTTP classification service, on the embedded engine or a remote backend.
 
 #include <algorithm>
 #include <csignal>
@@ -7,11 +7,9 @@
 #include <set>
 #include <thread>
 
+#include "cli/backend_flags.h"
 #include "cli/command.h"
-#include "cli/engine_flags.h"
 #include "core/policy_file.h"
-#include "engine/embedded_engine.h"
-#include "engine/model_file.h"
 #include "service/server.h"
 
 namespace arbiter::cli {
@@ -19,11 +17,10 @@ namespace arbiter::cli {
 namespace {
 
 struct ServeArgs {
-    EngineFlags engine;
+    BackendFlags backend;  // its --config file holds the server's settings too
     std::string policies;
     std::string host;
     int port = -1;
-    std::string config;
     std::string api_keys;
     std::string db = "arbiter.db";
     bool no_store_content = false;
@@ -37,7 +34,7 @@ int fail(const std::string& message) {
 int run(const ServeArgs& a) {
     service::ServiceConfig config;
     try {
-        if (!a.config.empty()) config = service::load_service_config(a.config);
+        if (!a.backend.config.empty()) config = service::load_service_config(a.backend.config);
     } catch (const service::ConfigError& e) {
         return fail(e.what());
     }
@@ -104,15 +101,17 @@ int run(const ServeArgs& a) {
                  config.host.c_str(), port);
     std::thread http([&server] { server.run(); });
 
-    engine::EngineOptions options = engine_options(a.engine, store->current_all().size() + 4);
-    // One core is left to the HTTP threads and the decision log: llama.cpp's compute threads
-    // spin-wait at every barrier, and with request threads competing for their cores a 2-core
-    // machine answered 2.6 requests/s with both cores against 72/s with one (bench/RESULTS.md).
-    if (a.engine.threads == 0)
-        options.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
-    std::unique_ptr<engine::EmbeddedEngine> engine;
+    std::unique_ptr<engine::Backend> engine;
     try {
-        engine = std::make_unique<engine::EmbeddedEngine>(options);
+        // Prefix slots for every policy and a few inline ones.
+        BackendSettings settings = resolve_backend(a.backend, store->current_all().size() + 4);
+        // One core is left to the HTTP threads and the decision log: llama.cpp's compute threads
+        // spin-wait at every barrier, and with request threads competing for their cores a 2-core
+        // machine answered 2.6 requests/s with both cores against 72/s with one (bench/RESULTS.md).
+        if (settings.embedded.threads == 0)
+            settings.embedded.threads =
+                std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+        engine = make_backend(settings);
     } catch (const std::exception& e) {
         server.stop();
         http.join();
@@ -140,8 +139,14 @@ void add_serve_command(CLI::App& app, Action& action) {
                                        "/v1/moderations, policies, the decision "
                                        "log, /healthz, /readyz and Prometheus /metrics");
     auto a = std::make_shared<ServeArgs>();
-    add_engine_flags(*cmd, a->engine)->required();
-    cmd->get_option("--threads")->description("CPU threads (default: all but one, left to the HTTP side)");
+    add_backend_flags(*cmd, a->backend);
+    cmd->get_option("--threads")
+        ->description("CPU threads (embedded; default: all but one, left to the HTTP side)");
+    cmd->get_option("--config")
+        ->description(
+            "YAML settings: the backend (backend:), server limits and timeouts (server:) and the policy sets "
+            "of "
+            "/v1/moderations (policy_sets:); see README");
     cmd->add_option("--policies,-p", a->policies,
                     "Policy file or folder of *.md policies that seeds the store")
         ->required()
@@ -149,9 +154,6 @@ void add_serve_command(CLI::App& app, Action& action) {
     cmd->add_option("--host", a->host, "Address to listen on (default 127.0.0.1; others need --api-keys)");
     cmd->add_option("--port", a->port, "Port to listen on (default 8080; 0: any free port)")
         ->check(CLI::Range(0, 65535));
-    cmd->add_option("--config", a->config,
-                    "YAML settings: server limits, timeouts and policy sets (see README)")
-        ->check(CLI::ExistingFile);
     cmd->add_option(
            "--api-keys", a->api_keys,
            "Keys file (lines: name role sha256), made with `arbiter apikey`; without it only loopback")

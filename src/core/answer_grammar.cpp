@@ -66,4 +66,16 @@ std::string score_prefix(OutputFormat format) {
     return format == OutputFormat::binary ? "" : "{\"violation\": ";
 }
 
+int answer_token_cap(OutputFormat format) {
+    switch (format) {
+    case OutputFormat::binary:
+        return 4;
+    case OutputFormat::json:
+        return 4 * (64 + kMaxCategoryChars);
+    case OutputFormat::json_rationale:
+        return 4 * (128 + kMaxRationaleChars + (kMaxRuleIds + 1) * (kMaxCategoryChars + 4));
+    }
+    return 4;
+}
+
 }  // namespace arbiter

@@ -19,6 +19,10 @@ inline constexpr int kMaxRuleIds = 8;
 // policy_category to them (or null).
 std::string answer_grammar(const Policy& policy);
 
+// Most tokens an answer in `format` may take: the grammar bounds every answer in characters, and
+// a token is at least one byte of a character of at most four bytes.
+int answer_token_cap(OutputFormat format);
+
 // The text a score-mode prompt forces before the violation digit ("" for binary policies).
 std::string score_prefix(OutputFormat format);
 

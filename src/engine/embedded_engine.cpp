@@ -38,20 +38,6 @@ struct ContextDeleter {
     void operator()(llama_context* c) const { llama_free(c); }
 };
 
-// Most tokens an answer may take: the grammar bounds every answer in characters, and a token is
-// at least one byte of a character of at most four bytes.
-int answer_token_cap(OutputFormat format) {
-    switch (format) {
-    case OutputFormat::binary:
-        return 4;
-    case OutputFormat::json:
-        return 4 * (64 + kMaxCategoryChars);
-    case OutputFormat::json_rationale:
-        return 4 * (128 + kMaxRationaleChars + (kMaxRuleIds + 1) * (kMaxCategoryChars + 4));
-    }
-    return 4;
-}
-
 // `banned`: tokens that may never be sampled (for the answer: every control token, since the
 // grammar sampler judges tokens by their text and "<|endoftext|>" is valid text inside a string).
 SamplerPtr make_sampler(const llama_vocab* vocab, const std::string* grammar,

@@ -5,6 +5,7 @@
 
 #include "engine/model_file.h"
 #include "harmony/special_tokens.h"
+#include "harmony/text_cuts.h"
 
 namespace arbiter::engine {
 
@@ -24,25 +25,6 @@ std::vector<llama_token> run_tokenizer(const llama_vocab* vocab, std::string_vie
     if (n < 0) throw std::runtime_error("tokenizer failed");
     ids.resize(static_cast<size_t>(n));
     return ids;
-}
-
-// llama.cpp's gpt-4o pre-tokenizer runs std::regex, whose recursion grows with the length of a
-// run of one character class: 40,000 letters without a space overflow an 8 MiB stack. Text is
-// therefore handed over in fragments of at most this many bytes.
-constexpr size_t kMaxFragment = 2048;
-
-// Where to end a fragment that starts at `from`: before a space that follows a non-space (the
-// pre-tokenizer starts a new piece there anyway, so tokens are as for the whole text), else at
-// a UTF-8 character boundary.
-size_t fragment_end(std::string_view text, size_t from) {
-    if (text.size() - from <= kMaxFragment) return text.size();
-    const size_t limit = from + kMaxFragment;
-    for (size_t p = limit; p > from + 1; --p) {
-        if (text[p] == ' ' && text[p - 1] != ' ' && text[p - 1] != '\n' && text[p - 1] != '\t') return p;
-    }
-    size_t p = limit;
-    while (p > from + 1 && (static_cast<unsigned char>(text[p]) & 0xC0) == 0x80) --p;
-    return p;
 }
 
 constexpr auto kSpecialAttrs =
@@ -86,31 +68,11 @@ std::vector<llama_token> PromptTokens::tokenize(const harmony::Prompt& prompt) c
 }
 
 std::vector<llama_token> PromptTokens::tokenize_text(std::string_view text) const {
-    // Cut strictly inside every occurrence (overlapping ones too) of a text the tokenizer would
-    // match as a token; after "<|" where possible, which is where the BPE pre-tokenizer splits
-    // such text anyway.
-    std::vector<size_t> cuts;
-    for (const std::string& t : matched_in_text_) {
-        for (size_t at = text.find(t); at != std::string_view::npos; at = text.find(t, at + 1)) {
-            cuts.push_back(at + std::min<size_t>(2, t.size() - 1));
-        }
-    }
-    std::sort(cuts.begin(), cuts.end());
-    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
-    cuts.push_back(text.size());
-
+    // See harmony/text_cuts.h for why text is handed to the tokenizer in pieces.
     std::vector<llama_token> out;
-    size_t from = 0;
-    for (size_t cut : cuts) {
-        const std::string_view piece = text.substr(from, cut - from);
-        for (size_t start = 0; start < piece.size();) {
-            const size_t end = fragment_end(piece, start);
-            const std::vector<llama_token> ids =
-                run_tokenizer(vocab_, piece.substr(start, end - start), false);
-            out.insert(out.end(), ids.begin(), ids.end());
-            start = end;
-        }
-        from = cut;
+    for (const std::string_view piece : harmony::cut_text(text, matched_in_text_)) {
+        const std::vector<llama_token> ids = run_tokenizer(vocab_, piece, false);
+        out.insert(out.end(), ids.begin(), ids.end());
     }
     for (llama_token id : out) {
         if ((llama_vocab_get_attr(vocab_, id) & kSpecialAttrs) != 0) {

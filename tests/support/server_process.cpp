@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <regex>
@@ -35,14 +36,11 @@ int wait_exit(pid_t pid, double seconds) {
 ServerProcess::ServerProcess(const std::filesystem::path& db, const std::vector<std::string>& args) {
     static int count = 0;
     log_ = scratch_dir() / ("server-" + std::to_string(++count) + ".log");
-    std::vector<std::string> argv = {built_binary("arbiter"),
-                                     "serve",
-                                     "--model",
-                                     tiny_model().string(),
-                                     "--port",
-                                     "0",
-                                     "--db",
-                                     db.string()};
+    std::vector<std::string> argv = {built_binary("arbiter"), "serve", "--port", "0", "--db", db.string()};
+    if (std::find(args.begin(), args.end(), "--backend") == args.end()) {
+        argv.push_back("--model");
+        argv.push_back(tiny_model().string());
+    }
     argv.insert(argv.end(), args.begin(), args.end());
 
     pid_ = fork();

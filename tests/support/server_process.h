@@ -12,8 +12,9 @@ namespace arbiter::test {
 
 class ServerProcess {
 public:
-    // Runs `arbiter serve --model <tiny> --port 0 --db <db> <args...>` and waits (up to 60 s) for
-    // /readyz; throws std::runtime_error with the server's log if it does not get there.
+    // Runs `arbiter serve --model <tiny> --port 0 --db <db> <args...>` (no --model when `args`
+    // choose a --backend) and waits (up to 60 s) for /readyz; throws std::runtime_error with the
+    // server's log if it does not get there.
     ServerProcess(const std::filesystem::path& db, const std::vector<std::string>& args);
     ~ServerProcess();
     ServerProcess(const ServerProcess&) = delete;

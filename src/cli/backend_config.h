@@ -1,0 +1,69 @@
+#pragma once
+// The `backend:` section of a YAML configuration file: which engine classifies (embedded or
+// remote) and its settings. Other top-level keys belong to other readers (the server's settings)
+// and are ignored here. Every key is optional; flags given on the command line override them.
+//
+//   backend:
+//     engine: remote              # or embedded
+//     endpoints: [http://gpu1:8000, http://gpu2:8000]
+//     mode: chat                  # or raw (llama-server only)
+//     model: openai/gpt-oss-safeguard-20b
+//     api_key_env: ARBITER_API_KEY
+//     max_concurrency_per_endpoint: 8
+//     retries: 3
+//     timeout_s: 120
+//
+//   backend:
+//     engine: embedded
+//     model: models/gpt-oss-safeguard-20b-mxfp4.gguf
+//     parallel: 4
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace arbiter::cli {
+
+// A bad configuration file or flag combination; the message names the file and line.
+class BackendError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Every setting either the file or the flags may give; absent: not given there.
+struct BackendChoice {
+    std::optional<std::string> engine;  // "embedded" or "remote"
+    // embedded
+    std::optional<std::string> model_file;
+    std::optional<int> parallel;
+    std::optional<int> threads;
+    std::optional<int> ctx;
+    std::optional<int> gpu_layers;
+    // remote
+    std::optional<std::vector<std::string>> endpoints;
+    std::optional<std::string> mode;  // "chat" or "raw"
+    std::optional<std::string> remote_model;
+    std::optional<std::string> api_key_env;
+    std::optional<int> max_concurrency_per_endpoint;
+    std::optional<int> retries;
+    std::optional<double> retry_budget_s;
+    std::optional<double> timeout_s;
+    std::optional<int> failures_to_eject;
+    std::optional<double> eject_s;
+    std::optional<double> health_interval_s;
+    std::optional<std::string> health_path;
+    // both
+    std::optional<int> max_reasoning_tokens;
+    std::optional<uint32_t> seed;
+
+    // Fields set in `over` replace this one's.
+    void override_with(const BackendChoice& over);
+};
+
+// Reads the `backend:` section of `path` (an empty choice when the file has none). Throws
+// BackendError for an unreadable file, invalid YAML, unknown keys or values of the wrong type.
+BackendChoice read_backend_config(const std::string& path);
+
+}  // namespace arbiter::cli

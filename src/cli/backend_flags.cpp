@@ -1,0 +1,123 @@
+#include "cli/backend_flags.h"
+
+#include <algorithm>
+
+#include "engine/model_file.h"
+#include "engine/remote_backend.h"
+
+namespace arbiter::cli {
+
+void add_backend_flags(CLI::App& cmd, BackendFlags& flags) {
+    BackendChoice& c = flags.choice;
+    cmd.add_option("--config", flags.config, "YAML configuration; its `backend:` section (flags override it)")
+        ->check(CLI::ExistingFile);
+    cmd.add_option("--backend", c.engine, "embedded: llama.cpp in this process (default); remote: servers")
+        ->check(CLI::IsMember({"embedded", "remote"}));
+    cmd.add_option("--model,-m", c.model_file, "GGUF model (gpt-oss-safeguard or another gpt-oss model)");
+    cmd.add_option("--parallel", c.parallel, "Items decoded together (embedded; default 4)")
+        ->check(CLI::Range(1, 128));
+    cmd.add_option("--threads", c.threads, "CPU threads (embedded; default: all)")
+        ->check(CLI::Range(0, 1024));
+    cmd.add_option("--ctx", c.ctx,
+                   "Context per item, in tokens: prompt, reasoning and answer (embedded; default 8192)")
+        ->check(CLI::Range(256, 1 << 20));
+    cmd.add_option("--gpu-layers", c.gpu_layers, "Layers offloaded to a GPU (embedded; default 0)")
+        ->check(CLI::Range(0, 1024));
+    cmd.add_option("--max-reasoning-tokens", c.max_reasoning_tokens,
+                   "Reasoning budget; then the answer is asked for (default 1024)")
+        ->check(CLI::Range(1, 1 << 20));
+    cmd.add_option("--seed", c.seed, "Sample with this seed (default: greedy)");
+    cmd.add_option(
+        "--endpoint", c.endpoints,
+        "Server base URL, e.g. http://127.0.0.1:8080 (remote; repeatable: balanced, with failover)");
+    cmd.add_option("--remote-mode", c.mode,
+                   "chat: /v1/chat/completions (any OpenAI-compatible server; default); raw: arbiter renders "
+                   "harmony for llama-server's /completion (grammar-bound answers, score mode)")
+        ->check(CLI::IsMember({"chat", "raw"}));
+    cmd.add_option("--remote-model", c.remote_model,
+                   "Model name sent to the server (vLLM, Ollama, hosted APIs)");
+    cmd.add_option("--api-key-env", c.api_key_env,
+                   "Environment variable holding a bearer token for the servers");
+    cmd.add_option("--max-concurrency-per-endpoint", c.max_concurrency_per_endpoint,
+                   "Requests in flight per server (remote; default 4)")
+        ->check(CLI::Range(1, 256));
+    cmd.add_option("--retries", c.retries, "Further attempts after a failed request (remote; default 3)")
+        ->check(CLI::Range(0, 20));
+    cmd.add_option("--timeout", c.timeout_s, "Seconds one request may take (remote; default 300)")
+        ->check(CLI::PositiveNumber);
+}
+
+size_t BackendSettings::window() const {
+    if (remote) {
+        return remote_options.endpoints.size() *
+               static_cast<size_t>(remote_options.max_concurrency_per_endpoint) * 2;
+    }
+    return static_cast<size_t>(embedded.parallel) * 4;
+}
+
+BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
+    BackendChoice c;
+    if (!flags.config.empty()) c = read_backend_config(flags.config);
+    c.override_with(flags.choice);
+
+    BackendSettings s;
+    s.seed = c.seed;
+    s.remote = c.engine == "remote";
+    if (!s.remote) {
+        if (!c.model_file)
+            throw BackendError("the embedded engine needs --model (or backend.model in --config)");
+        if (c.endpoints || c.mode || c.remote_model || c.api_key_env)
+            throw BackendError(
+                "--endpoint, --remote-mode, --remote-model and --api-key-env need --backend remote");
+        engine::EngineOptions& e = s.embedded;
+        e.model = *c.model_file;
+        e.threads = c.threads.value_or(0);
+        e.parallel = c.parallel.value_or(4);
+        e.context = c.ctx.value_or(8192);
+        e.gpu_layers = c.gpu_layers.value_or(0);
+        e.prefix_slots = static_cast<int>(std::clamp<size_t>(policies, 1, 16));
+        if (c.max_reasoning_tokens) e.max_reasoning_tokens = *c.max_reasoning_tokens;
+        return s;
+    }
+    if (!c.endpoints || c.endpoints->empty())
+        throw BackendError("the remote backend needs --endpoint URL (or backend.endpoints in --config)");
+    if (c.model_file)
+        throw BackendError("--model names a GGUF file for the embedded engine; use --remote-model");
+    engine::RemoteOptions& r = s.remote_options;
+    r.endpoints = *c.endpoints;
+    r.mode = c.mode.value_or("chat") == "raw" ? engine::RemoteMode::raw : engine::RemoteMode::chat;
+    r.model = c.remote_model.value_or("");
+    r.api_key_env = c.api_key_env.value_or("");
+    r.max_concurrency_per_endpoint = c.max_concurrency_per_endpoint.value_or(r.max_concurrency_per_endpoint);
+    r.retries = c.retries.value_or(r.retries);
+    r.retry_budget_s = c.retry_budget_s.value_or(r.retry_budget_s);
+    r.timeout_s = c.timeout_s.value_or(r.timeout_s);
+    r.failures_to_eject = c.failures_to_eject.value_or(r.failures_to_eject);
+    r.eject_s = c.eject_s.value_or(r.eject_s);
+    r.health_interval_s = c.health_interval_s.value_or(r.health_interval_s);
+    r.health_path = c.health_path.value_or(r.health_path);
+    r.max_reasoning_tokens = c.max_reasoning_tokens.value_or(r.max_reasoning_tokens);
+    try {
+        engine::validate(r);
+    } catch (const std::invalid_argument& e) {
+        throw BackendError(e.what());
+    }
+    return s;
+}
+
+std::unique_ptr<engine::Backend> make_backend(const BackendSettings& settings) {
+    try {
+        if (settings.remote) return std::make_unique<engine::RemoteBackend>(settings.remote_options);
+        return std::make_unique<engine::EmbeddedEngine>(settings.embedded);
+    } catch (const engine::ModelFileError& e) {
+        throw BackendError(e.what());
+    } catch (const std::invalid_argument& e) {
+        throw BackendError(e.what());
+    }
+}
+
+std::unique_ptr<engine::Backend> make_backend(const BackendFlags& flags, size_t policies) {
+    return make_backend(resolve_backend(flags, policies));
+}
+
+}  // namespace arbiter::cli

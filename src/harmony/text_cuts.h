@@ -1,0 +1,25 @@
+#pragma once
+// Where to cut content text before a tokenizer sees it, so that it stays data. Tokenizers that
+// parse special tokens in text (llama.cpp matches some even with special parsing off, and
+// llama-server's prompt strings are parsed with it on) can only match a special token's text
+// inside one piece; cutting inside every occurrence of such a text makes forging one impossible.
+// Long runs are cut too: llama.cpp's pre-tokenizer regex recurses once per character of a run,
+// and 40,000 letters without a space overflow an 8 MiB stack.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace arbiter::harmony {
+
+// The longest piece cut_text returns, in bytes.
+inline constexpr size_t kMaxTextPiece = 2048;
+
+// Splits `text` into pieces (in order, concatenating to `text`) such that no piece contains any of
+// `matched` whole: each occurrence is cut after its first two bytes (after "<|", where a BPE
+// pre-tokenizer splits such text anyway), or after its first byte when it is two bytes long. No
+// piece exceeds kMaxTextPiece bytes: long pieces end before a space that follows a non-space
+// (where the pre-tokenizer starts a new piece anyway) or else at a UTF-8 character boundary.
+std::vector<std::string_view> cut_text(std::string_view text, const std::vector<std::string>& matched);
+
+}  // namespace arbiter::harmony
