@@ -19,5 +19,6 @@ void add_eval_command(CLI::App& app, Action& action);
 void add_info_command(CLI::App& app, Action& action);
 void add_policy_command(CLI::App& app, Action& action);
 void add_render_command(CLI::App& app, Action& action);
+void add_train_command(CLI::App& app, Action& action);
 
 }  // namespace arbiter::cli
