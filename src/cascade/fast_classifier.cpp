@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -138,15 +139,18 @@ FastClassifier FastClassifier::load(const std::filesystem::path& path) {
 }
 
 double FastClassifier::probability(std::string_view text) const {
-    std::istringstream in(fasttext_line(text) + "\n");
+    const std::string line = fasttext_line(text);
+    if (line.empty()) return 0.5;
+    std::istringstream in(line + "\n");
     std::vector<std::pair<fasttext::real, std::string>> predictions;
     model_->predictLine(in, predictions, 2, 0.0);
     if (predictions.empty()) return 0.5;
     for (const auto& [p, label] : predictions) {
-        if (label == kViolation) return static_cast<double>(p);
+        // fastText adds a small epsilon before its log and exp: clamp to a probability.
+        if (label == kViolation) return std::clamp(static_cast<double>(p), 0.0, 1.0);
     }
     // Only the safe label came back (k covers both, so only if the other has no mass).
-    return 1.0 - static_cast<double>(predictions.front().first);
+    return std::clamp(1.0 - static_cast<double>(predictions.front().first), 0.0, 1.0);
 }
 
 void FastClassifier::save(const std::filesystem::path& path) const {
