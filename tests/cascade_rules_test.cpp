@@ -199,11 +199,20 @@ TEST(Rules, PolicyFileSettingsAndDefaults) {
     EXPECT_DOUBLE_EQ(p.cascade.reason_high, 0.6);
 }
 
+TEST(Rules, SpelledOutWordsAreJoined) {
+    EXPECT_EQ(join_spelled_out("i will k i l l you"), "i will kill you");
+    EXPECT_EQ(join_spelled_out("k.1.l.l-y-0-u"), "k1lly0u");
+    EXPECT_EQ(join_spelled_out("k.1.l.l you"), "k1ll you");  // runs end at a longer token
+    EXPECT_EQ(join_spelled_out("a b"), "a b");               // two letters are not a spelled word
+    EXPECT_EQ(join_spelled_out("at a b c d"), "at abcd");
+    EXPECT_EQ(join_spelled_out("x  y  z"), "x  y  z");  // one separator between letters only
+}
+
 TEST(Rules, LiteralExpressionEscapesRegexSyntax) {
     const auto p = policy_with("rules:\n  - {id: q, literal: \"a.b (c)?\", action: violate}\n");
     const RuleSet rules({p});
-    EXPECT_EQ(decide(rules, *p, "x a.b (c)? y").action, RuleAction::violate);
-    EXPECT_EQ(decide(rules, *p, "x azb c y").action, std::nullopt);
+    EXPECT_EQ(decide(rules, *p, "see a.b (c)? now").action, RuleAction::violate);
+    EXPECT_EQ(decide(rules, *p, "see azb c now").action, std::nullopt);
     EXPECT_EQ(literal_expression("ok").find('('), 0u);
 }
 

@@ -2,11 +2,6 @@
 
 #include <utf8proc.h>
 
-#include <cstdlib>
-#include <memory>
-
-#include "core/utf8.h"
-
 namespace arbiter::cascade {
 
 namespace {
@@ -107,69 +102,90 @@ bool is_space(char32_t c) {
            utf8proc_category(static_cast<utf8proc_int32_t>(c)) == UTF8PROC_CATEGORY_ZS;
 }
 
-// ASCII needs only case folding and whitespace collapsing: the common case, kept fast.
-std::string normalize_ascii(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    bool space = false;
-    for (const char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
+bool is_hangul_syllable(char32_t c) {
+    return c >= 0xAC00 && c <= 0xD7A3;
+}
+
+// Appends normalised code points, collapsing whitespace runs to one space.
+class Writer {
+public:
+    explicit Writer(size_t reserve) { out_.reserve(reserve); }
+
+    void ascii(unsigned char c) {
         if (c == ' ' || (c >= '\t' && c <= '\r')) {
-            space = true;
-            continue;
+            space_ = true;
+            return;
         }
-        if (space && !out.empty()) out.push_back(' ');
-        space = false;
-        out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : static_cast<char>(c));
+        flush_space();
+        out_.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c));
     }
-    return out;
+
+    void code_point(char32_t c) {
+        if (c < 0x80) return ascii(static_cast<unsigned char>(c));
+        if (is_space(c)) {
+            space_ = true;
+            return;
+        }
+        flush_space();
+        utf8proc_uint8_t buf[4];
+        const utf8proc_ssize_t n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(c), buf);
+        out_.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
+    }
+
+    std::string take() { return std::move(out_); }
+
+private:
+    void flush_space() {
+        if (space_ && !out_.empty()) out_.push_back(' ');
+        space_ = false;
+    }
+    std::string out_;
+    bool space_ = false;
+};
+
+// One non-ASCII code point: its compatibility decomposition, case-folded, without marks and
+// ignorable or format characters, look-alikes folded. Per code point rather than NFKC over the
+// string: the marks that composition would merge are removed anyway, and ASCII (most of the text)
+// never reaches utf8proc.
+void normalize_code_point(char32_t c, Writer& out) {
+    if (is_hangul_syllable(c)) return out.code_point(c);  // already composed; decomposing splits it into jamo
+    utf8proc_int32_t parts[32];
+    int boundclass = 0;
+    const utf8proc_ssize_t n = utf8proc_decompose_char(
+        static_cast<utf8proc_int32_t>(c), parts, 32,
+        static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                                       UTF8PROC_STRIPMARK | UTF8PROC_IGNORE),
+        &boundclass);
+    if (n < 0 || n > 32) return out.code_point(U'\uFFFD');
+    for (utf8proc_ssize_t i = 0; i < n; ++i) {
+        if (utf8proc_category(parts[i]) == UTF8PROC_CATEGORY_CF) continue;
+        out.code_point(fold_lookalike(static_cast<char32_t>(parts[i])));
+    }
 }
 
 }  // namespace
 
 std::string normalize(std::string_view text) {
-    bool ascii = true;
-    for (const char c : text) {
-        if (static_cast<unsigned char>(c) >= 0x80) {
-            ascii = false;
-            break;
-        }
-    }
-    if (ascii) return normalize_ascii(text);
-
-    const std::string valid = valid_utf8(text);
-    utf8proc_uint8_t* mapped = nullptr;
-    const utf8proc_ssize_t n =
-        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(valid.data()),
-                     static_cast<utf8proc_ssize_t>(valid.size()), &mapped,
-                     static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
-                                                    UTF8PROC_STRIPMARK | UTF8PROC_IGNORE));
-    if (n < 0) return normalize_ascii(valid);  // cannot happen after valid_utf8; never fail open
-    const std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(mapped, &std::free);
-
-    std::string out;
-    out.reserve(static_cast<size_t>(n));
-    bool space = false;
+    Writer out(text.size());
+    const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+    const auto size = static_cast<utf8proc_ssize_t>(text.size());
     utf8proc_ssize_t pos = 0;
-    while (pos < n) {
-        utf8proc_int32_t cp = 0;
-        const utf8proc_ssize_t len = utf8proc_iterate(mapped + pos, n - pos, &cp);
-        if (len <= 0) break;
-        pos += len;
-        const auto c = static_cast<char32_t>(cp);
-        if (utf8proc_category(cp) == UTF8PROC_CATEGORY_CF) continue;
-        if (is_space(c)) {
-            space = true;
+    while (pos < size) {
+        if (bytes[pos] < 0x80) {
+            out.ascii(bytes[pos++]);
             continue;
         }
-        if (space && !out.empty()) out.push_back(' ');
-        space = false;
-        utf8proc_uint8_t buf[4];
-        const utf8proc_ssize_t w =
-            utf8proc_encode_char(static_cast<utf8proc_int32_t>(fold_lookalike(c)), buf);
-        out.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(w));
+        utf8proc_int32_t cp = 0;
+        const utf8proc_ssize_t len = utf8proc_iterate(bytes + pos, size - pos, &cp);
+        if (len <= 0) {  // invalid UTF-8: one replacement character per bad byte
+            out.code_point(U'\uFFFD');
+            ++pos;
+            continue;
+        }
+        pos += len;
+        normalize_code_point(static_cast<char32_t>(cp), out);
     }
-    return out;
+    return out.take();
 }
 
 }  // namespace arbiter::cascade

@@ -3,6 +3,8 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 
@@ -64,6 +66,38 @@ int rank(RuleAction action) {
     return 0;
 }
 
+// Character classes for joining spelled-out words: 1 a character one may spell with (letters,
+// digits, leetspeak symbols), 2 a separator between them. A table: this runs on every byte.
+constexpr std::array<uint8_t, 256> kSpelling = [] {
+    std::array<uint8_t, 256> t{};
+    for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = 1;
+    for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = 1;
+    for (const char c : {'@', '$', '!', '|', '+'}) t[static_cast<unsigned char>(c)] = 1;
+    for (const char c : {' ', '.', '_', '*', '~', '-'}) t[static_cast<unsigned char>(c)] = 2;
+    return t;
+}();
+
+uint8_t spelling(std::string_view text, size_t i) {
+    return kSpelling[static_cast<unsigned char>(text[i])];
+}
+
+// A character standing alone between separators (or the ends of the text).
+bool single(std::string_view text, size_t i) {
+    return spelling(text, i) == 1 && (i == 0 || spelling(text, i - 1) == 2) &&
+           (i + 1 == text.size() || spelling(text, i + 1) == 2);
+}
+
+// Whether any run of three single characters exists: most texts have none and are scanned as
+// they are.
+bool has_spelled_out(std::string_view text) {
+    for (size_t i = 0; i + 4 < text.size(); ++i) {
+        if (spelling(text, i + 1) == 2 && spelling(text, i + 3) == 2 && single(text, i) &&
+            single(text, i + 2) && single(text, i + 4))
+            return true;
+    }
+    return false;
+}
+
 int on_match(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* context) {
     static_cast<std::vector<size_t>*>(context)->push_back(id);
     return 0;
@@ -71,11 +105,36 @@ int on_match(unsigned int id, unsigned long long, unsigned long long, unsigned i
 
 }  // namespace
 
+std::string join_spelled_out(std::string_view text) {
+    if (!has_spelled_out(text)) return std::string(text);
+    std::string out;
+    out.reserve(text.size());
+    const size_t n = text.size();
+    size_t i = 0;
+    while (i < n) {
+        if (!single(text, i)) {
+            out.push_back(text[i++]);
+            continue;
+        }
+        size_t end = i;  // the last single character of the run
+        size_t count = 1;
+        while (end + 2 < n && spelling(text, end + 1) == 2 && single(text, end + 2)) {
+            end += 2;
+            ++count;
+        }
+        if (count < 3) {
+            out.push_back(text[i++]);
+            continue;
+        }
+        for (size_t k = i; k <= end; k += 2) out.push_back(text[k]);
+        i = end + 1;
+    }
+    return out;
+}
+
 std::string literal_expression(std::string_view literal) {
-    const std::string text = normalize(literal);
-    // Separators that may be slipped between the letters of a word, and between words.
-    const std::string within = "[ ._*~\\-]{0,2}";
-    const std::string between = "[^a-z0-9]{1,3}";
+    const std::string text = join_spelled_out(normalize(literal));
+    const std::string between = "[^a-z0-9]{1,3}";  // what may separate the words of a phrase
     std::string out;
     if (!text.empty() && is_word_char(text.front())) out += "(?:^|[^a-z0-9@$!|+])";
     for (size_t i = 0; i < text.size(); ++i) {
@@ -91,8 +150,6 @@ std::string literal_expression(std::string_view literal) {
             out += hex_escape(u);
         else
             out += c;  // UTF-8 bytes of a non-ASCII letter: literal in Hyperscan's UTF-8 mode
-        const bool next_is_letter = i + 1 < text.size() && text[i + 1] >= 'a' && text[i + 1] <= 'z';
-        if (c >= 'a' && c <= 'z' && next_is_letter) out += within;
     }
     if (!text.empty() && is_word_char(text.back())) out += "(?:$|[^a-z0-9])";
     return out;
@@ -178,9 +235,12 @@ void RuleSet::release_scratch(hs_scratch* scratch) const {
 std::vector<size_t> RuleSet::matches(std::string_view normalized) const {
     std::vector<size_t> out;
     if (database_ == nullptr) return out;
+    std::string joined;
+    std::string_view text = normalized;
+    if (has_spelled_out(normalized)) text = joined = join_spelled_out(normalized);
     hs_scratch* scratch = acquire_scratch();
-    const hs_error_t rc = hs_scan(database_, normalized.data(), static_cast<unsigned int>(normalized.size()),
-                                  0, scratch, on_match, &out);
+    const hs_error_t rc =
+        hs_scan(database_, text.data(), static_cast<unsigned int>(text.size()), 0, scratch, on_match, &out);
     release_scratch(scratch);
     if (rc != HS_SUCCESS) throw std::runtime_error("Hyperscan: scan failed (" + std::to_string(rc) + ")");
     std::sort(out.begin(), out.end());

@@ -5,9 +5,10 @@
 //
 // A literal matches as a whole word or phrase, case-insensitively, and also catches the usual
 // obfuscations of it: each letter also matches its look-alike digits and symbols (a: 4 @,
-// e: 3, i: 1 ! | l, l: 1 | i, o: 0, s: 5 $, t: 7 +, b: 8, g: 9, z: 2) and up to two separators
-// (space . _ * ~ -) may sit between letters ("k.i.l.l", "k 1 l l"). A regex is matched as
-// written (Hyperscan syntax, case-insensitive, UTF-8) against the normalised text.
+// e: 3, i: 1 ! | l, l: 1 | i, o: 0, s: 5 $, t: 7 +, b: 8, g: 9, z: 2), and words spelled out
+// one character at a time ("k i l l", "k.i.l.l", "k-1-l-l") are joined before the scan. A regex
+// is matched as written (Hyperscan syntax, case-insensitive, UTF-8) against the same text:
+// normalised, spelled-out words joined.
 
 #include <memory>
 #include <mutex>
@@ -64,6 +65,9 @@ private:
     mutable std::mutex mutex_;
     mutable std::vector<hs_scratch*> pool_;
 };
+
+// Joins runs of three or more single characters separated by one of space . _ * ~ - into a word.
+std::string join_spelled_out(std::string_view normalized);
 
 // The Hyperscan expression a literal compiles to (exposed for tests and error messages).
 std::string literal_expression(std::string_view literal);
