@@ -202,6 +202,7 @@ RuleSet::RuleSet(const std::vector<std::shared_ptr<const Policy>>& policies) {
     }
     if (hs_alloc_scratch(database_, &prototype_) != HS_SUCCESS) {
         hs_free_database(database_);
+        database_ = nullptr;
         throw std::runtime_error("Hyperscan: cannot allocate scratch space");
     }
 }
