@@ -2,6 +2,7 @@
 // the decision log.
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <fstream>
 
@@ -104,8 +105,28 @@ TEST(DecisionLog, DistilsUsableVerdictsOfThePolicy) {
          {"scam", "", 1, "ok"},  // content not stored
          {"spam", R"({"text": "other policy"})", 1, "ok"},
          {"scam", R"({"bogus": 1})", 0, "ok"}});  // not content: skipped, counted
+    {                                             // verdicts of the cheap tiers are not the model's
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db,
+                               "INSERT INTO decisions(created_at, request_id, policy_id, policy_version, "
+                               "content_sha256, content, mode, status, violation, verdict) VALUES "
+                               "('t', 'r', 'scam', 1, 'x', '{\"text\": \"fast\"}', 'score', 'ok', 0, "
+                               "'{\"tier\": \"fast\"}'), "
+                               "('t', 'r', 'scam', 1, 'x', '{\"text\": \"rules\"}', 'score', 'ok', 1, "
+                               "'{\"tier\": \"rules\"}'), "
+                               "('t', 'r', 'scam', 1, 'x', '{\"text\": \"model tier\"}', 'reason', 'ok', 1, "
+                               "'{\"tier\": \"model\"}'), "
+                               "('t', 'r', 'scam', 1, 'x', '{\"text\": \"odd verdict\"}', 'reason', 'ok', 0, "
+                               "'not json')",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    }
     const DistilledExamples d = read_decision_log(path, "scam");
-    ASSERT_EQ(d.examples.size(), 3u);
+    ASSERT_EQ(d.examples.size(), 5u);
+    EXPECT_EQ(d.examples[3].text, "model tier");
+    EXPECT_EQ(d.examples[4].text, "odd verdict");
     EXPECT_EQ(d.examples[0].text, "claim your prize");
     EXPECT_TRUE(d.examples[0].violation);
     EXPECT_EQ(d.examples[1].text, "lunch at noon");  // a completion's response is what is judged

@@ -23,7 +23,10 @@ DistilledExamples read_decision_log(const std::filesystem::path& db, const std::
     sqlite3_busy_timeout(raw, 5000);  // the server may be writing
     const char* sql =
         "SELECT content, violation FROM decisions WHERE policy_id = ?1 AND status = 'ok' "
-        "AND content IS NOT NULL AND violation IS NOT NULL ORDER BY id";
+        "AND content IS NOT NULL AND violation IS NOT NULL "
+        "AND coalesce(CASE WHEN json_valid(verdict) THEN json_extract(verdict, '$.tier') END, 'model') = "
+        "'model' "
+        "ORDER BY id";
     sqlite3_stmt* stmt_raw = nullptr;
     if (sqlite3_prepare_v2(raw, sql, -1, &stmt_raw, nullptr) != SQLITE_OK) {
         throw DecisionLogError(db.string() + ": not an arbiter decision log (" + sqlite3_errmsg(raw) + ")");

@@ -1,7 +1,9 @@
 #pragma once
 // Training examples distilled from the model's own verdicts in arbiter's decision log (the
 // SQLite database `arbiter serve` writes; table `decisions`): rows for the policy id whose
-// status is ok, whose verdict says violation 0 or 1, and whose content was stored.
+// status is ok, whose verdict says violation 0 or 1, and whose content was stored. Verdicts the
+// cascade's rules or fast tier decided (the verdict JSON's "tier") are left out: the fast tier
+// would learn its own guesses back.
 
 #include <filesystem>
 #include <stdexcept>

@@ -151,6 +151,10 @@ int run(const TrainArgs& a) {
     meta["trained_at"] = utc_now();
     meta["examples"] = {{"total", examples.size()}, {"violations", positives}, {"from_data", from_data},
                         {"from_log", from_log},     {"data", a.data},          {"log", a.log}};
+    meta["training"] = {{"epoch", final_options.epoch}, {"lr", final_options.lr},
+                        {"dim", final_options.dim},     {"word_ngrams", final_options.word_ngrams},
+                        {"minn", final_options.minn},   {"maxn", final_options.maxn},
+                        {"seed", final_options.seed},   {"quantized", final_options.quantize}};
     meta["held_out"] = report;
     std::ofstream(cascade::fast_model_sidecar(policy)) << meta.dump(2) << "\n";
     std::printf("model: %s\n", path.c_str());
