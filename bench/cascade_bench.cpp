@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <random>
 
 #include "cascade/fast_classifier.h"
@@ -26,6 +27,14 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// This thread's CPU time: on a machine shared with other work, wall-clock rates understate what
+// one core does; rates are given per CPU-second (and the wall-clock ones beside them).
+double cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 // A realistic rule set: three policies with literals and regexes of the kinds moderation lists use.
@@ -87,14 +96,16 @@ int throughput(const std::string& data, double min_seconds) {
     const auto measure = [&](const char* what, auto&& per_text) {
         size_t done = 0, passes = 0, hits = 0;
         const auto start = Clock::now();
+        const double cpu_start = cpu_seconds();
         while (seconds_since(start) < min_seconds || passes == 0) {
             for (const auto& t : texts) hits += per_text(t);
             done += bytes;
             ++passes;
         }
-        const double s = seconds_since(start);
-        std::printf("%-34s %8.1f MB/s  (%zu passes, %zu matches/pass)\n", what,
-                    static_cast<double>(done) / 1e6 / s, passes, hits / passes);
+        const double s = seconds_since(start), cpu = cpu_seconds() - cpu_start;
+        std::printf("%-30s %6.1f MB per CPU-second (%.1f MB/s wall; %zu passes, %zu matches/pass)\n", what,
+                    static_cast<double>(done) / 1e6 / cpu, static_cast<double>(done) / 1e6 / s, passes,
+                    hits / passes);
     };
     measure("rules tier: normalise + scan",
             [&](const std::string& t) { return rules.matches(cascade::normalize(t)).size(); });
@@ -116,17 +127,20 @@ int throughput(const std::string& data, double min_seconds) {
     size_t items = 0;
     double sink = 0;
     const auto start = Clock::now();
+    const double cpu_start = cpu_seconds();
     while (seconds_since(start) < min_seconds || items == 0) {
         for (const auto& t : texts) {
             sink += model.probability(t);
             ++items;
         }
     }
-    const double s = seconds_since(start);
-    std::printf("%-34s %8.0f items/s on one core  (%.1f us/item, mean %.0f bytes/item; checksum %.1f)\n",
-                "fast tier: P(violation)", static_cast<double>(items) / s,
-                s / static_cast<double>(items) * 1e6,
-                static_cast<double>(bytes) / static_cast<double>(texts.size()), sink);
+    const double s = seconds_since(start), cpu = cpu_seconds() - cpu_start;
+    std::printf(
+        "%-30s %6.0f items per CPU-second (%.0f items/s wall; %.1f us CPU/item, mean %.0f bytes/item; "
+        "checksum %.1f)\n",
+        "fast tier: P(violation)", static_cast<double>(items) / cpu, static_cast<double>(items) / s,
+        cpu / static_cast<double>(items) * 1e6,
+        static_cast<double>(bytes) / static_cast<double>(texts.size()), sink);
     return 0;
 }
 
