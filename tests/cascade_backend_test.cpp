@@ -140,8 +140,8 @@ protected:
     std::unique_ptr<CascadeBackend> backend_;
 };
 
-const std::string kScam = "urgent verify your bank wallet to claim the lottery prize";
-const std::string kHam = "lunch after the football meeting at the library";
+constexpr const char* kScam = "urgent verify your bank wallet to claim the lottery prize";
+constexpr const char* kHam = "lunch after the football meeting at the library";
 
 TEST_F(CascadeRouting, RulesDecideWithoutTheOtherTiers) {
     build("  fast: true\n");

@@ -17,7 +17,7 @@ namespace {
 using test::built_binary;
 using test::run_command;
 
-const std::string kPolicyText =
+constexpr const char* kPolicyText =
     "---\nid: scam\ncascade:\n  fast: true\n  safe_below: 0.1\n  violate_above: 0.9\n"
     "rules:\n  - {id: seed-phrase, literal: seed phrase, action: violate}\n---\nScams: violations ask for "
     "money "

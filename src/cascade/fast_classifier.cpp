@@ -17,8 +17,8 @@ namespace arbiter::cascade {
 
 namespace {
 
-const std::string kViolation = "__label__violation";
-const std::string kSafe = "__label__safe";
+constexpr std::string_view kViolation = "__label__violation";
+constexpr std::string_view kSafe = "__label__safe";
 
 bool is_ascii_punct(unsigned char c) {
     return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') ||

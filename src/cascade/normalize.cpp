@@ -2,6 +2,8 @@
 
 #include <utf8proc.h>
 
+#include <array>
+
 namespace arbiter::cascade {
 
 namespace {
@@ -102,6 +104,13 @@ bool is_space(char32_t c) {
            utf8proc_category(static_cast<utf8proc_int32_t>(c)) == UTF8PROC_CATEGORY_ZS;
 }
 
+// Printable ASCII other than upper-case letters: normalisation leaves it unchanged.
+constexpr std::array<bool, 256> kPlain = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x21; c <= 0x7e; ++c) t[static_cast<size_t>(c)] = !(c >= 'A' && c <= 'Z');
+    return t;
+}();
+
 bool is_hangul_syllable(char32_t c) {
     return c >= 0xAC00 && c <= 0xD7A3;
 }
@@ -130,6 +139,12 @@ public:
         utf8proc_uint8_t buf[4];
         const utf8proc_ssize_t n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(c), buf);
         out_.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
+    }
+
+    // Bytes known to pass through unchanged (see kPlain).
+    void plain(const char* bytes, size_t n) {
+        flush_space();
+        out_.append(bytes, n);
     }
 
     std::string take() { return std::move(out_); }
@@ -172,6 +187,13 @@ std::string normalize(std::string_view text) {
     utf8proc_ssize_t pos = 0;
     while (pos < size) {
         if (bytes[pos] < 0x80) {
+            // Runs of printable ASCII that is not upper case are copied as they are: most text.
+            const utf8proc_ssize_t start = pos;
+            while (pos < size && kPlain[bytes[pos]]) ++pos;
+            if (pos > start) {
+                out.plain(text.data() + start, static_cast<size_t>(pos - start));
+                continue;
+            }
             out.ascii(bytes[pos++]);
             continue;
         }

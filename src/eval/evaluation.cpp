@@ -188,6 +188,7 @@ nlohmann::ordered_json evaluate(const std::vector<Prediction>& predictions, int 
                             {"completion_tokens", items > 0 ? completion / items : 0.0},
                             {"seconds", items > 0 ? seconds / items : 0.0}};
     std::vector<const Prediction*> all;
+    all.reserve(predictions.size());
     for (const Prediction& p : predictions) all.push_back(&p);
     out["tiers"] = tier_shares(all);
     out["cascade_cost"] = cascade_cost(predictions);
