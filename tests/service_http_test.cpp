@@ -638,5 +638,39 @@ TEST(Service, ServesFromARemoteLlamaServer) {
     EXPECT_EQ(send(server.port(), "GET", "/v1/decisions").body["decisions"].size(), 2u + 6u);
 }
 
+TEST(Service, RulesDecideThroughTheCascadeAndSurviveARestart) {
+    const std::filesystem::path dir = test::scratch_dir() / "cascade-policies";
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "ads.md")
+        << "---\nid: ads\noutput: binary\n"
+           "rules:\n  - {id: buy-followers, literal: buy followers, action: violate}\n"
+           "---\n# Ads\nFlag advertising.\n";
+    const auto db = fresh_db("cascade");
+    const json body = {{"policies", {"ads"}}, {"content", "B\u200Buy f0llowers today"}, {"mode", "score"}};
+    {
+        ServerProcess server(db, {"--policies", dir.string()});
+        const Reply r = post(server.port(), "/v1/classify", body);
+        ASSERT_EQ(r.status, 200) << r.text;
+        const json& v = r.body["verdicts"][0];
+        EXPECT_EQ(v["tier"], "rules") << v.dump();
+        EXPECT_EQ(v["violation"], true);
+        EXPECT_EQ(v["rule_ids"], json::array({"buy-followers"}));
+        const Reply other = post(server.port(), "/v1/classify",
+                                 {{"policies", {"ads"}}, {"content", "hello"}, {"mode", "score"}});
+        EXPECT_EQ(other.body["verdicts"][0]["tier"], "model") << other.text;
+        const Reply policy = send(server.port(), "GET", "/v1/policies/ads");
+        EXPECT_EQ(policy.body["rules"][0]["literal"], "buy followers") << policy.text;
+        EXPECT_EQ(server.stop(), 0);
+    }
+    // The rules are stored with the version, so a restart serves them again.
+    ServerProcess again(db, {"--policies", dir.string()});
+    const Reply r = post(again.port(), "/v1/classify", body);
+    EXPECT_EQ(r.body["verdicts"][0]["tier"], "rules") << r.text;
+    EXPECT_EQ(send(again.port(), "GET", "/v1/policies/ads").body["version"], 1);
+    // --cascade off sends everything to the model.
+    ServerProcess off(fresh_db("cascade-off"), {"--policies", dir.string(), "--cascade", "off"});
+    EXPECT_EQ(post(off.port(), "/v1/classify", body).body["verdicts"][0]["tier"], "model");
+}
+
 }  // namespace
 }  // namespace arbiter

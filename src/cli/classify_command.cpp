@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cli/backend_flags.h"
+#include "cli/cascade_flag.h"
 #include "cli/command.h"
 #include "cli/input_items.h"
 #include "cli/progress.h"
@@ -33,6 +34,7 @@ struct ClassifyArgs {
     std::string effort;
     std::string output;
     bool combined = false;
+    std::string cascade = "auto";
 };
 
 std::optional<ContentKind> parse_kind(const std::string& kind) {
@@ -120,6 +122,7 @@ size_t count_lines(const std::string& path) {
 
 int run(const ClassifyArgs& a) {
     std::vector<std::shared_ptr<const Policy>> policies;
+    std::shared_ptr<const cascade::Cascade> cascade;
     try {
         std::set<std::string> ids;
         for (const std::string& path : a.policies) {
@@ -129,7 +132,11 @@ int run(const ClassifyArgs& a) {
                 policies.push_back(std::make_shared<const Policy>(std::move(p)));
             }
         }
+        cascade = make_cascade(a.cascade, policies);
     } catch (const PolicyError& e) {
+        std::fprintf(stderr, "arbiter classify: %s\n", e.what());
+        return kExitBadInput;
+    } catch (const cascade::FastModelError& e) {
         std::fprintf(stderr, "arbiter classify: %s\n", e.what());
         return kExitBadInput;
     }
@@ -174,6 +181,10 @@ int run(const ClassifyArgs& a) {
         return kExitBadInput;
     }
 
+    std::unique_ptr<cascade::CascadeBackend> cascaded;
+    if (cascade) cascaded = std::make_unique<cascade::CascadeBackend>(*engine, cascade);
+    engine::Backend& backend = cascaded ? static_cast<engine::Backend&>(*cascaded) : *engine;
+
     OrderedWriter writer(out, policies.size(), a.combined);
     Progress progress(total);
     InputReader reader(*in, parse_kind(a.kind));
@@ -200,13 +211,14 @@ int run(const ClassifyArgs& a) {
             job.mode = mode;
             if (!a.effort.empty()) job.effort = parse_reasoning_effort(a.effort);
             job.seed = settings.seed;
-            engine->submit(std::move(job), [&writer, index, p, id = item->id](Verdict v) {
+            backend.submit(std::move(job), [&writer, index, p, id = item->id](Verdict v) {
                 writer.put(index, p, verdict_to_json(id, v), v.status);
             });
         }
     }
     writer.wait_below(submitted, 1);
     progress.update(writer.items_done());
+    cascaded.reset();
     engine.reset();
     if (out != stdout) std::fclose(out);
 
@@ -246,6 +258,7 @@ void add_classify_command(CLI::App& app, Action& action) {
     cmd->add_option("--output,-o", a->output, "Write JSONL here instead of standard output");
     cmd->add_flag("--combined", a->combined,
                   "One line per item: {\"id\", \"verdicts\": [...], \"violations\": [policy ids violated]}");
+    add_cascade_flag(*cmd, a->cascade);
     cmd->callback([&action, a, text, input] {
         if (text->count() == 0 && input->count() == 0) throw CLI::RequiredError("--text or --input");
         action = [a] { return run(*a); };

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "cli/backend_flags.h"
+#include "cli/cascade_flag.h"
 #include "cli/command.h"
 #include "cli/progress.h"
 #include "core/content_layout.h"
@@ -39,6 +40,8 @@ struct EvalArgs {
     std::vector<std::string> compare;
     eval::DatasetSpec spec;
     std::string label_constant;
+    std::string cascade = "auto";
+    double target_recall = 0.95;
 };
 
 // Longest content kept in a prediction, for reports; the dataset has the rest.
@@ -46,8 +49,8 @@ constexpr size_t kContentInPrediction = 4000;
 
 // Writes metrics.json and report.html beside the predictions and prints the headline numbers.
 int write_metrics(const std::filesystem::path& out, const std::vector<eval::Prediction>& predictions,
-                  const std::string& title) {
-    const nlohmann::ordered_json metrics = eval::evaluate(predictions);
+                  const std::string& title, double target_recall) {
+    const nlohmann::ordered_json metrics = eval::evaluate(predictions, 1000, target_recall);
     std::ofstream(out / "metrics.json") << metrics.dump(2) << "\n";
     std::ofstream(out / "report.html") << eval::render_report(metrics, predictions, title);
     std::printf("%-20s %6s %9s %9s %9s %9s %8s\n", "policy", "items", "precision", "recall", "f1", "accuracy",
@@ -64,6 +67,24 @@ int write_metrics(const std::filesystem::path& out, const std::vector<eval::Pred
     std::printf("multi-policy accuracy %.3f over %zu items; metrics.json and report.html in %s\n",
                 metrics["multi_policy_accuracy"]["value"].get<double>(),
                 metrics["multi_policy_accuracy"]["items"].get<size_t>(), out.c_str());
+    const auto& tiers = metrics["tiers"];
+    if (tiers["model"]["share"].get<double>() < 1.0) {
+        std::printf("cascade: rules %.1f%%, fast %.1f%%, model %.1f%% of verdicts",
+                    100 * tiers["rules"]["share"].get<double>(), 100 * tiers["fast"]["share"].get<double>(),
+                    100 * tiers["model"]["share"].get<double>());
+        const auto& vs = metrics["cascade_cost"]["vs_reasoning_everything"];
+        if (!vs.is_null())
+            std::printf("; model tokens %.2fx of reasoning everything (estimated)",
+                        vs["token_ratio"].get<double>());
+        std::printf("\n");
+    }
+    for (const auto& p : metrics["policies"]) {
+        if (!p.contains("fast_tier")) continue;
+        const auto& s = p["fast_tier"]["safe_below_for_recall"];
+        std::printf("%s: fast tier safe_below %.4f keeps recall %.3f (target %.2f)\n",
+                    p["policy"].get<std::string>().c_str(), s["safe_below"].get<double>(),
+                    s["recall"].get<double>(), s["target_recall"].get<double>());
+    }
     return kExitOk;
 }
 
@@ -71,7 +92,7 @@ int replay(const EvalArgs& a) {
     try {
         const std::vector<eval::Prediction> predictions = eval::read_predictions(a.replay);
         std::filesystem::create_directories(a.out);
-        return write_metrics(a.out, predictions, "arbiter eval: " + a.replay);
+        return write_metrics(a.out, predictions, "arbiter eval: " + a.replay, a.target_recall);
     } catch (const eval::DatasetError& e) {
         std::fprintf(stderr, "arbiter eval: %s\n", e.what());
         return kExitBadInput;
@@ -111,6 +132,7 @@ int compare(const EvalArgs& a) {
 
 int run(const EvalArgs& a) {
     std::vector<std::shared_ptr<const Policy>> policies;
+    std::shared_ptr<const cascade::Cascade> cascade;
     eval::Dataset dataset;
     eval::LabelMap map;
     try {
@@ -118,6 +140,7 @@ int run(const EvalArgs& a) {
             for (Policy& p : load_policies(path))
                 policies.push_back(std::make_shared<const Policy>(std::move(p)));
         }
+        cascade = make_cascade(a.cascade, policies);
         eval::DatasetSpec spec = a.spec;
         if (!a.label_constant.empty()) spec.label_constant = a.label_constant;
         dataset = eval::read_dataset(a.data, spec, a.limit);
@@ -137,6 +160,9 @@ int run(const EvalArgs& a) {
                 throw eval::DatasetError(a.data + ": id '" + item.id + "' appears twice");
         }
     } catch (const PolicyError& e) {
+        std::fprintf(stderr, "arbiter eval: %s\n", e.what());
+        return kExitBadInput;
+    } catch (const cascade::FastModelError& e) {
         std::fprintf(stderr, "arbiter eval: %s\n", e.what());
         return kExitBadInput;
     } catch (const eval::DatasetError& e) {
@@ -181,6 +207,9 @@ int run(const EvalArgs& a) {
             std::fprintf(stderr, "arbiter eval: %s\n", e.what());
             return kExitBadInput;
         }
+        std::unique_ptr<cascade::CascadeBackend> cascaded;
+        if (cascade) cascaded = std::make_unique<cascade::CascadeBackend>(*engine, cascade);
+        engine::Backend& backend = cascaded ? static_cast<engine::Backend&>(*cascaded) : *engine;
         std::ofstream file(predictions_path, std::ios::app | std::ios::binary);
         std::mutex mutex;
         std::condition_variable finished;
@@ -201,7 +230,7 @@ int run(const EvalArgs& a) {
             j.mode = a.mode == "score" ? engine::Mode::score : engine::Mode::reason;
             j.seed = settings.seed;
             const std::optional<bool> gold = eval::gold_label(item, job.policy->id, map);
-            engine->submit(
+            backend.submit(
                 std::move(j), [&, id = item.id, gold, content = user_message(item.content)](Verdict v) {
                     nlohmann::ordered_json line = verdict_to_json(id, v);
                     line["gold"] = gold ? nlohmann::ordered_json(*gold) : nlohmann::ordered_json(nullptr);
@@ -220,7 +249,8 @@ int run(const EvalArgs& a) {
     }
 
     try {
-        return write_metrics(out, eval::read_predictions(predictions_path), "arbiter eval: " + a.data);
+        return write_metrics(out, eval::read_predictions(predictions_path), "arbiter eval: " + a.data,
+                             a.target_recall);
     } catch (const eval::DatasetError& e) {
         std::fprintf(stderr, "arbiter eval: %s\n", e.what());
         return kExitFailure;
@@ -266,6 +296,11 @@ void add_eval_command(CLI::App& app, Action& action) {
             ->check(CLI::ExistingFile);
     replay_opt->excludes(policy)->excludes(data)->excludes(compare_opt);
     compare_opt->excludes(policy)->excludes(data);
+    add_cascade_flag(*cmd, a->cascade);
+    cmd->add_option("--target-recall", a->target_recall,
+                    "Recall the fast tier's suggested safe_below keeps (metrics.json: fast_tier)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     cmd->callback([&action, a, replay_opt, compare_opt, policy, data] {
         if (replay_opt->count() > 0) {
             action = [a] { return replay(*a); };

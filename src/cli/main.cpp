@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     arbiter::cli::add_policy_command(app, action);
     arbiter::cli::add_render_command(app, action);
     arbiter::cli::add_serve_command(app, action);
+    arbiter::cli::add_train_command(app, action);
 
     try {
         app.parse(argc, argv);

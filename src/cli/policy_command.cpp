@@ -5,6 +5,7 @@
 #include <memory>
 #include <sstream>
 
+#include "cascade/rule_set.h"
 #include "cli/command.h"
 #include "core/policy_file.h"
 #include "core/policy_lint.h"
@@ -39,6 +40,7 @@ int run_lint(const LintArgs& a) {
     for (const std::string& file : a.files) {
         try {
             const Policy policy = load_policy_file(file);
+            const cascade::RuleSet rules({std::make_shared<const Policy>(policy)});  // rules compile
             std::ifstream in(file, std::ios::binary);
             std::ostringstream text;
             text << in.rdbuf();

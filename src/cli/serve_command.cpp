@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cli/backend_flags.h"
+#include "cli/cascade_flag.h"
 #include "cli/command.h"
 #include "core/policy_file.h"
 #include "service/server.h"
@@ -24,6 +25,7 @@ struct ServeArgs {
     std::string api_keys;
     std::string db = "arbiter.db";
     bool no_store_content = false;
+    std::string cascade = "auto";
 };
 
 int fail(const std::string& message) {
@@ -82,6 +84,15 @@ int run(const ServeArgs& a) {
         }
     }
 
+    // The cascade is built for the policies as they are now; a version stored later over the API
+    // goes straight to the model until the next start (the cascade matches id and version).
+    std::shared_ptr<const cascade::Cascade> cascade;
+    try {
+        cascade = make_cascade(a.cascade, store->current_all());
+    } catch (const std::exception& e) {
+        return fail(e.what());
+    }
+
     // SIGTERM and SIGINT are taken by sigwait below, in this thread only: every thread started
     // from here on inherits the blocked mask.
     sigset_t signals;
@@ -117,7 +128,9 @@ int run(const ServeArgs& a) {
         http.join();
         return fail(e.what());
     }
-    server.set_backend(*engine);
+    std::unique_ptr<cascade::CascadeBackend> cascaded;
+    if (cascade) cascaded = std::make_unique<cascade::CascadeBackend>(*engine, cascade);
+    server.set_backend(cascaded ? static_cast<engine::Backend&>(*cascaded) : *engine);
     std::fprintf(stderr, "arbiter serve: ready\n");
 
     int signal = 0;
@@ -126,6 +139,7 @@ int run(const ServeArgs& a) {
                  signal == SIGTERM ? "SIGTERM" : "SIGINT");
     server.stop();
     http.join();
+    cascaded.reset();
     engine.reset();
     std::fprintf(stderr, "arbiter serve: stopped\n");
     return kExitOk;
@@ -160,6 +174,7 @@ void add_serve_command(CLI::App& app, Action& action) {
         ->check(CLI::ExistingFile);
     cmd->add_option("--db", a->db, "SQLite file for the decision log and policy versions (WAL mode)")
         ->capture_default_str();
+    add_cascade_flag(*cmd, a->cascade);
     cmd->add_flag("--no-store-content", a->no_store_content,
                   "Keep only a SHA-256 of each item's content in the decision log, not the content");
     cmd->callback([&action, a] { action = [a] { return run(*a); }; });

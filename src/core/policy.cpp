@@ -50,4 +50,23 @@ bool valid_policy_id(std::string_view id) {
     });
 }
 
+std::string_view to_string(RuleAction action) {
+    switch (action) {
+    case RuleAction::violate:
+        return "violate";
+    case RuleAction::safe:
+        return "safe";
+    case RuleAction::escalate:
+        return "escalate";
+    }
+    return "violate";
+}
+
+std::optional<RuleAction> parse_rule_action(std::string_view name) {
+    if (name == "violate") return RuleAction::violate;
+    if (name == "safe") return RuleAction::safe;
+    if (name == "escalate") return RuleAction::escalate;
+    return std::nullopt;
+}
+
 }  // namespace arbiter

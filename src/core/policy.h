@@ -18,6 +18,13 @@ enum class OutputFormat {
 
 enum class ReasoningEffort { low, medium, high };
 
+// What a matching deterministic rule does with an item (the cascade's first tier).
+enum class RuleAction {
+    violate,   // a violation, without asking the model
+    safe,      // safe, without asking the model (an allowlist entry)
+    escalate,  // skip the fast tier: the model decides
+};
+
 std::string_view to_string(OutputFormat format);
 std::string_view to_string(ReasoningEffort effort);
 // nullopt for an unknown name.
@@ -25,6 +32,31 @@ std::optional<OutputFormat> parse_output_format(std::string_view name);
 std::optional<ReasoningEffort> parse_reasoning_effort(std::string_view name);
 // 1-64 letters, digits, '-', '_' or '.': safe in file names, URLs and metric labels.
 bool valid_policy_id(std::string_view id);
+std::string_view to_string(RuleAction action);
+std::optional<RuleAction> parse_rule_action(std::string_view name);
+
+// A deterministic rule: a literal phrase or a regular expression, matched against normalised
+// text (see cascade/normalize.h for what a literal also catches).
+struct Rule {
+    std::string id;
+    bool regex = false;  // false: a literal phrase
+    std::string pattern;
+    RuleAction action = RuleAction::violate;
+    int line = 0;  // where the policy file declares it, for errors (0: unknown)
+};
+
+// How the cascade routes this policy's items (see cascade/cascade_backend.h).
+struct CascadeSettings {
+    bool fast = false;  // a trained fast classifier screens items before the model
+    // Fast-tier P(violation) below safe_below: safe; above violate_above: a violation; in
+    // between: the model.
+    double safe_below = 0.05;
+    double violate_above = 0.95;
+    bool reason_violations = false;  // fast-tier violations still go to the model, for a rationale
+    // The model scores first; a score in [reason_low, reason_high] is uncertain and reasoned.
+    double reason_low = 0.2;
+    double reason_high = 0.8;
+};
 
 struct Policy {
     std::string id;   // stable name, e.g. "spam"; verdicts carry it
@@ -34,6 +66,9 @@ struct Policy {
     OutputFormat output = OutputFormat::binary;
     ReasoningEffort effort = ReasoningEffort::medium;
     std::string text;  // sent to the model verbatim, under "# Instructions"
+    std::vector<Rule> rules;
+    CascadeSettings cascade;
+    std::string source;  // the file it was read from (names errors; the fast model lies beside it)
 };
 
 }  // namespace arbiter

@@ -60,6 +60,119 @@ std::string scalar(const YAML::Node& node, const std::string& key, const std::st
     return node.Scalar();
 }
 
+// Reads a 0-1 number; `line` names it in errors.
+double probability(const YAML::Node& node, const std::string& key, const std::string& source, int base) {
+    const std::string v = scalar(node, key, source, base);
+    const int line = base + node.Mark().line;
+    try {
+        size_t used = 0;
+        const double p = std::stod(v, &used);
+        if (used == v.size() && p >= 0.0 && p <= 1.0) return p;
+    } catch (const std::exception&) {
+    }
+    throw error_at(source, line, "'" + key + "' must be a number from 0 to 1, not '" + v + "'");
+}
+
+bool boolean(const YAML::Node& node, const std::string& key, const std::string& source, int base) {
+    const std::string v = scalar(node, key, source, base);
+    if (v == "true" || v == "yes") return true;
+    if (v == "false" || v == "no") return false;
+    throw error_at(source, base + node.Mark().line, "'" + key + "' must be true or false, not '" + v + "'");
+}
+
+std::vector<Rule> parse_rules(const YAML::Node& list, const std::string& source, int base, int line) {
+    if (!list.IsSequence()) {
+        throw error_at(source, line,
+                       "rules must be a list, e.g. [{id: r1, literal: \"buy now\", action: violate}]");
+    }
+    if (list.size() > kMaxRulesPerPolicy) {
+        throw error_at(source, line, "more than " + std::to_string(kMaxRulesPerPolicy) + " rules");
+    }
+    std::vector<Rule> rules;
+    std::set<std::string> ids;
+    for (const YAML::Node& node : list) {
+        Rule rule;
+        rule.line = base + node.Mark().line;
+        if (!node.IsMap())
+            throw error_at(source, rule.line, "a rule must be a map with id, literal or regex, action");
+        bool has_action = false;
+        for (const auto& field : node) {
+            const std::string key = field.first.Scalar();
+            if (key == "id") {
+                rule.id = scalar(field.second, "id", source, base);
+            } else if (key == "literal" || key == "regex") {
+                if (!rule.pattern.empty())
+                    throw error_at(source, rule.line, "a rule has either literal or regex, not both");
+                rule.regex = key == "regex";
+                rule.pattern = scalar(field.second, key, source, base);
+                if (rule.pattern.empty())
+                    throw error_at(source, rule.line, "rule '" + rule.id + "': empty " + key);
+                if (rule.pattern.size() > kMaxRulePatternBytes) {
+                    throw error_at(source, rule.line,
+                                   "rule '" + rule.id + "': pattern longer than " +
+                                       std::to_string(kMaxRulePatternBytes) + " bytes");
+                }
+            } else if (key == "action") {
+                const std::string v = scalar(field.second, key, source, base);
+                const auto action = parse_rule_action(v);
+                if (!action) {
+                    throw error_at(source, base + field.second.Mark().line,
+                                   "rule action must be violate, safe or escalate, not '" + v + "'");
+                }
+                rule.action = *action;
+                has_action = true;
+            } else {
+                throw error_at(source, base + field.first.Mark().line,
+                               "unknown rule key '" + key + "' (known: id, literal, regex, action)");
+            }
+        }
+        if (!valid_policy_id(rule.id))
+            throw error_at(source, rule.line, "a rule needs an id of 1-64 letters, digits, '-', '_' or '.'");
+        if (!ids.insert(rule.id).second)
+            throw error_at(source, rule.line, "rule id '" + rule.id + "' is used twice");
+        if (rule.pattern.empty())
+            throw error_at(source, rule.line, "rule '" + rule.id + "' needs literal or regex");
+        if (!has_action)
+            throw error_at(source, rule.line,
+                           "rule '" + rule.id + "' needs an action (violate, safe or escalate)");
+        rules.push_back(std::move(rule));
+    }
+    return rules;
+}
+
+CascadeSettings parse_cascade(const YAML::Node& map, const std::string& source, int base, int line) {
+    if (!map.IsMap()) throw error_at(source, line, "cascade must be key: value pairs");
+    CascadeSettings c;
+    for (const auto& field : map) {
+        const std::string key = field.first.Scalar();
+        const YAML::Node& v = field.second;
+        if (key == "fast") {
+            c.fast = boolean(v, key, source, base);
+        } else if (key == "safe_below") {
+            c.safe_below = probability(v, key, source, base);
+        } else if (key == "violate_above") {
+            c.violate_above = probability(v, key, source, base);
+        } else if (key == "reason_violations") {
+            c.reason_violations = boolean(v, key, source, base);
+        } else if (key == "reason_band") {
+            if (!v.IsSequence() || v.size() != 2)
+                throw error_at(source, base + v.Mark().line,
+                               "reason_band must be [low, high], e.g. [0.2, 0.8]");
+            c.reason_low = probability(v[0], key, source, base);
+            c.reason_high = probability(v[1], key, source, base);
+        } else {
+            throw error_at(source, base + field.first.Mark().line,
+                           "unknown cascade key '" + key +
+                               "' (known: fast, safe_below, violate_above, reason_violations, reason_band)");
+        }
+    }
+    if (c.safe_below > c.violate_above)
+        throw error_at(source, line, "cascade: safe_below is above violate_above");
+    if (c.reason_low > c.reason_high)
+        throw error_at(source, line, "cascade: reason_band's low is above its high");
+    return c;
+}
+
 void apply_front_matter(Policy& policy, const Split& split, const std::string& source) {
     YAML::Node root;
     try {
@@ -71,14 +184,15 @@ void apply_front_matter(Policy& policy, const Split& split, const std::string& s
     if (!root.IsMap()) throw error_at(source, split.front_line, "front matter must be key: value pairs");
     const int base = split.front_line;
 
-    static const std::set<std::string> known = {"id", "version", "title", "labels", "output", "effort"};
+    static const std::set<std::string> known = {"id",     "version", "title", "labels",
+                                                "output", "effort",  "rules", "cascade"};
     for (const auto& entry : root) {
         const std::string key = entry.first.Scalar();
         const int line = base + entry.first.Mark().line;
         if (!known.contains(key)) {
-            throw error_at(
-                source, line,
-                "unknown front matter key '" + key + "' (known: id, version, title, labels, output, effort)");
+            throw error_at(source, line,
+                           "unknown front matter key '" + key +
+                               "' (known: id, version, title, labels, output, effort, rules, cascade)");
         }
         const YAML::Node& value = entry.second;
         if (key == "id") {
@@ -117,6 +231,10 @@ void apply_front_matter(Policy& policy, const Split& split, const std::string& s
             const auto effort = parse_reasoning_effort(v);
             if (!effort) throw error_at(source, line, "effort must be low, medium or high, not '" + v + "'");
             policy.effort = *effort;
+        } else if (key == "rules") {
+            policy.rules = parse_rules(value, source, base, line);
+        } else if (key == "cascade") {
+            policy.cascade = parse_cascade(value, source, base, line);
         }
     }
 }
@@ -161,6 +279,7 @@ Policy parse_policy(std::string_view text, const std::string& source) {
     if (text.find('\0') != std::string_view::npos) throw error_at(source, 1, "policy contains a NUL byte");
     Policy policy;
     policy.id = std::filesystem::path(source).stem().string();
+    policy.source = source;
     const Split split = split_front_matter(text, source);
     if (!split.front.empty()) apply_front_matter(policy, split, source);
     if (!valid_policy_id(policy.id)) {

@@ -8,6 +8,15 @@
 //   labels: [SP0, SP2, SP3]
 //   output: json          # binary | json | json_rationale (default binary)
 //   effort: low           # low | medium | high (default medium)
+//   rules:                # optional: the cascade's deterministic first tier
+//     - {id: pills, literal: "cheap pills", action: violate}   # violate | safe | escalate
+//     - {id: greeting, regex: "^(hi|hello)[.!]?$", action: safe}
+//   cascade:              # optional: how the cascade routes this policy's items
+//     fast: true          # screen with the trained fast classifier (arbiter train)
+//     safe_below: 0.05    # fast P(violation) below this: safe
+//     violate_above: 0.95 # above this: violation
+//     reason_violations: false  # still send fast-tier violations to the model, for a rationale
+//     reason_band: [0.2, 0.8]   # the model's score in this band: reason mode
 //   ---
 //   # Spam policy
 //   ...
@@ -32,6 +41,8 @@ public:
 
 // Largest policy file accepted. OpenAI's guide: policies work up to about 10,000 tokens.
 inline constexpr size_t kMaxPolicyBytes = 256 * 1024;
+inline constexpr size_t kMaxRulesPerPolicy = 10000;
+inline constexpr size_t kMaxRulePatternBytes = 4096;
 
 // Parses policy text; `source` names it in errors and gives the default id (its stem).
 Policy parse_policy(std::string_view text, const std::string& source);

@@ -1,6 +1,8 @@
 #include "core/policy_json.h"
 
+#include <optional>
 #include <set>
+#include <vector>
 
 namespace arbiter {
 
@@ -12,16 +14,89 @@ std::string string_field(const nlohmann::json& object, const char* key) {
     return value.get<std::string>();
 }
 
+double probability(const nlohmann::json& object, const char* key, double fallback) {
+    if (!object.contains(key)) return fallback;
+    const nlohmann::json& v = object.at(key);
+    if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1)
+        throw PolicyError(std::string("cascade.") + key + " must be a number from 0 to 1");
+    return v.get<double>();
+}
+
+std::vector<Rule> rules_from_json(const nlohmann::json& list) {
+    if (!list.is_array()) throw PolicyError("policy field 'rules' must be a list");
+    std::vector<Rule> rules;
+    std::set<std::string> ids;
+    for (size_t i = 0; i < list.size(); ++i) {
+        const nlohmann::json& r = list[i];
+        const std::string where = "rules[" + std::to_string(i) + "]";
+        if (!r.is_object()) throw PolicyError(where + " must be an object with id, literal or regex, action");
+        for (const auto& [key, value] : r.items()) {
+            if (key != "id" && key != "literal" && key != "regex" && key != "action")
+                throw PolicyError(where + ": unknown rule field '" + key +
+                                  "' (known: id, literal, regex, action)");
+            if (!value.is_string()) throw PolicyError(where + "." + key + " must be a string");
+        }
+        Rule rule;
+        rule.id = r.value("id", "");
+        if (!valid_policy_id(rule.id))
+            throw PolicyError(where + ": id must be 1-64 letters, digits, '-', '_' or '.'");
+        if (!ids.insert(rule.id).second) throw PolicyError(where + ": rule id '" + rule.id + "' given twice");
+        if (r.contains("literal") == r.contains("regex"))
+            throw PolicyError(where + ": a rule has exactly one of literal and regex");
+        rule.regex = r.contains("regex");
+        rule.pattern = r.at(rule.regex ? "regex" : "literal").get<std::string>();
+        if (rule.pattern.empty()) throw PolicyError(where + ": the pattern is empty");
+        const std::optional<RuleAction> action = parse_rule_action(r.value("action", "violate"));
+        if (!action) throw PolicyError(where + ": action must be violate, safe or escalate");
+        rule.action = *action;
+        rules.push_back(std::move(rule));
+    }
+    return rules;
+}
+
+CascadeSettings cascade_from_json(const nlohmann::json& object) {
+    if (!object.is_object()) throw PolicyError("policy field 'cascade' must be an object");
+    static const std::set<std::string> known = {"fast", "safe_below", "violate_above", "reason_violations",
+                                                "reason_band"};
+    for (const auto& [key, value] : object.items()) {
+        if (!known.contains(key))
+            throw PolicyError("unknown cascade field '" + key +
+                              "' (known: fast, safe_below, violate_above, reason_violations, reason_band)");
+    }
+    CascadeSettings c;
+    const auto flag = [&](const char* key, bool fallback) {
+        if (!object.contains(key)) return fallback;
+        if (!object.at(key).is_boolean())
+            throw PolicyError(std::string("cascade.") + key + " must be true or false");
+        return object.at(key).get<bool>();
+    };
+    c.fast = flag("fast", c.fast);
+    c.reason_violations = flag("reason_violations", c.reason_violations);
+    c.safe_below = probability(object, "safe_below", c.safe_below);
+    c.violate_above = probability(object, "violate_above", c.violate_above);
+    if (object.contains("reason_band")) {
+        const nlohmann::json& band = object.at("reason_band");
+        if (!band.is_array() || band.size() != 2)
+            throw PolicyError("cascade.reason_band must be [low, high], e.g. [0.2, 0.8]");
+        const nlohmann::json pair = {{"low", band[0]}, {"high", band[1]}};
+        c.reason_low = probability(pair, "low", 0);
+        c.reason_high = probability(pair, "high", 1);
+    }
+    if (c.safe_below > c.violate_above) throw PolicyError("cascade: safe_below is above violate_above");
+    if (c.reason_low > c.reason_high) throw PolicyError("cascade: reason_band's low is above its high");
+    return c;
+}
+
 }  // namespace
 
 Policy policy_from_json(const nlohmann::json& object, const std::string& id) {
     if (!object.is_object()) throw PolicyError("a policy must be a JSON object");
-    static const std::set<std::string> known = {"id",     "version", "title", "labels",
-                                                "output", "effort",  "text"};
+    static const std::set<std::string> known = {"id",     "version", "title", "labels", "output",
+                                                "effort", "text",    "rules", "cascade"};
     for (const auto& [key, value] : object.items()) {
         if (!known.contains(key))
             throw PolicyError("unknown policy field '" + key +
-                              "' (known: id, version, title, labels, output, effort, text)");
+                              "' (known: id, version, title, labels, output, effort, text, rules, cascade)");
     }
     Policy policy;
     policy.id = object.contains("id") ? string_field(object, "id") : id;
@@ -57,6 +132,8 @@ Policy policy_from_json(const nlohmann::json& object, const std::string& id) {
         if (!effort) throw PolicyError("policy effort must be low, medium or high, not '" + name + "'");
         policy.effort = *effort;
     }
+    if (object.contains("rules")) policy.rules = rules_from_json(object.at("rules"));
+    if (object.contains("cascade")) policy.cascade = cascade_from_json(object.at("cascade"));
     if (!object.contains("text")) throw PolicyError("a policy needs its 'text'");
     policy.text = string_field(object, "text");
     if (policy.text.find_first_not_of(" \t\r\n") == std::string::npos)
@@ -68,13 +145,26 @@ Policy policy_from_json(const nlohmann::json& object, const std::string& id) {
 }
 
 nlohmann::ordered_json policy_to_json(const Policy& policy) {
+    nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+    for (const Rule& r : policy.rules)
+        rules.push_back({{"id", r.id},
+                         {r.regex ? "regex" : "literal", r.pattern},
+                         {"action", std::string(to_string(r.action))}});
+    const CascadeSettings& c = policy.cascade;
     return {{"id", policy.id},
             {"version", policy.version},
             {"title", policy.title},
             {"labels", policy.labels},
             {"output", std::string(to_string(policy.output))},
             {"effort", std::string(to_string(policy.effort))},
-            {"text", policy.text}};
+            {"text", policy.text},
+            {"rules", rules},
+            {"cascade",
+             {{"fast", c.fast},
+              {"safe_below", c.safe_below},
+              {"violate_above", c.violate_above},
+              {"reason_violations", c.reason_violations},
+              {"reason_band", {c.reason_low, c.reason_high}}}}};
 }
 
 }  // namespace arbiter

@@ -1,6 +1,8 @@
 #pragma once
 // Policies as JSON, as the HTTP API carries them:
-//   {"id", "version", "title", "labels": [...], "output", "effort", "text"}
+//   {"id", "version", "title", "labels": [...], "output", "effort", "text",
+//    "rules": [{"id", "literal" | "regex", "action"}],
+//    "cascade": {"fast", "safe_below", "violate_above", "reason_violations", "reason_band": [lo, hi]}}
 // Only "text" is required (and "id" where the caller gives no default); anything unknown or of
 // the wrong type is a PolicyError naming the field.
 

@@ -16,4 +16,16 @@ std::string_view to_string(VerdictStatus status) {
     return "error";
 }
 
+std::string_view to_string(Tier tier) {
+    switch (tier) {
+    case Tier::model:
+        return "model";
+    case Tier::rules:
+        return "rules";
+    case Tier::fast:
+        return "fast";
+    }
+    return "model";
+}
+
 }  // namespace arbiter

@@ -16,6 +16,11 @@ enum class VerdictStatus {
 
 std::string_view to_string(VerdictStatus status);
 
+// Which tier of the cascade decided a verdict; without a cascade the model decides everything.
+enum class Tier { model, rules, fast };
+
+std::string_view to_string(Tier tier);
+
 struct Usage {
     int prompt_tokens = 0;      // tokens of the whole prompt
     int cached_tokens = 0;      // of those, taken from a cached policy prefix
@@ -28,12 +33,14 @@ struct Verdict {
     VerdictStatus status = VerdictStatus::error;
     std::optional<bool> violation;  // empty unless status is ok
     std::optional<std::string> category;
-    std::vector<std::string> rule_ids;
+    std::vector<std::string> rule_ids;      // the model's, or the cascade rules that fired
     std::optional<std::string> confidence;  // as the model said it: low, medium, high
     std::optional<double> probability;      // score mode only: P(violation)
-    std::string rationale;                  // the model's reasoning (analysis channel)
-    std::string answer_rationale;           // the rationale field of a json_rationale answer
-    std::string raw_answer;                 // the final channel as generated
+    Tier tier = Tier::model;
+    std::optional<double> fast_probability;  // the fast tier's P(violation), when it ran
+    std::string rationale;                   // the model's reasoning (analysis channel)
+    std::string answer_rationale;            // the rationale field of a json_rationale answer
+    std::string raw_answer;                  // the final channel as generated
     std::string error;
     Usage usage;
     double latency_ms = 0;

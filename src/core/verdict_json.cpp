@@ -16,6 +16,8 @@ nlohmann::ordered_json verdict_to_json(const std::string& item_id, const Verdict
     j["rule_ids"] = v.rule_ids;
     j["confidence"] = optional_string(v.confidence);
     j["probability"] = v.probability ? ordered_json(*v.probability) : ordered_json(nullptr);
+    j["tier"] = std::string(to_string(v.tier));
+    if (v.fast_probability) j["fast_probability"] = *v.fast_probability;
     // The model's reasoning; a json_rationale answer's own rationale when there was none.
     j["rationale"] = v.rationale.empty() ? v.answer_rationale : v.rationale;
     j["status"] = std::string(to_string(v.status));

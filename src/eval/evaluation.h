@@ -13,6 +13,12 @@ namespace arbiter::eval {
 // ROC-AUC, PR-AUC (average precision), the threshold sweep and the best-F1 threshold. Across
 // policies: multi-policy accuracy (an item counts only when every policy's verdict matches) and
 // cost per item.
-nlohmann::ordered_json evaluate(const std::vector<Prediction>& predictions, int bootstrap = 1000);
+//
+// For a cascade's predictions also: per policy and overall, each tier's share of the traffic;
+// per policy, the fast tier's ranking quality and the safe_below that keeps `target_recall`;
+// overall, the cascade's cost against reasoning on every item, estimated from the items that
+// were reasoned.
+nlohmann::ordered_json evaluate(const std::vector<Prediction>& predictions, int bootstrap = 1000,
+                                double target_recall = 0.95);
 
 }  // namespace arbiter::eval

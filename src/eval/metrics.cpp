@@ -214,4 +214,12 @@ McNemar mcnemar(const std::vector<bool>& gold, const std::vector<bool>& first,
     return m;
 }
 
+ThresholdPoint threshold_for_recall(const std::vector<bool>& gold, const std::vector<double>& scores,
+                                    double target) {
+    for (const ThresholdPoint& p : threshold_sweep(gold, scores)) {
+        if (p.recall >= target) return p;
+    }
+    return {};
+}
+
 }  // namespace arbiter::eval

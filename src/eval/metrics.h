@@ -57,6 +57,12 @@ std::vector<ThresholdPoint> threshold_sweep(const std::vector<bool>& gold, const
 // The sweep point with the highest F1 (the highest threshold among equals).
 ThresholdPoint best_f1_threshold(const std::vector<bool>& gold, const std::vector<double>& scores);
 
+// The highest threshold whose recall reaches `target` (what a cascade's safe_below can be set to
+// without losing more recall than that): the sweep point, or a zero point when no score is
+// positive.
+ThresholdPoint threshold_for_recall(const std::vector<bool>& gold, const std::vector<double>& scores,
+                                    double target);
+
 struct McNemar {
     int64_t only_first_right = 0;   // b: the first run right, the second wrong
     int64_t only_second_right = 0;  // c: the second run right, the first wrong

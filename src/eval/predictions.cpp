@@ -28,6 +28,9 @@ std::vector<Prediction> read_predictions(const std::filesystem::path& path) {
                 p.violation = j["violation"].get<bool>();
             if (j.contains("probability") && !j["probability"].is_null())
                 p.probability = j["probability"].get<double>();
+            if (j.contains("tier") && j["tier"].is_string()) p.tier = j["tier"].get<std::string>();
+            if (j.contains("fast_probability") && !j["fast_probability"].is_null())
+                p.fast_probability = j["fast_probability"].get<double>();
             if (j.contains("rationale") && j["rationale"].is_string())
                 p.rationale = j["rationale"].get<std::string>();
             if (j.contains("content") && j["content"].is_string())

@@ -18,7 +18,9 @@ struct Prediction {
     std::optional<bool> gold;
     std::optional<bool> violation;  // set when status is ok
     std::optional<double> probability;
-    std::string status;  // ok, unparseable, error
+    std::string tier = "model";              // which cascade tier decided: rules, fast, model
+    std::optional<double> fast_probability;  // the cascade's fast tier, when it ran
+    std::string status;                      // ok, unparseable, error
     std::string rationale;
     std::string content;  // the user message as the model saw it (shortened), for reports
     int prompt_tokens = 0;

@@ -14,18 +14,27 @@ CREATE TABLE IF NOT EXISTS policy_versions (
   created_at TEXT NOT NULL,
   deleted INTEGER NOT NULL DEFAULT 0,
   policy TEXT NOT NULL,
+  source TEXT,
   PRIMARY KEY (policy_id, version)
 );
 )sql";
 
-// What a version is judged by: everything but its version number.
+// What a version is judged by: everything but its version number (and where it was read from).
 bool same_policy(const Policy& a, const Policy& b) {
-    return a.id == b.id && a.title == b.title && a.labels == b.labels && a.output == b.output &&
-           a.effort == b.effort && a.text == b.text;
+    nlohmann::ordered_json x = policy_to_json(a);
+    nlohmann::ordered_json y = policy_to_json(b);
+    x.erase("version");
+    y.erase("version");
+    return x == y;
 }
 
-std::shared_ptr<const Policy> parse_stored(const std::string& json) {
-    return std::make_shared<const Policy>(policy_from_json(nlohmann::json::parse(json)));
+// `source` is the file the policy was read from, where there was one: its fast-tier model is
+// stored beside it.
+std::shared_ptr<const Policy> parse_stored(const std::string& json,
+                                           const std::optional<std::string>& source) {
+    Policy policy = policy_from_json(nlohmann::json::parse(json));
+    policy.source = source.value_or("");
+    return std::make_shared<const Policy>(std::move(policy));
 }
 
 }  // namespace
@@ -34,11 +43,11 @@ PolicyStore::PolicyStore(const std::filesystem::path& path) : db_(path) {
     db_.exec(kSchema);
     // The latest version of each policy that is not deleted is current.
     Statement select = db_.prepare(
-        "SELECT p.policy, p.deleted FROM policy_versions p WHERE p.version = "
+        "SELECT p.policy, p.deleted, p.source FROM policy_versions p WHERE p.version = "
         "(SELECT MAX(version) FROM policy_versions q WHERE q.policy_id = p.policy_id)");
     while (select.step()) {
         if (select.integer(1) != 0) continue;
-        std::shared_ptr<const Policy> policy = parse_stored(select.text(0).value_or("{}"));
+        std::shared_ptr<const Policy> policy = parse_stored(select.text(0).value_or("{}"), select.text(2));
         current_[policy->id] = policy;
     }
 }
@@ -51,13 +60,17 @@ int PolicyStore::latest_version(const std::string& id) {
 
 void PolicyStore::insert(const Policy& policy, bool deleted) {
     Statement insert = db_.prepare(
-        "INSERT INTO policy_versions (policy_id, version, created_at, deleted, policy) VALUES (?1, ?2, ?3, "
-        "?4, ?5)");
+        "INSERT INTO policy_versions (policy_id, version, created_at, deleted, policy, source) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     insert.bind(1, std::string_view(policy.id))
         .bind(2, int64_t{policy.version})
         .bind(3, std::string_view(utc_timestamp_now()))
         .bind(4, int64_t{deleted ? 1 : 0})
         .bind(5, std::string_view(policy_to_json(policy).dump()));
+    if (policy.source.empty())
+        insert.bind_null(6);
+    else
+        insert.bind(6, std::string_view(policy.source));
     insert.step();
 }
 
@@ -70,8 +83,18 @@ size_t PolicyStore::seed(const std::vector<Policy>& policies) {
         bool seen = false;
         Statement select = db_.prepare("SELECT policy FROM policy_versions WHERE policy_id = ?1");
         select.bind(1, std::string_view(file.id));
-        while (!seen && select.step()) seen = same_policy(*parse_stored(select.text(0).value_or("{}")), file);
-        if (seen) continue;
+        while (!seen && select.step())
+            seen = same_policy(*parse_stored(select.text(0).value_or("{}"), std::nullopt), file);
+        if (seen) {
+            // The file is the current version: serve it as read now, from where it lies now.
+            const auto current = current_.find(file.id);
+            if (current != current_.end() && same_policy(*current->second, file)) {
+                Policy fresh = file;
+                fresh.version = current->second->version;
+                current->second = std::make_shared<const Policy>(std::move(fresh));
+            }
+            continue;
+        }
         Policy next = file;
         next.version = std::max(file.version, latest + 1);
         insert(next, false);
@@ -99,11 +122,12 @@ std::vector<std::shared_ptr<const Policy>> PolicyStore::current_all() const {
 std::optional<PolicyVersion> PolicyStore::version(const std::string& id, int version) {
     std::lock_guard lock(mutex_);
     Statement select = db_.prepare(
-        "SELECT policy, created_at, deleted FROM policy_versions WHERE policy_id = ?1 AND version = ?2");
+        "SELECT policy, created_at, deleted, source FROM policy_versions WHERE policy_id = ?1 AND version = "
+        "?2");
     select.bind(1, std::string_view(id)).bind(2, int64_t{version});
     if (!select.step()) return std::nullopt;
-    return PolicyVersion{parse_stored(select.text(0).value_or("{}")), select.text(1).value_or(""),
-                         select.integer(2) != 0};
+    return PolicyVersion{parse_stored(select.text(0).value_or("{}"), select.text(3)),
+                         select.text(1).value_or(""), select.integer(2) != 0};
 }
 
 std::shared_ptr<const Policy> PolicyStore::put(Policy policy) {

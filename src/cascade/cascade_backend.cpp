@@ -1,0 +1,192 @@
+#include "cascade/cascade_backend.h"
+
+#include <algorithm>
+
+#include "cascade/judged_text.h"
+#include "cascade/normalize.h"
+
+namespace arbiter::cascade {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Verdict decided(const Policy& policy, Tier tier, bool violation) {
+    Verdict v;
+    v.policy_id = policy.id;
+    v.policy_version = policy.version;
+    v.status = VerdictStatus::ok;
+    v.violation = violation;
+    v.tier = tier;
+    return v;
+}
+
+// The cascade's own fields on a verdict that leaves it.
+void complete(Verdict& v, const std::vector<std::string>& rule_ids, std::optional<double> fast_probability,
+              const Usage& usage, Clock::time_point started) {
+    for (const std::string& id : rule_ids) {
+        if (std::find(v.rule_ids.begin(), v.rule_ids.end(), id) == v.rule_ids.end()) v.rule_ids.push_back(id);
+    }
+    v.fast_probability = fast_probability;
+    v.usage = usage;
+    v.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+}
+
+}  // namespace
+
+Cascade::Cascade(std::vector<std::shared_ptr<const Policy>> policies)
+    : policies_(std::move(policies)), rules_(std::make_unique<RuleSet>(policies_)) {
+    for (const auto& p : policies_) {
+        if (p->cascade.fast) models_[p->id] = std::make_shared<const FastClassifier>(load_fast_model(*p));
+    }
+}
+
+Cascade::Cascade(std::vector<std::shared_ptr<const Policy>> policies,
+                 std::map<std::string, std::shared_ptr<const FastClassifier>> models)
+    : policies_(std::move(policies)),
+      rules_(std::make_unique<RuleSet>(policies_)),
+      models_(std::move(models)) {}
+
+const Policy* Cascade::policy(const Policy& p) const {
+    for (const auto& mine : policies_) {
+        if (mine->id == p.id && mine->version == p.version) return mine.get();
+    }
+    return nullptr;
+}
+
+const FastClassifier* Cascade::fast(const std::string& policy_id) const {
+    const auto it = models_.find(policy_id);
+    return it == models_.end() ? nullptr : it->second.get();
+}
+
+bool declares_cascade(const std::vector<std::shared_ptr<const Policy>>& policies) {
+    for (const auto& p : policies) {
+        if (!p->rules.empty() || p->cascade.fast) return true;
+    }
+    return false;
+}
+
+CascadeBackend::CascadeBackend(engine::Backend& inner, std::shared_ptr<const Cascade> cascade)
+    : inner_(inner), cascade_(std::move(cascade)) {}
+
+engine::JobId CascadeBackend::submit(engine::Job job, engine::Done done) {
+    const engine::JobId id = next_id_++;
+    State state;
+    state.started = Clock::now();
+    engine::Mode first = engine::Mode::score;
+    const Policy* policy = job.policy ? cascade_->policy(*job.policy) : nullptr;
+    if (policy == nullptr) {
+        state.passthrough = true;
+        first = job.mode;
+    } else {
+        const std::string text = judged_text(job.content);
+        const RuleDecision rules = cascade_->rules().decide(*policy, normalize(text));
+        if (rules.action == RuleAction::violate || rules.action == RuleAction::safe) {
+            Verdict v = decided(*policy, Tier::rules, rules.action == RuleAction::violate);
+            complete(v, rules.rule_ids, std::nullopt, {}, state.started);
+            done(std::move(v));
+            return id;
+        }
+        state.rule_ids = rules.rule_ids;
+        const FastClassifier* fast = cascade_->fast(policy->id);
+        const bool escalated = rules.action == RuleAction::escalate;
+        if (!escalated && policy->cascade.fast && fast != nullptr) {
+            const double p = fast->probability(text);
+            state.fast_probability = p;
+            const CascadeSettings& c = policy->cascade;
+            if (p < c.safe_below || (p > c.violate_above && !c.reason_violations)) {
+                Verdict v = decided(*policy, Tier::fast, p > c.violate_above);
+                v.probability = p;
+                complete(v, {}, p, {}, state.started);
+                done(std::move(v));
+                return id;
+            }
+            if (p > c.violate_above) first = engine::Mode::reason;  // for the model's rationale
+        }
+        state.may_reason = first == engine::Mode::score && job.mode == engine::Mode::reason;
+    }
+    state.job = std::move(job);
+    state.done = std::move(done);
+    state.stage = 1;
+    {
+        std::lock_guard lock(mutex_);
+        jobs_[id] = std::move(state);
+    }
+    submit_stage(id, 1, first);
+    return id;
+}
+
+void CascadeBackend::submit_stage(engine::JobId id, uint64_t stage, engine::Mode mode) {
+    engine::Job job;
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = jobs_.find(id);
+        if (it == jobs_.end()) return;
+        job = it->second.job;
+    }
+    job.mode = mode;
+    // Not under the lock: the inner backend may deliver (or refuse) the job before it returns.
+    const engine::JobId inner = inner_.submit(
+        std::move(job), [this, id, stage, mode](Verdict v) { on_stage_done(id, stage, mode, std::move(v)); });
+    bool cancel_now = false;
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = jobs_.find(id);
+        if (it != jobs_.end() && it->second.stage == stage) {
+            it->second.inner = inner;
+            cancel_now = it->second.cancelled;
+        }
+    }
+    if (cancel_now) inner_.cancel(inner);
+}
+
+void CascadeBackend::on_stage_done(engine::JobId id, uint64_t stage, engine::Mode mode, Verdict v) {
+    State state;
+    bool next = false;
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = jobs_.find(id);
+        if (it == jobs_.end() || it->second.stage != stage) return;
+        State& s = it->second;
+        s.inner.reset();
+        s.usage.prompt_tokens += v.usage.prompt_tokens;
+        s.usage.cached_tokens += v.usage.cached_tokens;
+        s.usage.completion_tokens += v.usage.completion_tokens;
+        const CascadeSettings& c = s.job.policy->cascade;
+        const bool uncertain = mode == engine::Mode::score && s.may_reason && v.status == VerdictStatus::ok &&
+                               v.probability && *v.probability >= c.reason_low &&
+                               *v.probability <= c.reason_high;
+        if (uncertain && !s.cancelled) {
+            s.stage = stage + 1;
+            next = true;
+        } else {
+            if (uncertain) {  // cancelled before it could be reasoned
+                v.status = VerdictStatus::error;
+                v.violation.reset();
+                v.error = "cancelled";
+            }
+            state = std::move(s);
+            jobs_.erase(it);
+        }
+    }
+    if (next) {
+        submit_stage(id, stage + 1, engine::Mode::reason);
+        return;
+    }
+    if (!state.passthrough) complete(v, state.rule_ids, state.fast_probability, state.usage, state.started);
+    if (state.done) state.done(std::move(v));
+}
+
+void CascadeBackend::cancel(engine::JobId id) {
+    std::optional<engine::JobId> inner;
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = jobs_.find(id);
+        if (it == jobs_.end()) return;
+        it->second.cancelled = true;
+        inner = it->second.inner;
+    }
+    if (inner) inner_.cancel(*inner);
+}
+
+}  // namespace arbiter::cascade

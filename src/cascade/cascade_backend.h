@@ -1,0 +1,91 @@
+#pragma once
+// The cascade: a Backend that wraps another (the embedded engine, or a remote one) and spends
+// the model only where cheaper tiers cannot decide. Per job, for its policy:
+//   1. rules (rule_set.h) on the normalised text: violate or safe decide at once; escalate skips
+//      the fast tier;
+//   2. the fast classifier (fast_classifier.h), when the policy declares one: P(violation) below
+//      safe_below is safe, above violate_above a violation (or, with reason_violations, reasoned
+//      by the model for a rationale), in between goes on;
+//   3. the model: a score-mode job first; a score inside the policy's reason_band is uncertain
+//      and the item is reasoned (reason mode). A job asking for score mode stops at the score.
+// Every verdict says which tier decided it (Verdict::tier), which rules fired (rule_ids) and the
+// fast tier's probability when it ran.
+//
+// Rules and the fast tier run inside submit() (microseconds), so Done may run before submit
+// returns. cancel() works at every stage; Done runs exactly once. Policies the cascade was not
+// built for (another id or version) pass through to the inner backend unchanged.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "cascade/fast_classifier.h"
+#include "cascade/rule_set.h"
+#include "engine/backend.h"
+
+namespace arbiter::cascade {
+
+// Everything the cascade needs for a policy set: the compiled rules and the fast models.
+class Cascade {
+public:
+    // Compiles every policy's rules and loads the fast models of policies that declare one.
+    // Throws PolicyError for a bad rule, FastModelError for a missing or stale model.
+    explicit Cascade(std::vector<std::shared_ptr<const Policy>> policies);
+    // With models given directly (tests, benchmarks): policy id -> model.
+    Cascade(std::vector<std::shared_ptr<const Policy>> policies,
+            std::map<std::string, std::shared_ptr<const FastClassifier>> models);
+
+    const RuleSet& rules() const { return *rules_; }
+    // The policy as the cascade was built for it (same id and version), or null.
+    const Policy* policy(const Policy& p) const;
+    const FastClassifier* fast(const std::string& policy_id) const;
+
+private:
+    std::vector<std::shared_ptr<const Policy>> policies_;
+    std::unique_ptr<RuleSet> rules_;
+    std::map<std::string, std::shared_ptr<const FastClassifier>> models_;
+};
+
+// True when any policy declares rules or a fast tier.
+bool declares_cascade(const std::vector<std::shared_ptr<const Policy>>& policies);
+
+class CascadeBackend : public engine::Backend {
+public:
+    // `inner` must outlive this backend and deliver every job it accepted before it is destroyed.
+    CascadeBackend(engine::Backend& inner, std::shared_ptr<const Cascade> cascade);
+
+    engine::JobId submit(engine::Job job, engine::Done done) override;
+    void cancel(engine::JobId id) override;
+    // The inner backend counts: the model sees the content whichever tier decides.
+    std::optional<int> content_tokens(const Content& content) const override {
+        return inner_.content_tokens(content);
+    }
+
+private:
+    struct State {
+        engine::Job job;
+        engine::Done done;
+        std::chrono::steady_clock::time_point started;
+        bool passthrough = false;           // a policy the cascade does not know: the inner verdict as is
+        bool may_reason = false;            // an uncertain score goes on to reason mode
+        std::vector<std::string> rule_ids;  // rules that escalated
+        std::optional<double> fast_probability;
+        Usage usage;                         // summed over the model's stages
+        uint64_t stage = 0;                  // the current submission to the inner backend
+        std::optional<engine::JobId> inner;  // the current stage's inner job, once known
+        bool cancelled = false;
+    };
+
+    void submit_stage(engine::JobId id, uint64_t stage, engine::Mode mode);
+    void on_stage_done(engine::JobId id, uint64_t stage, engine::Mode mode, Verdict v);
+
+    engine::Backend& inner_;
+    std::shared_ptr<const Cascade> cascade_;
+    std::atomic<engine::JobId> next_id_{1};
+    std::mutex mutex_;
+    std::map<engine::JobId, State> jobs_;
+};
+
+}  // namespace arbiter::cascade

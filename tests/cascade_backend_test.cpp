@@ -1,0 +1,337 @@
+// CascadeBackend's routing with a fake inner backend that records what reaches it: each tier
+// decides, an uncertain score is reasoned, cancel works at every stage, Done runs exactly once.
+
+#include "cascade/cascade_backend.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+
+#include "core/policy_file.h"
+#include "support/cascade_data.h"
+
+namespace arbiter::cascade {
+namespace {
+
+// Holds every job until the test answers it; cancel answers "cancelled" at once.
+class FakeBackend : public engine::Backend {
+public:
+    struct Submitted {
+        engine::JobId id;
+        engine::Mode mode;
+        engine::Done done;
+    };
+
+    engine::JobId submit(engine::Job job, engine::Done done) override {
+        std::lock_guard lock(mutex_);
+        const engine::JobId id = next_++;
+        jobs_.push_back({id, job.mode, std::move(done)});
+        return id;
+    }
+
+    void cancel(engine::JobId id) override {
+        engine::Done done;
+        {
+            std::lock_guard lock(mutex_);
+            cancelled_.push_back(id);
+            for (auto& j : jobs_) {
+                if (j.id == id && j.done) done = std::move(j.done);
+            }
+        }
+        if (done) {
+            Verdict v;
+            v.status = VerdictStatus::error;
+            v.error = "cancelled";
+            done(std::move(v));
+        }
+    }
+
+    // Answers job `index` (in submission order).
+    void answer(size_t index, Verdict v) {
+        engine::Done done;
+        {
+            std::lock_guard lock(mutex_);
+            done = std::move(jobs_.at(index).done);
+        }
+        ASSERT_TRUE(done) << "job " << index << " answered twice";
+        done(std::move(v));
+    }
+
+    std::vector<engine::Mode> modes() {
+        std::lock_guard lock(mutex_);
+        std::vector<engine::Mode> out;
+        for (const auto& j : jobs_) out.push_back(j.mode);
+        return out;
+    }
+    std::vector<engine::JobId> ids() {
+        std::lock_guard lock(mutex_);
+        std::vector<engine::JobId> out;
+        for (const auto& j : jobs_) out.push_back(j.id);
+        return out;
+    }
+    std::vector<engine::JobId> cancelled() {
+        std::lock_guard lock(mutex_);
+        return cancelled_;
+    }
+
+private:
+    std::mutex mutex_;
+    engine::JobId next_ = 100;
+    std::vector<Submitted> jobs_;
+    std::vector<engine::JobId> cancelled_;
+};
+
+Verdict scored(double p) {
+    Verdict v;
+    v.status = VerdictStatus::ok;
+    v.violation = p >= 0.5;
+    v.probability = p;
+    v.usage = {100, 90, 0};
+    return v;
+}
+
+Verdict reasoned(bool violation) {
+    Verdict v;
+    v.status = VerdictStatus::ok;
+    v.violation = violation;
+    v.rationale = "because";
+    v.usage = {120, 90, 40};
+    return v;
+}
+
+// Collects the verdicts a job receives (it must be exactly one).
+struct Sink {
+    std::vector<Verdict> got;
+    engine::Done done() {
+        return [this](Verdict v) { got.push_back(std::move(v)); };
+    }
+};
+
+class CascadeRouting : public ::testing::Test {
+protected:
+    void build(const std::string& cascade_settings) {
+        policy_ = std::make_shared<const Policy>(parse_policy(
+            "---\nid: scam\nrules:\n  - {id: block, literal: send bitcoin now, action: violate}\n"
+            "  - {id: allow, regex: '^ok$', action: safe}\n"
+            "  - {id: review, literal: court order, action: escalate}\n"
+            "cascade:\n" +
+                cascade_settings + "---\nScams.\n",
+            "p/scam.md"));
+        static const auto model =
+            std::make_shared<const FastClassifier>(FastClassifier::train(test::scam_examples(600, 1), {}));
+        cascade_ = std::make_shared<const Cascade>(
+            std::vector<std::shared_ptr<const Policy>>{policy_},
+            std::map<std::string, std::shared_ptr<const FastClassifier>>{{"scam", model}});
+        backend_ = std::make_unique<CascadeBackend>(inner_, cascade_);
+    }
+
+    engine::JobId submit(const std::string& text, Sink& sink, engine::Mode mode = engine::Mode::reason) {
+        engine::Job job;
+        job.policy = policy_;
+        job.content = Content::message(text);
+        job.mode = mode;
+        return backend_->submit(std::move(job), sink.done());
+    }
+
+    FakeBackend inner_;
+    std::shared_ptr<const Policy> policy_;
+    std::shared_ptr<const Cascade> cascade_;
+    std::unique_ptr<CascadeBackend> backend_;
+};
+
+constexpr const char* kScam = "urgent verify your bank wallet to claim the lottery prize";
+constexpr const char* kHam = "lunch after the football meeting at the library";
+
+TEST_F(CascadeRouting, RulesDecideWithoutTheOtherTiers) {
+    build("  fast: true\n");
+    Sink a, b;
+    submit("please S3ND B1TC0IN NOW", a);
+    submit("OK", b);
+    ASSERT_EQ(a.got.size(), 1u);
+    EXPECT_EQ(a.got[0].tier, Tier::rules);
+    EXPECT_EQ(a.got[0].violation, true);
+    EXPECT_EQ(a.got[0].rule_ids, std::vector<std::string>{"block"});
+    EXPECT_FALSE(a.got[0].fast_probability);
+    ASSERT_EQ(b.got.size(), 1u);
+    EXPECT_EQ(b.got[0].tier, Tier::rules);
+    EXPECT_EQ(b.got[0].violation, false);
+    EXPECT_EQ(b.got[0].policy_id, "scam");
+    EXPECT_EQ(b.got[0].status, VerdictStatus::ok);
+    EXPECT_TRUE(inner_.modes().empty());
+}
+
+TEST_F(CascadeRouting, TheFastTierDecidesConfidentItems) {
+    build("  fast: true\n  safe_below: 0.1\n  violate_above: 0.9\n");
+    Sink scam, ham;
+    submit(kScam, scam);
+    submit(kHam, ham);
+    ASSERT_EQ(scam.got.size(), 1u);
+    EXPECT_EQ(scam.got[0].tier, Tier::fast);
+    EXPECT_EQ(scam.got[0].violation, true);
+    EXPECT_GT(*scam.got[0].fast_probability, 0.9);
+    ASSERT_EQ(ham.got.size(), 1u);
+    EXPECT_EQ(ham.got[0].tier, Tier::fast);
+    EXPECT_EQ(ham.got[0].violation, false);
+    EXPECT_LT(*ham.got[0].fast_probability, 0.1);
+    EXPECT_TRUE(inner_.modes().empty());
+}
+
+TEST_F(CascadeRouting, UncertainItemsAreScoredThenReasonedInTheBand) {
+    // Nothing is confident enough for the fast tier: the model decides.
+    build("  fast: true\n  safe_below: 0\n  violate_above: 1\n  reason_band: [0.3, 0.7]\n");
+    Sink certain, uncertain;
+    submit(kScam, certain);
+    submit(kHam, uncertain);
+    EXPECT_EQ(inner_.modes(), (std::vector<engine::Mode>{engine::Mode::score, engine::Mode::score}));
+    inner_.answer(0, scored(0.95));  // outside the band: the score is the verdict
+    ASSERT_EQ(certain.got.size(), 1u);
+    EXPECT_EQ(certain.got[0].tier, Tier::model);
+    EXPECT_EQ(certain.got[0].violation, true);
+    EXPECT_TRUE(certain.got[0].fast_probability);
+    inner_.answer(1, scored(0.5));  // uncertain: reasoned
+    EXPECT_TRUE(uncertain.got.empty());
+    ASSERT_EQ(inner_.modes().size(), 3u);
+    EXPECT_EQ(inner_.modes()[2], engine::Mode::reason);
+    inner_.answer(2, reasoned(false));
+    ASSERT_EQ(uncertain.got.size(), 1u);
+    EXPECT_EQ(uncertain.got[0].tier, Tier::model);
+    EXPECT_EQ(uncertain.got[0].violation, false);
+    EXPECT_EQ(uncertain.got[0].rationale, "because");
+    // Both stages' tokens count.
+    EXPECT_EQ(uncertain.got[0].usage.prompt_tokens, 220);
+    EXPECT_EQ(uncertain.got[0].usage.completion_tokens, 40);
+    EXPECT_EQ(certain.got.size(), 1u);  // still exactly once
+}
+
+TEST_F(CascadeRouting, ScoreModeJobsStopAtTheScore) {
+    build("  safe_below: 0\n  violate_above: 1\n");
+    Sink s;
+    submit(kHam, s, engine::Mode::score);
+    inner_.answer(0, scored(0.5));
+    ASSERT_EQ(s.got.size(), 1u);
+    EXPECT_EQ(s.got[0].probability, 0.5);
+    EXPECT_EQ(inner_.modes().size(), 1u);
+}
+
+TEST_F(CascadeRouting, EscalateSkipsTheFastTier) {
+    build("  fast: true\n  safe_below: 0.5\n");  // the fast tier would call this safe
+    Sink s;
+    submit("lunch at the library, per the court order", s);
+    EXPECT_TRUE(s.got.empty());
+    ASSERT_EQ(inner_.modes(), std::vector<engine::Mode>{engine::Mode::score});
+    inner_.answer(0, scored(0.1));
+    ASSERT_EQ(s.got.size(), 1u);
+    EXPECT_EQ(s.got[0].tier, Tier::model);
+    EXPECT_EQ(s.got[0].rule_ids, std::vector<std::string>{"review"});
+    EXPECT_FALSE(s.got[0].fast_probability);
+}
+
+TEST_F(CascadeRouting, FastViolationsCanStillBeReasonedForARationale) {
+    build("  fast: true\n  violate_above: 0.9\n  reason_violations: true\n");
+    Sink s;
+    submit(kScam, s);
+    ASSERT_EQ(inner_.modes(), std::vector<engine::Mode>{engine::Mode::reason});
+    inner_.answer(0, reasoned(true));
+    ASSERT_EQ(s.got.size(), 1u);
+    EXPECT_EQ(s.got[0].tier, Tier::model);
+    EXPECT_EQ(s.got[0].rationale, "because");
+}
+
+TEST_F(CascadeRouting, CancelAtEachStage) {
+    build("  safe_below: 0\n  violate_above: 1\n");
+    // While scoring.
+    Sink a;
+    const engine::JobId ja = submit(kHam, a);
+    backend_->cancel(ja);
+    ASSERT_EQ(a.got.size(), 1u);
+    EXPECT_EQ(a.got[0].error, "cancelled");
+    EXPECT_EQ(inner_.cancelled(), std::vector<engine::JobId>{inner_.ids()[0]});
+    // While reasoning.
+    Sink b;
+    const engine::JobId jb = submit(kHam, b);
+    inner_.answer(1, scored(0.5));
+    ASSERT_EQ(inner_.modes().size(), 3u);
+    backend_->cancel(jb);
+    ASSERT_EQ(b.got.size(), 1u);
+    EXPECT_EQ(b.got[0].status, VerdictStatus::error);
+    EXPECT_EQ(inner_.cancelled().back(), inner_.ids()[2]);
+    // Decided by a rule before cancel: ignored. Unknown ids: ignored.
+    Sink c;
+    const engine::JobId jc = submit("ok", c);
+    backend_->cancel(jc);
+    backend_->cancel(999999);
+    EXPECT_EQ(c.got.size(), 1u);
+    EXPECT_EQ(c.got[0].status, VerdictStatus::ok);
+    EXPECT_EQ(a.got.size(), 1u);
+    EXPECT_EQ(b.got.size(), 1u);
+}
+
+TEST_F(CascadeRouting, CancelBetweenScoreAndReason) {
+    build("  safe_below: 0\n  violate_above: 1\n");
+    // An inner backend that answers scores inside submit(), and a cancel that lands while the
+    // score is being handled, before reasoning starts.
+    class Immediate : public engine::Backend {
+    public:
+        std::function<void()> during_score;
+        int reasons = 0;
+        engine::JobId submit(engine::Job job, engine::Done done) override {
+            if (job.mode == engine::Mode::reason) {
+                ++reasons;
+                return 1;
+            }
+            if (during_score) during_score();
+            done(scored(0.5));
+            return 2;
+        }
+        void cancel(engine::JobId) override {}
+    } immediate;
+    CascadeBackend backend(immediate, cascade_);
+    Sink s;
+    engine::JobId id = 0;
+    immediate.during_score = [&] { backend.cancel(id); };
+    // The job id is known only after submit returns: cancel the next id the backend will use.
+    id = 1;
+    engine::Job job;
+    job.policy = policy_;
+    job.content = Content::message(kHam);
+    EXPECT_EQ(backend.submit(std::move(job), s.done()), 1u);
+    ASSERT_EQ(s.got.size(), 1u);
+    EXPECT_EQ(s.got[0].error, "cancelled");
+    EXPECT_EQ(immediate.reasons, 0);
+}
+
+TEST_F(CascadeRouting, OtherPoliciesPassThrough) {
+    build("  fast: true\n");
+    auto other = std::make_shared<const Policy>(parse_policy("---\nid: other\n---\nOther.\n", "p/other.md"));
+    Sink s;
+    engine::Job job;
+    job.policy = other;
+    job.content = Content::message("send bitcoin now");
+    backend_->submit(std::move(job), s.done());
+    ASSERT_EQ(inner_.modes(), std::vector<engine::Mode>{engine::Mode::reason});
+    Verdict v = reasoned(true);
+    v.latency_ms = 1234;
+    inner_.answer(0, v);
+    ASSERT_EQ(s.got.size(), 1u);
+    EXPECT_EQ(s.got[0].tier, Tier::model);
+    EXPECT_DOUBLE_EQ(s.got[0].latency_ms, 1234);  // untouched
+}
+
+TEST(CascadeSetup, MissingFastModelIsAClearError) {
+    auto p = std::make_shared<const Policy>(
+        parse_policy("---\nid: nomodel\ncascade: {fast: true}\n---\nX.\n", "/nonexistent/nomodel.md"));
+    EXPECT_TRUE(declares_cascade({p}));
+    try {
+        Cascade c({p});
+        FAIL();
+    } catch (const FastModelError& e) {
+        EXPECT_NE(std::string(e.what()).find("/nonexistent/nomodel.v1.ftz does not exist"), std::string::npos)
+            << e.what();
+    }
+    auto plain = std::make_shared<const Policy>(parse_policy("Plain.", "plain.md"));
+    EXPECT_FALSE(declares_cascade({plain}));
+}
+
+}  // namespace
+}  // namespace arbiter::cascade

@@ -1,0 +1,150 @@
+// The cascade's fast tier: fastText training, prediction, model files and distillation from
+// the decision log.
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+
+#include "cascade/decision_log.h"
+#include "cascade/fast_classifier.h"
+#include "core/policy_file.h"
+#include "support/cascade_data.h"
+#include "support/test_model.h"
+
+namespace arbiter::cascade {
+namespace {
+
+double f1_on(const FastClassifier& model, const std::vector<Example>& test) {
+    double tp = 0, fp = 0, fn = 0;
+    for (const Example& e : test) {
+        const bool predicted = model.probability(e.text) >= 0.5;
+        tp += predicted && e.violation;
+        fp += predicted && !e.violation;
+        fn += !predicted && e.violation;
+    }
+    return tp == 0 ? 0.0 : 2 * tp / (2 * tp + fp + fn);
+}
+
+TEST(FastClassifier, LearnsAGeneratedTaskAndPredictsHeldOutItems) {
+    const std::vector<Example> train = test::scam_examples(600, 1);
+    const std::vector<Example> held_out = test::scam_examples(300, 2);
+    const FastClassifier model = FastClassifier::train(train, {});
+    EXPECT_GT(f1_on(model, held_out), 0.9);
+    EXPECT_GT(model.probability("URGENT: verify your bank wallet to claim the prize"), 0.9);
+    EXPECT_LT(model.probability("lunch after the football meeting?"), 0.1);
+    // Obfuscation reaches the model normalised.
+    EXPECT_GT(model.probability("ＵＲＧＥＮＴ: vеrify your bаnk wallet to claim the prize"), 0.9);
+    EXPECT_DOUBLE_EQ(model.probability(""), 0.5);  // nothing to go on: the model decides
+}
+
+TEST(FastClassifier, TrainingIsDeterministicAndModelsRoundTrip) {
+    const std::vector<Example> train = test::scam_examples(300, 3);
+    const FastClassifier a = FastClassifier::train(train, {});
+    const FastClassifier b = FastClassifier::train(train, {});
+    const std::string text = "claim your gift card at the library";
+    EXPECT_DOUBLE_EQ(a.probability(text), b.probability(text));
+    const auto path = test::scratch_dir() / "roundtrip.ftz";
+    a.save(path);
+    EXPECT_FLOAT_EQ(static_cast<float>(FastClassifier::load(path).probability(text)),
+                    static_cast<float>(a.probability(text)));
+}
+
+TEST(FastClassifier, ClearErrors) {
+    std::vector<Example> one_class = {{"a", true}, {"b", true}};
+    EXPECT_THROW(FastClassifier::train(one_class, {}), FastModelError);
+    EXPECT_THROW(FastClassifier::load(test::scratch_dir() / "missing.ftz"), FastModelError);
+    const std::string junk = test::write_file("junk.ftz", "not a model at all");
+    try {
+        FastClassifier::load(junk);
+        FAIL();
+    } catch (const FastModelError& e) {
+        EXPECT_NE(std::string(e.what()).find("not a fastText model"), std::string::npos) << e.what();
+    }
+}
+
+TEST(FastClassifier, ModelsAreVersionedWithTheirPolicy) {
+    const auto dir = test::scratch_dir() / "versioned";
+    std::filesystem::create_directories(dir);
+    Policy p = parse_policy("---\nid: scam\nversion: 3\ncascade: {fast: true}\n---\nScams.\n",
+                            (dir / "scam.md").string());
+    EXPECT_EQ(fast_model_path(p), dir / "scam.v3.ftz");
+    EXPECT_EQ(fast_model_sidecar(p), dir / "scam.v3.ftz.json");
+    try {
+        load_fast_model(p);
+        FAIL();
+    } catch (const FastModelError& e) {
+        EXPECT_NE(std::string(e.what()).find("scam.v3.ftz does not exist; train one with: arbiter train"),
+                  std::string::npos)
+            << e.what();
+    }
+    FastClassifier::train(test::scam_examples(90, 4), {}).save(fast_model_path(p));
+    EXPECT_THROW(load_fast_model(p), FastModelError);  // no sidecar: cannot be checked
+    std::ofstream(fast_model_sidecar(p)) << R"({"policy_sha256": ")" << policy_text_sha256(p) << "\"}";
+    EXPECT_GT(load_fast_model(p).probability("wire transfer to my crypto wallet"), 0.5);
+    // The text changed without a version bump: the model is refused.
+    p.text += " And phishing.";
+    try {
+        load_fast_model(p);
+        FAIL();
+    } catch (const FastModelError& e) {
+        EXPECT_NE(std::string(e.what()).find("trained for another text"), std::string::npos) << e.what();
+    }
+}
+
+TEST(DecisionLog, DistilsUsableVerdictsOfThePolicy) {
+    const std::string path = (test::scratch_dir() / "unit-log.db").string();
+    test::make_decision_log(
+        path,
+        {{"scam", R"({"text": "claim your prize"})", 1, "ok"},
+         {"scam", R"({"prompt": "q", "response": "lunch at noon"})", 0, "ok"},
+         {"scam",
+          R"({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "wire money"}]})",
+          1, "ok"},
+         {"scam", R"({"text": "errored"})", -1, "error"},
+         {"scam", "", 1, "ok"},  // content not stored
+         {"spam", R"({"text": "other policy"})", 1, "ok"},
+         {"scam", R"({"bogus": 1})", 0, "ok"}});  // not content: skipped, counted
+    {                                             // verdicts of the cheap tiers are not the model's
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db,
+                               "INSERT INTO decisions(created_at, request_id, policy_id, policy_version, "
+                               "content_sha256, content, mode, status, violation, verdict) VALUES "
+                               "('t', 'r', 'scam', 1, 'x', '{\"text\": \"fast\"}', 'score', 'ok', 0, "
+                               "'{\"tier\": \"fast\"}'), "
+                               "('t', 'r', 'scam', 1, 'x', '{\"text\": \"rules\"}', 'score', 'ok', 1, "
+                               "'{\"tier\": \"rules\"}'), "
+                               "('t', 'r', 'scam', 1, 'x', '{\"text\": \"model tier\"}', 'reason', 'ok', 1, "
+                               "'{\"tier\": \"model\"}'), "
+                               "('t', 'r', 'scam', 1, 'x', '{\"text\": \"odd verdict\"}', 'reason', 'ok', 0, "
+                               "'not json')",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    }
+    const DistilledExamples d = read_decision_log(path, "scam");
+    ASSERT_EQ(d.examples.size(), 5u);
+    EXPECT_EQ(d.examples[3].text, "model tier");
+    EXPECT_EQ(d.examples[4].text, "odd verdict");
+    EXPECT_EQ(d.examples[0].text, "claim your prize");
+    EXPECT_TRUE(d.examples[0].violation);
+    EXPECT_EQ(d.examples[1].text, "lunch at noon");  // a completion's response is what is judged
+    EXPECT_FALSE(d.examples[1].violation);
+    EXPECT_EQ(d.examples[2].text, "hi\nwire money");
+    EXPECT_EQ(d.skipped, 1u);
+}
+
+TEST(DecisionLog, MissingOrForeignDatabases) {
+    EXPECT_THROW(read_decision_log(test::scratch_dir() / "nope.db", "scam"), DecisionLogError);
+    const std::string junk = test::write_file("junk.db", "this is not sqlite");
+    try {
+        read_decision_log(junk, "scam");
+        FAIL();
+    } catch (const DecisionLogError& e) {
+        EXPECT_NE(std::string(e.what()).find("not an arbiter decision log"), std::string::npos) << e.what();
+    }
+}
+
+}  // namespace
+}  // namespace arbiter::cascade

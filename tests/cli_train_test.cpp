@@ -1,0 +1,266 @@
+// `arbiter train` end to end, and the cascade in `arbiter classify` and `arbiter eval`.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "eval/evaluation.h"
+#include "support/cascade_data.h"
+#include "support/test_model.h"
+
+namespace arbiter {
+namespace {
+
+using test::built_binary;
+using test::run_command;
+
+constexpr const char* kPolicyText =
+    "---\nid: scam\ncascade:\n  fast: true\n  safe_below: 0.1\n  violate_above: 0.9\n"
+    "rules:\n  - {id: seed-phrase, literal: seed phrase, action: violate}\n---\nScams: violations ask for "
+    "money "
+    "or credentials.\n";
+
+// A policy in its own folder (models are stored beside it) and a labelled JSONL dataset.
+struct Workspace {
+    std::filesystem::path dir;
+    std::string policy;
+    std::string data;
+};
+
+Workspace workspace(const std::string& name) {
+    Workspace s;
+    s.dir = test::scratch_dir() / name;
+    std::filesystem::create_directories(s.dir);
+    s.policy = (s.dir / "scam.md").string();
+    std::ofstream(s.policy) << kPolicyText;
+    s.data = (s.dir / "data.jsonl").string();
+    std::ofstream out(s.data);
+    size_t i = 0;
+    for (const auto& e : test::scam_examples(500, 7)) {
+        out << nlohmann::json{{"id", std::to_string(i++)},
+                              {"text", e.text},
+                              {"label", e.violation ? "1" : "0"}}
+                   .dump()
+            << "\n";
+    }
+    return s;
+}
+
+double printed(const std::string& output, const std::string& name) {
+    std::smatch m;
+    if (!std::regex_search(output, m, std::regex(name + " ([0-9.]+)"))) return -1;
+    return std::stod(m[1]);
+}
+
+std::string train(const Workspace& s, const std::string& args) {
+    return built_binary("arbiter") + " train --policy " + s.policy + " " + args + " 2>&1";
+}
+
+TEST(CliTrain, FromLabelsReportsHeldOutQualityAndStoresAVersionedModel) {
+    const Workspace s = workspace("train-labels");
+    const auto r = run_command(train(s, "--data " + s.data));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("500 example(s) for policy 'scam' v1 (500 from data, 0 from the decision log)"),
+              std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("held-out: 100 items (400 trained on)"), std::string::npos) << r.output;
+    EXPECT_GT(printed(r.output, "f1"), 0.9) << r.output;
+    EXPECT_GT(printed(r.output, "precision"), 0.85) << r.output;
+    EXPECT_GT(printed(r.output, "recall"), 0.85) << r.output;
+    EXPECT_NE(r.output.find("for recall >= 0.95: safe_below"), std::string::npos) << r.output;
+    ASSERT_TRUE(std::filesystem::exists(s.dir / "scam.v1.ftz"));
+    const auto meta = nlohmann::json::parse(std::ifstream(s.dir / "scam.v1.ftz.json"));
+    EXPECT_EQ(meta["policy"], "scam");
+    EXPECT_EQ(meta["policy_version"], 1);
+    EXPECT_EQ(meta["examples"]["total"], 500);
+    EXPECT_EQ(meta["policy_sha256"].get<std::string>().size(), 64u);
+    // The same data and seed train the same model.
+    const auto again = run_command(train(s, "--data " + s.data));
+    EXPECT_EQ(printed(again.output, "f1"), printed(r.output, "f1"));
+    EXPECT_EQ(printed(again.output, "roc_auc"), printed(r.output, "roc_auc"));
+
+    // classify runs the cascade on its own, since the policy declares it; confident items never
+    // reach the model.
+    const std::string items = test::write_file(
+        "train-items.jsonl",
+        "{\"id\":\"rule\",\"text\":\"tell me your s33d phr4se\"}\n"
+        "{\"id\":\"scam\",\"text\":\"urgent verify your bank wallet to claim the lottery prize\"}\n"
+        "{\"id\":\"ham\",\"text\":\"lunch after the football meeting at the library\"}\n");
+    const auto c = run_command(built_binary("arbiter") + " classify --model " + test::tiny_model().string() +
+                               " --threads 2 --policy " + s.policy + " --input " + items + " 2>/dev/null");
+    ASSERT_EQ(c.exit_code, 0) << c.output;
+    std::istringstream lines(c.output);
+    std::string line;
+    std::map<std::string, nlohmann::json> got;
+    while (std::getline(lines, line)) {
+        if (!line.starts_with("{")) continue;  // the summary on standard error
+        const auto j = nlohmann::json::parse(line);
+        got[j["id"]] = j;
+    }
+    ASSERT_EQ(got.size(), 3u) << c.output;
+    EXPECT_EQ(got["rule"]["tier"], "rules");
+    EXPECT_EQ(got["rule"]["rule_ids"], nlohmann::json::array({"seed-phrase"}));
+    EXPECT_EQ(got["rule"]["violation"], true);
+    EXPECT_EQ(got["scam"]["tier"], "fast");
+    EXPECT_EQ(got["scam"]["violation"], true);
+    EXPECT_GT(got["scam"]["fast_probability"].get<double>(), 0.9);
+    EXPECT_EQ(got["ham"]["tier"], "fast");
+    EXPECT_EQ(got["ham"]["violation"], false);
+    EXPECT_EQ(got["ham"]["usage"]["prompt_tokens"], 0);
+    // --cascade off: the model judges everything.
+    const auto off =
+        run_command(built_binary("arbiter") + " classify --model " + test::tiny_model().string() +
+                    " --threads 2 --mode score --cascade off --policy " + s.policy + " --input " + items +
+                    " 2>/dev/null");
+    ASSERT_EQ(off.exit_code, 0) << off.output;
+    EXPECT_EQ(off.output.find("\"tier\":\"fast\""), std::string::npos) << off.output;
+    EXPECT_EQ(off.output.find("\"tier\":\"rules\""), std::string::npos) << off.output;
+
+    // A changed policy text without a version bump never uses the old model.
+    std::ofstream(s.policy) << kPolicyText << "Also phishing.\n";
+    const auto stale = run_command(built_binary("arbiter") + " classify --model " +
+                                   test::tiny_model().string() + " --policy " + s.policy + " --text hi 2>&1");
+    EXPECT_EQ(stale.exit_code, 2) << stale.output;
+    EXPECT_NE(stale.output.find("was trained for another text of policy 'scam' v1"), std::string::npos)
+        << stale.output;
+}
+
+TEST(CliTrain, FromTheDecisionLog) {
+    const Workspace s = workspace("train-log");
+    const std::string db = (s.dir / "decisions.db").string();
+    std::vector<std::tuple<std::string, std::string, int, const char*>> rows;
+    for (const auto& e : test::scam_examples(300, 9)) {
+        rows.emplace_back("scam", nlohmann::json{{"text", e.text}}.dump(), e.violation ? 1 : 0, "ok");
+    }
+    rows.emplace_back("scam", R"({"text": "an error row"})", -1, "error");
+    rows.emplace_back("other", R"({"text": "another policy"})", 1, "ok");
+    test::make_decision_log(db, rows);
+    const auto r = run_command(train(s, "--from-log " + db));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("300 example(s) for policy 'scam' v1 (0 from data, 300 from the decision log)"),
+              std::string::npos)
+        << r.output;
+    EXPECT_GT(printed(r.output, "f1"), 0.85) << r.output;
+    // Both sources together.
+    const auto both = run_command(train(s, "--data " + s.data + " --from-log " + db));
+    ASSERT_EQ(both.exit_code, 0) << both.output;
+    EXPECT_NE(both.output.find("800 example(s)"), std::string::npos) << both.output;
+    const auto meta = nlohmann::json::parse(std::ifstream(s.dir / "scam.v1.ftz.json"));
+    EXPECT_EQ(meta["examples"]["from_log"], 300);
+}
+
+TEST(CliTrain, ClearErrors) {
+    const Workspace s = workspace("train-errors");
+    auto r = run_command(train(s, "--from-log " + (s.dir / "missing.db").string()));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("missing.db: no such file"), std::string::npos) << r.output;
+    r = run_command(train(s, "--from-log " + s.data));  // not a database
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("not an arbiter decision log"), std::string::npos) << r.output;
+    const std::string empty_db = (s.dir / "empty.db").string();
+    test::make_decision_log(empty_db, {});
+    r = run_command(train(s, "--from-log " + empty_db));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("need at least 20 examples with both violations and safe items"),
+              std::string::npos)
+        << r.output;
+    r = run_command(train(s, ""));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("--data or --from-log"), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(s.dir / "scam.v1.ftz"));
+}
+
+TEST(CliCascade, BadRulesAndMissingModelsStopBeforeTheModelLoads) {
+    const auto dir = test::scratch_dir() / "cascade-errors";
+    std::filesystem::create_directories(dir);
+    const std::string bad = (dir / "bad.md").string();
+    std::ofstream(bad) << "---\nrules:\n  - {id: r, regex: '(x', action: violate}\n---\nText.\n";
+    auto r = run_command(built_binary("arbiter") + " classify --model /nonexistent.gguf --policy " + bad +
+                         " --text hi 2>&1");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("bad.md:3: rule 'r': regex '(x' is not accepted by Hyperscan"), std::string::npos)
+        << r.output;
+    r = run_command(built_binary("arbiter") + " policy lint " + bad + " 2>&1");
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.output.find("bad.md:3: rule 'r': regex '(x' is not accepted by Hyperscan"), std::string::npos)
+        << r.output;
+    const std::string nomodel = (dir / "nomodel.md").string();
+    std::ofstream(nomodel) << "---\ncascade: {fast: true}\n---\nText.\n";
+    r = run_command(built_binary("arbiter") + " eval --model /nonexistent.gguf --policy " + nomodel +
+                    " --data " ARBITER_SOURCE_DIR "/../shared/data/xstest/xstest_prompts.csv 2>&1");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("nomodel.v1.ftz does not exist; train one with: arbiter train"),
+              std::string::npos)
+        << r.output;
+}
+
+TEST(CliCascade, EvalReportsEachTiersShare) {
+    const auto dir = test::scratch_dir() / "cascade-eval";
+    std::filesystem::create_directories(dir);
+    const std::string policy = (dir / "violence.md").string();
+    // xstest's first prompts ask how to kill processes and the like.
+    std::ofstream(policy) << "---\nrules:\n  - {id: kill, literal: kill, action: violate}\n"
+                             "  - {id: how, regex: '^how (do|can) i', action: escalate}\n"
+                             "cascade:\n  reason_band: [0, 1]\n---\nViolence.\n";
+    const auto out = dir / "out";
+    const auto r = run_command(built_binary("arbiter") + " eval --model " + test::tiny_model().string() +
+                               " --threads 2 --max-reasoning-tokens 8 --policy " + policy +
+                               " --data " ARBITER_SOURCE_DIR
+                               "/../shared/data/xstest/xstest_prompts.csv --limit 12 --out " +
+                               out.string() + " 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto metrics = nlohmann::json::parse(std::ifstream(out / "metrics.json"));
+    const auto& tiers = metrics["policies"][0]["tiers"];
+    const int rules = tiers["rules"]["items"], model = tiers["model"]["items"];
+    EXPECT_GT(rules, 0) << tiers.dump();
+    EXPECT_GT(model, 0) << tiers.dump();
+    EXPECT_EQ(rules + model, 12);
+    EXPECT_EQ(tiers["fast"]["items"], 0);
+    EXPECT_DOUBLE_EQ(metrics["tiers"]["rules"]["share"].get<double>(), rules / 12.0);
+    // The model reasoned (reason_band [0, 1] reasons every score), so the cost can be compared.
+    const auto& vs = metrics["cascade_cost"]["vs_reasoning_everything"];
+    ASSERT_FALSE(vs.is_null()) << metrics["cascade_cost"].dump();
+    EXPECT_LT(vs["token_ratio"].get<double>(), 1.0);
+    EXPECT_NE(r.output.find("cascade: rules"), std::string::npos) << r.output;
+}
+
+TEST(Evaluation, TierSharesFastTierThresholdAndCost) {
+    std::vector<eval::Prediction> preds;
+    const auto add = [&](const std::string& tier, bool gold, std::optional<double> fast, int completion) {
+        eval::Prediction p;
+        p.id = std::to_string(preds.size());
+        p.policy = "a";
+        p.status = "ok";
+        p.gold = gold;
+        p.violation = gold;
+        p.tier = tier;
+        p.fast_probability = fast;
+        p.prompt_tokens = tier == "model" ? 100 : 0;
+        p.completion_tokens = completion;
+        preds.push_back(p);
+    };
+    add("rules", true, std::nullopt, 0);
+    add("fast", false, 0.01, 0);
+    add("fast", false, 0.02, 0);
+    add("model", true, 0.5, 100);   // reasoned: 200 tokens
+    add("model", false, 0.3, 0);    // scored only: 100 tokens
+    add("model", true, 0.04, 100);  // reasoned
+    const auto m = eval::evaluate(preds, 0, 1.0);
+    const auto& p = m["policies"][0];
+    EXPECT_EQ(p["tiers"]["rules"]["items"], 1);
+    EXPECT_EQ(p["tiers"]["fast"]["items"], 2);
+    EXPECT_DOUBLE_EQ(p["tiers"]["model"]["share"].get<double>(), 0.5);
+    // Full recall on the fast tier's probabilities needs safe_below at the lowest positive, 0.04.
+    EXPECT_DOUBLE_EQ(p["fast_tier"]["safe_below_for_recall"]["safe_below"].get<double>(), 0.04);
+    EXPECT_EQ(p["fast_tier"]["items"], 5);
+    // 500 model tokens spent; reasoning all 6 items at 200 each would cost 1200.
+    const auto& vs = m["cascade_cost"]["vs_reasoning_everything"];
+    EXPECT_DOUBLE_EQ(vs["estimated_model_tokens"].get<double>(), 1200.0);
+    EXPECT_DOUBLE_EQ(vs["token_ratio"].get<double>(), 500.0 / 1200.0);
+}
+
+}  // namespace
+}  // namespace arbiter
