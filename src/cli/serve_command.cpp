@@ -116,9 +116,10 @@ int run(const ServeArgs& a) {
     try {
         // Prefix slots for every policy and a few inline ones.
         BackendSettings settings = resolve_backend(a.backend, store->current_all().size() + 4);
-        // One core is left to the HTTP threads and the decision log: llama.cpp's compute threads
-        // spin-wait at every barrier, and with request threads competing for their cores a 2-core
-        // machine answered 2.6 requests/s with both cores against 72/s with one (bench/RESULTS.md).
+        // One core is left to the HTTP threads, the decision log and the rest of the machine:
+        // llama.cpp's compute threads spin at every barrier, so another process on one of their
+        // cores stalls them all (2.6 against 72 requests/s on 2 cores while compilers ran; alike
+        // on a quiet machine; bench/RESULTS.md).
         if (settings.embedded.threads == 0)
             settings.embedded.threads =
                 std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
