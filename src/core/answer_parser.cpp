@@ -149,4 +149,18 @@ bool answer_closed(std::string_view text, OutputFormat format) {
     return scan_brackets(text).closed_at != std::string_view::npos;
 }
 
+void record_answer(const Answer& answer, Verdict& verdict) {
+    if (!answer.parsed) {
+        verdict.status = VerdictStatus::unparseable;
+        verdict.error = answer.problem;
+        return;
+    }
+    verdict.status = VerdictStatus::ok;
+    verdict.violation = answer.violation;
+    verdict.category = answer.category;
+    verdict.rule_ids = answer.rule_ids;
+    verdict.confidence = answer.confidence;
+    verdict.answer_rationale = answer.rationale;
+}
+
 }  // namespace arbiter

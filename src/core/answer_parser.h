@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/policy.h"
+#include "core/verdict.h"
 
 namespace arbiter {
 
@@ -28,5 +29,9 @@ Answer parse_answer(std::string_view text, OutputFormat format);
 // Whether `text` is as long as an answer in `format` gets: one character for binary, a closed
 // top-level object for JSON. A generator stops there, whether or not the answer then parses.
 bool answer_closed(std::string_view text, OutputFormat format);
+
+// Puts the answer into the verdict, as every backend reports it: status ok with the answer's
+// fields, or unparseable with the reason.
+void record_answer(const Answer& answer, Verdict& verdict);
 
 }  // namespace arbiter

@@ -77,19 +77,9 @@ Verdict classify_chat(const Job& job, const RemoteOptions& options, const Post& 
     }
 
     const Answer a = parse_answer(v.raw_answer, job.policy->output);
-    if (!a.parsed) {
-        v.status = VerdictStatus::unparseable;
-        v.error = a.problem;
-        if (v.raw_answer.empty() && string_field(choice, "finish_reason") == "length")
-            v.error = "the reasoning used up max_tokens before an answer (raise --max-reasoning-tokens)";
-        return v;
-    }
-    v.status = VerdictStatus::ok;
-    v.violation = a.violation;
-    v.category = a.category;
-    v.rule_ids = a.rule_ids;
-    v.confidence = a.confidence;
-    v.answer_rationale = a.rationale;
+    record_answer(a, v);
+    if (!a.parsed && v.raw_answer.empty() && string_field(choice, "finish_reason") == "length")
+        v.error = "the reasoning used up max_tokens before an answer (raise --max-reasoning-tokens)";
     return v;
 }
 

@@ -178,14 +178,7 @@ EmbeddedEngine::Impl::Impl(const EngineOptions& options) : options_(options) {
     };
     zero_ = digit("0");
     one_ = digit("1");
-    harmony::Prompt header;
-    header.special(harmony::kEnd);
-    header.special(harmony::kStart);
-    header.text("assistant");
-    header.special(harmony::kChannel);
-    header.text("final");
-    header.special(harmony::kMessage);
-    final_header_ = tokens.tokenize(header);
+    final_header_ = tokens.tokenize(harmony::final_channel_header());
     const llama_vocab* vocab = model_->vocab();
     for (llama_token id = 0; id < llama_vocab_n_tokens(vocab); ++id) {
         const auto attr = llama_vocab_get_attr(vocab, id);
@@ -501,20 +494,10 @@ void EmbeddedEngine::Impl::after_decode(Slot& slot) {
     slot.usage.completion_tokens++;
     slot.answer += tokens.piece(token);
     const Answer a = parse_answer(slot.answer, policy.output);
-    if (a.parsed) {
+    if (a.parsed || answer_closed(slot.answer, policy.output) ||
+        slot.answer_tokens >= answer_token_cap(policy.output)) {
         Verdict v = base_verdict(slot);
-        v.status = VerdictStatus::ok;
-        v.violation = a.violation;
-        v.category = a.category;
-        v.rule_ids = a.rule_ids;
-        v.confidence = a.confidence;
-        v.answer_rationale = a.rationale;
-        return finish(slot, std::move(v));
-    }
-    if (answer_closed(slot.answer, policy.output) || slot.answer_tokens >= answer_token_cap(policy.output)) {
-        Verdict v = base_verdict(slot);
-        v.status = VerdictStatus::unparseable;
-        v.error = a.problem;
+        record_answer(a, v);
         return finish(slot, std::move(v));
     }
     slot.pending = {token};

@@ -230,14 +230,7 @@ Verdict classify_raw(const Job& job, const RemoteOptions& options, const ServerT
 
     // 2. The answer, after the final channel's header that arbiter writes, bound by the grammar.
     for (int id : kept) prompt.push_back(id);
-    harmony::Prompt header;
-    header.special(harmony::kEnd);
-    header.special(harmony::kStart);
-    header.text("assistant");
-    header.special(harmony::kChannel);
-    header.text("final");
-    header.special(harmony::kMessage);
-    for (auto& p : raw_prompt(header, tokens)) prompt.push_back(std::move(p));
+    for (auto& p : raw_prompt(harmony::final_channel_header(), tokens)) prompt.push_back(std::move(p));
     body = {{"prompt", prompt},
             {"n_predict", answer_token_cap(policy.output)},
             {"grammar", answer_grammar(policy)},
@@ -260,17 +253,7 @@ Verdict classify_raw(const Job& job, const RemoteOptions& options, const ServerT
         std::max(0, int_field(*answer, "tokens_predicted") - (stopped_at_eog ? 1 : 0));
     v.raw_answer = string_field(*answer, "content");
     const Answer a = parse_answer(v.raw_answer, policy.output);
-    if (!a.parsed) {
-        v.status = VerdictStatus::unparseable;
-        v.error = a.problem;
-        return v;
-    }
-    v.status = VerdictStatus::ok;
-    v.violation = a.violation;
-    v.category = a.category;
-    v.rule_ids = a.rule_ids;
-    v.confidence = a.confidence;
-    v.answer_rationale = a.rationale;
+    record_answer(a, v);
     return v;
 }
 

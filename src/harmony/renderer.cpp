@@ -54,4 +54,15 @@ ClassificationPrompt render_classification(const Settings& settings, std::string
     return out;
 }
 
+Prompt final_channel_header() {
+    Prompt header;
+    header.special(kEnd);
+    header.special(kStart);
+    header.text("assistant");
+    header.special(kChannel);
+    header.text("final");
+    header.special(kMessage);
+    return header;
+}
+
 }  // namespace arbiter::harmony

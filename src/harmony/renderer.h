@@ -39,6 +39,10 @@ enum class AssistantStart {
     final_answer,  // `<|channel|>final<|message|>`: the answer comes at once (score mode)
 };
 
+// What an engine writes itself when reasoning ends, so that the answer comes on the final channel:
+// <|end|><|start|>assistant<|channel|>final<|message|>.
+Prompt final_channel_header();
+
 ClassificationPrompt render_classification(const Settings& settings, std::string_view policy_text,
                                            std::string_view user_message,
                                            AssistantStart start = AssistantStart::open);
