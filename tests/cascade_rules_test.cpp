@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "cascade/normalize.h"
 #include "cascade/rule_set.h"
 #include "core/policy_file.h"
@@ -27,6 +29,42 @@ TEST(Normalize, LeavesOrdinaryTextAlone) {
     EXPECT_EQ(normalize("price: $100 on 2024-05-01!"), "price: $100 on 2024-05-01!");
     EXPECT_EQ(normalize("Größe"), "grosse");  // case folding of ß, as Unicode defines it
     EXPECT_EQ(normalize("日本語のテキスト"), "日本語のテキスト");
+}
+
+// What normalisation does to ASCII, written the obvious way: the fast paths (eight bytes at a
+// time, see normalize.cpp) must agree with it wherever blocks, spaces and case changes fall.
+std::string normalize_ascii_reference(std::string_view text) {
+    std::string out;
+    bool space = false;
+    for (const char c : text) {
+        if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            space = true;
+            continue;
+        }
+        if (space && !out.empty()) out.push_back(' ');
+        space = false;
+        out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c);
+    }
+    return out;
+}
+
+TEST(Normalize, AsciiAgreesWithTheReferenceWhereverBlocksFall) {
+    EXPECT_EQ(normalize("The  Quick\tBROWN fox\n\n jumps OVER   the lazy dog.  "),
+              "the quick brown fox jumps over the lazy dog.");
+    std::mt19937 rng(11);
+    const std::string alphabet = "aZ q.  \t\n\r@A0~-_\x7f";
+    for (int i = 0; i < 20000; ++i) {
+        std::string text(rng() % 40, ' ');
+        for (char& c : text) c = alphabet[rng() % alphabet.size()];
+        ASSERT_EQ(normalize(text), normalize_ascii_reference(text)) << '"' << text << '"';
+    }
+}
+
+TEST(Normalize, AsciiRunsAroundOtherCharacters) {
+    EXPECT_EQ(normalize("ABCDEFG \u200B HIJKLMN"),
+              "abcdefg hijklmn");  // a space on both sides of a removed character
+    EXPECT_EQ(normalize("ABCDEFGH\u00A0\u00A0IJKLMNOP "), "abcdefgh ijklmnop");  // no-break spaces
+    EXPECT_EQ(normalize(" \u3000 x"), "x");  // ideographic space at the start
 }
 
 std::shared_ptr<const Policy> policy_with(const std::string& front) {
@@ -206,6 +244,58 @@ TEST(Rules, SpelledOutWordsAreJoined) {
     EXPECT_EQ(join_spelled_out("a b"), "a b");               // two letters are not a spelled word
     EXPECT_EQ(join_spelled_out("at a b c d"), "at abcd");
     EXPECT_EQ(join_spelled_out("x  y  z"), "x  y  z");  // one separator between letters only
+}
+
+// A spelled-out run, written the obvious way: three single characters (letters, digits,
+// leetspeak symbols) with one separator between each, standing alone.
+bool has_run_reference(std::string_view t) {
+    const auto character = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               std::string_view("@$!|+").find(c) != std::string_view::npos;
+    };
+    const auto separator = [](char c) {
+        return std::string_view(" ._*~-").find(c) != std::string_view::npos;
+    };
+    const auto single = [&](size_t i) {
+        return character(t[i]) && (i == 0 || separator(t[i - 1])) &&
+               (i + 1 == t.size() || separator(t[i + 1]));
+    };
+    for (size_t i = 0; i + 4 < t.size(); ++i) {
+        if (single(i) && single(i + 2) && single(i + 4)) return true;
+    }
+    return false;
+}
+
+TEST(Rules, SpelledOutRunsAreFoundWhereverBlocksFall) {
+    // Runs at the start, straddling the 64-byte blocks the check works in, and at the end.
+    for (const size_t at : {0, 1, 57, 58, 59, 60, 61, 62, 63, 64, 65, 120, 127, 128}) {
+        std::string text(at, 'w');
+        if (at > 0) text.back() = ' ';
+        text += "k i l";
+        EXPECT_TRUE(join_spelled_out(text) != text) << at;
+        text += "l";
+        EXPECT_FALSE(join_spelled_out(text) != text) << at;  // ends in a two-letter token: no run
+    }
+    std::mt19937 rng(5);
+    const std::string alphabet = "ab1@  .-\xc3\xa9Q,";
+    for (int i = 0; i < 20000; ++i) {
+        std::string text(rng() % 150, ' ');
+        for (char& c : text) c = alphabet[rng() % alphabet.size()];
+        ASSERT_EQ(join_spelled_out(text) != text, has_run_reference(text)) << '"' << text << '"';
+    }
+}
+
+TEST(Rules, PhrasesAllowOneToThreeCharactersOfAnyScriptBetweenWords) {
+    const auto p = policy_with(
+        "rules:\n  - {id: kill, literal: \"kill you\", action: violate}\n"
+        "  - {id: ja, literal: \"殺す\", action: violate}\n");
+    const RuleSet rules({p});
+    EXPECT_EQ(decide(rules, *p, "kill — you").action, RuleAction::violate);  // space, em dash, space
+    EXPECT_EQ(decide(rules, *p, "kill 🔪 you").action, RuleAction::violate);  // an emoji: 4 bytes
+    EXPECT_EQ(decide(rules, *p, "kill🔪🔪you").action, RuleAction::violate);
+    EXPECT_EQ(decide(rules, *p, "kill — — you").action, std::nullopt);  // five characters
+    EXPECT_EQ(decide(rules, *p, "あなたを殺す").rule_ids, std::vector<std::string>{"ja"});
+    EXPECT_EQ(decide(rules, *p, "殺人").action, std::nullopt);
 }
 
 TEST(Rules, LiteralExpressionEscapesRegexSyntax) {

@@ -2,6 +2,10 @@
 
 #include <hs/hs.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -87,13 +91,80 @@ bool single(std::string_view text, size_t i) {
            (i + 1 == text.size() || spelling(text, i + 1) == 2);
 }
 
+// Which of 64 bytes are spelling characters and which are separators, as bit masks (bit j for
+// byte j). SSE2 (every x86-64) classifies 16 bytes per step; elsewhere the table does, a byte at
+// a time.
+struct Classes {
+    uint64_t characters = 0;
+    uint64_t separators = 0;
+};
+
+#if defined(__SSE2__)
+Classes classify64(const unsigned char* bytes) {
+    Classes out;
+    for (size_t part = 0; part < 4; ++part) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + 16 * part));
+        const auto is = [&](char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
+        // x in [low, low + count): x - low, unsigned, is below count
+        const auto in_range = [&](char low, int count) {
+            const __m128i offset = _mm_sub_epi8(x, _mm_set1_epi8(low));
+            return _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(static_cast<char>(count - 1))), offset);
+        };
+        const __m128i separators =
+            _mm_or_si128(_mm_or_si128(_mm_or_si128(is(' '), is('.')), _mm_or_si128(is('_'), is('*'))),
+                         _mm_or_si128(is('~'), is('-')));
+        const __m128i characters = _mm_or_si128(
+            _mm_or_si128(_mm_or_si128(in_range('a', 26), in_range('0', 10)), _mm_or_si128(is('@'), is('$'))),
+            _mm_or_si128(_mm_or_si128(is('!'), is('|')), is('+')));
+        const size_t shift = 16 * part;
+        out.characters |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(characters)))
+                          << shift;
+        out.separators |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(separators)))
+                          << shift;
+    }
+    return out;
+}
+#else
+Classes classify64(const unsigned char* bytes) {
+    Classes out;
+    for (int j = 0; j < 64; ++j) {
+        const uint8_t c = kSpelling[bytes[j]];
+        out.characters |= static_cast<uint64_t>(c == 1) << j;
+        out.separators |= static_cast<uint64_t>(c == 2) << j;
+    }
+    return out;
+}
+#endif
+
 // Whether any run of three single characters exists: most texts have none and are scanned as
-// they are.
+// they are. This runs on every item, so on bit masks, 64 bytes at a time: a run ends at byte e
+// when e is a separator, e-1 a character, e-2 a separator, ... e-6 a separator, the ends of the
+// text counting as separators.
 bool has_spelled_out(std::string_view text) {
-    for (size_t i = 0; i + 4 < text.size(); ++i) {
-        if (spelling(text, i + 1) == 2 && spelling(text, i + 3) == 2 && single(text, i) &&
-            single(text, i + 2) && single(text, i + 4))
-            return true;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+    const size_t n = text.size();
+    Classes previous;
+    previous.separators = uint64_t{1} << 63;  // the byte before the text
+    for (size_t start = 0; start <= n; start += 64) {
+        Classes current;
+        if (start + 64 <= n) {
+            current = classify64(bytes + start);
+        } else {  // the last, partial block: zero bytes classify as neither
+            std::array<unsigned char, 64> tail{};
+            std::copy(bytes + start, bytes + n, tail.begin());
+            current = classify64(tail.data());
+            current.separators |= uint64_t{1} << (n - start);  // the byte after the text
+        }
+        // Bit j: the class of byte start + j - d, reaching into the previous block.
+        const auto back = [&](uint64_t Classes::*mask, int d) {
+            return (current.*mask << d) | (previous.*mask >> (64 - d));
+        };
+        const uint64_t runs = current.separators & back(&Classes::characters, 1) &
+                              back(&Classes::separators, 2) & back(&Classes::characters, 3) &
+                              back(&Classes::separators, 4) & back(&Classes::characters, 5) &
+                              back(&Classes::separators, 6);
+        if (runs != 0) return true;
+        previous = current;
     }
     return false;
 }
@@ -134,7 +205,11 @@ std::string join_spelled_out(std::string_view text) {
 
 std::string literal_expression(std::string_view literal) {
     const std::string text = join_spelled_out(normalize(literal));
-    const std::string between = "[^a-z0-9]{1,3}";  // what may separate the words of a phrase
+    // What may separate the words of a phrase: one to three characters that are not letters or
+    // digits. Spelled out byte by byte (ASCII, or a lead byte and its continuation bytes):
+    // literals compile in Hyperscan's byte mode, which scans about twice as fast as its UTF-8
+    // mode on these expressions.
+    const std::string between = "(?:[^a-z0-9\\x80-\\xff]|[\\xc0-\\xff][\\x80-\\xbf]{1,3}){1,3}";
     std::string out;
     if (!text.empty() && is_word_char(text.front())) out += "(?:^|[^a-z0-9@$!|+])";
     for (size_t i = 0; i < text.size(); ++i) {
@@ -146,10 +221,8 @@ std::string literal_expression(std::string_view literal) {
         const auto u = static_cast<unsigned char>(c);
         if (c >= 'a' && c <= 'z')
             out += letter_class(c);
-        else if (u < 0x80)
-            out += hex_escape(u);
         else
-            out += c;  // UTF-8 bytes of a non-ASCII letter: literal in Hyperscan's UTF-8 mode
+            out += hex_escape(u);  // also each UTF-8 byte of a non-ASCII letter, matched as a byte
     }
     if (!text.empty() && is_word_char(text.back())) out += "(?:$|[^a-z0-9])";
     return out;
@@ -166,7 +239,7 @@ RuleSet::RuleSet(const std::vector<std::shared_ptr<const Policy>>& policies) {
                 flags.push_back(HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_SINGLEMATCH);
             } else {
                 expressions.push_back(literal_expression(rule.pattern));
-                flags.push_back(HS_FLAG_UTF8 | HS_FLAG_SINGLEMATCH);
+                flags.push_back(HS_FLAG_SINGLEMATCH);  // byte mode: see literal_expression
             }
         }
     }

@@ -40,7 +40,7 @@ public:
 };
 
 // Largest policy file accepted. OpenAI's guide: policies work up to about 10,000 tokens.
-inline constexpr size_t kMaxPolicyBytes = 256 * 1024;
+inline constexpr size_t kMaxPolicyBytes = size_t{256} * 1024;
 inline constexpr size_t kMaxRulesPerPolicy = 10000;
 inline constexpr size_t kMaxRulePatternBytes = 4096;
 
