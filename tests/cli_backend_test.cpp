@@ -40,6 +40,17 @@ TEST(CliBackend, ClearErrorsForMissingSettings) {
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.output.find("need --backend remote"), std::string::npos) << r.output;
 
+    r = run_command(classify("--model m.gguf --timeout 5"));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("need --backend remote"), std::string::npos) << r.output;
+
+    // Settings of the backend not chosen are errors, not silently ignored.
+    for (const char* flag : {"--parallel 2", "--threads 1", "--ctx 4096", "--gpu-layers 1"}) {
+        r = run_command(classify(std::string("--backend remote --endpoint http://127.0.0.1:1 ") + flag));
+        EXPECT_EQ(r.exit_code, 2) << flag;
+        EXPECT_NE(r.output.find("set the embedded engine"), std::string::npos) << flag << ": " << r.output;
+    }
+
     r = run_command(
         classify("--backend remote --endpoint http://127.0.0.1:1 --api-key-env ARBITER_UNSET_KEY_VAR"));
     EXPECT_EQ(r.exit_code, 2);

@@ -66,9 +66,13 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
     if (!s.remote) {
         if (!c.model_file)
             throw BackendError("the embedded engine needs --model (or backend.model in --config)");
-        if (c.endpoints || c.mode || c.remote_model || c.api_key_env)
+        // A setting for the other backend would be silently ignored: say so instead.
+        if (c.endpoints || c.mode || c.remote_model || c.api_key_env || c.max_concurrency_per_endpoint ||
+            c.retries || c.retry_budget_s || c.timeout_s || c.failures_to_eject || c.eject_s ||
+            c.health_interval_s || c.health_path)
             throw BackendError(
-                "--endpoint, --remote-mode, --remote-model and --api-key-env need --backend remote");
+                "--endpoint, --remote-mode, --remote-model, --api-key-env, --max-concurrency-per-endpoint, "
+                "--retries and --timeout (and the other remote settings of --config) need --backend remote");
         engine::EngineOptions& e = s.embedded;
         e.model = *c.model_file;
         e.threads = c.threads.value_or(0);
@@ -83,6 +87,11 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
         throw BackendError("the remote backend needs --endpoint URL (or backend.endpoints in --config)");
     if (c.model_file)
         throw BackendError("--model names a GGUF file for the embedded engine; use --remote-model");
+    if (c.parallel || c.threads || c.ctx || c.gpu_layers)
+        throw BackendError(
+            "--parallel, --threads, --ctx and --gpu-layers set the embedded engine, which --backend remote "
+            "does not run; the servers' own settings apply (--max-concurrency-per-endpoint sets requests in "
+            "flight)");
     engine::RemoteOptions& r = s.remote_options;
     r.endpoints = *c.endpoints;
     r.mode = c.mode.value_or("chat") == "raw" ? engine::RemoteMode::raw : engine::RemoteMode::chat;
