@@ -409,12 +409,24 @@ bool EmbeddedEngine::Impl::decode_step() {
     }
     std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(generating), order.end(),
                      [](const Slot* a, const Slot* b) { return a->submitted < b->submitted; });
-    uint64_t prompt_tokens = 0;
+    // Who gets room is decided in that order; the tokens are then written in sequence order.
+    // With one KV stream per sequence, llama.cpp cuts a batch into micro-batches of consecutive
+    // sequence ids with equal token counts (llama_batch_allocr::split_equal): in sequence order the
+    // running items' decode tokens share one micro-batch; in any other order they fall into
+    // several, each a pass over the weights (bench/RESULTS.md, 2026-11-28).
+    std::vector<std::pair<Slot*, int>> takes;  // slot, tokens it puts in this batch
+    int room = capacity;
     for (Slot* s : order) {
         s->batch_index = -1;
-        const int room = capacity - batch_.n_tokens;
         if (room <= 0 || s->pending.empty()) continue;
         const int n = std::min(room, static_cast<int>(s->pending.size()));
+        takes.emplace_back(s, n);
+        room -= n;
+    }
+    std::sort(takes.begin(), takes.end(),
+              [](const auto& a, const auto& b) { return a.first->seq < b.first->seq; });
+    uint64_t prompt_tokens = 0;
+    for (const auto& [s, n] : takes) {
         for (int i = 0; i < n; ++i) {
             const int k = batch_.n_tokens++;
             batch_.token[k] = s->pending[static_cast<size_t>(i)];
