@@ -387,6 +387,14 @@ TEST(Service, PolicyVersionsAreStoredAndUsed) {
         EXPECT_EQ(
             send(port, "PUT", "/v1/policies/spam", "---\noutput: yaml\n---\nx", "", "text/markdown").status,
             400);
+        // Rules the cascade could not compile are refused before they are stored (at the next
+        // start they would stop the server).
+        const Reply bad_rule = send(port, "PUT", "/v1/policies/spam",
+                                    "---\nrules:\n  - {id: r, regex: '(unclosed', action: violate}\n---\nx",
+                                    "", "text/markdown");
+        EXPECT_EQ(bad_rule.status, 400) << bad_rule.text;
+        EXPECT_NE(bad_rule.text.find("not accepted by Hyperscan"), std::string::npos) << bad_rule.text;
+        EXPECT_EQ(send(port, "GET", "/v1/policies/spam").body["version"], 3);
         EXPECT_EQ(send(port, "GET", "/v1/policies/spam?version=99").status, 404);
         EXPECT_EQ(send(port, "GET", "/v1/policies/spam?version=abc").status, 400);
 

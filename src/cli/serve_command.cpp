@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "cascade/rule_set.h"
 #include "cli/backend_flags.h"
 #include "cli/cascade_flag.h"
 #include "cli/command.h"
@@ -102,6 +103,9 @@ int run(const ServeArgs& a) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     service::Server server(config, *store, *log, std::move(keys));
+    // Rules that Hyperscan refuses would make the next start fail: a PUT with them is a 400 now.
+    server.set_policy_check(
+        [](const Policy& policy) { const cascade::RuleSet rules({std::make_shared<const Policy>(policy)}); });
     int port = 0;
     try {
         port = server.bind();

@@ -164,6 +164,8 @@ public:
         backend_ = &backend;
     }
 
+    void set_policy_check(std::function<void(const Policy&)> check) { policy_check_ = std::move(check); }
+
     int bind() {
         if (config_.port == 0) {
             const int port = http_.bind_to_any_port(config_.host);
@@ -452,6 +454,7 @@ private:
                     throw PolicyError("the front matter's id '" + policy.id + "' does not match '" + id +
                                       "'");
             }
+            if (policy_check_) policy_check_(policy);
         } catch (const PolicyError& e) {
             throw RequestError(400, e.what());
         }
@@ -501,6 +504,7 @@ private:
     std::mutex backend_mutex_;
     engine::Backend* backend_ = nullptr;
     std::unique_ptr<JobRunner> runner_;
+    std::function<void(const Policy&)> policy_check_;  // set before run(): read-only while serving
     std::atomic<bool> draining_ = false;
     std::atomic<bool> started_ = false;
     std::atomic<bool> finished_ = false;
@@ -512,6 +516,9 @@ Server::Server(ServiceConfig config, PolicyStore& policies, DecisionLog& log, st
 Server::~Server() = default;
 void Server::set_backend(engine::Backend& backend) {
     impl_->set_backend(backend);
+}
+void Server::set_policy_check(std::function<void(const Policy&)> check) {
+    impl_->set_policy_check(std::move(check));
 }
 int Server::bind() {
     return impl_->bind();

@@ -12,6 +12,7 @@
 // Every verdict is in the decision log before the response carrying it is sent. stop() drains:
 // the listener closes, requests already being handled are answered, then run() returns.
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -33,6 +34,12 @@ public:
 
     // Until a backend is set, /readyz and classification answer 503 (the model is loading).
     void set_backend(engine::Backend& backend);
+
+    // Checks a policy sent with PUT /v1/policies/{id} before it is stored, beyond what parsing
+    // checks; a PolicyError it throws is the request's 400. Serve compiles the policy's rules
+    // here: a version stored with rules the cascade cannot compile would stop the next start.
+    // Set before run().
+    void set_policy_check(std::function<void(const Policy&)> check);
 
     // Binds config.host:config.port (port 0: any free one); returns the port. Throws
     // std::runtime_error when the address cannot be bound.
