@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
@@ -82,7 +83,7 @@ Workload build_workload(const Args& a) {
 double percentile(std::vector<double> v, double q) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
-    return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
+    return v[static_cast<size_t>(std::lround(q * static_cast<double>(v.size() - 1)))];
 }
 
 long peak_rss_kib() {
@@ -165,6 +166,7 @@ nlohmann::ordered_json run_baseline(const Args& a, const Workload& w) {
     for (int id = 128; id < 256; ++id) bias.push_back({id, false});
     const auto t0 = Clock::now();
     std::vector<std::thread> clients;
+    clients.reserve(static_cast<size_t>(a.parallel));
     for (int c = 0; c < a.parallel; ++c) {
         clients.emplace_back([&] {
             httplib::Client http(a.server);
@@ -232,7 +234,7 @@ nlohmann::ordered_json run_arbiter(const Args& a, const Workload& w, engine::Mod
         // The answer is one token (binary policy): reasoning G - 1 tokens makes G generated in all.
         job.max_reasoning_tokens = std::max(1, a.generate - 1);
         job.reason_to_budget = true;
-        engine.submit(std::move(job), [&, i](Verdict v) {
+        engine.submit(std::move(job), [&, i](const Verdict& v) {
             std::lock_guard lock(mutex);
             latency[i] = v.latency_ms;
             generated[i] = v.usage.completion_tokens;

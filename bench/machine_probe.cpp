@@ -56,6 +56,7 @@ MachineCeiling probe_machine(int threads) {
     // FMA: each thread runs `iterations` x kChains vector multiply-adds.
     const long iterations = 20'000'000;
     std::vector<std::thread> pool;
+    pool.reserve(static_cast<size_t>(n));
     std::vector<float> sinks(static_cast<size_t>(n));
     const auto t0 = Clock::now();
     for (int t = 0; t < n; ++t) {
@@ -67,7 +68,7 @@ MachineCeiling probe_machine(int threads) {
     c.fma_gflops = 2.0 * kChains * kWidth * static_cast<double>(iterations) * n / fma_seconds / 1e9;
 
     // Triad over arrays far larger than the caches, best of three passes.
-    const size_t elements = 32u * 1024 * 1024;  // 3 x 128 MiB
+    const size_t elements = size_t{32} * 1024 * 1024;  // 3 x 128 MiB
     std::vector<float> a(elements), b(elements, 1.0f), cc(elements, 2.0f);
     double best = 0;
     for (int pass = 0; pass < 3; ++pass) {

@@ -211,7 +211,7 @@ int run(const ClassifyArgs& a) {
             job.mode = mode;
             if (!a.effort.empty()) job.effort = parse_reasoning_effort(a.effort);
             job.seed = settings.seed;
-            backend.submit(std::move(job), [&writer, index, p, id = item->id](Verdict v) {
+            backend.submit(std::move(job), [&writer, index, p, id = item->id](const Verdict& v) {
                 writer.put(index, p, verdict_to_json(id, v), v.status);
             });
         }

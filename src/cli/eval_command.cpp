@@ -230,18 +230,18 @@ int run(const EvalArgs& a) {
             j.mode = a.mode == "score" ? engine::Mode::score : engine::Mode::reason;
             j.seed = settings.seed;
             const std::optional<bool> gold = eval::gold_label(item, job.policy->id, map);
-            backend.submit(
-                std::move(j), [&, id = item.id, gold, content = user_message(item.content)](Verdict v) {
-                    nlohmann::ordered_json line = verdict_to_json(id, v);
-                    line["gold"] = gold ? nlohmann::ordered_json(*gold) : nlohmann::ordered_json(nullptr);
-                    line["content"] = valid_utf8(std::string_view(content).substr(0, kContentInPrediction));
-                    std::lock_guard lock(mutex);
-                    // One whole line at a time, flushed: an interrupted run loses at most the items in
-                    // flight.
-                    file << to_json_line(line) << "\n" << std::flush;
-                    ++completed;
-                    finished.notify_all();
-                });
+            backend.submit(std::move(j), [&, id = item.id, gold,
+                                          content = user_message(item.content)](const Verdict& v) {
+                nlohmann::ordered_json line = verdict_to_json(id, v);
+                line["gold"] = gold ? nlohmann::ordered_json(*gold) : nlohmann::ordered_json(nullptr);
+                line["content"] = valid_utf8(std::string_view(content).substr(0, kContentInPrediction));
+                std::lock_guard lock(mutex);
+                // One whole line at a time, flushed: an interrupted run loses at most the items in
+                // flight.
+                file << to_json_line(line) << "\n" << std::flush;
+                ++completed;
+                finished.notify_all();
+            });
         }
         std::unique_lock lock(mutex);
         finished.wait(lock, [&] { return completed == todo.size(); });

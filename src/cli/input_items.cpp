@@ -33,7 +33,7 @@ std::optional<InputItem> InputReader::next() {
         item.id = std::to_string(line_);
         if (line.size() > kMaxLineBytes) {
             item.error = "line " + std::to_string(line_) + " is longer than " +
-                         std::to_string(kMaxLineBytes / (1024 * 1024)) + " MiB";
+                         std::to_string(kMaxLineBytes / (size_t{1024} * 1024)) + " MiB";
             return item;
         }
         const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);

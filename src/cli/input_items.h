@@ -31,6 +31,6 @@ private:
 };
 
 // Longest input line accepted, in bytes.
-inline constexpr size_t kMaxLineBytes = 4 * 1024 * 1024;
+inline constexpr size_t kMaxLineBytes = size_t{4} * 1024 * 1024;
 
 }  // namespace arbiter::cli

@@ -19,7 +19,7 @@ public:
 };
 
 // Most bytes of text one item may carry; the model's context is the real bound, checked later.
-inline constexpr size_t kMaxContentBytes = 1024 * 1024;
+inline constexpr size_t kMaxContentBytes = size_t{1024} * 1024;
 inline constexpr size_t kMaxTurns = 1000;
 
 Content content_from_json(const nlohmann::json& item);

@@ -8,13 +8,14 @@
 #include <cctype>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace arbiter::eval {
 
 namespace {
 
-const std::vector<std::string> kModerationKeys = {"S", "H", "V", "HR", "SH", "S3", "H2", "V2"};
-const std::vector<std::string> kTextFields = {"text", "prompt", "prompts_final", "user_input"};
+constexpr std::array<std::string_view, 8> kModerationKeys = {"S", "H", "V", "HR", "SH", "S3", "H2", "V2"};
+constexpr std::array<std::string_view, 4> kTextFields = {"text", "prompt", "prompts_final", "user_input"};
 
 struct GzCloser {
     void operator()(gzFile_s* f) const { gzclose(f); }
@@ -169,8 +170,9 @@ Dataset read_dataset(const std::filesystem::path& path, const DatasetSpec& spec,
             d.format = has_field(first, "user_input") && has_field(first, "toxicity") ? "toxicchat" : "csv";
         } else {
             d.format =
-                has_field(first, "prompt") && std::any_of(kModerationKeys.begin(), kModerationKeys.end(),
-                                                          [&](const auto& k) { return has_field(first, k); })
+                has_field(first, "prompt") &&
+                        std::any_of(kModerationKeys.begin(), kModerationKeys.end(),
+                                    [&](std::string_view k) { return has_field(first, std::string(k)); })
                     ? "openai-moderation"
                     : "jsonl";
         }
@@ -178,7 +180,7 @@ Dataset read_dataset(const std::filesystem::path& path, const DatasetSpec& spec,
     std::vector<std::string> labels = spec.label_fields;
     if (labels.empty()) {
         if (d.format == "openai-moderation")
-            labels = kModerationKeys;
+            labels.assign(kModerationKeys.begin(), kModerationKeys.end());
         else if (d.format == "toxicchat")
             labels = {"toxicity", "jailbreaking"};
         else
@@ -187,8 +189,8 @@ Dataset read_dataset(const std::filesystem::path& path, const DatasetSpec& spec,
     d.label_names = labels;
     std::string text_field = spec.text_field;
     if (text_field.empty()) {
-        for (const std::string& f : kTextFields) {
-            if (has_field(first, f)) {
+        for (const std::string_view f : kTextFields) {
+            if (has_field(first, std::string(f))) {
                 text_field = f;
                 break;
             }

@@ -8,7 +8,7 @@ BoundedTaskQueue::BoundedTaskQueue(size_t threads, size_t max_pending) : max_pen
 }
 
 BoundedTaskQueue::~BoundedTaskQueue() {
-    shutdown();
+    BoundedTaskQueue::shutdown();  // this class's own: no virtual dispatch during destruction
 }
 
 void BoundedTaskQueue::enqueue(std::function<void()> fn) {

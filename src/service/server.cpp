@@ -146,7 +146,7 @@ public:
             send_error(res, res.status, "HTTP " + std::to_string(res.status));
         });
         http_.set_exception_handler(
-            [](const httplib::Request&, httplib::Response& res, std::exception_ptr e) {
+            [](const httplib::Request&, httplib::Response& res, const std::exception_ptr& e) {
                 try {
                     std::rethrow_exception(e);
                 } catch (const std::exception& ex) {
@@ -305,6 +305,7 @@ private:
                 429, "the queue is full (" + std::to_string(config_.queue_depth) + " jobs); retry shortly");
 
         std::vector<std::string> content_hashes;
+        content_hashes.reserve(items.size());
         for (const ClassifyItem& item : items)
             content_hashes.push_back(sha256_hex(user_message(item.content)));
         std::vector<std::vector<Verdict>> by_item(items.size());

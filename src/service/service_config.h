@@ -58,7 +58,7 @@ struct PolicySet {
 struct ServiceConfig {
     std::string host = "127.0.0.1";
     int port = 8080;
-    size_t max_body_bytes = 2 * 1024 * 1024;
+    size_t max_body_bytes = size_t{2} * 1024 * 1024;
     size_t max_items = 64;
     int max_content_tokens = 8192;
     size_t queue_depth = 256;
