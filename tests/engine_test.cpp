@@ -52,11 +52,13 @@ std::vector<Content> contents() {
 std::vector<Verdict> run_all(EmbeddedEngine& engine, std::vector<Job> jobs) {
     std::vector<std::promise<Verdict>> promises(jobs.size());
     std::vector<std::future<Verdict>> futures;
+    futures.reserve(promises.size());
     for (auto& p : promises) futures.push_back(p.get_future());
     for (size_t i = 0; i < jobs.size(); ++i) {
         engine.submit(std::move(jobs[i]), [&promises, i](Verdict v) { promises[i].set_value(std::move(v)); });
     }
     std::vector<Verdict> out;
+    out.reserve(futures.size());
     for (auto& f : futures) out.push_back(f.get());
     return out;
 }
@@ -316,7 +318,7 @@ TEST(Engine, OldPromptsAreNotStarvedByNewerOnes) {
     std::vector<int> finish_order;
     std::vector<std::promise<void>> done(jobs.size());
     for (size_t i = 0; i < jobs.size(); ++i) {
-        engine.submit(std::move(jobs[i]), [&, i](Verdict v) {
+        engine.submit(std::move(jobs[i]), [&, i](const Verdict& v) {
             EXPECT_EQ(v.status, VerdictStatus::ok) << v.error;
             std::lock_guard lock(mutex);
             finish_order.push_back(static_cast<int>(i));

@@ -18,7 +18,7 @@ using engine::inspect_model_file;
 using engine::ModelFileError;
 
 std::filesystem::path write_file(const std::string& name, const std::string& bytes) {
-    const auto p = test::scratch_dir() / name;
+    auto p = test::scratch_dir() / name;
     std::ofstream(p, std::ios::binary) << bytes;
     return p;
 }

@@ -50,6 +50,7 @@ ServerProcess::ServerProcess(const std::filesystem::path& db, const std::vector<
         dup2(fd, STDERR_FILENO);
         dup2(fd, STDOUT_FILENO);
         std::vector<char*> raw;
+        raw.reserve(argv.size() + 1);
         for (std::string& a : argv) raw.push_back(a.data());
         raw.push_back(nullptr);
         execv(raw[0], raw.data());
