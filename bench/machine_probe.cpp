@@ -1,7 +1,5 @@
 #include "machine_probe.h"
 
-#include <immintrin.h>
-
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -14,38 +12,29 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Twelve independent chains of vector FMAs: enough to cover the FMA latency on two ports.
+// GCC's vector extensions rather than intrinsics: the same source compiles on every x86-64 level
+// and on other architectures, and -march=native picks the widest vectors the machine has.
 constexpr int kChains = 12;
 #if defined(__AVX512F__)
 constexpr int kWidth = 16;
-float fma_kernel(long iterations, float seed) {
-    __m512 acc[kChains];
-    for (int i = 0; i < kChains; ++i) acc[i] = _mm512_set1_ps(seed + static_cast<float>(i));
-    const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
-    for (long it = 0; it < iterations; ++it) {
-        for (int i = 0; i < kChains; ++i) acc[i] = _mm512_fmadd_ps(acc[i], m, a);
-    }
-    float sum = 0;
-    for (int i = 0; i < kChains; ++i) sum += _mm512_reduce_add_ps(acc[i]);
-    return sum;
-}
 #else
 constexpr int kWidth = 8;
+#endif
+using Lanes = float __attribute__((vector_size(kWidth * sizeof(float))));
+
 float fma_kernel(long iterations, float seed) {
-    __m256 acc[kChains];
-    for (int i = 0; i < kChains; ++i) acc[i] = _mm256_set1_ps(seed + static_cast<float>(i));
-    const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
+    Lanes acc[kChains];
+    for (int i = 0; i < kChains; ++i) acc[i] = Lanes{} + (seed + static_cast<float>(i));
+    const Lanes m = Lanes{} + 0.999999f, a = Lanes{} + 1e-7f;
     for (long it = 0; it < iterations; ++it) {
-        for (int i = 0; i < kChains; ++i) acc[i] = _mm256_fmadd_ps(acc[i], m, a);
+        for (auto& chain : acc) chain = chain * m + a;  // contracted to FMA (-ffp-contract=fast)
     }
-    alignas(32) float lanes[8];
     float sum = 0;
-    for (int i = 0; i < kChains; ++i) {
-        _mm256_store_ps(lanes, acc[i]);
-        for (float v : lanes) sum += v;
+    for (const auto& chain : acc) {
+        for (int lane = 0; lane < kWidth; ++lane) sum += chain[lane];
     }
     return sum;
 }
-#endif
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "cli/command.h"
 
@@ -23,6 +24,16 @@ int main(int argc, char** argv) {
     arbiter::cli::add_serve_command(app, action);
     arbiter::cli::add_train_command(app, action);
 
+    // CLI11 answers --help before it notices an unknown command: `arbiter NOSUCH --help` would print
+    // the main help and exit 0, as if NOSUCH existed.
+    if (argc > 1 && argv[1][0] != '-') {
+        const std::string name = argv[1];
+        const auto known = app.get_subcommands([&](const CLI::App* c) { return c->check_name(name); });
+        if (known.empty()) {
+            std::fprintf(stderr, "arbiter: unknown command '%s' (arbiter --help lists the commands)\n", argv[1]);
+            return arbiter::cli::kExitBadInput;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

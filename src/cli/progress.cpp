@@ -10,13 +10,13 @@ Progress::Progress(size_t total)
     : enabled_(isatty(STDERR_FILENO) != 0), total_(total), start_(std::chrono::steady_clock::now()) {}
 
 Progress::~Progress() {
-    if (enabled_ && last_draw_ != std::chrono::steady_clock::time_point{}) std::fputc('\n', stderr);
+    if (enabled_ && last_draw_) std::fputc('\n', stderr);
 }
 
 void Progress::update(size_t done) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_draw_ < std::chrono::milliseconds(100) && done != total_) return;
+    if (last_draw_ && now - *last_draw_ < std::chrono::milliseconds(100) && done != total_) return;
     last_draw_ = now;
     const double seconds = std::chrono::duration<double>(now - start_).count();
     const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;

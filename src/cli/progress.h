@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 
 namespace arbiter::cli {
 
@@ -18,7 +19,7 @@ private:
     bool enabled_;
     size_t total_;
     std::chrono::steady_clock::time_point start_;
-    std::chrono::steady_clock::time_point last_draw_{};
+    std::optional<std::chrono::steady_clock::time_point> last_draw_;  // empty: nothing drawn yet
 };
 
 }  // namespace arbiter::cli

@@ -49,7 +49,9 @@ private:
     struct Endpoint {
         State state;
         Clock::time_point ejected_until{};
-        Clock::time_point last_probe{};
+        // Empty until the first probe: never probed means due (steady_clock's epoch is boot time,
+        // which on a fresh machine is less than `every` ago).
+        std::optional<Clock::time_point> last_probe;
     };
     void eject(Endpoint& e);
 
