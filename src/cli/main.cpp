@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
         const std::string name = argv[1];
         const auto known = app.get_subcommands([&](const CLI::App* c) { return c->check_name(name); });
         if (known.empty()) {
-            std::fprintf(stderr, "arbiter: unknown command '%s' (arbiter --help lists the commands)\n", argv[1]);
+            std::fprintf(stderr, "arbiter: unknown command '%s' (arbiter --help lists the commands)\n",
+                         argv[1]);
             return arbiter::cli::kExitBadInput;
         }
     }

@@ -69,7 +69,8 @@ std::vector<size_t> EndpointPool::due_for_probe(Clock::duration every) {
     std::vector<size_t> due;
     for (size_t i = 0; i < endpoints_.size(); ++i) {
         Endpoint& e = endpoints_[i];
-        const bool due_now = e.state.in_rotation ? !e.last_probe || now - *e.last_probe >= every : now >= e.ejected_until;
+        const bool due_now =
+            e.state.in_rotation ? !e.last_probe || now - *e.last_probe >= every : now >= e.ejected_until;
         if (due_now) {
             e.last_probe = now;
             due.push_back(i);
