@@ -21,14 +21,12 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/content_layout.h"
 #include "core/policy_file.h"
-#include "engine/embedded_engine.h"
-#include "engine/model.h"
 #include "eval/dataset.h"
 #include "gguf.h"
-#include "harmony/renderer.h"
-#include "harmony/special_tokens.h"
+#include "harmony/classification.h"
+#include "llama/embedded_engine.h"
+#include "llama/model.h"
 #include "machine_probe.h"
 
 namespace {
@@ -65,14 +63,13 @@ Workload build_workload(const Args& a) {
     eval::DatasetSpec spec;
     const eval::Dataset d = eval::read_dataset(a.data, spec, static_cast<size_t>(a.items));
     const auto model = engine::Model::load(a.model, {.vocab_only = true});
-    harmony::Settings settings;
-    settings.effort = w.policy->effort;
     for (const auto& item : d.items) {
         w.contents.push_back(item.content);
-        auto prompt = harmony::render_classification(settings, w.policy->text, user_message(item.content));
-        prompt.item.special(harmony::kChannel);
-        prompt.item.text("analysis");
-        prompt.item.special(harmony::kMessage);
+        Job job;
+        job.policy = w.policy;
+        job.content = item.content;
+        job.mode = Mode::reason;
+        const harmony::ClassificationPrompt prompt = harmony::classification_prompt(job);
         w.prompts.push_back(prompt.str());
         w.prefix_tokens = static_cast<int>(model->tokens().tokenize(prompt.prefix).size());
         w.content_tokens.push_back(static_cast<int>(model->tokens().tokenize(prompt.item).size()));
@@ -214,7 +211,7 @@ nlohmann::ordered_json run_baseline(const Args& a, const Workload& w) {
             {"peak_rss_mib", static_cast<double>(process_peak_rss_kib(a.server_pid)) / 1024.0}};
 }
 
-nlohmann::ordered_json run_arbiter(const Args& a, const Workload& w, engine::Mode mode) {
+nlohmann::ordered_json run_arbiter(const Args& a, const Workload& w, Mode mode) {
     engine::EngineOptions options;
     options.model = a.model;
     options.threads = a.threads;
@@ -235,7 +232,7 @@ nlohmann::ordered_json run_arbiter(const Args& a, const Workload& w, engine::Mod
             std::unique_lock lock(mutex);
             done.wait(lock, [&] { return i - finished < static_cast<size_t>(a.parallel); });
         }
-        engine::Job job;
+        Job job;
         job.policy = w.policy;
         job.content = w.contents[i];
         job.mode = mode;
@@ -255,7 +252,7 @@ nlohmann::ordered_json run_arbiter(const Args& a, const Workload& w, engine::Mod
     done.wait(lock, [&] { return finished == n; });
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     const auto stats = engine.stats();
-    return {{"engine", mode == engine::Mode::score ? "arbiter score" : "arbiter reason"},
+    return {{"engine", mode == Mode::score ? "arbiter score" : "arbiter reason"},
             {"items", n},
             {"failures", failures},
             {"seconds", seconds},
@@ -300,7 +297,7 @@ int main(int argc, char** argv) {
             if (a.phase == "baseline") {
                 out = run_baseline(a, w);
             } else {
-                out = run_arbiter(a, w, a.phase == "score" ? engine::Mode::score : engine::Mode::reason);
+                out = run_arbiter(a, w, a.phase == "score" ? Mode::score : Mode::reason);
             }
             out["content_tokens_per_item"] = mean(w.content_tokens);
             out["prefix_tokens"] = w.prefix_tokens;

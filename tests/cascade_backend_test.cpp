@@ -15,23 +15,23 @@ namespace arbiter::cascade {
 namespace {
 
 // Holds every job until the test answers it; cancel answers "cancelled" at once.
-class FakeBackend : public engine::Backend {
+class FakeBackend : public Backend {
 public:
     struct Submitted {
-        engine::JobId id;
-        engine::Mode mode;
-        engine::Done done;
+        JobId id;
+        Mode mode;
+        Done done;
     };
 
-    engine::JobId submit(engine::Job job, engine::Done done) override {
+    JobId submit(Job job, Done done) override {
         std::lock_guard lock(mutex_);
-        const engine::JobId id = next_++;
+        const JobId id = next_++;
         jobs_.push_back({id, job.mode, std::move(done)});
         return id;
     }
 
-    void cancel(engine::JobId id) override {
-        engine::Done done;
+    void cancel(JobId id) override {
+        Done done;
         {
             std::lock_guard lock(mutex_);
             cancelled_.push_back(id);
@@ -49,7 +49,7 @@ public:
 
     // Answers job `index` (in submission order).
     void answer(size_t index, Verdict v) {
-        engine::Done done;
+        Done done;
         {
             std::lock_guard lock(mutex_);
             done = std::move(jobs_.at(index).done);
@@ -58,28 +58,28 @@ public:
         done(std::move(v));
     }
 
-    std::vector<engine::Mode> modes() {
+    std::vector<Mode> modes() {
         std::lock_guard lock(mutex_);
-        std::vector<engine::Mode> out;
+        std::vector<Mode> out;
         for (const auto& j : jobs_) out.push_back(j.mode);
         return out;
     }
-    std::vector<engine::JobId> ids() {
+    std::vector<JobId> ids() {
         std::lock_guard lock(mutex_);
-        std::vector<engine::JobId> out;
+        std::vector<JobId> out;
         for (const auto& j : jobs_) out.push_back(j.id);
         return out;
     }
-    std::vector<engine::JobId> cancelled() {
+    std::vector<JobId> cancelled() {
         std::lock_guard lock(mutex_);
         return cancelled_;
     }
 
 private:
     std::mutex mutex_;
-    engine::JobId next_ = 100;
+    JobId next_ = 100;
     std::vector<Submitted> jobs_;
-    std::vector<engine::JobId> cancelled_;
+    std::vector<JobId> cancelled_;
 };
 
 Verdict scored(double p) {
@@ -103,7 +103,7 @@ Verdict reasoned(bool violation) {
 // Collects the verdicts a job receives (it must be exactly one).
 struct Sink {
     std::vector<Verdict> got;
-    engine::Done done() {
+    Done done() {
         return [this](Verdict v) { got.push_back(std::move(v)); };
     }
 };
@@ -126,8 +126,8 @@ protected:
         backend_ = std::make_unique<CascadeBackend>(inner_, cascade_);
     }
 
-    engine::JobId submit(const std::string& text, Sink& sink, engine::Mode mode = engine::Mode::reason) {
-        engine::Job job;
+    JobId submit(const std::string& text, Sink& sink, Mode mode = Mode::reason) {
+        Job job;
         job.policy = policy_;
         job.content = Content::message(text);
         job.mode = mode;
@@ -183,7 +183,7 @@ TEST_F(CascadeRouting, UncertainItemsAreScoredThenReasonedInTheBand) {
     Sink certain, uncertain;
     submit(kScam, certain);
     submit(kHam, uncertain);
-    EXPECT_EQ(inner_.modes(), (std::vector<engine::Mode>{engine::Mode::score, engine::Mode::score}));
+    EXPECT_EQ(inner_.modes(), (std::vector<Mode>{Mode::score, Mode::score}));
     inner_.answer(0, scored(0.95));  // outside the band: the score is the verdict
     ASSERT_EQ(certain.got.size(), 1u);
     EXPECT_EQ(certain.got[0].tier, Tier::model);
@@ -192,7 +192,7 @@ TEST_F(CascadeRouting, UncertainItemsAreScoredThenReasonedInTheBand) {
     inner_.answer(1, scored(0.5));  // uncertain: reasoned
     EXPECT_TRUE(uncertain.got.empty());
     ASSERT_EQ(inner_.modes().size(), 3u);
-    EXPECT_EQ(inner_.modes()[2], engine::Mode::reason);
+    EXPECT_EQ(inner_.modes()[2], Mode::reason);
     inner_.answer(2, reasoned(false));
     ASSERT_EQ(uncertain.got.size(), 1u);
     EXPECT_EQ(uncertain.got[0].tier, Tier::model);
@@ -207,7 +207,7 @@ TEST_F(CascadeRouting, UncertainItemsAreScoredThenReasonedInTheBand) {
 TEST_F(CascadeRouting, ScoreModeJobsStopAtTheScore) {
     build("  safe_below: 0\n  violate_above: 1\n");
     Sink s;
-    submit(kHam, s, engine::Mode::score);
+    submit(kHam, s, Mode::score);
     inner_.answer(0, scored(0.5));
     ASSERT_EQ(s.got.size(), 1u);
     EXPECT_EQ(s.got[0].probability, 0.5);
@@ -219,7 +219,7 @@ TEST_F(CascadeRouting, EscalateSkipsTheFastTier) {
     Sink s;
     submit("lunch at the library, per the court order", s);
     EXPECT_TRUE(s.got.empty());
-    ASSERT_EQ(inner_.modes(), std::vector<engine::Mode>{engine::Mode::score});
+    ASSERT_EQ(inner_.modes(), std::vector<Mode>{Mode::score});
     inner_.answer(0, scored(0.1));
     ASSERT_EQ(s.got.size(), 1u);
     EXPECT_EQ(s.got[0].tier, Tier::model);
@@ -231,7 +231,7 @@ TEST_F(CascadeRouting, FastViolationsCanStillBeReasonedForARationale) {
     build("  fast: true\n  violate_above: 0.9\n  reason_violations: true\n");
     Sink s;
     submit(kScam, s);
-    ASSERT_EQ(inner_.modes(), std::vector<engine::Mode>{engine::Mode::reason});
+    ASSERT_EQ(inner_.modes(), std::vector<Mode>{Mode::reason});
     inner_.answer(0, reasoned(true));
     ASSERT_EQ(s.got.size(), 1u);
     EXPECT_EQ(s.got[0].tier, Tier::model);
@@ -242,14 +242,14 @@ TEST_F(CascadeRouting, CancelAtEachStage) {
     build("  safe_below: 0\n  violate_above: 1\n");
     // While scoring.
     Sink a;
-    const engine::JobId ja = submit(kHam, a);
+    const JobId ja = submit(kHam, a);
     backend_->cancel(ja);
     ASSERT_EQ(a.got.size(), 1u);
     EXPECT_EQ(a.got[0].error, "cancelled");
-    EXPECT_EQ(inner_.cancelled(), std::vector<engine::JobId>{inner_.ids()[0]});
+    EXPECT_EQ(inner_.cancelled(), std::vector<JobId>{inner_.ids()[0]});
     // While reasoning.
     Sink b;
-    const engine::JobId jb = submit(kHam, b);
+    const JobId jb = submit(kHam, b);
     inner_.answer(1, scored(0.5));
     ASSERT_EQ(inner_.modes().size(), 3u);
     backend_->cancel(jb);
@@ -258,7 +258,7 @@ TEST_F(CascadeRouting, CancelAtEachStage) {
     EXPECT_EQ(inner_.cancelled().back(), inner_.ids()[2]);
     // Decided by a rule before cancel: ignored. Unknown ids: ignored.
     Sink c;
-    const engine::JobId jc = submit("ok", c);
+    const JobId jc = submit("ok", c);
     backend_->cancel(jc);
     backend_->cancel(999999);
     EXPECT_EQ(c.got.size(), 1u);
@@ -271,12 +271,12 @@ TEST_F(CascadeRouting, CancelBetweenScoreAndReason) {
     build("  safe_below: 0\n  violate_above: 1\n");
     // An inner backend that answers scores inside submit(), and a cancel that lands while the
     // score is being handled, before reasoning starts.
-    class Immediate : public engine::Backend {
+    class Immediate : public Backend {
     public:
         std::function<void()> during_score;
         int reasons = 0;
-        engine::JobId submit(engine::Job job, engine::Done done) override {
-            if (job.mode == engine::Mode::reason) {
+        JobId submit(Job job, Done done) override {
+            if (job.mode == Mode::reason) {
                 ++reasons;
                 return 1;
             }
@@ -284,15 +284,15 @@ TEST_F(CascadeRouting, CancelBetweenScoreAndReason) {
             done(scored(0.5));
             return 2;
         }
-        void cancel(engine::JobId) override {}
+        void cancel(JobId) override {}
     } immediate;
     CascadeBackend backend(immediate, cascade_);
     Sink s;
-    engine::JobId id = 0;
+    JobId id = 0;
     immediate.during_score = [&] { backend.cancel(id); };
     // The job id is known only after submit returns: cancel the next id the backend will use.
     id = 1;
-    engine::Job job;
+    Job job;
     job.policy = policy_;
     job.content = Content::message(kHam);
     EXPECT_EQ(backend.submit(std::move(job), s.done()), 1u);
@@ -305,11 +305,11 @@ TEST_F(CascadeRouting, OtherPoliciesPassThrough) {
     build("  fast: true\n");
     auto other = std::make_shared<const Policy>(parse_policy("---\nid: other\n---\nOther.\n", "p/other.md"));
     Sink s;
-    engine::Job job;
+    Job job;
     job.policy = other;
     job.content = Content::message("send bitcoin now");
     backend_->submit(std::move(job), s.done());
-    ASSERT_EQ(inner_.modes(), std::vector<engine::Mode>{engine::Mode::reason});
+    ASSERT_EQ(inner_.modes(), std::vector<Mode>{Mode::reason});
     Verdict v = reasoned(true);
     v.latency_ms = 1234;
     inner_.answer(0, v);

@@ -2,11 +2,9 @@
 // the decision log.
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <fstream>
 
-#include "cascade/decision_log.h"
 #include "cascade/fast_classifier.h"
 #include "core/policy_file.h"
 #include "support/cascade_data.h"
@@ -89,60 +87,6 @@ TEST(FastClassifier, ModelsAreVersionedWithTheirPolicy) {
         FAIL();
     } catch (const FastModelError& e) {
         EXPECT_NE(std::string(e.what()).find("trained for another text"), std::string::npos) << e.what();
-    }
-}
-
-TEST(DecisionLog, DistilsUsableVerdictsOfThePolicy) {
-    const std::string path = (test::scratch_dir() / "unit-log.db").string();
-    test::make_decision_log(
-        path,
-        {{"scam", R"({"text": "claim your prize"})", 1, "ok"},
-         {"scam", R"({"prompt": "q", "response": "lunch at noon"})", 0, "ok"},
-         {"scam",
-          R"({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "wire money"}]})",
-          1, "ok"},
-         {"scam", R"({"text": "errored"})", -1, "error"},
-         {"scam", "", 1, "ok"},  // content not stored
-         {"spam", R"({"text": "other policy"})", 1, "ok"},
-         {"scam", R"({"bogus": 1})", 0, "ok"}});  // not content: skipped, counted
-    {                                             // verdicts of the cheap tiers are not the model's
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-        ASSERT_EQ(sqlite3_exec(db,
-                               "INSERT INTO decisions(created_at, request_id, policy_id, policy_version, "
-                               "content_sha256, content, mode, status, violation, verdict) VALUES "
-                               "('t', 'r', 'scam', 1, 'x', '{\"text\": \"fast\"}', 'score', 'ok', 0, "
-                               "'{\"tier\": \"fast\"}'), "
-                               "('t', 'r', 'scam', 1, 'x', '{\"text\": \"rules\"}', 'score', 'ok', 1, "
-                               "'{\"tier\": \"rules\"}'), "
-                               "('t', 'r', 'scam', 1, 'x', '{\"text\": \"model tier\"}', 'reason', 'ok', 1, "
-                               "'{\"tier\": \"model\"}'), "
-                               "('t', 'r', 'scam', 1, 'x', '{\"text\": \"odd verdict\"}', 'reason', 'ok', 0, "
-                               "'not json')",
-                               nullptr, nullptr, nullptr),
-                  SQLITE_OK);
-        sqlite3_close(db);
-    }
-    const DistilledExamples d = read_decision_log(path, "scam");
-    ASSERT_EQ(d.examples.size(), 5u);
-    EXPECT_EQ(d.examples[3].text, "model tier");
-    EXPECT_EQ(d.examples[4].text, "odd verdict");
-    EXPECT_EQ(d.examples[0].text, "claim your prize");
-    EXPECT_TRUE(d.examples[0].violation);
-    EXPECT_EQ(d.examples[1].text, "lunch at noon");  // a completion's response is what is judged
-    EXPECT_FALSE(d.examples[1].violation);
-    EXPECT_EQ(d.examples[2].text, "hi\nwire money");
-    EXPECT_EQ(d.skipped, 1u);
-}
-
-TEST(DecisionLog, MissingOrForeignDatabases) {
-    EXPECT_THROW(read_decision_log(test::scratch_dir() / "nope.db", "scam"), DecisionLogError);
-    const std::string junk = test::write_file("junk.db", "this is not sqlite");
-    try {
-        read_decision_log(junk, "scam");
-        FAIL();
-    } catch (const DecisionLogError& e) {
-        EXPECT_NE(std::string(e.what()).find("not an arbiter decision log"), std::string::npos) << e.what();
     }
 }
 

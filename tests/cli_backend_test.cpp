@@ -94,8 +94,7 @@ TEST(CliBackend, EmbeddedEngineFromTheConfiguration) {
 }
 
 TEST(CliBackend, RemoteServerFromTheConfigurationWithFlagsOverriding) {
-    if (!std::filesystem::exists(built_binary("llama-server")))
-        GTEST_SKIP() << "no llama-server in this build";
+    ARBITER_NEED_LLAMA_SERVER();
     test::LlamaServer server(test::tiny_model(), {"-c", "4096"});
     // The file asks for chat mode; the flag's raw mode wins (score mode works only there).
     const std::string config =

@@ -9,6 +9,7 @@
 
 #include "eval/evaluation.h"
 #include "support/cascade_data.h"
+#include "support/decision_rows.h"
 #include "support/test_model.h"
 
 namespace arbiter {
@@ -131,13 +132,12 @@ TEST(CliTrain, FromLabelsReportsHeldOutQualityAndStoresAVersionedModel) {
 TEST(CliTrain, FromTheDecisionLog) {
     const Workspace s = workspace("train-log");
     const std::string db = (s.dir / "decisions.db").string();
-    std::vector<std::tuple<std::string, std::string, int, const char*>> rows;
-    for (const auto& e : test::scam_examples(300, 9)) {
-        rows.emplace_back("scam", nlohmann::json{{"text", e.text}}.dump(), e.violation ? 1 : 0, "ok");
-    }
-    rows.emplace_back("scam", R"({"text": "an error row"})", -1, "error");
-    rows.emplace_back("other", R"({"text": "another policy"})", 1, "ok");
-    test::make_decision_log(db, rows);
+    std::vector<test::DecisionRow> rows;
+    for (const auto& e : test::scam_examples(300, 9))
+        rows.push_back({"scam", nlohmann::json{{"text", e.text}}.dump(), e.violation ? 1 : 0});
+    rows.push_back({"scam", R"({"text": "an error row"})", -1, VerdictStatus::error});
+    rows.push_back({"other", R"({"text": "another policy"})", 1});
+    test::write_decisions(db, rows);
     const auto r = run_command(train(s, "--from-log " + db));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("300 example(s) for policy 'scam' v1 (0 from data, 300 from the decision log)"),
@@ -161,7 +161,7 @@ TEST(CliTrain, ClearErrors) {
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.output.find("not an arbiter decision log"), std::string::npos) << r.output;
     const std::string empty_db = (s.dir / "empty.db").string();
-    test::make_decision_log(empty_db, {});
+    test::write_decisions(empty_db, {});
     r = run_command(train(s, "--from-log " + empty_db));
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.output.find("need at least 20 examples with both violations and safe items"),

@@ -11,10 +11,10 @@
 
 #include "core/content_layout.h"
 #include "core/policy_file.h"
-#include "engine/embedded_engine.h"
-#include "engine/model.h"
-#include "engine/score.h"
 #include "harmony/renderer.h"
+#include "llama/embedded_engine.h"
+#include "llama/model.h"
+#include "llama/score.h"
 #include "support/test_model.h"
 
 namespace arbiter {
@@ -22,8 +22,6 @@ namespace {
 
 using engine::EmbeddedEngine;
 using engine::EngineOptions;
-using engine::Job;
-using engine::Mode;
 
 std::shared_ptr<const Policy> example(const std::string& name) {
     return std::make_shared<const Policy>(
@@ -283,7 +281,7 @@ TEST(Engine, DeadlinesAndCancellation) {
     Job cancelled = slow;
     cancelled.deadline = std::chrono::steady_clock::time_point::max();
     std::promise<Verdict> done;
-    const engine::JobId id = engine.submit(cancelled, [&](Verdict v) { done.set_value(std::move(v)); });
+    const JobId id = engine.submit(cancelled, [&](Verdict v) { done.set_value(std::move(v)); });
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
     engine.cancel(id);
     auto f = done.get_future();

@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "support/test_model.h"
+#include "support/scratch.h"
 
 namespace arbiter {
 namespace {

@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "core/content_layout.h"
-#include "engine/model.h"
 #include "harmony/renderer.h"
 #include "harmony/special_tokens.h"
+#include "llama/model.h"
 #include "support/test_model.h"
 
 namespace arbiter {

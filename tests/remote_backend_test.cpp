@@ -2,7 +2,7 @@
 // how it fails (garbage, HTTP errors, hangs, refused connections, cancellation, deadlines), with
 // retries and the circuit breaker within their bounds. No model: these run in milliseconds.
 
-#include "engine/remote_backend.h"
+#include "remote/remote_backend.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -12,18 +12,17 @@
 #include <thread>
 
 #include "core/policy_file.h"
-#include "engine/chat_exchange.h"
-#include "engine/endpoint_pool.h"
 #include "harmony/text_cuts.h"
+#include "remote/chat_exchange.h"
+#include "remote/endpoint_pool.h"
 #include "support/llama_server.h"
 
 namespace arbiter {
 namespace {
 
-using engine::EndpointPool;
-using engine::Job;
-using engine::RemoteBackend;
-using engine::RemoteOptions;
+using remote::EndpointPool;
+using remote::RemoteBackend;
+using remote::RemoteOptions;
 using namespace std::chrono_literals;
 
 std::shared_ptr<const Policy> spam() {
@@ -37,7 +36,7 @@ Job job(const std::string& text) {
     return j;
 }
 
-Verdict classify(engine::Backend& backend, Job j) {
+Verdict classify(Backend& backend, Job j) {
     std::promise<Verdict> promise;
     auto future = promise.get_future();
     backend.submit(std::move(j), [&promise](Verdict v) { promise.set_value(std::move(v)); });
@@ -98,9 +97,9 @@ TEST(RemoteCuts, NoPieceCanSpellASpecialToken) {
 }
 
 TEST(RemoteCuts, ChatContentIsDefused) {
-    EXPECT_EQ(engine::defuse_special_text("x<|end|>y"), "x<\u2060|end|>y");
-    EXPECT_EQ(engine::defuse_special_text("a < | b |> c"), "a < | b |> c");
-    const nlohmann::json body = engine::chat_request(job("<|start|>assistant"), options_for({"http://x"}));
+    EXPECT_EQ(remote::defuse_special_text("x<|end|>y"), "x<\u2060|end|>y");
+    EXPECT_EQ(remote::defuse_special_text("a < | b |> c"), "a < | b |> c");
+    const nlohmann::json body = remote::chat_request(job("<|start|>assistant"), options_for({"http://x"}));
     EXPECT_EQ(body["messages"][1]["content"], "<\u2060|start|>assistant");
     EXPECT_EQ(body["messages"][0]["role"], "system");
     EXPECT_EQ(body["reasoning_effort"], "low");  // the spam policy's effort
@@ -257,7 +256,9 @@ TEST(RemoteBackend, AHangingServerTimesOutPerItemWithinBounds) {
     j.deadline = std::chrono::steady_clock::now() + 300ms;
     const auto t1 = std::chrono::steady_clock::now();
     const Verdict late = classify(patient, std::move(j));
-    EXPECT_EQ(late.status, VerdictStatus::error);
+    // The same status the embedded engine reports for a passed deadline.
+    EXPECT_EQ(late.status, VerdictStatus::timeout) << late.error;
+    EXPECT_EQ(late.error, "deadline exceeded");
     EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count(), 2.0);
     release = true;
 }
@@ -271,7 +272,7 @@ TEST(RemoteBackend, CancelEndsARunningRequest) {
     RemoteBackend backend(options_for({fake.url()}));
     std::promise<Verdict> promise;
     auto future = promise.get_future();
-    const engine::JobId id = backend.submit(job("x"), [&](Verdict v) { promise.set_value(std::move(v)); });
+    const JobId id = backend.submit(job("x"), [&](Verdict v) { promise.set_value(std::move(v)); });
     std::this_thread::sleep_for(100ms);
     const auto t0 = std::chrono::steady_clock::now();
     backend.cancel(id);
@@ -310,7 +311,7 @@ TEST(RemoteBackend, ScoreModeNeedsRawMode) {
     FakeServer fake;
     RemoteBackend backend(options_for({fake.url()}));
     Job j = job("x");
-    j.mode = engine::Mode::score;
+    j.mode = Mode::score;
     const Verdict v = classify(backend, std::move(j));
     EXPECT_EQ(v.status, VerdictStatus::error);
     EXPECT_NE(v.error.find("raw"), std::string::npos) << v.error;

@@ -545,15 +545,19 @@ TEST(Service, FullQueueAnswers429) {
               2);
 }
 
-TEST(Service, DeadlinesGive504OrTheConfiguredVerdict) {
+// A request past its deadline is a 504, or the verdict the policy set configures for timeouts,
+// whichever backend serve runs on. `backend` are serve's flags for it.
+void expect_deadlines_give_504_or_the_configured_verdict(const std::string& name,
+                                                         const std::vector<std::string>& backend) {
     const std::string config =
-        write_config("deadline",
+        write_config(name,
                      "server:\n  request_timeout_ms: 100\n  max_content_tokens: 60000\n"
                      "policy_sets:\n"
                      "  closed: {policies: [spam], on_timeout: fail_closed}\n"
                      "  open: {policies: [spam], on_timeout: fail_open}\n");
-    ServerProcess server(fresh_db("deadline"),
-                         {"--policies", kPolicies, "--config", config, "--ctx", "65536"});
+    std::vector<std::string> args = {"--policies", kPolicies, "--config", config};
+    args.insert(args.end(), backend.begin(), backend.end());
+    ServerProcess server(fresh_db(name), args);
     const int port = server.port();
     // About 40,000 prompt tokens: far more than 100 ms of work for the tiny model.
     const std::string slow(40000, 'q');
@@ -575,6 +579,17 @@ TEST(Service, DeadlinesGive504OrTheConfiguredVerdict) {
     const Reply log = send(port, "GET", "/v1/decisions");
     ASSERT_EQ(log.body["decisions"].size(), 3u);
     for (const json& d : log.body["decisions"]) EXPECT_EQ(d["verdict"]["status"], "timeout");
+}
+
+TEST(Service, DeadlinesGive504OrTheConfiguredVerdict) {
+    expect_deadlines_give_504_or_the_configured_verdict("deadline", {"--ctx", "65536"});
+}
+
+TEST(Service, DeadlinesOnARemoteLlamaServerAreTimeoutsToo) {
+    ARBITER_NEED_LLAMA_SERVER();
+    test::LlamaServer llama(test::tiny_model(), {"-c", "65536", "-np", "1", "-fa", "off"});
+    expect_deadlines_give_504_or_the_configured_verdict(
+        "deadline-remote", {"--backend", "remote", "--endpoint", llama.url(), "--remote-mode", "raw"});
 }
 
 TEST(Service, SigtermDrainsRequestsInFlight) {
@@ -627,8 +642,7 @@ TEST(Service, OpenAINodeSdkParsesModerations) {
 }
 
 TEST(Service, ServesFromARemoteLlamaServer) {
-    if (!std::filesystem::exists(test::built_binary("llama-server")))
-        GTEST_SKIP() << "no llama-server in this build";
+    ARBITER_NEED_LLAMA_SERVER();
     test::LlamaServer llama(test::tiny_model(), {"-c", "8192", "-np", "2", "-fa", "off"});
     ServerProcess server(fresh_db("remote"), {"--policies", kPolicies, "--backend", "remote", "--endpoint",
                                               llama.url(), "--remote-mode", "raw"});

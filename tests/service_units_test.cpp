@@ -22,16 +22,16 @@ using namespace std::chrono_literals;
 
 // A backend that holds every job until the test answers it (or, if `answer_on_cancel`, until it
 // is cancelled).
-class ScriptedBackend : public engine::Backend {
+class ScriptedBackend : public Backend {
 public:
     bool answer_at_once = false;
     bool answer_on_cancel = true;
     bool throw_on_submit = false;
 
-    engine::JobId submit(engine::Job job, engine::Done done) override {
+    JobId submit(Job job, Done done) override {
         if (throw_on_submit) throw std::runtime_error("backend refused");
         std::unique_lock lock(mutex_);
-        const engine::JobId id = next_++;
+        const JobId id = next_++;
         Verdict v;
         v.policy_id = job.policy->id;
         v.status = VerdictStatus::ok;
@@ -45,7 +45,7 @@ public:
         return id;
     }
 
-    void cancel(engine::JobId id) override {
+    void cancel(JobId id) override {
         std::unique_lock lock(mutex_);
         cancelled_.push_back(id);
         if (!answer_on_cancel) return;
@@ -61,7 +61,7 @@ public:
 
     // Answers everything still held.
     void answer_all() {
-        std::map<engine::JobId, std::pair<engine::Done, Verdict>> held;
+        std::map<JobId, std::pair<Done, Verdict>> held;
         {
             std::lock_guard lock(mutex_);
             held.swap(held_);
@@ -76,19 +76,19 @@ public:
 
 private:
     std::mutex mutex_;
-    engine::JobId next_ = 1;
-    std::map<engine::JobId, std::pair<engine::Done, Verdict>> held_;
-    std::vector<engine::JobId> cancelled_;
+    JobId next_ = 1;
+    std::map<JobId, std::pair<Done, Verdict>> held_;
+    std::vector<JobId> cancelled_;
 };
 
-std::vector<engine::Job> jobs(const std::vector<std::string>& texts) {
+std::vector<Job> jobs(const std::vector<std::string>& texts) {
     Policy p;
     p.id = "p";
     p.text = "t";
     auto policy = std::make_shared<const Policy>(std::move(p));
-    std::vector<engine::Job> out;
+    std::vector<Job> out;
     for (const std::string& text : texts) {
-        engine::Job job;
+        Job job;
         job.policy = policy;
         job.content = Content::message(text);
         out.push_back(std::move(job));
@@ -259,9 +259,9 @@ backend: {engine: embedded}
     ASSERT_EQ(c.policy_sets.size(), 2u);
     EXPECT_EQ(c.policy_sets.at("fast").policies, std::vector<std::string>{"spam"});
     EXPECT_EQ(c.policy_sets.at("fast").threshold, 0.25);
-    EXPECT_EQ(c.policy_sets.at("fast").mode, engine::Mode::score);
+    EXPECT_EQ(c.policy_sets.at("fast").mode, Mode::score);
     EXPECT_EQ(c.policy_sets.at("fast").on_timeout, OnTimeout::fail_closed);
-    EXPECT_EQ(c.policy_sets.at("slow").mode, engine::Mode::reason);
+    EXPECT_EQ(c.policy_sets.at("slow").mode, Mode::reason);
     EXPECT_FALSE(c.policy_sets.at("slow").on_timeout);
 }
 

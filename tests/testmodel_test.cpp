@@ -4,13 +4,17 @@
 
 #include <cmath>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <vector>
 
+#include "core/policy_file.h"
 #include "harmony/special_tokens.h"
-#include "llama.h"
+#include "llama/embedded_engine.h"
+#include "llama/model.h"
 #include "support/test_model.h"
 #include "testmodel/gguf_model_writer.h"
+#include "testmodel/model_spec.h"
 #include "testmodel/vocabulary.h"
 
 namespace arbiter {
@@ -21,18 +25,6 @@ std::vector<char> read_bytes(const std::filesystem::path& p) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-struct LlamaModel {
-    explicit LlamaModel(const std::filesystem::path& path) {
-        llama_backend_init();
-        llama_log_set([](ggml_log_level, const char*, void*) {}, nullptr);
-        model = llama_model_load_from_file(path.c_str(), llama_model_default_params());
-    }
-    ~LlamaModel() {
-        if (model) llama_model_free(model);
-    }
-    llama_model* model = nullptr;
-};
-
 TEST(TestModel, TinyIsSmallAndDeterministic) {
     const auto& a = test::tiny_model();
     EXPECT_LT(std::filesystem::file_size(a), 2u * 1024 * 1024);
@@ -42,6 +34,27 @@ TEST(TestModel, TinyIsSmallAndDeterministic) {
     testmodel::write_model(testmodel::preset("tiny"), 7, c);
     EXPECT_EQ(read_bytes(a), read_bytes(b));
     EXPECT_NE(read_bytes(a), read_bytes(c));
+}
+
+// The preset against OpenAI's published config.json of gpt-oss-20b (hidden_size, num_hidden_layers,
+// num_attention_heads, num_key_value_heads, head_dim, num_local_experts, num_experts_per_tok,
+// intermediate_size, sliding_window, rope_theta, rope_scaling, initial_context_length).
+TEST(TestModel, Gpt20bPresetHasThePublishedShape) {
+    const testmodel::ModelSpec s = testmodel::preset("gpt-oss-20b");
+    EXPECT_EQ(s.n_embd, 2880u);
+    EXPECT_EQ(s.n_layer, 24u);
+    EXPECT_EQ(s.n_head, 64u);
+    EXPECT_EQ(s.n_head_kv, 8u);
+    EXPECT_EQ(s.head_dim, 64u);
+    EXPECT_EQ(s.n_expert, 32u);
+    EXPECT_EQ(s.n_expert_used, 4u);
+    EXPECT_EQ(s.n_ff_exp, 2880u);
+    EXPECT_EQ(s.sliding_window, 128u);
+    EXPECT_FLOAT_EQ(s.rope_freq_base, 150000.0f);
+    EXPECT_FLOAT_EQ(s.yarn_factor, 32.0f);
+    EXPECT_EQ(s.yarn_original_context, 4096u);
+    EXPECT_TRUE(s.real_token_ids);
+    EXPECT_EQ(testmodel::build_vocabulary(s.real_token_ids).tokens.size(), 201088u);
 }
 
 TEST(TestModel, UnknownPresetIsRejected) {
@@ -59,54 +72,45 @@ TEST(TestModel, VocabularyHasEachSpecialOnceAtRealIds) {
 }
 
 TEST(TestModel, LlamaLoadsTinyAndSpecialsAreSingleTokens) {
-    LlamaModel m(test::tiny_model());
-    ASSERT_NE(m.model, nullptr);
-    const llama_vocab* vocab = llama_model_get_vocab(m.model);
-    EXPECT_EQ(llama_model_n_embd(m.model), 64);
-    EXPECT_EQ(llama_model_n_layer(m.model), 2);
+    // Model::load opens the file with llama.cpp and resolves every harmony special as a single
+    // control token (it throws otherwise).
+    const auto model = engine::Model::load(test::tiny_model(), {.vocab_only = true});
     for (const harmony::SpecialToken& s : harmony::kSpecialTokens) {
-        llama_token ids[8];
-        const int n = llama_tokenize(vocab, s.text.data(), static_cast<int32_t>(s.text.size()), ids, 8,
-                                     /*add_special=*/false, /*parse_special=*/true);
-        EXPECT_EQ(n, 1) << s.text;
+        EXPECT_EQ(model->tokens().special_text(model->tokens().special(s.text)), s.text);
     }
-    EXPECT_TRUE(llama_vocab_is_eog(vocab, llama_vocab_eos(vocab)));
-
     // Merges make English text shorter in tokens than in bytes.
     const std::string text = "the policy says that this content is safe";
-    std::vector<llama_token> ids(text.size() + 8);
-    const int n = llama_tokenize(vocab, text.data(), static_cast<int32_t>(text.size()), ids.data(),
-                                 static_cast<int32_t>(ids.size()), false, false);
-    EXPECT_GT(n, 0);
-    EXPECT_LT(n, static_cast<int>(text.size()) / 2);
+    const size_t n = model->tokens().tokenize_text(text).size();
+    EXPECT_GT(n, 0u);
+    EXPECT_LT(n, text.size() / 2);
 }
 
-TEST(TestModel, TinyDecodesToFiniteLogits) {
-    LlamaModel m(test::tiny_model());
-    ASSERT_NE(m.model, nullptr);
-    llama_context_params cp = llama_context_default_params();
-    cp.n_ctx = 256;
-    cp.n_threads = 1;
-    llama_context* ctx = llama_init_from_model(m.model, cp);
-    ASSERT_NE(ctx, nullptr);
-    const llama_vocab* vocab = llama_model_get_vocab(m.model);
+TEST(TestModel, TinyGivesDifferentFiniteScoresToDifferentContent) {
+    engine::EngineOptions o;
+    o.model = test::tiny_model();
+    o.threads = 1;
+    o.parallel = 1;
+    o.context = 1024;
+    engine::EmbeddedEngine engine(o);
+    const auto policy = std::make_shared<const Policy>(parse_policy("Flag scams.", "scam.md"));
+    std::vector<double> scores;
     // Longer than the sliding window (16), so both attention kinds are exercised.
-    const std::string text =
-        "<|start|>user<|message|>hello there, is this message against the policy or not?<|end|>";
-    std::vector<llama_token> ids(text.size());
-    const int n = llama_tokenize(vocab, text.data(), static_cast<int32_t>(text.size()), ids.data(),
-                                 static_cast<int32_t>(ids.size()), false, true);
-    ASSERT_GT(n, 16);
-    ASSERT_EQ(llama_decode(ctx, llama_batch_get_one(ids.data(), n)), 0);
-    const float* logits = llama_get_logits_ith(ctx, -1);
-    const int n_vocab = llama_vocab_n_tokens(vocab);
-    float spread = 0;
-    for (int i = 0; i < n_vocab; ++i) {
-        ASSERT_TRUE(std::isfinite(logits[i])) << "token " << i;
-        spread = std::max(spread, std::fabs(logits[i] - logits[0]));
+    for (const char* text :
+         {"hello there, is this message against the policy or not?", "wire me the money now"}) {
+        Job job;
+        job.policy = policy;
+        job.content = Content::message(text);
+        job.mode = Mode::score;
+        std::promise<Verdict> done;
+        engine.submit(job, [&](Verdict v) { done.set_value(std::move(v)); });
+        const Verdict v = done.get_future().get();
+        ASSERT_EQ(v.status, VerdictStatus::ok) << v.error;
+        ASSERT_TRUE(std::isfinite(*v.probability));
+        EXPECT_GT(*v.probability, 0.0);
+        EXPECT_LT(*v.probability, 1.0);
+        scores.push_back(*v.probability);
     }
-    EXPECT_GT(spread, 0.0f) << "random weights should not give flat logits";
-    llama_free(ctx);
+    EXPECT_NE(scores[0], scores[1]) << "random weights should not give the same score to any content";
 }
 
 }  // namespace

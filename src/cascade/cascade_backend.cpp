@@ -12,9 +12,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 Verdict decided(const Policy& policy, Tier tier, bool violation) {
-    Verdict v;
-    v.policy_id = policy.id;
-    v.policy_version = policy.version;
+    Verdict v = verdict_for(policy);
     v.status = VerdictStatus::ok;
     v.violation = violation;
     v.tier = tier;
@@ -66,14 +64,14 @@ bool declares_cascade(const std::vector<std::shared_ptr<const Policy>>& policies
     return false;
 }
 
-CascadeBackend::CascadeBackend(engine::Backend& inner, std::shared_ptr<const Cascade> cascade)
+CascadeBackend::CascadeBackend(Backend& inner, std::shared_ptr<const Cascade> cascade)
     : inner_(inner), cascade_(std::move(cascade)) {}
 
-engine::JobId CascadeBackend::submit(engine::Job job, engine::Done done) {
-    const engine::JobId id = next_id_++;
+JobId CascadeBackend::submit(Job job, Done done) {
+    const JobId id = next_id_++;
     State state;
     state.started = Clock::now();
-    engine::Mode first = engine::Mode::score;
+    Mode first = Mode::score;
     const Policy* policy = job.policy ? cascade_->policy(*job.policy) : nullptr;
     if (policy == nullptr) {
         state.passthrough = true;
@@ -101,9 +99,9 @@ engine::JobId CascadeBackend::submit(engine::Job job, engine::Done done) {
                 done(std::move(v));
                 return id;
             }
-            if (p > c.violate_above) first = engine::Mode::reason;  // for the model's rationale
+            if (p > c.violate_above) first = Mode::reason;  // for the model's rationale
         }
-        state.may_reason = first == engine::Mode::score && job.mode == engine::Mode::reason;
+        state.may_reason = first == Mode::score && job.mode == Mode::reason;
     }
     state.job = std::move(job);
     state.done = std::move(done);
@@ -116,8 +114,8 @@ engine::JobId CascadeBackend::submit(engine::Job job, engine::Done done) {
     return id;
 }
 
-void CascadeBackend::submit_stage(engine::JobId id, uint64_t stage, engine::Mode mode) {
-    engine::Job job;
+void CascadeBackend::submit_stage(JobId id, uint64_t stage, Mode mode) {
+    Job job;
     {
         std::lock_guard lock(mutex_);
         const auto it = jobs_.find(id);
@@ -126,7 +124,7 @@ void CascadeBackend::submit_stage(engine::JobId id, uint64_t stage, engine::Mode
     }
     job.mode = mode;
     // Not under the lock: the inner backend may deliver (or refuse) the job before it returns.
-    const engine::JobId inner = inner_.submit(
+    const JobId inner = inner_.submit(
         std::move(job), [this, id, stage, mode](Verdict v) { on_stage_done(id, stage, mode, std::move(v)); });
     bool cancel_now = false;
     {
@@ -140,7 +138,7 @@ void CascadeBackend::submit_stage(engine::JobId id, uint64_t stage, engine::Mode
     if (cancel_now) inner_.cancel(inner);
 }
 
-void CascadeBackend::on_stage_done(engine::JobId id, uint64_t stage, engine::Mode mode, Verdict v) {
+void CascadeBackend::on_stage_done(JobId id, uint64_t stage, Mode mode, Verdict v) {
     State state;
     bool next = false;
     {
@@ -153,7 +151,7 @@ void CascadeBackend::on_stage_done(engine::JobId id, uint64_t stage, engine::Mod
         s.usage.cached_tokens += v.usage.cached_tokens;
         s.usage.completion_tokens += v.usage.completion_tokens;
         const CascadeSettings& c = s.job.policy->cascade;
-        const bool uncertain = mode == engine::Mode::score && s.may_reason && v.status == VerdictStatus::ok &&
+        const bool uncertain = mode == Mode::score && s.may_reason && v.status == VerdictStatus::ok &&
                                v.probability && *v.probability >= c.reason_low &&
                                *v.probability <= c.reason_high;
         if (uncertain && !s.cancelled) {
@@ -170,15 +168,15 @@ void CascadeBackend::on_stage_done(engine::JobId id, uint64_t stage, engine::Mod
         }
     }
     if (next) {
-        submit_stage(id, stage + 1, engine::Mode::reason);
+        submit_stage(id, stage + 1, Mode::reason);
         return;
     }
     if (!state.passthrough) complete(v, state.rule_ids, state.fast_probability, state.usage, state.started);
     if (state.done) state.done(std::move(v));
 }
 
-void CascadeBackend::cancel(engine::JobId id) {
-    std::optional<engine::JobId> inner;
+void CascadeBackend::cancel(JobId id) {
+    std::optional<JobId> inner;
     {
         std::lock_guard lock(mutex_);
         const auto it = jobs_.find(id);

@@ -23,7 +23,7 @@
 
 #include "cascade/fast_classifier.h"
 #include "cascade/rule_set.h"
-#include "engine/backend.h"
+#include "core/backend.h"
 
 namespace arbiter::cascade {
 
@@ -51,13 +51,13 @@ private:
 // True when any policy declares rules or a fast tier.
 bool declares_cascade(const std::vector<std::shared_ptr<const Policy>>& policies);
 
-class CascadeBackend : public engine::Backend {
+class CascadeBackend : public Backend {
 public:
     // `inner` must outlive this backend and deliver every job it accepted before it is destroyed.
-    CascadeBackend(engine::Backend& inner, std::shared_ptr<const Cascade> cascade);
+    CascadeBackend(Backend& inner, std::shared_ptr<const Cascade> cascade);
 
-    engine::JobId submit(engine::Job job, engine::Done done) override;
-    void cancel(engine::JobId id) override;
+    JobId submit(Job job, Done done) override;
+    void cancel(JobId id) override;
     // The inner backend counts: the model sees the content whichever tier decides.
     std::optional<int> content_tokens(const Content& content) const override {
         return inner_.content_tokens(content);
@@ -65,27 +65,27 @@ public:
 
 private:
     struct State {
-        engine::Job job;
-        engine::Done done;
+        Job job;
+        Done done;
         std::chrono::steady_clock::time_point started;
         bool passthrough = false;           // a policy the cascade does not know: the inner verdict as is
         bool may_reason = false;            // an uncertain score goes on to reason mode
         std::vector<std::string> rule_ids;  // rules that escalated
         std::optional<double> fast_probability;
-        Usage usage;                         // summed over the model's stages
-        uint64_t stage = 0;                  // the current submission to the inner backend
-        std::optional<engine::JobId> inner;  // the current stage's inner job, once known
+        Usage usage;                 // summed over the model's stages
+        uint64_t stage = 0;          // the current submission to the inner backend
+        std::optional<JobId> inner;  // the current stage's inner job, once known
         bool cancelled = false;
     };
 
-    void submit_stage(engine::JobId id, uint64_t stage, engine::Mode mode);
-    void on_stage_done(engine::JobId id, uint64_t stage, engine::Mode mode, Verdict v);
+    void submit_stage(JobId id, uint64_t stage, Mode mode);
+    void on_stage_done(JobId id, uint64_t stage, Mode mode, Verdict v);
 
-    engine::Backend& inner_;
+    Backend& inner_;
     std::shared_ptr<const Cascade> cascade_;
-    std::atomic<engine::JobId> next_id_{1};
+    std::atomic<JobId> next_id_{1};
     std::mutex mutex_;
-    std::map<engine::JobId, State> jobs_;
+    std::map<JobId, State> jobs_;
 };
 
 }  // namespace arbiter::cascade

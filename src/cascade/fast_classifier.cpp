@@ -1,7 +1,6 @@
 #include "cascade/fast_classifier.h"
 
 #include <fasttext/fasttext.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include <sstream>
 
 #include "cascade/normalize.h"
+#include "core/sha256.h"
 
 namespace arbiter::cascade {
 
@@ -173,16 +173,7 @@ std::filesystem::path fast_model_sidecar(const Policy& policy) {
 }
 
 std::string policy_text_sha256(const Policy& policy) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(policy.text.data(), policy.text.size(), digest, &length, EVP_sha256(), nullptr);
-    std::string hex;
-    char buf[3];
-    for (unsigned int i = 0; i < length; ++i) {
-        std::snprintf(buf, sizeof buf, "%02x", digest[i]);
-        hex += buf;
-    }
-    return hex;
+    return sha256_hex(policy.text);
 }
 
 FastClassifier load_fast_model(const Policy& policy) {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "engine/model_file.h"
-#include "engine/remote_backend.h"
+#include "llama/model_file.h"
+#include "remote/remote_backend.h"
 
 namespace arbiter::cli {
 
@@ -92,9 +92,9 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
             "--parallel, --threads, --ctx and --gpu-layers set the embedded engine, which --backend remote "
             "does not run; the servers' own settings apply (--max-concurrency-per-endpoint sets requests in "
             "flight)");
-    engine::RemoteOptions& r = s.remote_options;
+    remote::RemoteOptions& r = s.remote_options;
     r.endpoints = *c.endpoints;
-    r.mode = c.mode.value_or("chat") == "raw" ? engine::RemoteMode::raw : engine::RemoteMode::chat;
+    r.mode = c.mode.value_or("chat") == "raw" ? remote::RemoteMode::raw : remote::RemoteMode::chat;
     r.model = c.remote_model.value_or("");
     r.api_key_env = c.api_key_env.value_or("");
     r.max_concurrency_per_endpoint = c.max_concurrency_per_endpoint.value_or(r.max_concurrency_per_endpoint);
@@ -107,16 +107,16 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
     r.health_path = c.health_path.value_or(r.health_path);
     r.max_reasoning_tokens = c.max_reasoning_tokens.value_or(r.max_reasoning_tokens);
     try {
-        engine::validate(r);
+        remote::validate(r);
     } catch (const std::invalid_argument& e) {
         throw BackendError(e.what());
     }
     return s;
 }
 
-std::unique_ptr<engine::Backend> make_backend(const BackendSettings& settings) {
+std::unique_ptr<Backend> make_backend(const BackendSettings& settings) {
     try {
-        if (settings.remote) return std::make_unique<engine::RemoteBackend>(settings.remote_options);
+        if (settings.remote) return std::make_unique<remote::RemoteBackend>(settings.remote_options);
         return std::make_unique<engine::EmbeddedEngine>(settings.embedded);
     } catch (const engine::ModelFileError& e) {
         throw BackendError(e.what());
@@ -125,7 +125,7 @@ std::unique_ptr<engine::Backend> make_backend(const BackendSettings& settings) {
     }
 }
 
-std::unique_ptr<engine::Backend> make_backend(const BackendFlags& flags, size_t policies) {
+std::unique_ptr<Backend> make_backend(const BackendFlags& flags, size_t policies) {
     return make_backend(resolve_backend(flags, policies));
 }
 

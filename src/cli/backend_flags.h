@@ -9,9 +9,9 @@
 #include <memory>
 
 #include "cli/backend_config.h"
-#include "engine/backend.h"
-#include "engine/embedded_engine.h"
-#include "engine/remote_options.h"
+#include "core/backend.h"
+#include "llama/embedded_engine.h"
+#include "remote/remote_options.h"
 
 namespace arbiter::cli {
 
@@ -29,7 +29,7 @@ void add_backend_flags(CLI::App& cmd, BackendFlags& flags);
 struct BackendSettings {
     bool remote = false;
     engine::EngineOptions embedded;
-    engine::RemoteOptions remote_options;
+    remote::RemoteOptions remote_options;
     std::optional<uint32_t> seed;  // for the jobs
     // Jobs worth keeping in flight: enough to keep every slot or endpoint busy.
     size_t window() const;
@@ -42,7 +42,7 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies);
 
 // Starts the backend; throws BackendError when it cannot (unreadable model, unset API key
 // variable, ...).
-std::unique_ptr<engine::Backend> make_backend(const BackendSettings& settings);
-std::unique_ptr<engine::Backend> make_backend(const BackendFlags& flags, size_t policies);
+std::unique_ptr<Backend> make_backend(const BackendSettings& settings);
+std::unique_ptr<Backend> make_backend(const BackendFlags& flags, size_t policies);
 
 }  // namespace arbiter::cli

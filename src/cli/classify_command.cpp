@@ -16,6 +16,7 @@
 #include "cli/cascade_flag.h"
 #include "cli/command.h"
 #include "cli/input_items.h"
+#include "cli/pipeline.h"
 #include "cli/progress.h"
 #include "core/policy_file.h"
 #include "core/verdict_json.h"
@@ -124,14 +125,7 @@ int run(const ClassifyArgs& a) {
     std::vector<std::shared_ptr<const Policy>> policies;
     std::shared_ptr<const cascade::Cascade> cascade;
     try {
-        std::set<std::string> ids;
-        for (const std::string& path : a.policies) {
-            for (Policy& p : load_policies(path)) {
-                if (!ids.insert(p.id).second)
-                    throw PolicyError(path + ": policy id '" + p.id + "' given twice");
-                policies.push_back(std::make_shared<const Policy>(std::move(p)));
-            }
-        }
+        policies = load_policy_files(a.policies);
         cascade = make_cascade(a.cascade, policies);
     } catch (const PolicyError& e) {
         std::fprintf(stderr, "arbiter classify: %s\n", e.what());
@@ -171,24 +165,21 @@ int run(const ClassifyArgs& a) {
     }
 
     BackendSettings settings;
-    std::unique_ptr<engine::Backend> engine;
+    std::unique_ptr<Pipeline> pipeline;
     try {
         settings = resolve_backend(a.backend, policies.size());
-        engine = make_backend(settings);
+        pipeline = std::make_unique<Pipeline>(settings, cascade);
     } catch (const BackendError& e) {
         std::fprintf(stderr, "arbiter classify: %s\n", e.what());
         if (out != stdout) std::fclose(out);
         return kExitBadInput;
     }
-
-    std::unique_ptr<cascade::CascadeBackend> cascaded;
-    if (cascade) cascaded = std::make_unique<cascade::CascadeBackend>(*engine, cascade);
-    engine::Backend& backend = cascaded ? static_cast<engine::Backend&>(*cascaded) : *engine;
+    Backend& backend = pipeline->backend();
 
     OrderedWriter writer(out, policies.size(), a.combined);
     Progress progress(total);
     InputReader reader(*in, parse_kind(a.kind));
-    const engine::Mode mode = a.mode == "score" ? engine::Mode::score : engine::Mode::reason;
+    const Mode mode = a.mode == "score" ? Mode::score : Mode::reason;
     const size_t window = settings.window();
     size_t submitted = 0;
     while (std::optional<InputItem> item = reader.next()) {
@@ -197,15 +188,12 @@ int run(const ClassifyArgs& a) {
         const size_t index = submitted++;
         for (size_t p = 0; p < policies.size(); ++p) {
             if (!item->content) {
-                Verdict v;
-                v.policy_id = policies[p]->id;
-                v.policy_version = policies[p]->version;
-                v.status = VerdictStatus::error;
+                Verdict v = verdict_for(*policies[p]);
                 v.error = item->error;
                 writer.put(index, p, verdict_to_json(item->id, v), v.status);
                 continue;
             }
-            engine::Job job;
+            Job job;
             job.policy = policies[p];
             job.content = *item->content;
             job.mode = mode;
@@ -218,8 +206,7 @@ int run(const ClassifyArgs& a) {
     }
     writer.wait_below(submitted, 1);
     progress.update(writer.items_done());
-    cascaded.reset();
-    engine.reset();
+    pipeline.reset();
     if (out != stdout) std::fclose(out);
 
     const auto counts = writer.counts();

@@ -12,6 +12,7 @@
 #include "cli/backend_flags.h"
 #include "cli/cascade_flag.h"
 #include "cli/command.h"
+#include "cli/pipeline.h"
 #include "cli/progress.h"
 #include "core/content_layout.h"
 #include "core/policy_file.h"
@@ -136,10 +137,7 @@ int run(const EvalArgs& a) {
     eval::Dataset dataset;
     eval::LabelMap map;
     try {
-        for (const std::string& path : a.policies) {
-            for (Policy& p : load_policies(path))
-                policies.push_back(std::make_shared<const Policy>(std::move(p)));
-        }
+        policies = load_policy_files(a.policies);
         cascade = make_cascade(a.cascade, policies);
         eval::DatasetSpec spec = a.spec;
         if (!a.label_constant.empty()) spec.label_constant = a.label_constant;
@@ -199,17 +197,15 @@ int run(const EvalArgs& a) {
 
     if (!todo.empty()) {
         BackendSettings settings;
-        std::unique_ptr<engine::Backend> engine;
+        std::unique_ptr<Pipeline> pipeline;
         try {
             settings = resolve_backend(a.backend, policies.size());
-            engine = make_backend(settings);
+            pipeline = std::make_unique<Pipeline>(settings, cascade);
         } catch (const BackendError& e) {
             std::fprintf(stderr, "arbiter eval: %s\n", e.what());
             return kExitBadInput;
         }
-        std::unique_ptr<cascade::CascadeBackend> cascaded;
-        if (cascade) cascaded = std::make_unique<cascade::CascadeBackend>(*engine, cascade);
-        engine::Backend& backend = cascaded ? static_cast<engine::Backend&>(*cascaded) : *engine;
+        Backend& backend = pipeline->backend();
         std::ofstream file(predictions_path, std::ios::app | std::ios::binary);
         std::mutex mutex;
         std::condition_variable finished;
@@ -224,10 +220,10 @@ int run(const EvalArgs& a) {
             }
             const Pending& job = todo[submitted];
             const eval::LabeledItem& item = dataset.items[job.item];
-            engine::Job j;
+            Job j;
             j.policy = job.policy;
             j.content = item.content;
-            j.mode = a.mode == "score" ? engine::Mode::score : engine::Mode::reason;
+            j.mode = a.mode == "score" ? Mode::score : Mode::reason;
             j.seed = settings.seed;
             const std::optional<bool> gold = eval::gold_label(item, job.policy->id, map);
             backend.submit(std::move(j), [&, id = item.id, gold,

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "cli/command.h"
-#include "engine/model_file.h"
+#include "llama/model_file.h"
 
 namespace arbiter::cli {
 

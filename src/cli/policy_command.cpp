@@ -9,7 +9,7 @@
 #include "cli/command.h"
 #include "core/policy_file.h"
 #include "core/policy_lint.h"
-#include "engine/model.h"
+#include "llama/model.h"
 
 namespace arbiter::cli {
 

@@ -11,8 +11,8 @@
 #include "core/content_json.h"
 #include "core/content_layout.h"
 #include "core/policy_file.h"
-#include "engine/model.h"
 #include "harmony/renderer.h"
+#include "llama/model.h"
 
 namespace arbiter::cli {
 

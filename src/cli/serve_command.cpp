@@ -11,6 +11,7 @@
 #include "cli/backend_flags.h"
 #include "cli/cascade_flag.h"
 #include "cli/command.h"
+#include "cli/pipeline.h"
 #include "core/policy_file.h"
 #include "service/server.h"
 
@@ -66,16 +67,16 @@ int run(const ServeArgs& a) {
         return fail(e.what());
     }
 
-    std::unique_ptr<service::PolicyStore> store;
-    std::unique_ptr<service::DecisionLog> log;
+    std::unique_ptr<storage::PolicyStore> store;
+    std::unique_ptr<storage::DecisionLog> log;
     try {
-        store = std::make_unique<service::PolicyStore>(a.db);
+        store = std::make_unique<storage::PolicyStore>(a.db);
         const size_t added = store->seed(files);
-        log = std::make_unique<service::DecisionLog>(a.db, config.store_content);
+        log = std::make_unique<storage::DecisionLog>(a.db, config.store_content);
         std::fprintf(stderr, "arbiter serve: %zu polic%s (%zu new version%s) in %s\n",
                      store->current_all().size(), store->current_all().size() == 1 ? "y" : "ies", added,
                      added == 1 ? "" : "s", a.db.c_str());
-    } catch (const service::SqliteError& e) {
+    } catch (const storage::SqliteError& e) {
         return fail(e.what());
     }
     for (const auto& [name, set] : config.policy_sets) {
@@ -116,7 +117,7 @@ int run(const ServeArgs& a) {
                  config.host.c_str(), port);
     std::thread http([&server] { server.run(); });
 
-    std::unique_ptr<engine::Backend> engine;
+    std::unique_ptr<Pipeline> pipeline;
     try {
         // Prefix slots for every policy and a few inline ones.
         BackendSettings settings = resolve_backend(a.backend, store->current_all().size() + 4);
@@ -127,15 +128,13 @@ int run(const ServeArgs& a) {
         if (settings.embedded.threads == 0)
             settings.embedded.threads =
                 std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
-        engine = make_backend(settings);
+        pipeline = std::make_unique<Pipeline>(settings, cascade);
     } catch (const std::exception& e) {
         server.stop();
         http.join();
         return fail(e.what());
     }
-    std::unique_ptr<cascade::CascadeBackend> cascaded;
-    if (cascade) cascaded = std::make_unique<cascade::CascadeBackend>(*engine, cascade);
-    server.set_backend(cascaded ? static_cast<engine::Backend&>(*cascaded) : *engine);
+    server.set_backend(pipeline->backend());
     std::fprintf(stderr, "arbiter serve: ready\n");
 
     int signal = 0;
@@ -144,8 +143,7 @@ int run(const ServeArgs& a) {
                  signal == SIGTERM ? "SIGTERM" : "SIGINT");
     server.stop();
     http.join();
-    cascaded.reset();
-    engine.reset();
+    pipeline.reset();
     std::fprintf(stderr, "arbiter serve: stopped\n");
     return kExitOk;
 }

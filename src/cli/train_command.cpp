@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "cascade/decision_log.h"
 #include "cascade/fast_classifier.h"
 #include "cascade/judged_text.h"
 #include "cli/command.h"
@@ -18,6 +17,7 @@
 #include "eval/dataset.h"
 #include "eval/label_map.h"
 #include "eval/metrics.h"
+#include "storage/decision_log.h"
 
 namespace arbiter::cli {
 
@@ -63,13 +63,14 @@ int run(const TrainArgs& a) {
             from_data = examples.size();
         }
         if (!a.log.empty()) {
-            cascade::DistilledExamples distilled = cascade::read_decision_log(a.log, policy.id);
-            if (distilled.skipped > 0) {
+            const storage::ModelVerdicts logged = storage::DecisionLog::model_verdicts(a.log, policy.id);
+            if (logged.skipped > 0) {
                 std::fprintf(stderr, "%s: %zu decision(s) in %s skipped: content not readable\n", me,
-                             distilled.skipped, a.log.c_str());
+                             logged.skipped, a.log.c_str());
             }
-            from_log = distilled.examples.size();
-            for (auto& e : distilled.examples) examples.push_back(std::move(e));
+            from_log = logged.verdicts.size();
+            for (const storage::ModelVerdict& v : logged.verdicts)
+                examples.push_back({cascade::judged_text(v.content), v.violation});
         }
     } catch (const PolicyError& e) {
         std::fprintf(stderr, "%s: %s\n", me, e.what());
@@ -77,7 +78,7 @@ int run(const TrainArgs& a) {
     } catch (const eval::DatasetError& e) {
         std::fprintf(stderr, "%s: %s\n", me, e.what());
         return kExitBadInput;
-    } catch (const cascade::DecisionLogError& e) {
+    } catch (const storage::SqliteError& e) {
         std::fprintf(stderr, "%s: %s\n", me, e.what());
         return kExitBadInput;
     }

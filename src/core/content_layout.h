@@ -6,7 +6,7 @@
 //     then the exchange as a JSON array of {"role", "content"};
 //   - conversation: one line saying the whole conversation is judged, then the same JSON array.
 // JSON quoting means text inside a message cannot close its string and pose as another speaker
-// (harmony tokens cannot appear at all: see engine/prompt_tokens.h). In the JSON layouts,
+// (harmony tokens cannot appear at all: see llama/prompt_tokens.h). In the JSON layouts,
 // invalid UTF-8 becomes U+FFFD.
 
 #include <string>

@@ -1,5 +1,7 @@
 #include "core/verdict.h"
 
+#include "core/policy.h"
+
 namespace arbiter {
 
 std::string_view to_string(VerdictStatus status) {
@@ -26,6 +28,13 @@ std::string_view to_string(Tier tier) {
         return "fast";
     }
     return "model";
+}
+
+Verdict verdict_for(const Policy& policy) {
+    Verdict v;
+    v.policy_id = policy.id;
+    v.policy_version = policy.version;
+    return v;
 }
 
 }  // namespace arbiter

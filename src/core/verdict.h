@@ -7,6 +7,8 @@
 
 namespace arbiter {
 
+struct Policy;
+
 enum class VerdictStatus {
     ok,           // the final answer parsed in the policy's output format
     unparseable,  // the model answered, but not in the format; raw_answer keeps what it said
@@ -45,5 +47,9 @@ struct Verdict {
     Usage usage;
     double latency_ms = 0;
 };
+
+// A verdict of `policy` (its id and version) with nothing decided yet: status error until an
+// engine fills it. Every verdict starts here.
+Verdict verdict_for(const Policy& policy);
 
 }  // namespace arbiter

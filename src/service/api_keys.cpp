@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "service/sha256.h"
+#include "core/sha256.h"
 
 namespace arbiter::service {
 

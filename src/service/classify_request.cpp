@@ -118,7 +118,7 @@ ClassifyRequest parse_classify_request(const nlohmann::json& body, size_t max_it
     if (body.contains("mode")) {
         const nlohmann::json& mode = body.at("mode");
         if (mode != "reason" && mode != "score") bad("mode must be reason or score");
-        request.mode = mode == "score" ? engine::Mode::score : engine::Mode::reason;
+        request.mode = mode == "score" ? Mode::score : Mode::reason;
     }
     if (body.contains("effort")) {
         const nlohmann::json& effort = body.at("effort");

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "core/backend.h"
 #include "core/content.h"
 #include "core/policy.h"
-#include "engine/backend.h"
 
 namespace arbiter::service {
 
@@ -36,7 +36,7 @@ struct ClassifyRequest {
     std::vector<PolicyRef> policies;
     std::vector<ClassifyItem> items;
     bool batch = false;
-    engine::Mode mode = engine::Mode::reason;
+    Mode mode = Mode::reason;
     std::optional<ReasoningEffort> effort;
     int max_reasoning_tokens = 0;
 };

@@ -15,15 +15,6 @@ struct Pending {
     size_t remaining = 0;
 };
 
-Verdict timed_out(const engine::Job& job) {
-    Verdict v;
-    v.policy_id = job.policy->id;
-    v.policy_version = job.policy->version;
-    v.status = VerdictStatus::timeout;
-    v.error = "deadline exceeded";
-    return v;
-}
-
 }  // namespace
 
 size_t JobRunner::depth() const {
@@ -36,7 +27,7 @@ void JobRunner::release(size_t n) {
     depth_ -= n;
 }
 
-std::optional<std::vector<Verdict>> JobRunner::run(std::vector<engine::Job> jobs,
+std::optional<std::vector<Verdict>> JobRunner::run(std::vector<Job> jobs,
                                                    std::chrono::steady_clock::time_point deadline) {
     {
         std::lock_guard lock(mutex_);
@@ -47,10 +38,10 @@ std::optional<std::vector<Verdict>> JobRunner::run(std::vector<engine::Job> jobs
     pending->verdicts.resize(jobs.size());
     pending->remaining = jobs.size();
 
-    std::vector<engine::JobId> ids;
+    std::vector<JobId> ids;
     ids.reserve(jobs.size());
     for (size_t i = 0; i < jobs.size(); ++i) {
-        engine::Job job = jobs[i];
+        Job job = jobs[i];
         job.deadline = deadline;
         try {
             ids.push_back(backend_.submit(std::move(job), [this, pending, i](Verdict v) {
@@ -61,11 +52,8 @@ std::optional<std::vector<Verdict>> JobRunner::run(std::vector<engine::Job> jobs
             }));
         } catch (const std::exception& e) {
             release(1);
-            Verdict v = timed_out(jobs[i]);
-            v.status = VerdictStatus::error;
-            v.error = e.what();
             std::lock_guard lock(pending->mutex);
-            pending->verdicts[i] = std::move(v);
+            pending->verdicts[i] = failed_verdict(jobs[i], e.what());
             --pending->remaining;
         }
     }
@@ -73,14 +61,15 @@ std::optional<std::vector<Verdict>> JobRunner::run(std::vector<engine::Job> jobs
     std::unique_lock lock(pending->mutex);
     if (!pending->done.wait_until(lock, deadline + kGrace, [&] { return pending->remaining == 0; })) {
         lock.unlock();
-        for (engine::JobId id : ids) backend_.cancel(id);
+        for (JobId id : ids) backend_.cancel(id);
         lock.lock();
         pending->done.wait_for(lock, kGrace, [&] { return pending->remaining == 0; });
     }
     std::vector<Verdict> verdicts;
     verdicts.reserve(jobs.size());
     for (size_t i = 0; i < jobs.size(); ++i)
-        verdicts.push_back(pending->verdicts[i] ? std::move(*pending->verdicts[i]) : timed_out(jobs[i]));
+        verdicts.push_back(pending->verdicts[i] ? std::move(*pending->verdicts[i])
+                                                : stopped_verdict(jobs[i], Stop::deadline));
     return verdicts;
 }
 

@@ -15,17 +15,17 @@
 #include <optional>
 #include <vector>
 
+#include "core/backend.h"
 #include "core/verdict.h"
-#include "engine/backend.h"
 
 namespace arbiter::service {
 
 class JobRunner {
 public:
-    JobRunner(engine::Backend& backend, size_t capacity) : backend_(backend), capacity_(capacity) {}
+    JobRunner(Backend& backend, size_t capacity) : backend_(backend), capacity_(capacity) {}
 
     // Verdicts in the order of `jobs`; empty if the queue has no room for all of them.
-    std::optional<std::vector<Verdict>> run(std::vector<engine::Job> jobs,
+    std::optional<std::vector<Verdict>> run(std::vector<Job> jobs,
                                             std::chrono::steady_clock::time_point deadline);
 
     size_t depth() const;
@@ -37,7 +37,7 @@ public:
 private:
     void release(size_t n);
 
-    engine::Backend& backend_;
+    Backend& backend_;
     const size_t capacity_;
     mutable std::mutex mutex_;
     size_t depth_ = 0;

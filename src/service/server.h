@@ -16,24 +16,25 @@
 #include <memory>
 #include <optional>
 
-#include "engine/backend.h"
+#include "core/backend.h"
 #include "service/api_keys.h"
-#include "service/decision_log.h"
-#include "service/policy_store.h"
 #include "service/service_config.h"
+#include "storage/decision_log.h"
+#include "storage/policy_store.h"
 
 namespace arbiter::service {
 
 class Server {
 public:
     // Without keys every request is allowed, so the caller must bind to loopback only.
-    Server(ServiceConfig config, PolicyStore& policies, DecisionLog& log, std::optional<ApiKeys> keys);
+    Server(ServiceConfig config, storage::PolicyStore& policies, storage::DecisionLog& log,
+           std::optional<ApiKeys> keys);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
     // Until a backend is set, /readyz and classification answer 503 (the model is loading).
-    void set_backend(engine::Backend& backend);
+    void set_backend(Backend& backend);
 
     // Checks a policy sent with PUT /v1/policies/{id} before it is stored, beyond what parsing
     // checks; a PolicyError it throws is the request's 400. Serve compiles the policy's rules

@@ -89,7 +89,7 @@ PolicySet read_policy_set(const Reader& r, const YAML::Node& node, const std::st
     if (node["mode"]) {
         const std::string mode = node["mode"].as<std::string>();
         if (mode != "score" && mode != "reason") r.fail(node["mode"], "mode must be score or reason");
-        set.mode = mode == "score" ? engine::Mode::score : engine::Mode::reason;
+        set.mode = mode == "score" ? Mode::score : Mode::reason;
     }
     if (node["threshold"]) set.threshold = r.number<double>(node["threshold"], "threshold", 0.0, 1.0);
     if (node["on_timeout"]) set.on_timeout = r.on_timeout(node["on_timeout"]);

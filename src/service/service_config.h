@@ -32,8 +32,8 @@
 #include <string>
 #include <vector>
 
+#include "core/backend.h"
 #include "core/policy.h"
-#include "engine/backend.h"
 
 namespace arbiter::service {
 
@@ -50,7 +50,7 @@ enum class OnTimeout {
 
 struct PolicySet {
     std::vector<std::string> policies;  // empty: every policy the server has
-    engine::Mode mode = engine::Mode::score;
+    Mode mode = Mode::score;
     double threshold = 0.5;
     std::optional<OnTimeout> on_timeout;  // default: the server's
 };

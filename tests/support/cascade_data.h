@@ -3,11 +3,9 @@
 // words from one vocabulary, ordinary messages from another, both padded with shared filler.
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <random>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "cascade/fast_classifier.h"
@@ -46,48 +44,6 @@ inline std::vector<cascade::Example> scam_examples(size_t n, uint32_t seed) {
         out.push_back({text, violation});
     }
     return out;
-}
-
-// A decision log with the server's table and these rows (policy, content JSON or "" for NULL,
-// violation or -1 for NULL, status).
-inline void make_decision_log(
-    const std::string& path,
-    const std::vector<std::tuple<std::string, std::string, int, const char*>>& rows) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(
-        sqlite3_exec(
-            db,
-            "CREATE TABLE decisions(id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, "
-            "request_id TEXT NOT NULL, item_id TEXT, policy_id TEXT NOT NULL, policy_version INTEGER "
-            "NOT NULL, content_sha256 TEXT NOT NULL, content TEXT, mode TEXT NOT NULL, status TEXT NOT "
-            "NULL, violation INTEGER, category TEXT, probability REAL, rationale TEXT, verdict TEXT NOT "
-            "NULL, latency_ms REAL)",
-            nullptr, nullptr, nullptr),
-        SQLITE_OK);
-    sqlite3_stmt* stmt = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db,
-                                 "INSERT INTO decisions(created_at, request_id, policy_id, policy_version, "
-                                 "content_sha256, content, mode, status, violation, verdict) VALUES "
-                                 "('2026-01-01T00:00:00Z', 'r', ?1, 1, 'x', ?2, 'reason', ?3, ?4, '{}')",
-                                 -1, &stmt, nullptr),
-              SQLITE_OK);
-    for (const auto& [policy, content, violation, status] : rows) {
-        sqlite3_bind_text(stmt, 1, policy.c_str(), -1, SQLITE_TRANSIENT);
-        if (content.empty())
-            sqlite3_bind_null(stmt, 2);
-        else
-            sqlite3_bind_text(stmt, 2, content.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(stmt, 3, status, -1, SQLITE_TRANSIENT);
-        if (violation < 0)
-            sqlite3_bind_null(stmt, 4);
-        else
-            sqlite3_bind_int(stmt, 4, violation);
-        ASSERT_EQ(sqlite3_step(stmt), SQLITE_DONE);
-        sqlite3_reset(stmt);
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
 }
 
 }  // namespace arbiter::test

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -99,6 +100,15 @@ void LlamaServer::kill() {
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
+}
+
+bool llama_server_built() {
+    return std::filesystem::exists(built_binary("llama-server"));
+}
+
+bool in_ci() {
+    const char* ci = std::getenv("CI");
+    return ci != nullptr && std::string_view(ci) == "true";
 }
 
 }  // namespace arbiter::test

@@ -3,6 +3,7 @@
 // on a free loopback port with a model, ready once /health answers 200, killed when the object
 // goes (so that no server outlives a failed test).
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <filesystem>
@@ -34,4 +35,20 @@ private:
 // A loopback port nothing listens on right now.
 int free_port();
 
+// Whether this build has build/bin/llama-server, and whether the tests run in CI (CI=true).
+bool llama_server_built();
+bool in_ci();
+
 }  // namespace arbiter::test
+
+// First in a test body (or SetUp) that needs llama-server: skips without one on a developer's
+// build; under CI=true, where scripts/test always builds it, a missing one is a failure.
+#define ARBITER_NEED_LLAMA_SERVER()                                                             \
+    do {                                                                                        \
+        if (!::arbiter::test::llama_server_built()) {                                           \
+            if (::arbiter::test::in_ci()) FAIL() << "llama-server is not built, under CI=true"; \
+            GTEST_SKIP() << "no llama-server in this build";                                    \
+        }                                                                                       \
+    } while (false)
+
+namespace arbiter::test {}  // namespace arbiter::test

@@ -1,0 +1,73 @@
+#pragma once
+// The one interface every consumer of classification uses (the CLI, the server, eval): submit
+// (content, policy) jobs, get each verdict back asynchronously as soon as it is done, cancel.
+// The embedded llama.cpp engine, the remote servers and the cascade implement it.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/content.h"
+#include "core/policy.h"
+#include "core/verdict.h"
+
+namespace arbiter {
+
+enum class Mode {
+    reason,  // the model reasons on the analysis channel, then answers (the answer is grammar-bound)
+    score,   // no reasoning: P(violation) read from the answer's first-token logits
+};
+
+struct Job {
+    std::shared_ptr<const Policy> policy;
+    Content content;
+    Mode mode = Mode::reason;
+    std::optional<ReasoningEffort> effort;  // default: the policy's
+    int max_reasoning_tokens = 0;           // 0: the backend's default
+    std::optional<uint32_t> seed;           // sample with this seed; absent: greedy
+    // Reason for exactly the budget: control tokens are banned until it is spent, so every item
+    // costs the same. For benchmarks that compare engines at a fixed amount of generation.
+    bool reason_to_budget = false;
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+};
+
+using JobId = uint64_t;
+
+// Why a job ended without an answer of the model's, the same on every backend.
+enum class Stop {
+    deadline,   // status timeout (a server may then apply fail_open / fail_closed)
+    cancelled,  // status error, "cancelled"
+    shutdown,   // status error, "shut down"
+};
+
+// Whether `job`'s deadline has passed.
+bool past_deadline(const Job& job,
+                   std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
+
+// A verdict for `job` that has none of the model's: status error with `message`.
+Verdict failed_verdict(const Job& job, std::string message);
+// A verdict for `job` stopped by `why` (see Stop).
+Verdict stopped_verdict(const Job& job, Stop why);
+
+// Receives the job's verdict, exactly once, possibly on another thread.
+using Done = std::function<void(Verdict)>;
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual JobId submit(Job job, Done done) = 0;
+    // Ends a queued or running job early; its Done then receives stopped_verdict(Stop::cancelled).
+    // Unknown or finished ids are ignored.
+    virtual void cancel(JobId id) = 0;
+    // How many tokens `content` takes in a prompt, where the backend can count them exactly (a
+    // server checks its token limit with this before queueing); nullopt where it cannot.
+    virtual std::optional<int> content_tokens(const Content& content) const {
+        (void)content;
+        return std::nullopt;
+    }
+};
+
+}  // namespace arbiter

@@ -1,0 +1,63 @@
+#pragma once
+// The embedded inference engine on llama.cpp: one model, one context, one worker thread that
+// runs every job through continuous batching.
+//
+// Where the speed comes from:
+//   - The policy prefix (system message, developer message with the policy, user header) is
+//     evaluated once per policy and settings, kept in its own KV sequence, and copied into each
+//     item's sequence. The context uses one KV stream per sequence (kv_unified = false): llama.cpp
+//     then copies a prefix with bit-identical results, at the cost of storing one copy per running
+//     item (a unified cache would share cells, but its logits change with batch composition).
+//   - Prefill chunks of new items and decode steps of running items share each llama_decode, up
+//     to `parallel` items at once; a finished item's sequence takes the next job at once.
+//   - Score mode reads P(violation) from one forward pass over the content, generating nothing.
+
+#include <filesystem>
+#include <memory>
+
+#include "core/backend.h"
+
+namespace arbiter::engine {
+
+struct EngineOptions {
+    std::filesystem::path model;
+    int threads = 0;                  // 0: all cores
+    int parallel = 4;                 // items decoded together
+    int context = 8192;               // tokens per item: prefix + content + reasoning + answer
+    int prefix_slots = 2;             // policy prefixes kept evaluated (least recently used evicted)
+    int batch = 512;                  // tokens per llama_decode
+    int max_reasoning_tokens = 1024;  // default budget; the engine then closes the analysis itself
+    int gpu_layers = 0;
+    bool share_prefix = true;  // off: every item evaluates its whole prompt (a baseline)
+    // llama.cpp's flash attention makes logits depend on how a prompt is split into batches
+    // (measured on CPU: up to 2e-2 in a logit), so a verdict would depend on what else was
+    // running. Off by default, for results that are the same whatever the batching; on a GPU it
+    // is worth turning on.
+    bool flash_attention = false;
+};
+
+class EmbeddedEngine : public Backend {
+public:
+    // Loads the model and starts the worker. Throws ModelFileError or std::invalid_argument.
+    explicit EmbeddedEngine(const EngineOptions& options);
+    ~EmbeddedEngine() override;  // cancels what is left, then joins the worker
+
+    JobId submit(Job job, Done done) override;
+    void cancel(JobId id) override;
+    std::optional<int> content_tokens(const Content& content) const override;
+
+    struct Stats {
+        uint64_t prompt_tokens_evaluated = 0;  // tokens that went through llama_decode as prompt
+        uint64_t prefix_evaluations = 0;
+        uint64_t prefix_hits = 0;
+        uint64_t generated_tokens = 0;
+        uint64_t decode_calls = 0;
+    };
+    Stats stats() const;
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace arbiter::engine

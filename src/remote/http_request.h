@@ -1,0 +1,57 @@
+#pragma once
+// One HTTP exchange with a server: JSON in, status and body out, with a bearer token, TLS for
+// https:// URLs (server certificates verified) and a time limit. Another thread may abort it
+// (the job was cancelled). Failures are values, never exceptions.
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace httplib {
+class Client;
+}
+
+namespace arbiter::remote {
+
+struct HttpResult {
+    enum class Failure {
+        none,        // the server answered (any status)
+        connection,  // refused, reset, TLS failure, ...
+        timeout,     // no answer within the time limit
+        aborted,     // abort() was called
+    };
+    Failure failure = Failure::none;
+    int status = 0;
+    std::string body;
+    std::string error;  // what went wrong, when failure is not none
+    int attempts = 1;   // set by the backend's retries
+};
+
+// A base URL split into what httplib needs: "https://host:8443/prefix".
+struct BaseUrl {
+    std::string scheme_host_port;  // "https://host:8443"
+    std::string path_prefix;       // "/prefix", or empty
+};
+// Throws std::invalid_argument for anything but an http:// or https:// URL with a host.
+BaseUrl parse_base_url(const std::string& url);
+
+class HttpRequest {
+public:
+    HttpRequest(const BaseUrl& base, std::string bearer_token);
+    ~HttpRequest();
+
+    // POST `body` (JSON) to base + path; GET when `body` is empty.
+    HttpResult send(const std::string& path, const std::string& body, std::chrono::milliseconds limit);
+    // Ends a send() in progress on another thread (it returns Failure::aborted), or the next one.
+    void abort();
+
+private:
+    BaseUrl base_;
+    std::string token_;
+    std::mutex mutex_;
+    std::unique_ptr<httplib::Client> client_;
+    bool aborted_ = false;
+};
+
+}  // namespace arbiter::remote

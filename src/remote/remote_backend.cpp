@@ -1,0 +1,378 @@
+#include "remote/remote_backend.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+
+#include "remote/chat_exchange.h"
+#include "remote/http_request.h"
+#include "remote/raw_exchange.h"
+
+namespace arbiter::remote {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Clock::duration seconds(double s) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+}
+
+// A job and what cancel() needs to reach it while it runs.
+struct Task {
+    JobId id = 0;
+    Job job;
+    Done done;
+    Clock::time_point submitted;
+    std::mutex mutex;
+    std::condition_variable woken;  // ends a backoff early
+    bool cancelled = false;
+    HttpRequest* active = nullptr;
+};
+
+}  // namespace
+
+void validate(const RemoteOptions& o) {
+    const auto fail = [](const std::string& what) { throw std::invalid_argument(what); };
+    if (o.endpoints.empty()) fail("the remote backend needs at least one endpoint");
+    for (const std::string& url : o.endpoints) parse_base_url(url);
+    if (o.max_concurrency_per_endpoint < 1 || o.max_concurrency_per_endpoint > 256)
+        fail("max_concurrency_per_endpoint must be 1..256");
+    if (o.retries < 0 || o.retries > 20) fail("retries must be 0..20");
+    if (!(o.timeout_s > 0)) fail("timeout_s must be positive");
+    if (!(o.retry_budget_s > 0)) fail("retry_budget_s must be positive");
+    if (!(o.backoff_base_s >= 0) || !(o.backoff_max_s >= o.backoff_base_s))
+        fail("backoff must satisfy 0 <= backoff_base_s <= backoff_max_s");
+    if (o.failures_to_eject < 1) fail("failures_to_eject must be at least 1");
+    if (!(o.eject_s > 0)) fail("eject_s must be positive");
+    if (!(o.health_interval_s > 0)) fail("health_interval_s must be positive");
+    if (o.max_reasoning_tokens < 1) fail("max_reasoning_tokens must be at least 1");
+    if (!o.extra_request_fields.is_object()) fail("extra_request_fields must be an object");
+}
+
+class RemoteBackend::Impl {
+public:
+    explicit Impl(RemoteOptions options);
+    ~Impl();
+    JobId submit(Job job, Done done);
+    void cancel(JobId id);
+    Stats stats() const { return {attempts_.load(), retries_.load()}; }
+    EndpointPool::State endpoint_state(size_t i) const { return pool_.state(i); }
+
+private:
+    void work();
+    void run(Task& task);
+    HttpResult post(Task& task, const std::string& path, const std::string& body);
+    bool give_up(Task& task);
+    // Whether cancellation, shutdown or the deadline ended `task`, whose exchange gave `v`.
+    std::optional<Stop> stopped(Task& task, const Verdict& v);
+    void check_health();
+    void answer(Task& task, Verdict v);
+
+    const RemoteOptions options_;
+    std::vector<BaseUrl> bases_;
+    std::string token_;
+    EndpointPool pool_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;         // workers
+    std::condition_variable health_wake_;  // the health checker, at shutdown
+    std::deque<std::shared_ptr<Task>> queue_;
+    std::unordered_map<JobId, std::shared_ptr<Task>> tasks_;
+    JobId next_id_ = 1;
+    bool stopping_ = false;
+
+    std::mutex tokens_mutex_;
+    std::optional<ServerTokens> server_tokens_;
+
+    std::atomic<uint64_t> attempts_{0};
+    std::atomic<uint64_t> retries_{0};
+    std::vector<std::thread> workers_;
+    std::mutex health_mutex_;
+    HttpRequest* health_request_ = nullptr;
+    std::thread health_;
+};
+
+RemoteBackend::Impl::Impl(RemoteOptions options)
+    : options_((validate(options), std::move(options))),
+      pool_(options_.endpoints.size(), options_.max_concurrency_per_endpoint, options_.failures_to_eject,
+            seconds(options_.eject_s)) {
+    for (const std::string& url : options_.endpoints) bases_.push_back(parse_base_url(url));
+    if (!options_.api_key_env.empty()) {
+        const char* key = std::getenv(options_.api_key_env.c_str());
+        if (key == nullptr || *key == '\0')
+            throw std::invalid_argument("the API key variable " + options_.api_key_env + " is not set");
+        token_ = key;
+    }
+    const size_t n = options_.endpoints.size() * static_cast<size_t>(options_.max_concurrency_per_endpoint);
+    for (size_t i = 0; i < std::min<size_t>(n, 1024); ++i) workers_.emplace_back([this] { work(); });
+    health_ = std::thread([this] { check_health(); });
+}
+
+RemoteBackend::Impl::~Impl() {
+    std::deque<std::shared_ptr<Task>> queued;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        queued.swap(queue_);
+        for (auto& [id, task] : tasks_) {
+            std::lock_guard task_lock(task->mutex);
+            task->cancelled = true;
+            if (task->active != nullptr) task->active->abort();
+            task->woken.notify_all();
+        }
+    }
+    {
+        std::lock_guard lock(health_mutex_);
+        if (health_request_ != nullptr) health_request_->abort();
+    }
+    wake_.notify_all();
+    health_wake_.notify_all();
+    pool_.wake();
+    for (auto& task : queued) answer(*task, stopped_verdict(task->job, Stop::shutdown));
+    for (std::thread& t : workers_) t.join();
+    health_.join();
+}
+
+JobId RemoteBackend::Impl::submit(Job job, Done done) {
+    if (!job.policy) throw std::invalid_argument("a job needs a policy");
+    auto task = std::make_shared<Task>();
+    task->job = std::move(job);
+    task->done = std::move(done);
+    task->submitted = Clock::now();
+    {
+        std::lock_guard lock(mutex_);
+        if (!stopping_) {
+            task->id = next_id_++;
+            tasks_.emplace(task->id, task);
+            queue_.push_back(task);
+        }
+    }
+    if (task->id == 0) {
+        answer(*task, stopped_verdict(task->job, Stop::shutdown));
+        return 0;
+    }
+    wake_.notify_one();
+    return task->id;
+}
+
+void RemoteBackend::Impl::cancel(JobId id) {
+    std::shared_ptr<Task> task;
+    bool was_queued = false;
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = tasks_.find(id);
+        if (it == tasks_.end()) return;
+        task = it->second;
+        const auto q = std::find(queue_.begin(), queue_.end(), task);
+        if (q != queue_.end()) {
+            queue_.erase(q);
+            was_queued = true;
+        }
+    }
+    if (was_queued) return answer(*task, stopped_verdict(task->job, Stop::cancelled));
+    {
+        std::lock_guard lock(task->mutex);
+        task->cancelled = true;
+        if (task->active != nullptr) task->active->abort();
+    }
+    task->woken.notify_all();
+    pool_.wake();
+}
+
+void RemoteBackend::Impl::answer(Task& task, Verdict v) {
+    {
+        std::lock_guard lock(mutex_);
+        tasks_.erase(task.id);
+    }
+    v.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - task.submitted).count();
+    if (task.done) {
+        Done done = std::move(task.done);
+        done(std::move(v));
+    }
+}
+
+std::optional<Stop> RemoteBackend::Impl::stopped(Task& task, const Verdict& v) {
+    if (give_up(task)) {
+        std::lock_guard lock(mutex_);
+        return stopping_ ? Stop::shutdown : Stop::cancelled;
+    }
+    // Every attempt's time limit ends at the deadline, so a job without an answer past it ran out
+    // of time, whether the last attempt timed out or the retries' backoff reached it.
+    const bool answered = v.status == VerdictStatus::ok || v.status == VerdictStatus::unparseable;
+    if (!answered && v.status != VerdictStatus::timeout && past_deadline(task.job)) return Stop::deadline;
+    return std::nullopt;
+}
+
+bool RemoteBackend::Impl::give_up(Task& task) {
+    std::lock_guard lock(task.mutex);
+    return task.cancelled;
+}
+
+void RemoteBackend::Impl::work() {
+    for (;;) {
+        std::shared_ptr<Task> task;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping
+            task = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        run(*task);
+    }
+}
+
+void RemoteBackend::Impl::run(Task& task) {
+    const Post post = [&](const std::string& path, const nlohmann::json& body) {
+        return this->post(task, path, dump_body(body));
+    };
+    Verdict v;
+    if (past_deadline(task.job)) {
+        v = stopped_verdict(task.job, Stop::deadline);
+    } else if (options_.mode == RemoteMode::chat) {
+        v = classify_chat(task.job, options_, post);
+    } else {
+        std::optional<ServerTokens> tokens;
+        std::string error;
+        {
+            std::lock_guard lock(tokens_mutex_);
+            if (!server_tokens_) server_tokens_ = discover_server_tokens(post, error);
+            tokens = server_tokens_;
+        }
+        v = tokens ? classify_raw(task.job, options_, *tokens, post)
+                   : failed_verdict(task.job, "raw mode: " + error);
+    }
+    if (const std::optional<Stop> stop = stopped(task, v)) {
+        // What ended the exchange, not how it surfaced (an aborted or timed-out request), decides
+        // the status; the reasoning and usage so far are kept.
+        Verdict s = stopped_verdict(task.job, *stop);
+        s.usage = v.usage;
+        s.rationale = std::move(v.rationale);
+        v = std::move(s);
+    }
+    answer(task, std::move(v));
+}
+
+HttpResult RemoteBackend::Impl::post(Task& task, const std::string& path, const std::string& body) {
+    const Clock::time_point deadline = task.job.deadline;
+    const Clock::time_point started = Clock::now();
+    const Clock::time_point budget_end = std::min(deadline, started + seconds(options_.retry_budget_s));
+    thread_local std::mt19937 random(std::random_device{}());
+    HttpResult last;
+    last.failure = HttpResult::Failure::timeout;
+    last.error = "deadline exceeded";
+    std::optional<size_t> avoid;
+    for (int attempt = 0; attempt <= options_.retries; ++attempt) {
+        if (give_up(task)) break;
+        const Clock::time_point now = Clock::now();
+        if (now >= budget_end) break;
+        const std::optional<size_t> endpoint = pool_.acquire(
+            budget_end, [&] { return give_up(task); }, avoid);
+        if (!endpoint) {
+            if (attempt == 0) {
+                last.failure = HttpResult::Failure::connection;
+                last.error = "no endpoint in rotation had room before the deadline (all ejected or busy)";
+            }
+            break;
+        }
+        const auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::min(seconds(options_.timeout_s), deadline - Clock::now()));
+        HttpRequest request(bases_[*endpoint], token_);
+        {
+            std::lock_guard lock(task.mutex);
+            task.active = &request;
+            if (task.cancelled) request.abort();
+        }
+        attempts_++;
+        if (attempt > 0) retries_++;
+        HttpResult result = request.send(path, body, std::max(limit, std::chrono::milliseconds(1)));
+        {
+            std::lock_guard lock(task.mutex);
+            task.active = nullptr;
+        }
+        result.attempts = attempt + 1;
+        const bool retryable = result.failure == HttpResult::Failure::connection ||
+                               result.failure == HttpResult::Failure::timeout || result.status >= 500;
+        // Only a server that does not answer, or says it cannot (502, 503, 504), counts towards its
+        // ejection: a 500 about one item's output is that item's problem.
+        const bool endpoint_failed = result.failure == HttpResult::Failure::connection ||
+                                     result.failure == HttpResult::Failure::timeout ||
+                                     (result.status >= 502 && result.status <= 504);
+        pool_.release(*endpoint, !endpoint_failed);
+        last = std::move(result);
+        if (last.failure == HttpResult::Failure::aborted || !retryable) return last;
+        avoid = endpoint;
+        if (attempt == options_.retries) break;
+        // Full jitter: uniformly up to base * 2^attempt, capped.
+        const double cap = std::min(options_.backoff_max_s, options_.backoff_base_s * std::pow(2.0, attempt));
+        const auto pause = seconds(std::uniform_real_distribution<double>(0, cap)(random));
+        std::unique_lock lock(task.mutex);
+        task.woken.wait_until(lock, std::min(Clock::now() + pause, budget_end),
+                              [&] { return task.cancelled; });
+    }
+    return last;
+}
+
+void RemoteBackend::Impl::check_health() {
+    const Clock::duration every = seconds(options_.health_interval_s);
+    const auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::min(seconds(options_.timeout_s), seconds(5)));
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            if (health_wake_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_; }))
+                return;
+        }
+        for (size_t i : pool_.due_for_probe(every)) {
+            const EndpointPool::State before = pool_.state(i);
+            if (options_.health_path.empty()) {
+                // No health path (some hosted APIs): an ejected endpoint comes back after its
+                // cool-down, and live traffic decides.
+                if (!before.in_rotation) pool_.probe_result(i, true);
+                continue;
+            }
+            HttpRequest request(bases_[i], token_);
+            {
+                std::lock_guard lock(health_mutex_);
+                health_request_ = &request;
+            }
+            {
+                std::lock_guard lock(mutex_);
+                if (stopping_) request.abort();
+            }
+            const HttpResult r = request.send(options_.health_path, "", limit);
+            {
+                std::lock_guard lock(health_mutex_);
+                health_request_ = nullptr;
+            }
+            if (r.failure == HttpResult::Failure::aborted) return;
+            pool_.probe_result(i, r.failure == HttpResult::Failure::none && r.status == 200);
+        }
+    }
+}
+
+RemoteBackend::RemoteBackend(RemoteOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+RemoteBackend::~RemoteBackend() = default;
+JobId RemoteBackend::submit(Job job, Done done) {
+    return impl_->submit(std::move(job), std::move(done));
+}
+void RemoteBackend::cancel(JobId id) {
+    impl_->cancel(id);
+}
+RemoteBackend::Stats RemoteBackend::stats() const {
+    return impl_->stats();
+}
+EndpointPool::State RemoteBackend::endpoint_state(size_t endpoint) const {
+    return impl_->endpoint_state(endpoint);
+}
+
+}  // namespace arbiter::remote

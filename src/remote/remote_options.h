@@ -1,0 +1,45 @@
+#pragma once
+// Settings of the remote backend: which OpenAI-compatible servers to use, how to talk to them,
+// and the bounds on waiting, retrying and concurrency.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace arbiter::remote {
+
+enum class RemoteMode {
+    // POST /v1/chat/completions: the policy as the system message, the content as the user
+    // message; the server's chat template renders harmony (vLLM, llama-server, Ollama, hosted).
+    chat,
+    // POST /completion (llama-server): arbiter renders the harmony prompt itself, sending special
+    // tokens as token ids; answers are grammar-bound as in the embedded engine, and score mode
+    // works (token probabilities).
+    raw,
+};
+
+struct RemoteOptions {
+    std::vector<std::string> endpoints;  // base URLs, e.g. http://10.0.0.5:8080 or https://host/prefix
+    RemoteMode mode = RemoteMode::chat;
+    std::string model;        // the request's "model" field (vLLM, Ollama and hosted APIs need it)
+    std::string api_key_env;  // environment variable holding a bearer token; empty: none
+    int max_concurrency_per_endpoint = 4;
+    int retries = 3;              // further attempts after the first, on connection errors, 5xx, timeouts
+    double retry_budget_s = 120;  // all attempts and backoffs of one item together
+    double timeout_s = 300;       // one attempt (also bounded by the job's deadline)
+    double backoff_base_s = 0.2;  // jittered exponential backoff: up to base * 2^attempt, capped
+    double backoff_max_s = 5;
+    int failures_to_eject = 3;      // consecutive failures that take an endpoint out of rotation
+    double eject_s = 5;             // how long before an ejected endpoint is probed
+    double health_interval_s = 10;  // how often every endpoint's health path is checked
+    std::string health_path = "/health";
+    int max_reasoning_tokens = 1024;  // default reasoning budget (jobs may set their own)
+    // Merged into every request body. Not for production: tests use it to keep a random-weight
+    // model's output valid UTF-8 (llama-server answers 500 otherwise), e.g. a logit_bias.
+    nlohmann::json extra_request_fields = nlohmann::json::object();
+};
+
+// Throws std::invalid_argument naming the first unusable setting.
+void validate(const RemoteOptions& options);
+
+}  // namespace arbiter::remote

@@ -1,0 +1,181 @@
+#include "core/content_layout.h"
+#include "core/sha256.h"
+#include "core/verdict_json.h"
+#include "service/classify_request.h"
+#include "service/http_reply.h"
+#include "service/moderation.h"
+#include "service/request_error.h"
+#include "service/routes.h"
+
+namespace arbiter::service {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using ordered_json = nlohmann::ordered_json;
+
+// Fills a timed-out verdict's decision where the configuration says what a timeout means.
+void apply_on_timeout(Verdict& v, OnTimeout on_timeout) {
+    if (v.status != VerdictStatus::timeout || on_timeout == OnTimeout::error) return;
+    v.violation = on_timeout == OnTimeout::fail_closed;
+}
+
+void check_tokens(ServiceContext& context, const ClassifyItem& item) {
+    const std::optional<int> counted = context.backend().content_tokens(item.content);
+    // Where the backend cannot count, about four bytes make a token.
+    const size_t bytes = item.content_json.size();
+    const size_t tokens = counted ? static_cast<size_t>(*counted) : bytes / 4;
+    if (tokens > static_cast<size_t>(context.config.max_content_tokens))
+        throw RequestError(413, "item '" + item.id + "' has " + std::string(counted ? "" : "about ") +
+                                    std::to_string(tokens) + " content tokens; the limit is " +
+                                    std::to_string(context.config.max_content_tokens));
+}
+
+// One request's classification: every item against every policy.
+struct Fanout {
+    const std::string& request_id;
+    const std::vector<ClassifyItem>& items;
+    const std::vector<std::shared_ptr<const Policy>>& policies;
+    const std::vector<bool>& inline_policy;
+    Mode mode = Mode::reason;
+    std::optional<ReasoningEffort> effort;
+    int max_reasoning_tokens = 0;
+    OnTimeout on_timeout = OnTimeout::error;
+};
+
+// Item-major verdicts. Applies the token limit, the queue bound and the deadline, and logs every
+// verdict before returning.
+std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanout& f) {
+    JobRunner& runner = context.runner();
+    for (const ClassifyItem& item : f.items) check_tokens(context, item);
+
+    std::vector<Job> jobs;
+    for (const ClassifyItem& item : f.items) {
+        for (const auto& policy : f.policies) {
+            Job job;
+            job.policy = policy;
+            job.content = item.content;
+            job.mode = f.mode;
+            job.effort = f.effort;
+            job.max_reasoning_tokens = f.max_reasoning_tokens;
+            jobs.push_back(std::move(job));
+        }
+    }
+    std::optional<std::vector<Verdict>> verdicts =
+        runner.run(std::move(jobs), Clock::now() + context.config.request_timeout);
+    if (!verdicts)
+        throw RequestError(429, "the queue is full (" + std::to_string(context.config.queue_depth) +
+                                    " jobs); retry shortly");
+
+    std::vector<std::vector<Verdict>> by_item(f.items.size());
+    std::vector<storage::Decision> decisions;
+    bool timed_out = false;
+    const std::string mode_name = f.mode == Mode::score ? "score" : "reason";
+    for (size_t i = 0; i < f.items.size(); ++i) {
+        const ClassifyItem& item = f.items[i];
+        const std::string content_hash = sha256_hex(user_message(item.content));
+        for (size_t p = 0; p < f.policies.size(); ++p) {
+            Verdict v = std::move((*verdicts)[i * f.policies.size() + p]);
+            apply_on_timeout(v, f.on_timeout);
+            timed_out = timed_out || (v.status == VerdictStatus::timeout && !v.violation);
+            context.metrics.verdict(
+                v, f.inline_policy[p] ? std::string_view("(inline)") : std::string_view(v.policy_id));
+            decisions.push_back({f.request_id, item.id, item.content_json, content_hash, mode_name, v,
+                                 verdict_to_json(item.id, v)});
+            by_item[i].push_back(std::move(v));
+        }
+    }
+    context.log.record(decisions);
+    if (timed_out)
+        throw RequestError(
+            504, "no verdict within " + std::to_string(context.config.request_timeout.count()) + " ms");
+    return by_item;
+}
+
+void classify(ServiceContext& context, const httplib::Request& req, httplib::Response& res) {
+    const ClassifyRequest request = parse_classify_request(parse_body(req), context.config.max_items);
+    std::vector<std::shared_ptr<const Policy>> policies;
+    std::vector<bool> inline_policy;
+    for (const PolicyRef& ref : request.policies) {
+        policies.push_back(ref.inline_policy ? ref.inline_policy : context.known_policy(ref.id));
+        inline_policy.push_back(ref.inline_policy != nullptr);
+    }
+    const std::string request_id = random_id("req_");
+    const auto verdicts =
+        run_items(context, {request_id, request.items, policies, inline_policy, request.mode, request.effort,
+                            request.max_reasoning_tokens, context.config.on_timeout});
+
+    const auto item_json = [&](size_t i) {
+        ordered_json item;
+        item["id"] = request.items[i].id;
+        item["verdicts"] = ordered_json::array();
+        item["violations"] = ordered_json::array();
+        for (const Verdict& v : verdicts[i]) {
+            item["verdicts"].push_back(verdict_to_json(request.items[i].id, v));
+            if (v.violation.value_or(false)) item["violations"].push_back(v.policy_id);
+        }
+        return item;
+    };
+    res.set_header("X-Request-Id", request_id);
+    if (!request.batch) {
+        ordered_json body = item_json(0);
+        body["request_id"] = request_id;
+        return send_json(res, 200, body);
+    }
+    ordered_json items = ordered_json::array();
+    for (size_t i = 0; i < verdicts.size(); ++i) items.push_back(item_json(i));
+    send_json(res, 200, {{"request_id", request_id}, {"items", items}});
+}
+
+void moderate(ServiceContext& context, const httplib::Request& req, httplib::Response& res) {
+    const ModerationRequest request = parse_moderation_request(parse_body(req), context.config.max_items);
+    const std::string model = request.model.value_or("default");
+    PolicySet set;
+    if (const auto it = context.config.policy_sets.find(model); it != context.config.policy_sets.end()) {
+        set = it->second;
+    } else if (model != "default") {
+        std::string names = "default";
+        for (const auto& [name, s] : context.config.policy_sets)
+            names += name == "default" ? "" : ", " + name;
+        throw RequestError(404, "no policy set '" + model + "' on this server (sets: " + names + ")");
+    }
+    std::vector<std::shared_ptr<const Policy>> policies;
+    if (set.policies.empty()) {
+        policies = context.policies.current_all();
+    } else {
+        for (const std::string& id : set.policies) policies.push_back(context.known_policy(id));
+    }
+    if (policies.empty()) throw RequestError(404, "policy set '" + model + "' has no policies");
+
+    const OnTimeout on_timeout = set.on_timeout.value_or(context.config.on_timeout);
+    const std::string request_id = random_id("modr-");
+    const std::vector<bool> none_inline(policies.size(), false);
+    std::vector<std::vector<Verdict>> verdicts = run_items(
+        context, {request_id, request.inputs, policies, none_inline, set.mode, std::nullopt, 0, on_timeout});
+    // The moderation format has no per-item error: a failed verdict fails the request unless
+    // the set says what a missing verdict means.
+    for (auto& item : verdicts) {
+        for (Verdict& v : item) {
+            if (v.status == VerdictStatus::ok || v.status == VerdictStatus::timeout) continue;
+            if (on_timeout == OnTimeout::error)
+                throw RequestError(502, "policy '" + v.policy_id + "' gave no verdict: " +
+                                            (v.error.empty() ? std::string(to_string(v.status)) : v.error));
+            v.violation = on_timeout == OnTimeout::fail_closed;
+        }
+    }
+    res.set_header("X-Request-Id", request_id);
+    send_json(res, 200, moderation_response(request_id, model, set, verdicts));
+}
+
+}  // namespace
+
+void add_classify_routes(httplib::Server& http, ServiceContext& context) {
+    http.Post("/v1/classify", guarded(context, Role::classify, [&context](const auto& req, auto& res) {
+                  classify(context, req, res);
+              }));
+    http.Post("/v1/moderations", guarded(context, Role::classify, [&context](const auto& req, auto& res) {
+                  moderate(context, req, res);
+              }));
+}
+
+}  // namespace arbiter::service

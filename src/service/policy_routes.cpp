@@ -1,0 +1,76 @@
+#include "core/policy_file.h"
+#include "core/policy_json.h"
+#include "service/http_reply.h"
+#include "service/request_error.h"
+#include "service/routes.h"
+
+namespace arbiter::service {
+
+namespace {
+
+void get_policy(ServiceContext& context, const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    if (!req.has_param("version")) return send_json(res, 200, policy_to_json(*context.known_policy(id)));
+    const std::string text = req.get_param_value("version");
+    const int version = whole_number(text).value_or(0);
+    if (version < 1) throw RequestError(400, "version must be a whole number from 1");
+    const std::optional<storage::PolicyVersion> stored = context.policies.version(id, version);
+    if (!stored) throw RequestError(404, "policy '" + id + "' has no version " + text);
+    nlohmann::ordered_json body = policy_to_json(*stored->policy);
+    body["created_at"] = stored->created_at;
+    body["deleted"] = stored->deleted;
+    send_json(res, 200, body);
+}
+
+void put_policy(ServiceContext& context, const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    if (!valid_policy_id(id))
+        throw RequestError(400, "policy id '" + id + "' must be 1-64 letters, digits, '-', '_' or '.'");
+    Policy policy;
+    try {
+        const bool is_json = req.get_header_value("Content-Type").find("json") != std::string::npos;
+        if (is_json) {
+            policy = policy_from_json(parse_body(req), id);
+        } else {
+            // A policy file: Markdown with optional front matter, as in the policies folder.
+            policy = parse_policy(req.body, id + ".md");
+            if (policy.id != id)
+                throw PolicyError("the front matter's id '" + policy.id + "' does not match '" + id + "'");
+        }
+        if (context.policy_check) context.policy_check(policy);
+    } catch (const PolicyError& e) {
+        throw RequestError(400, e.what());
+    }
+    const bool existed = context.policies.current(id) != nullptr;
+    std::shared_ptr<const Policy> stored;
+    try {
+        stored = context.policies.put(std::move(policy));
+    } catch (const storage::VersionConflict& e) {
+        throw RequestError(409, e.what());
+    }
+    send_json(res, existed ? 200 : 201, policy_to_json(*stored));
+}
+
+}  // namespace
+
+void add_policy_routes(httplib::Server& http, ServiceContext& context) {
+    http.Get("/v1/policies", guarded(context, Role::classify, [&context](const auto&, auto& res) {
+                 nlohmann::ordered_json list = nlohmann::ordered_json::array();
+                 for (const auto& p : context.policies.current_all()) list.push_back(policy_to_json(*p));
+                 send_json(res, 200, {{"policies", list}});
+             }));
+    http.Get(R"(/v1/policies/([^/]+))",
+             guarded(context, Role::classify,
+                     [&context](const auto& req, auto& res) { get_policy(context, req, res); }));
+    http.Put(R"(/v1/policies/([^/]+))", guarded(context, Role::admin, [&context](const auto& req, auto& res) {
+                 put_policy(context, req, res);
+             }));
+    http.Delete(R"(/v1/policies/([^/]+))",
+                guarded(context, Role::admin, [&context](const auto& req, auto& res) {
+                    const std::string id = req.matches[1];
+                    if (!context.policies.remove(id)) throw RequestError(404, "no policy '" + id + "'");
+                    res.status = 204;
+                }));
+}
+
+}  // namespace arbiter::service

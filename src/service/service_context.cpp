@@ -1,0 +1,42 @@
+#include "service/service_context.h"
+
+#include "service/request_error.h"
+
+namespace arbiter::service {
+
+void ServiceContext::set_backend(Backend& backend) {
+    std::lock_guard lock(backend_mutex_);
+    runner_ = std::make_unique<JobRunner>(backend, config.queue_depth);
+    backend_ = &backend;
+}
+
+Backend& ServiceContext::backend() {
+    runner();
+    return *backend_;
+}
+
+JobRunner& ServiceContext::runner() {
+    std::lock_guard lock(backend_mutex_);
+    if (runner_ == nullptr) throw RequestError(503, "the model is still loading");
+    if (draining) throw RequestError(503, "the server is shutting down");
+    return *runner_;
+}
+
+std::string_view ServiceContext::readiness() {
+    std::lock_guard lock(backend_mutex_);
+    if (draining) return "draining";
+    return backend_ == nullptr ? "loading" : "ready";
+}
+
+size_t ServiceContext::queue_depth() {
+    std::lock_guard lock(backend_mutex_);
+    return runner_ ? runner_->depth() : 0;
+}
+
+std::shared_ptr<const Policy> ServiceContext::known_policy(const std::string& id) const {
+    std::shared_ptr<const Policy> policy = policies.current(id);
+    if (!policy) throw RequestError(404, "no policy '" + id + "'");
+    return policy;
+}
+
+}  // namespace arbiter::service

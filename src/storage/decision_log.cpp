@@ -1,0 +1,169 @@
+#include "storage/decision_log.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <regex>
+
+#include "core/content_json.h"
+
+namespace arbiter::storage {
+
+namespace {
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS decisions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  created_at TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  item_id TEXT,
+  policy_id TEXT NOT NULL,
+  policy_version INTEGER NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  content TEXT,
+  mode TEXT NOT NULL,
+  status TEXT NOT NULL,
+  violation INTEGER,
+  category TEXT,
+  probability REAL,
+  rationale TEXT,
+  verdict TEXT NOT NULL,
+  latency_ms REAL
+);
+CREATE INDEX IF NOT EXISTS decisions_policy ON decisions(policy_id, created_at);
+CREATE INDEX IF NOT EXISTS decisions_created ON decisions(created_at);
+CREATE INDEX IF NOT EXISTS decisions_request ON decisions(request_id);
+)sql";
+
+std::string dump(const nlohmann::ordered_json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string utc_timestamp_now() {
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char buffer[32];
+    const size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(buffer + n, sizeof buffer - n, ".%03dZ", static_cast<int>(ms));
+    return buffer;
+}
+
+bool valid_utc_timestamp(std::string_view text) {
+    static const std::regex pattern(R"(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z?)?)");
+    return std::regex_match(text.begin(), text.end(), pattern);
+}
+
+DecisionLog::DecisionLog(const std::filesystem::path& path, bool store_content)
+    : db_(path), store_content_(store_content) {
+    db_.exec(kSchema);
+}
+
+void DecisionLog::record(const std::vector<Decision>& decisions) {
+    const std::string now = utc_timestamp_now();
+    std::lock_guard lock(mutex_);
+    Sqlite::Transaction transaction(db_);
+    Statement insert = db_.prepare(
+        "INSERT INTO decisions (created_at, request_id, item_id, policy_id, policy_version, content_sha256, "
+        "content, mode, status, violation, category, probability, rationale, verdict, latency_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+    for (const Decision& d : decisions) {
+        const Verdict& v = d.verdict;
+        insert.reset();
+        insert.bind(1, std::string_view(now))
+            .bind(2, std::string_view(d.request_id))
+            .bind(3, std::string_view(d.item_id))
+            .bind(4, std::string_view(v.policy_id))
+            .bind(5, int64_t{v.policy_version})
+            .bind(6, std::string_view(d.content_sha256))
+            .bind(7, store_content_ ? std::optional<std::string>(d.content_json) : std::nullopt)
+            .bind(8, std::string_view(d.mode))
+            .bind(9, to_string(v.status));
+        if (v.violation)
+            insert.bind(10, int64_t{*v.violation ? 1 : 0});
+        else
+            insert.bind_null(10);
+        insert.bind(11, v.category);
+        if (v.probability)
+            insert.bind(12, *v.probability);
+        else
+            insert.bind_null(12);
+        insert.bind(13, std::string_view(v.rationale.empty() ? v.answer_rationale : v.rationale))
+            .bind(14, std::string_view(dump(d.verdict_json)))
+            .bind(15, v.latency_ms);
+        insert.step();
+    }
+    transaction.commit();
+}
+
+std::vector<nlohmann::ordered_json> DecisionLog::query(const DecisionQuery& q) {
+    std::string sql =
+        "SELECT id, created_at, request_id, item_id, content_sha256, content, mode, verdict FROM decisions "
+        "WHERE 1";
+    if (q.policy) sql += " AND policy_id = ?1";
+    if (q.violation) sql += " AND violation = ?2";
+    if (q.since) sql += " AND created_at >= ?3";
+    sql += " ORDER BY id DESC LIMIT ?4";
+
+    std::lock_guard lock(mutex_);
+    Statement select = db_.prepare(sql);
+    if (q.policy) select.bind(1, std::string_view(*q.policy));
+    if (q.violation) select.bind(2, int64_t{*q.violation ? 1 : 0});
+    if (q.since) select.bind(3, std::string_view(*q.since));
+    select.bind(4, int64_t{q.limit});
+
+    std::vector<nlohmann::ordered_json> rows;
+    while (select.step()) {
+        nlohmann::ordered_json row;
+        row["decision_id"] = select.integer(0);
+        row["created_at"] = select.text(1).value_or("");
+        row["request_id"] = select.text(2).value_or("");
+        row["item_id"] = select.text(3).value_or("");
+        row["content_sha256"] = select.text(4).value_or("");
+        const std::optional<std::string> content = select.text(5);
+        row["content"] = content ? nlohmann::ordered_json::parse(*content, nullptr, false)
+                                 : nlohmann::ordered_json(nullptr);
+        row["mode"] = select.text(6).value_or("");
+        row["verdict"] = nlohmann::ordered_json::parse(select.text(7).value_or("null"), nullptr, false);
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+ModelVerdicts DecisionLog::model_verdicts(const std::filesystem::path& path, const std::string& policy_id) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw SqliteError(path.string() + ": no such file");
+    Sqlite db(path, Sqlite::Access::read_only);
+    // The verdict JSON's "tier" says who decided; the fast tier must not learn its own guesses back.
+    Statement select = [&] {
+        try {
+            return db.prepare(
+                "SELECT content, violation FROM decisions WHERE policy_id = ?1 AND status = 'ok' "
+                "AND content IS NOT NULL AND violation IS NOT NULL "
+                "AND coalesce(CASE WHEN json_valid(verdict) THEN json_extract(verdict, '$.tier') END, "
+                "'model') "
+                "= 'model' ORDER BY id");
+        } catch (const SqliteError& e) {
+            throw SqliteError(path.string() + ": not an arbiter decision log (" + e.what() + ")");
+        }
+    }();
+    select.bind(1, std::string_view(policy_id));
+    ModelVerdicts out;
+    while (select.step()) {
+        const nlohmann::json j = nlohmann::json::parse(select.text(0).value_or(""), nullptr, false);
+        try {
+            if (j.is_discarded()) throw ContentError("not JSON");
+            out.verdicts.push_back({content_from_json(j), select.integer(1) != 0});
+        } catch (const ContentError&) {
+            ++out.skipped;
+        }
+    }
+    return out;
+}
+
+}  // namespace arbiter::storage

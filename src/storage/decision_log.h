@@ -1,0 +1,86 @@
+#pragma once
+// The audit trail: every verdict the service returns, written to SQLite before the response that
+// carries it is sent. One row per (item, policy):
+//
+//   decisions(id, created_at, request_id, item_id, policy_id, policy_version, content_sha256,
+//             content, mode, status, violation, category, probability, rationale, verdict,
+//             latency_ms)
+//
+// created_at is ISO 8601 UTC with milliseconds (sorts as text); content is the item as JSON in
+// the form input files use ({"text"} | {"prompt","response"} | {"messages"}), or NULL when the
+// server runs with --no-store-content; content_sha256 hashes the user message exactly as the model
+// saw it (core/content_layout.h), so the same content hashes alike however its JSON was written;
+// verdict is the verdict's JSON as the API returned it.
+
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/content.h"
+#include "core/verdict.h"
+#include "storage/sqlite.h"
+
+namespace arbiter::storage {
+
+struct Decision {
+    std::string request_id;
+    std::string item_id;
+    std::string content_json;    // the item's content, as JSON text
+    std::string content_sha256;  // of the user message the model saw
+    std::string mode;            // reason | score
+    Verdict verdict;
+    nlohmann::ordered_json verdict_json;  // as returned to the client
+};
+
+struct DecisionQuery {
+    std::optional<std::string> policy;
+    std::optional<bool> violation;
+    std::optional<std::string> since;  // ISO 8601 UTC; rows created at or after it
+    int limit = 100;
+};
+
+// A verdict the model itself gave (not the cascade's rules or fast tier), with its content: what
+// distillation trains the fast tier on.
+struct ModelVerdict {
+    Content content;
+    bool violation = false;
+};
+struct ModelVerdicts {
+    std::vector<ModelVerdict> verdicts;
+    size_t skipped = 0;  // rows whose content could not be read back
+};
+
+class DecisionLog {
+public:
+    // Opens or creates the log. Throws SqliteError.
+    DecisionLog(const std::filesystem::path& path, bool store_content);
+
+    // Writes every decision of one request in one transaction; throws SqliteError, in which case
+    // none is written.
+    void record(const std::vector<Decision>& decisions);
+
+    // Newest first.
+    std::vector<nlohmann::ordered_json> query(const DecisionQuery& query);
+
+    // The model's verdicts for `policy_id` in the log at `path`, oldest first: rows with status
+    // ok, a violation 0 or 1 and stored content, decided by the model. Opens the file read-only
+    // (a server may be writing it). Throws SqliteError when it is missing or not a decision log.
+    static ModelVerdicts model_verdicts(const std::filesystem::path& path, const std::string& policy_id);
+
+private:
+    std::mutex mutex_;
+    Sqlite db_;
+    bool store_content_;
+};
+
+// "2026-11-27T20:50:00.123Z" for now.
+std::string utc_timestamp_now();
+
+// Whether `text` is an ISO 8601 UTC date or time the log can compare against: YYYY-MM-DD, or
+// YYYY-MM-DDTHH:MM:SS with optional .fff and Z.
+bool valid_utc_timestamp(std::string_view text);
+
+}  // namespace arbiter::storage

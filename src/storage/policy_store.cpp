@@ -1,0 +1,162 @@
+#include "storage/policy_store.h"
+
+#include "core/policy_json.h"
+#include "storage/decision_log.h"
+
+namespace arbiter::storage {
+
+namespace {
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS policy_versions (
+  policy_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  policy TEXT NOT NULL,
+  source TEXT,
+  PRIMARY KEY (policy_id, version)
+);
+)sql";
+
+// What a version is judged by: everything but its version number (and where it was read from).
+bool same_policy(const Policy& a, const Policy& b) {
+    nlohmann::ordered_json x = policy_to_json(a);
+    nlohmann::ordered_json y = policy_to_json(b);
+    x.erase("version");
+    y.erase("version");
+    return x == y;
+}
+
+// `source` is the file the policy was read from, where there was one: its fast-tier model is
+// stored beside it.
+std::shared_ptr<const Policy> parse_stored(const std::string& json,
+                                           const std::optional<std::string>& source) {
+    Policy policy = policy_from_json(nlohmann::json::parse(json));
+    policy.source = source.value_or("");
+    return std::make_shared<const Policy>(std::move(policy));
+}
+
+}  // namespace
+
+PolicyStore::PolicyStore(const std::filesystem::path& path) : db_(path) {
+    db_.exec(kSchema);
+    // The latest version of each policy that is not deleted is current.
+    Statement select = db_.prepare(
+        "SELECT p.policy, p.deleted, p.source FROM policy_versions p WHERE p.version = "
+        "(SELECT MAX(version) FROM policy_versions q WHERE q.policy_id = p.policy_id)");
+    while (select.step()) {
+        if (select.integer(1) != 0) continue;
+        std::shared_ptr<const Policy> policy = parse_stored(select.text(0).value_or("{}"), select.text(2));
+        current_[policy->id] = policy;
+    }
+}
+
+int PolicyStore::latest_version(const std::string& id) {
+    Statement select = db_.prepare("SELECT MAX(version) FROM policy_versions WHERE policy_id = ?1");
+    select.bind(1, std::string_view(id));
+    return select.step() && !select.is_null(0) ? static_cast<int>(select.integer(0)) : 0;
+}
+
+void PolicyStore::insert(const Policy& policy, bool deleted) {
+    Statement insert = db_.prepare(
+        "INSERT INTO policy_versions (policy_id, version, created_at, deleted, policy, source) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    insert.bind(1, std::string_view(policy.id))
+        .bind(2, int64_t{policy.version})
+        .bind(3, std::string_view(utc_timestamp_now()))
+        .bind(4, int64_t{deleted ? 1 : 0})
+        .bind(5, std::string_view(policy_to_json(policy).dump()));
+    if (policy.source.empty())
+        insert.bind_null(6);
+    else
+        insert.bind(6, std::string_view(policy.source));
+    insert.step();
+}
+
+size_t PolicyStore::seed(const std::vector<Policy>& policies) {
+    std::lock_guard lock(mutex_);
+    size_t added = 0;
+    Sqlite::Transaction transaction(db_);
+    for (const Policy& file : policies) {
+        const int latest = latest_version(file.id);
+        bool seen = false;
+        Statement select = db_.prepare("SELECT policy FROM policy_versions WHERE policy_id = ?1");
+        select.bind(1, std::string_view(file.id));
+        while (!seen && select.step())
+            seen = same_policy(*parse_stored(select.text(0).value_or("{}"), std::nullopt), file);
+        if (seen) {
+            // The file is the current version: serve it as read now, from where it lies now.
+            const auto current = current_.find(file.id);
+            if (current != current_.end() && same_policy(*current->second, file)) {
+                Policy fresh = file;
+                fresh.version = current->second->version;
+                current->second = std::make_shared<const Policy>(std::move(fresh));
+            }
+            continue;
+        }
+        Policy next = file;
+        next.version = std::max(file.version, latest + 1);
+        insert(next, false);
+        const std::string id = next.id;
+        current_[id] = std::make_shared<const Policy>(std::move(next));
+        ++added;
+    }
+    transaction.commit();
+    return added;
+}
+
+std::shared_ptr<const Policy> PolicyStore::current(const std::string& id) const {
+    std::lock_guard lock(mutex_);
+    const auto it = current_.find(id);
+    return it == current_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<const Policy>> PolicyStore::current_all() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<const Policy>> all;
+    for (const auto& [id, policy] : current_) all.push_back(policy);
+    return all;
+}
+
+std::optional<PolicyVersion> PolicyStore::version(const std::string& id, int version) {
+    std::lock_guard lock(mutex_);
+    Statement select = db_.prepare(
+        "SELECT policy, created_at, deleted, source FROM policy_versions WHERE policy_id = ?1 AND version = "
+        "?2");
+    select.bind(1, std::string_view(id)).bind(2, int64_t{version});
+    if (!select.step()) return std::nullopt;
+    return PolicyVersion{parse_stored(select.text(0).value_or("{}"), select.text(3)),
+                         select.text(1).value_or(""), select.integer(2) != 0};
+}
+
+std::shared_ptr<const Policy> PolicyStore::put(Policy policy) {
+    std::lock_guard lock(mutex_);
+    Sqlite::Transaction transaction(db_);
+    const int next = latest_version(policy.id) + 1;
+    if (policy.version != 1 && policy.version != next)
+        throw VersionConflict("policy '" + policy.id + "' is at version " + std::to_string(next - 1) +
+                              "; a new version must be " + std::to_string(next) + " (or leave version out)");
+    policy.version = next;
+    insert(policy, false);
+    transaction.commit();
+    auto stored = std::make_shared<const Policy>(std::move(policy));
+    current_[stored->id] = stored;
+    return stored;
+}
+
+bool PolicyStore::remove(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    const auto it = current_.find(id);
+    if (it == current_.end()) return false;
+    // A deletion is a version of its own, so the history says when the policy was retired.
+    Policy tombstone = *it->second;
+    tombstone.version = latest_version(id) + 1;
+    Sqlite::Transaction transaction(db_);
+    insert(tombstone, true);
+    transaction.commit();
+    current_.erase(it);
+    return true;
+}
+
+}  // namespace arbiter::storage

@@ -1,0 +1,67 @@
+#pragma once
+// The policies a server serves, every version of each, kept in SQLite beside the decision log so
+// that versions survive restarts and every verdict can be traced to the text that judged it:
+//
+//   policy_versions(policy_id, version, created_at, deleted, policy)   policy: the policy's JSON
+//
+// A policy folder seeds the store at start: a file whose policy matches no stored version of its
+// id (it is new, or was edited) becomes the next version; a file seen before changes nothing, so
+// a restart neither undoes edits made over the API nor brings back a deleted policy. PUT adds a
+// version, DELETE retires the policy; old versions stay readable.
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/policy.h"
+#include "storage/sqlite.h"
+
+namespace arbiter::storage {
+
+// A PUT whose stated version is not the next one: someone else changed the policy meanwhile.
+class VersionConflict : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct PolicyVersion {
+    std::shared_ptr<const Policy> policy;
+    std::string created_at;
+    bool deleted = false;  // the version that retired the policy
+};
+
+class PolicyStore {
+public:
+    // Opens or creates the store in the database at `path`. Throws SqliteError.
+    explicit PolicyStore(const std::filesystem::path& path);
+
+    // Adds the policies read from files (see above). Returns how many became new versions.
+    size_t seed(const std::vector<Policy>& policies);
+
+    // The current version, or null if there is none or the policy was deleted.
+    std::shared_ptr<const Policy> current(const std::string& id) const;
+    std::vector<std::shared_ptr<const Policy>> current_all() const;
+    // Any stored version, deleted policies included.
+    std::optional<PolicyVersion> version(const std::string& id, int version);
+
+    // Stores `policy` as the next version of its id. A version other than 1 in `policy` must be
+    // that next version, else VersionConflict (so two editors cannot overwrite each other).
+    std::shared_ptr<const Policy> put(Policy policy);
+    // False if there was no current version.
+    bool remove(const std::string& id);
+
+private:
+    int latest_version(const std::string& id);
+    void insert(const Policy& policy, bool deleted);
+
+    mutable std::mutex mutex_;
+    Sqlite db_;
+    std::map<std::string, std::shared_ptr<const Policy>> current_;
+};
+
+}  // namespace arbiter::storage
