@@ -241,9 +241,16 @@ TEST_F(RemoteLlamaServer, OutputTheServerCannotReturnIsAClearPerItemError) {
 }
 
 // Score mode on the server gives the embedded engine's probability: same prompt tokens, same model.
-TEST_F(RemoteLlamaServer, RawScoreMatchesTheEmbeddedEngine) {
-    RemoteOptions o = options_for({server_->url()}, RemoteMode::raw);
+// The server reads probabilities in float after a prompt split its own way (its prompt cache
+// reuses a prefix of the policy), so the two agree to about 1e-6 (at most 1.5e-6 over 1,500
+// items, bench/RESULTS.md), not bit for bit. A server of its own with one slot, asked one item at
+// a time: batches that do not depend on what earlier tests left in its cache or on timing.
+TEST(RemoteLlamaServerScore, RawScoreMatchesTheEmbeddedEngine) {
+    ARBITER_NEED_LLAMA_SERVER();
+    LlamaServer server(test::tiny_model(), {"-c", "4096", "-np", "1", "-fa", "off"});
+    RemoteOptions o = options_for({server.url()}, RemoteMode::raw);
     o.extra_request_fields = nlohmann::json::object();
+    o.max_concurrency_per_endpoint = 1;
     RemoteBackend backend(o);
     engine::EngineOptions e;
     e.model = test::tiny_model();
@@ -251,7 +258,9 @@ TEST_F(RemoteLlamaServer, RawScoreMatchesTheEmbeddedEngine) {
     e.parallel = 2;
     e.context = 4096;
     engine::EmbeddedEngine embedded(e);
-    const std::vector<std::string> texts = {"Buy cheap followers now!", "the weather is nice today"};
+    const std::vector<std::string> texts = {"Buy cheap followers now!", "the weather is nice today",
+                                            "a longer message, so that the content spans more than one "
+                                            "sliding window of the tiny model's attention"};
     std::vector<Job> remote_jobs, local_jobs;
     for (const auto& t : texts) {
         remote_jobs.push_back(job(t, Mode::score));
@@ -262,7 +271,9 @@ TEST_F(RemoteLlamaServer, RawScoreMatchesTheEmbeddedEngine) {
     for (size_t i = 0; i < texts.size(); ++i) {
         ASSERT_EQ(remote[i].status, VerdictStatus::ok) << remote[i].error;
         ASSERT_EQ(local[i].status, VerdictStatus::ok) << local[i].error;
-        EXPECT_NEAR(*remote[i].probability, *local[i].probability, 1e-3) << texts[i];
+        EXPECT_NEAR(*remote[i].probability, *local[i].probability, 1e-5)
+            << texts[i] << " (server: " << remote[i].usage.prompt_tokens << " prompt tokens, "
+            << remote[i].usage.cached_tokens << " cached)";
         EXPECT_EQ(remote[i].usage.prompt_tokens, local[i].usage.prompt_tokens) << texts[i];
     }
 }
