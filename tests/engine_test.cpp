@@ -376,7 +376,7 @@ TEST(Engine, ShutdownAnswersEveryJob) {
     for (auto& f : futures) {
         ASSERT_EQ(f.wait_for(std::chrono::seconds(0)), std::future_status::ready);
         const Verdict v = f.get();
-        EXPECT_TRUE(v.status == VerdictStatus::ok || v.error == "engine shut down") << v.error;
+        EXPECT_TRUE(v.status == VerdictStatus::ok || v.error == "shut down") << v.error;
     }
 }
 

@@ -22,7 +22,10 @@ class ServiceContext {
 public:
     ServiceContext(ServiceConfig service_config, storage::PolicyStore& policy_store,
                    storage::DecisionLog& decision_log, std::optional<ApiKeys> api_keys)
-        : config(std::move(service_config)), policies(policy_store), log(decision_log), keys(std::move(api_keys)) {}
+        : config(std::move(service_config)),
+          policies(policy_store),
+          log(decision_log),
+          keys(std::move(api_keys)) {}
 
     const ServiceConfig config;
     storage::PolicyStore& policies;
