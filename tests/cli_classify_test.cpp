@@ -98,7 +98,8 @@ TEST(CliClassify, BadLinesBecomeErrorLinesAndTheRestGoesOn) {
     ASSERT_EQ(lines.size(), 4u) << r.output;
     EXPECT_EQ(lines[0]["status"], "ok");
     EXPECT_EQ(lines[1]["status"], "error");
-    EXPECT_EQ(lines[1]["error"], "line 2 is not valid JSON");
+    EXPECT_EQ(lines[1]["error"].get<std::string>().rfind("line 2 is not valid JSON (parse error at", 0), 0u)
+        << lines[1]["error"];
     EXPECT_EQ(lines[2]["id"], "7");
     EXPECT_EQ(lines[2]["status"], "error");
     EXPECT_EQ(lines[3]["id"], "last");

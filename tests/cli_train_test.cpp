@@ -7,6 +7,7 @@
 #include <regex>
 #include <sstream>
 
+#include "core/policy_file.h"
 #include "eval/evaluation.h"
 #include "support/cascade_data.h"
 #include "support/decision_rows.h"
@@ -133,10 +134,18 @@ TEST(CliTrain, FromTheDecisionLog) {
     const Workspace s = workspace("train-log");
     const std::string db = (s.dir / "decisions.db").string();
     std::vector<test::DecisionRow> rows;
-    for (const auto& e : test::scam_examples(300, 9))
-        rows.push_back({"scam", nlohmann::json{{"text", e.text}}.dump(), e.violation ? 1 : 0});
-    rows.push_back({"scam", R"({"text": "an error row"})", -1, VerdictStatus::error});
+    const std::string text = load_policy_file(s.policy).text;
+    for (const auto& e : test::scam_examples(300, 9)) {
+        rows.push_back({"scam", nlohmann::json{{"text", e.text}}.dump(), e.violation ? 1 : 0,
+                        VerdictStatus::ok, Tier::model, false, text});
+    }
+    rows.push_back(
+        {"scam", R"({"text": "an error row"})", -1, VerdictStatus::error, Tier::model, false, text});
     rows.push_back({"other", R"({"text": "another policy"})", 1});
+    // Inline policies that took the id, with its text or another: not distilled.
+    rows.push_back({"scam", R"({"text": "inline one"})", 1, VerdictStatus::ok, Tier::model, true, text});
+    rows.push_back(
+        {"scam", R"({"text": "inline two"})", 0, VerdictStatus::ok, Tier::model, true, "Always 0."});
     test::write_decisions(db, rows);
     const auto r = run_command(train(s, "--from-log " + db));
     ASSERT_EQ(r.exit_code, 0) << r.output;

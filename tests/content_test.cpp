@@ -85,3 +85,42 @@ TEST(ContentLayout, InvalidUtf8InJsonLayoutsIsReplaced) {
 
 }  // namespace
 }  // namespace arbiter
+
+namespace arbiter {
+namespace {
+
+TEST(ContentJson, ExactKeysNameTheUnknownOne) {
+    const auto unknown = [](const nlohmann::json& j) {
+        try {
+            content_from_json(j, /*exact=*/true);
+        } catch (const ContentError& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    EXPECT_NE(unknown({{"text", "x"}, {"id", "1"}}).find("unknown field 'id'"), std::string::npos);
+    EXPECT_NE(unknown({{"prompt", "p"}, {"response", "r"}, {"x", 1}}).find("unknown field 'x'"),
+              std::string::npos);
+    EXPECT_NE(unknown({{"messages",
+                        {{{"role", "user"}, {"content", {{{"type", "text"}, {"text", "a"}, {"b", 1}}}}}}}})
+                  .find("unknown field 'b'"),
+              std::string::npos);
+    EXPECT_EQ(unknown({{"text", "x"}}), "");
+    // Input files carry more than the content: not exact, the rest is ignored.
+    EXPECT_EQ(content_from_json({{"text", "x"}, {"id", "1"}, {"label", "spam"}}).text, "x");
+}
+
+TEST(ContentJson, ToJsonRoundTrips) {
+    for (const Content& c : {Content::message("hi"), Content::completion("p", "r"),
+                             Content::conversation({{"user", "a"}, {"assistant", "b"}})}) {
+        const Content back = content_from_json(content_to_json(c), /*exact=*/true);
+        EXPECT_EQ(back.kind, c.kind);
+        EXPECT_EQ(back.text, c.text);
+        EXPECT_EQ(back.prompt, c.prompt);
+        EXPECT_EQ(back.response, c.response);
+        EXPECT_EQ(back.turns.size(), c.turns.size());
+    }
+}
+
+}  // namespace
+}  // namespace arbiter

@@ -15,6 +15,7 @@
 
 #include "support/llama_server.h"
 #include "support/server_process.h"
+#include "support/service_client.h"
 #include "support/test_model.h"
 
 namespace arbiter {
@@ -23,72 +24,15 @@ namespace {
 using nlohmann::json;
 using test::ServerProcess;
 
-const std::string kPolicies = std::string(ARBITER_SOURCE_DIR) + "/examples/policies";
-
-std::filesystem::path fresh_db(const std::string& name) {
-    const std::filesystem::path dir = test::scratch_dir() / ("service-" + name);
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    return dir / "arbiter.db";
-}
-
-struct Reply {
-    int status = 0;
-    json body;
-    httplib::Headers headers;
-    std::string text;
-};
-
-Reply send(int port, const std::string& method, const std::string& path, const std::string& body = "",
-           const std::string& key = "", const std::string& content_type = "application/json") {
-    httplib::Client client("127.0.0.1", port);
-    client.set_read_timeout(std::chrono::seconds(120));
-    httplib::Headers headers;
-    if (!key.empty()) headers.emplace("Authorization", "Bearer " + key);
-    httplib::Result res = method == "GET"      ? client.Get(path, headers)
-                          : method == "PUT"    ? client.Put(path, headers, body, content_type)
-                          : method == "DELETE" ? client.Delete(path, headers)
-                                               : client.Post(path, headers, body, content_type);
-    Reply r;
-    if (!res) return r;
-    r.status = res->status;
-    r.text = res->body;
-    r.headers = res->headers;
-    r.body = json::parse(res->body, nullptr, false);
-    return r;
-}
-
-Reply post(int port, const std::string& path, const json& body, const std::string& key = "") {
-    return send(port, "POST", path, body.dump(), key);
-}
-
-std::string error_message(const Reply& r) {
-    return r.body.is_object() && r.body.contains("error") ? r.body["error"]["message"].get<std::string>()
-                                                          : r.text;
-}
-
-std::string write_config(const std::string& name, const std::string& yaml) {
-    return test::write_file(name + ".yaml", yaml);
-}
-
-// The value of one metric line, or -1 when it is absent.
-double metric(const std::string& exposition, const std::string& series) {
-    std::istringstream lines(exposition);
-    std::string line;
-    while (std::getline(lines, line)) {
-        if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-    }
-    return -1;
-}
-
-// Polls /metrics until the queue holds `depth` jobs (for up to 10 s).
-bool wait_for_queue_depth(int port, double depth) {
-    for (int i = 0; i < 2000; ++i) {
-        if (metric(send(port, "GET", "/metrics").text, "arbiter_queue_depth") == depth) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return false;
-}
+using test::error_message;
+using test::fresh_db;
+using test::kPolicies;
+using test::metric;
+using test::post;
+using test::Reply;
+using test::send;
+using test::wait_for_queue_depth;
+using test::write_config;
 
 class ServiceTest : public ::testing::Test {
 protected:
@@ -518,11 +462,11 @@ TEST(Service, FullQueueAnswers429) {
     ServerProcess server(fresh_db("queue"), {"--policies", kPolicies, "--config", config, "--ctx", "65536"});
     const int port = server.port();
 
-    // Two jobs never fit a queue of one.
+    // Two jobs never fit a queue of one: no retry helps, so it is a 413 naming the limit.
     const Reply two = post(port, "/v1/classify",
                            {{"policies", {"spam", "self-harm"}}, {"content", "x"}, {"mode", "score"}});
-    EXPECT_EQ(two.status, 429);
-    EXPECT_EQ(two.headers.find("Retry-After")->second, "1");
+    EXPECT_EQ(two.status, 413);
+    EXPECT_NE(error_message(two).find("queue_depth 1"), std::string::npos) << two.text;
 
     // One slow job (a 3,000-token prompt) holds the only slot; a request meanwhile is refused,
     // not queued.
@@ -534,6 +478,7 @@ TEST(Service, FullQueueAnswers429) {
     const Reply refused =
         post(port, "/v1/classify", {{"policies", {"spam"}}, {"content", "y"}, {"mode", "score"}});
     EXPECT_EQ(refused.status, 429);
+    EXPECT_EQ(refused.headers.find("Retry-After")->second, "1");
     EXPECT_NE(error_message(refused).find("the queue is full"), std::string::npos) << refused.text;
     EXPECT_EQ(slow.get().status, 200);
     // Once it is answered, the slot is free again.
@@ -542,7 +487,7 @@ TEST(Service, FullQueueAnswers429) {
         200);
     EXPECT_EQ(metric(send(port, "GET", "/metrics").text,
                      R"(arbiter_http_requests_total{endpoint="/v1/classify",status="429"})"),
-              2);
+              1);
 }
 
 // A request past its deadline is a 504, or the verdict the policy set configures for timeouts,

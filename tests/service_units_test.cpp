@@ -12,6 +12,7 @@
 #include "service/api_keys.h"
 #include "service/bounded_task_queue.h"
 #include "service/job_runner.h"
+#include "service/server.h"
 #include "service/service_config.h"
 #include "support/test_model.h"
 
@@ -286,6 +287,20 @@ TEST(ServiceConfig, ErrorsNameFileLineAndKey) {
             EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << text << " -> " << e.what();
         }
     }
+}
+
+}  // namespace
+}  // namespace arbiter::service
+
+namespace arbiter::service {
+namespace {
+
+TEST(Loopback, OnlyLoopbackAddressesAndLocalhost) {
+    for (const char* host : {"127.0.0.1", "127.1.2.3", "::1", "localhost"})
+        EXPECT_TRUE(is_loopback_host(host)) << host;
+    for (const char* host :
+         {"127.evil.example", "127.0.0.1.nip.io", "0.0.0.0", "10.0.0.1", "::", "128.0.0.1", ""})
+        EXPECT_FALSE(is_loopback_host(host)) << host;
 }
 
 }  // namespace

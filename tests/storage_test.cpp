@@ -10,6 +10,13 @@
 namespace arbiter::storage {
 namespace {
 
+Policy scam() {
+    Policy p;
+    p.id = "scam";
+    p.text = "Flag scams.";
+    return p;
+}
+
 TEST(DecisionLog, ModelVerdictsAreTheModelsUsableVerdictsOfThePolicy) {
     const std::string path = (test::scratch_dir() / "unit-log.db").string();
     test::write_decisions(
@@ -27,8 +34,13 @@ TEST(DecisionLog, ModelVerdictsAreTheModelsUsableVerdictsOfThePolicy) {
          // own guesses back.
          {"scam", R"({"text": "fast"})", 0, VerdictStatus::ok, Tier::fast},
          {"scam", R"({"text": "rules"})", 1, VerdictStatus::ok, Tier::rules},
-         {"scam", R"({"text": "model tier"})", 1, VerdictStatus::ok, Tier::model}});
-    const ModelVerdicts d = DecisionLog::model_verdicts(path, "scam");
+         {"scam", R"({"text": "model tier"})", 1, VerdictStatus::ok, Tier::model},
+         // An inline policy may take a stored one's id and version: never distilled as it.
+         {"scam", R"({"text": "inline"})", 1, VerdictStatus::ok, Tier::model, true, "Flag scams."},
+         // Another text under the same id (an edited policy): not this policy's verdicts.
+         {"scam", R"({"text": "other text"})", 1, VerdictStatus::ok, Tier::model, false,
+          "Always answer 0."}});
+    const ModelVerdicts d = DecisionLog::model_verdicts(path, scam());
     ASSERT_EQ(d.verdicts.size(), 4u);
     EXPECT_EQ(user_message(d.verdicts[0].content), "claim your prize");
     EXPECT_TRUE(d.verdicts[0].violation);
@@ -40,14 +52,33 @@ TEST(DecisionLog, ModelVerdictsAreTheModelsUsableVerdictsOfThePolicy) {
 }
 
 TEST(DecisionLog, MissingOrForeignDatabases) {
-    EXPECT_THROW(DecisionLog::model_verdicts(test::scratch_dir() / "nope.db", "scam"), SqliteError);
+    EXPECT_THROW(DecisionLog::model_verdicts(test::scratch_dir() / "nope.db", scam()), SqliteError);
     const std::string junk = test::write_file("junk.db", "this is not sqlite");
     try {
-        DecisionLog::model_verdicts(junk, "scam");
+        DecisionLog::model_verdicts(junk, scam());
         FAIL();
     } catch (const SqliteError& e) {
         EXPECT_NE(std::string(e.what()).find("not an arbiter decision log"), std::string::npos) << e.what();
     }
+}
+
+}  // namespace
+}  // namespace arbiter::storage
+
+namespace arbiter::storage {
+namespace {
+
+TEST(DecisionLog, TimestampsInTheFormTheLogStores) {
+    EXPECT_EQ(canonical_utc_timestamp("2026-11-27"), "2026-11-27T00:00:00.000Z");
+    EXPECT_EQ(canonical_utc_timestamp("2026-11-27T20:50:00Z"), "2026-11-27T20:50:00.000Z");
+    EXPECT_EQ(canonical_utc_timestamp("2026-11-27T20:50:00.1"), "2026-11-27T20:50:00.100Z");
+    EXPECT_EQ(canonical_utc_timestamp("2024-02-29T23:59:59.999Z"), "2024-02-29T23:59:59.999Z");
+    // As text, the canonical form orders like the times it stands for.
+    EXPECT_LT(*canonical_utc_timestamp("2026-11-27T20:50:00Z"), "2026-11-27T20:50:00.123Z");
+    for (const char* bad :
+         {"2026-13-01", "2026-02-29", "2026-04-31", "2026-11-27T24:00:00", "2026-11-27T20:60:00",
+          "2026-11-27 20:50:00", "2026-11-27T20:50:00+01:00", "", "now"})
+        EXPECT_FALSE(canonical_utc_timestamp(bad)) << bad;
 }
 
 }  // namespace

@@ -59,6 +59,7 @@ public:
     JobId submit(Job job, Done done) override;
     void cancel(JobId id) override;
     // The inner backend counts: the model sees the content whichever tier decides.
+    std::optional<int> content_room(const Job& job) const override { return inner_.content_room(job); }
     std::optional<int> content_tokens(const Content& content) const override {
         return inner_.content_tokens(content);
     }

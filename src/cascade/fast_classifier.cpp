@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cascade/normalize.h"
+#include "core/json_input.h"
 #include "core/sha256.h"
 
 namespace arbiter::cascade {
@@ -186,7 +187,9 @@ FastClassifier load_fast_model(const Policy& policy) {
                              " declares a fast tier, but " + model.string() + " does not exist" + retrain);
     }
     std::ifstream in(sidecar, std::ios::binary);
-    const nlohmann::json meta = in ? nlohmann::json::parse(in, nullptr, false) : nlohmann::json();
+    const std::string sidecar_text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string error;
+    const nlohmann::json meta = parse_json(sidecar_text, error).value_or(nlohmann::json());
     if (!meta.is_object() || !meta.contains("policy_sha256") || !meta["policy_sha256"].is_string()) {
         throw FastModelError(sidecar.string() + ": missing or unreadable, so " + model.string() +
                              " cannot be checked against the policy text" + retrain);

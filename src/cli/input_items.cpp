@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/content_json.h"
+#include "core/json_input.h"
 
 namespace arbiter::cli {
 
@@ -36,17 +37,21 @@ std::optional<InputItem> InputReader::next() {
                          std::to_string(kMaxLineBytes / (size_t{1024} * 1024)) + " MiB";
             return item;
         }
-        const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_discarded()) {
-            item.error = "line " + std::to_string(line_) + " is not valid JSON";
+        std::string error;
+        const std::optional<nlohmann::json> parsed = parse_json(line, error);
+        if (!parsed) {
+            item.error = "line " + std::to_string(line_) + " is not valid JSON (" + error + ")";
             return item;
         }
+        const nlohmann::json& j = *parsed;
         if (j.is_object() && j.contains("id")) {
             const auto& id = j["id"];
             if (id.is_string())
                 item.id = id.get<std::string>();
+            else if (id.is_number_unsigned())
+                item.id = std::to_string(id.get<uint64_t>());
             else if (id.is_number_integer())
-                item.id = std::to_string(id.get<long long>());
+                item.id = std::to_string(id.get<int64_t>());
         }
         try {
             Content content = content_from_json(j);

@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "core/content_json.h"
 #include "core/content_layout.h"
+#include "core/json_input.h"
 #include "core/policy_file.h"
 #include "harmony/renderer.h"
 #include "llama/model.h"
@@ -39,10 +40,11 @@ Content read_input(const std::string& path) {
     buffer << in.rdbuf();
     const std::string text = buffer.str();
     if (text.size() > kMaxContentBytes) throw ContentError(path + ": larger than the content limit");
-    const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-    if (!j.is_discarded() && j.is_object()) {
+    std::string error;
+    const std::optional<nlohmann::json> j = parse_json(text, error);
+    if (j && j->is_object()) {
         try {
-            return content_from_json(j);
+            return content_from_json(*j);
         } catch (const ContentError& e) {
             throw ContentError(path + ": " + e.what());
         }

@@ -134,6 +134,27 @@ int run(const ServeArgs& a) {
         http.join();
         return fail(e.what());
     }
+    // The content limit against the context: content that the context cannot hold with a policy
+    // gets 413, so say at start where that is below the configured limit.
+    for (const auto& policy : store->current_all()) {
+        Job job;
+        job.policy = policy;
+        job.mode = Mode::reason;
+        const std::optional<int> reasoned = pipeline->backend().content_room(job);
+        job.mode = Mode::score;
+        const std::optional<int> scored = pipeline->backend().content_room(job);
+        if (!scored || *reasoned >= config.max_content_tokens) continue;
+        if (*scored == 0) {
+            server.stop();
+            http.join();
+            return fail("policy '" + policy->id + "' alone fills the model's context (--ctx)");
+        }
+        std::fprintf(
+            stderr,
+            "arbiter serve: with policy '%s' the context leaves room for %d content tokens in reason "
+            "mode and %d in score mode, below max_content_tokens %d: longer content gets 413\n",
+            policy->id.c_str(), *reasoned, *scored, config.max_content_tokens);
+    }
     server.set_backend(pipeline->backend());
     std::fprintf(stderr, "arbiter serve: ready\n");
 

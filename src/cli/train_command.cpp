@@ -63,7 +63,7 @@ int run(const TrainArgs& a) {
             from_data = examples.size();
         }
         if (!a.log.empty()) {
-            const storage::ModelVerdicts logged = storage::DecisionLog::model_verdicts(a.log, policy.id);
+            const storage::ModelVerdicts logged = storage::DecisionLog::model_verdicts(a.log, policy);
             if (logged.skipped > 0) {
                 std::fprintf(stderr, "%s: %zu decision(s) in %s skipped: content not readable\n", me,
                              logged.skipped, a.log.c_str());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/json_input.h"
 #include "core/utf8.h"
 
 namespace arbiter {
@@ -10,7 +11,7 @@ namespace arbiter {
 namespace {
 
 // Deeper nesting than any answer needs; refusing it keeps the JSON parser's recursion bounded.
-constexpr int kMaxJsonDepth = 16;
+constexpr int kMaxAnswerDepth = 16;
 
 std::string_view trim(std::string_view s) {
     const auto is_space = [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; };
@@ -33,15 +34,8 @@ std::string_view strip_fence(std::string_view s) {
     return trim(s);
 }
 
-// The bracket structure of JSON text, outside strings: how deep it nests, and where the first
-// top-level value closes (npos if it never does).
-struct Brackets {
-    int max_depth = 0;
-    size_t closed_at = std::string_view::npos;
-};
-
-Brackets scan_brackets(std::string_view s) {
-    Brackets b;
+// Where the first top-level value of JSON text closes, outside strings (npos if it never does).
+size_t top_level_end(std::string_view s) {
     int depth = 0;
     bool in_string = false;
     for (size_t i = 0; i < s.size(); ++i) {
@@ -55,12 +49,12 @@ Brackets scan_brackets(std::string_view s) {
         } else if (c == '"') {
             in_string = true;
         } else if (c == '{' || c == '[') {
-            b.max_depth = std::max(b.max_depth, ++depth);
-        } else if ((c == '}' || c == ']') && --depth == 0 && b.closed_at == std::string_view::npos) {
-            b.closed_at = i + 1;
+            ++depth;
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+            return i + 1;
         }
     }
-    return b;
+    return std::string_view::npos;
 }
 
 Answer fail(std::string problem) {
@@ -83,9 +77,10 @@ Answer parse_binary(std::string_view text) {
 Answer parse_json(std::string_view text, bool with_rationale) {
     const std::string cleaned = valid_utf8(strip_fence(text));
     const std::string_view t = cleaned;
-    if (scan_brackets(t).max_depth > kMaxJsonDepth) return fail("JSON nested too deeply");
-    const nlohmann::json j = nlohmann::json::parse(t, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) return fail("not valid JSON");
+    std::string error;
+    const std::optional<nlohmann::json> parsed = arbiter::parse_json(t, error, kMaxAnswerDepth);
+    if (!parsed) return fail("not valid JSON (" + error + ")");
+    const nlohmann::json& j = *parsed;
     if (!j.is_object()) return fail("expected a JSON object");
 
     Answer a;
@@ -146,7 +141,7 @@ namespace arbiter {
 
 bool answer_closed(std::string_view text, OutputFormat format) {
     if (format == OutputFormat::binary) return !trim(text).empty();
-    return scan_brackets(text).closed_at != std::string_view::npos;
+    return top_level_end(text) != std::string_view::npos;
 }
 
 void record_answer(const Answer& answer, Verdict& verdict) {

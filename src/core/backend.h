@@ -68,6 +68,13 @@ public:
         (void)content;
         return std::nullopt;
     }
+    // How many content tokens `job` (its policy, mode and budget) leaves room for in the model's
+    // context, where the backend knows; nullopt where it cannot. Content longer than that cannot
+    // be judged, and a server refuses it before queueing.
+    virtual std::optional<int> content_room(const Job& job) const {
+        (void)job;
+        return std::nullopt;
+    }
 };
 
 }  // namespace arbiter

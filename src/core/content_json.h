@@ -6,7 +6,7 @@
 //                                                 is a string or a list of {"type":"text","text"}
 // Anything else is a ContentError saying what is wrong.
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "core/content.h"
@@ -22,6 +22,12 @@ public:
 inline constexpr size_t kMaxContentBytes = size_t{1024} * 1024;
 inline constexpr size_t kMaxTurns = 1000;
 
-Content content_from_json(const nlohmann::json& item);
+// Input files carry more beside the content (an id, labels), so other keys are ignored unless
+// `exact`, as for an API's content object, where an unknown key is a ContentError naming it.
+Content content_from_json(const nlohmann::json& item, bool exact = false);
+
+// The content in the form above (the form the decision log stores): a value built from the
+// parsed content, never the client's own JSON.
+nlohmann::json content_to_json(const Content& content);
 
 }  // namespace arbiter

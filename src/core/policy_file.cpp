@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/utf8.h"
+
 namespace arbiter {
 
 namespace {
@@ -277,6 +279,10 @@ Policy parse_policy(std::string_view text, const std::string& source) {
         throw error_at(source, 1, "policy is larger than " + std::to_string(kMaxPolicyBytes / 1024) + " KiB");
     }
     if (text.find('\0') != std::string_view::npos) throw error_at(source, 1, "policy contains a NUL byte");
+    // Policies travel as JSON (the API, the store): their text must be UTF-8.
+    if (const std::optional<size_t> bad = first_invalid_utf8(text))
+        throw error_at(source, 1 + lines_in(text.substr(0, *bad)),
+                       "policy is not valid UTF-8 (byte " + std::to_string(*bad) + ")");
     Policy policy;
     policy.id = std::filesystem::path(source).stem().string();
     policy.source = source;
@@ -289,6 +295,17 @@ Policy parse_policy(std::string_view text, const std::string& source) {
     policy.text = std::string(trim_blank_lines(split.body));
     if (policy.text.empty()) throw error_at(source, split.body_line, "the policy has no text");
     return policy;
+}
+
+bool states_version(std::string_view text) {
+    try {
+        const Split split = split_front_matter(text, "policy");
+        if (split.front.empty()) return false;
+        const YAML::Node root = YAML::Load(std::string(split.front));
+        return root.IsMap() && root["version"].IsDefined();
+    } catch (const std::exception&) {
+        return false;  // parse_policy says what is wrong
+    }
 }
 
 Policy load_policy_file(const std::filesystem::path& path) {

@@ -47,6 +47,9 @@ inline constexpr size_t kMaxRulePatternBytes = 4096;
 // Parses policy text; `source` names it in errors and gives the default id (its stem).
 Policy parse_policy(std::string_view text, const std::string& source);
 
+// Whether the front matter of `text`, a policy file, names its version.
+bool states_version(std::string_view text);
+
 // Reads one policy file.
 Policy load_policy_file(const std::filesystem::path& path);
 

@@ -53,4 +53,13 @@ std::string valid_utf8(std::string_view bytes) {
     return out;
 }
 
+std::optional<size_t> first_invalid_utf8(std::string_view bytes) {
+    for (size_t i = 0; i < bytes.size();) {
+        const size_t n = sequence_length(bytes, i);
+        if (n == 0) return i;
+        i += n;
+    }
+    return std::nullopt;
+}
+
 }  // namespace arbiter

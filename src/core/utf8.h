@@ -2,11 +2,15 @@
 // Model output is bytes; JSON needs UTF-8. Invalid sequences become U+FFFD, as OpenAI's
 // harmony parser does with undecodable tokens.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace arbiter {
 
 std::string valid_utf8(std::string_view bytes);
+
+// The offset of the first byte that is not part of valid UTF-8, or nullopt when all of it is.
+std::optional<size_t> first_invalid_utf8(std::string_view bytes);
 
 }  // namespace arbiter

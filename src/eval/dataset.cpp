@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "core/json_input.h"
+
 namespace arbiter::eval {
 
 namespace {
@@ -102,10 +104,13 @@ std::vector<Record> jsonl_records(const std::string& text, const std::filesystem
         pos = eol + 1;
         ++line_no;
         if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-        nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_discarded() || !j.is_object()) {
-            throw DatasetError(path.string() + ":" + std::to_string(line_no) + ": not a JSON object");
+        std::string error;
+        const std::optional<nlohmann::json> parsed = parse_json(line, error);
+        if (!parsed || !parsed->is_object()) {
+            throw DatasetError(path.string() + ":" + std::to_string(line_no) + ": not a JSON object" +
+                               (parsed ? "" : " (" + error + ")"));
         }
+        const nlohmann::json& j = *parsed;
         Record r;
         for (const auto& [k, v] : j.items()) {
             if (std::find(keep_json.begin(), keep_json.end(), k) != keep_json.end()) continue;

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/json_input.h"
+
 namespace arbiter::eval {
 
 std::vector<Prediction> read_predictions(const std::filesystem::path& path) {
@@ -14,9 +16,11 @@ std::vector<Prediction> read_predictions(const std::filesystem::path& path) {
     while (std::getline(in, line)) {
         ++line_no;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+        std::string error;
+        const std::optional<nlohmann::json> parsed = parse_json(line, error);
         const auto where = [&] { return path.string() + ":" + std::to_string(line_no) + ": "; };
-        if (j.is_discarded() || !j.is_object()) throw DatasetError(where() + "not a JSON object");
+        if (!parsed || !parsed->is_object()) throw DatasetError(where() + "not a JSON object");
+        const nlohmann::json& j = *parsed;
         try {
             Prediction p;
             p.id = j.at("id").get<std::string>();

@@ -15,6 +15,7 @@
 #include "llama/llama_log.h"
 #include "llama/model.h"
 #include "llama/prefix_cache.h"
+#include "llama/sampler.h"
 #include "llama/score.h"
 
 namespace arbiter::engine {
@@ -23,33 +24,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct SamplerDeleter {
-    void operator()(llama_sampler* s) const { llama_sampler_free(s); }
-};
-using SamplerPtr = std::unique_ptr<llama_sampler, SamplerDeleter>;
-
 struct ContextDeleter {
     void operator()(llama_context* c) const { llama_free(c); }
 };
-
-// `banned`: tokens that may never be sampled (for the answer: every control token, since the
-// grammar sampler judges tokens by their text and "<|endoftext|>" is valid text inside a string).
-SamplerPtr make_sampler(const llama_vocab* vocab, const std::string* grammar,
-                        const std::vector<llama_logit_bias>* banned, std::optional<uint32_t> seed) {
-    SamplerPtr chain(llama_sampler_chain_init(llama_sampler_chain_default_params()));
-    if (banned != nullptr) {
-        llama_sampler_chain_add(
-            chain.get(), llama_sampler_init_logit_bias(llama_vocab_n_tokens(vocab),
-                                                       static_cast<int32_t>(banned->size()), banned->data()));
-    }
-    if (grammar != nullptr) {
-        llama_sampler* g = llama_sampler_init_grammar(vocab, grammar->c_str(), "root");
-        if (g == nullptr) throw std::logic_error("answer grammar rejected by llama.cpp");
-        llama_sampler_chain_add(chain.get(), g);
-    }
-    llama_sampler_chain_add(chain.get(), seed ? llama_sampler_init_dist(*seed) : llama_sampler_init_greedy());
-    return chain;
-}
 
 }  // namespace
 
@@ -61,6 +38,14 @@ public:
     JobId submit(Job job, Done done);
     void cancel(JobId id);
     const PromptTokens& tokens() const { return model_->tokens(); }
+    std::optional<int> content_room(const Job& job) const;
+    // The most tokens `job` may generate: the reasoning budget, the final channel's header the
+    // engine writes, and the longest answer (none in score mode).
+    int generated_at_most(const harmony::Classification& job) const {
+        return job.scoring()
+                   ? 0
+                   : job.reasoning_budget() + static_cast<int>(final_header_.size()) + job.answer_cap();
+    }
     Stats stats() const {
         std::lock_guard lock(mutex_);
         return stats_;
@@ -291,8 +276,7 @@ void EmbeddedEngine::Impl::admit(Queued q, Slot& slot) {
 
     const int prompt_tokens = prefix_tokens + static_cast<int>(item.size());
     const bool score = job.scoring();
-    const int generated =
-        score ? 0 : job.reasoning_budget() + static_cast<int>(final_header_.size()) + job.answer_cap();
+    const int generated = generated_at_most(job);
     job.usage().prompt_tokens = prompt_tokens;
     if (prompt_tokens + generated > options_.context) {
         return finish(
@@ -480,6 +464,16 @@ void EmbeddedEngine::Impl::run() {
     }
 }
 
+std::optional<int> EmbeddedEngine::Impl::content_room(const Job& job) const {
+    Job framing = job;  // the prompt around the content: it takes the same tokens for any content
+    framing.content = Content::message("");
+    const harmony::Classification c(framing, options_.max_reasoning_tokens);
+    const harmony::ClassificationPrompt prompt = harmony::classification_prompt(framing);
+    const int prompt_tokens =
+        static_cast<int>(tokens().tokenize(prompt.prefix).size() + tokens().tokenize(prompt.item).size());
+    return std::max(0, options_.context - prompt_tokens - generated_at_most(c));
+}
+
 EmbeddedEngine::EmbeddedEngine(const EngineOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 EmbeddedEngine::~EmbeddedEngine() = default;
 JobId EmbeddedEngine::submit(Job job, Done done) {
@@ -490,6 +484,9 @@ void EmbeddedEngine::cancel(JobId id) {
 }
 std::optional<int> EmbeddedEngine::content_tokens(const Content& content) const {
     return static_cast<int>(impl_->tokens().tokenize_text(user_message(content)).size());
+}
+std::optional<int> EmbeddedEngine::content_room(const Job& job) const {
+    return impl_->content_room(job);
 }
 EmbeddedEngine::Stats EmbeddedEngine::stats() const {
     return impl_->stats();

@@ -45,6 +45,7 @@ public:
     JobId submit(Job job, Done done) override;
     void cancel(JobId id) override;
     std::optional<int> content_tokens(const Content& content) const override;
+    std::optional<int> content_room(const Job& job) const override;
 
     struct Stats {
         uint64_t prompt_tokens_evaluated = 0;  // tokens that went through llama_decode as prompt

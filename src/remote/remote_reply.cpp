@@ -1,5 +1,7 @@
 #include "remote/remote_reply.h"
 
+#include "core/json_input.h"
+
 namespace arbiter::remote {
 
 namespace {
@@ -24,7 +26,8 @@ std::optional<nlohmann::json> read_reply(const HttpResult& result, std::string& 
         if (result.attempts > 1) error += " (" + std::to_string(result.attempts) + " attempts)";
         return std::nullopt;
     }
-    nlohmann::json body = nlohmann::json::parse(result.body, nullptr, /*allow_exceptions=*/false);
+    std::string parse_error;
+    nlohmann::json body = parse_json(result.body, parse_error).value_or(nlohmann::json::value_t::discarded);
     if (result.status != 200) {
         std::string message;
         if (body.is_object() && body.contains("error")) {

@@ -25,6 +25,7 @@ std::string item_id(const nlohmann::json& item, const std::string& field, const 
     if (!item.contains("id")) return fallback;
     const nlohmann::json& id = item.at("id");
     if (id.is_string()) return id.get<std::string>();
+    if (id.is_number_unsigned()) return std::to_string(id.get<uint64_t>());  // 2^64-1 fits, as itself
     if (id.is_number_integer()) return std::to_string(id.get<int64_t>());
     bad(field + ".id must be a string or an integer");
 }
@@ -36,16 +37,16 @@ ClassifyItem parse_item_content(const nlohmann::json& content, const std::string
     try {
         if (content.is_string()) {
             item.content = Content::message(content.get<std::string>());
-            item.content_json = dump(nlohmann::json{{"text", content}});
         } else if (content.is_object()) {
-            item.content = content_from_json(content);
-            item.content_json = dump(content);
+            item.content = content_from_json(content, /*exact=*/true);
         } else {
             bad(field + " must be a string or an object with text, prompt and response, or messages");
         }
     } catch (const ContentError& e) {
         bad(field + ": " + e.what());
     }
+    // The log keeps what was judged, rebuilt from the parsed content, not the client's JSON.
+    item.content_json = dump(content_to_json(item.content));
     return item;
 }
 

@@ -20,9 +20,9 @@ storage::DecisionQuery decision_query(const httplib::Request& req) {
         query.violation = v == "true";
     }
     if (req.has_param("since")) {
-        query.since = req.get_param_value("since");
-        if (!storage::valid_utc_timestamp(*query.since))
-            throw RequestError(400, "since must be an ISO 8601 UTC time, e.g. 2026-11-27T20:00:00Z");
+        query.since = storage::canonical_utc_timestamp(req.get_param_value("since"));
+        if (!query.since)
+            throw RequestError(400, "since must be an ISO 8601 UTC date or time, e.g. 2026-11-27T20:00:00Z");
     }
     if (req.has_param("limit")) {
         query.limit = whole_number(req.get_param_value("limit")).value_or(0);

@@ -9,7 +9,10 @@ void add_health_routes(httplib::Server& http, ServiceContext& context) {
     });
     http.Get("/readyz", [&context](const httplib::Request&, httplib::Response& res) {
         const std::string_view state = context.readiness();
-        if (state != "ready") return send_json(res, 503, {{"status", state}});
+        if (state != "ready") {
+            res.set_header("Retry-After", "5");
+            return send_json(res, 503, {{"status", state}});
+        }
         send_json(res, 200, {{"status", "ready"}, {"policies", context.policies.current_all().size()}});
     });
     http.Get("/metrics", [&context](const httplib::Request&, httplib::Response& res) {

@@ -2,8 +2,11 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
+#include "core/json_input.h"
 #include "service/request_error.h"
 
 namespace arbiter::service {
@@ -34,11 +37,16 @@ std::string_view error_type(int status) {
 void authorize(const ServiceContext& context, const httplib::Request& req, Role needed) {
     if (!context.keys) return;
     const std::string header = req.get_header_value("Authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (header.compare(0, kBearer.size(), kBearer) != 0)
-        throw RequestError(401, "an API key is required: Authorization: Bearer <key>");
-    const std::optional<ApiKeyEntry> entry =
-        context.keys->find(std::string_view(header).substr(kBearer.size()));
+    // The scheme is case-insensitive (RFC 7235), the key after one or more spaces is not.
+    constexpr std::string_view kBearer = "bearer";
+    const bool bearer = header.size() > kBearer.size() && header[kBearer.size()] == ' ' &&
+                        std::equal(kBearer.begin(), kBearer.end(), header.begin(), [](char a, char b) {
+                            return a == std::tolower(static_cast<unsigned char>(b));
+                        });
+    if (!bearer) throw RequestError(401, "an API key is required: Authorization: Bearer <key>");
+    const size_t key_at = header.find_first_not_of(' ', kBearer.size());
+    const std::optional<ApiKeyEntry> entry = context.keys->find(
+        key_at == std::string::npos ? std::string_view() : std::string_view(header).substr(key_at));
     if (!entry) throw RequestError(401, "the API key is not valid");
     if (needed == Role::admin && entry->role != Role::admin)
         throw RequestError(403, "this needs an admin key; '" + entry->name + "' is a classify key");
@@ -58,11 +66,10 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
 }
 
 nlohmann::json parse_body(const httplib::Request& req) {
-    try {
-        return nlohmann::json::parse(req.body);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw RequestError(400, std::string("the body is not valid JSON: ") + e.what());
-    }
+    std::string error;
+    std::optional<nlohmann::json> body = parse_json(req.body, error);
+    if (!body) throw RequestError(400, "the body is not valid JSON: " + error);
+    return std::move(*body);
 }
 
 std::optional<int> whole_number(const std::string& text) {
@@ -96,6 +103,7 @@ Handler guarded(const ServiceContext& context, std::optional<Role> role, Handler
                 if (e.status() == 429 || e.status() == 503) res.set_header("Retry-After", "1");
                 send_error(res, e.status(), e.what());
             } catch (const storage::SqliteError& e) {
+                res.set_header("Retry-After", "5");
                 send_error(res, 503, std::string("the decision log is unavailable: ") + e.what());
             }
         };

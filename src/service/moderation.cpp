@@ -18,9 +18,13 @@ std::string text_parts(const nlohmann::json& parts) {
         const nlohmann::json& part = parts[i];
         const std::string field = "input[" + std::to_string(i) + "]";
         if (!part.is_object() || !part.contains("type")) bad(field + " must be an object with a type");
-        if (part.at("type") != "text")
-            bad(field + ": only text inputs are supported, not " + part.at("type").dump());
+        if (!part.at("type").is_string() || part.at("type") != "text")
+            bad(field + ".type: only text inputs are supported (\"type\": \"text\")");
         if (!part.contains("text") || !part.at("text").is_string()) bad(field + ".text must be a string");
+        for (const auto& [key, value] : part.items()) {
+            if (key != "type" && key != "text")
+                bad(field + ": unknown field '" + key + "' (known: type, text)");
+        }
         if (!text.empty()) text += "\n\n";
         text += part.at("text").get<std::string>();
     }

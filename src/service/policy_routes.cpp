@@ -27,11 +27,15 @@ void put_policy(ServiceContext& context, const httplib::Request& req, httplib::R
     if (!valid_policy_id(id))
         throw RequestError(400, "policy id '" + id + "' must be 1-64 letters, digits, '-', '_' or '.'");
     Policy policy;
+    bool stated = false;  // the body names its version
     try {
         const bool is_json = req.get_header_value("Content-Type").find("json") != std::string::npos;
         if (is_json) {
-            policy = policy_from_json(parse_body(req), id);
+            const nlohmann::json body = parse_body(req);
+            stated = body.is_object() && body.contains("version");
+            policy = policy_from_json(body, id);
         } else {
+            stated = states_version(req.body);
             // A policy file: Markdown with optional front matter, as in the policies folder.
             policy = parse_policy(req.body, id + ".md");
             if (policy.id != id)
@@ -44,7 +48,7 @@ void put_policy(ServiceContext& context, const httplib::Request& req, httplib::R
     const bool existed = context.policies.current(id) != nullptr;
     std::shared_ptr<const Policy> stored;
     try {
-        stored = context.policies.put(std::move(policy));
+        stored = context.policies.put(std::move(policy), stated);
     } catch (const storage::VersionConflict& e) {
         throw RequestError(409, e.what());
     }

@@ -1,6 +1,8 @@
 #include "service/server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
 
 #include <atomic>
 #include <chrono>
@@ -30,7 +32,12 @@ std::string_view endpoint_of(const std::string& path) {
 }  // namespace
 
 bool is_loopback_host(const std::string& host) {
-    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+    // Addresses as the resolver reads them: a name that merely starts with "127." is none.
+    in_addr v4{};
+    in6_addr v6{};
+    if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6) != 0;
+    return host == "localhost";
 }
 
 class Server::Impl {

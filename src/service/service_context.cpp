@@ -23,9 +23,13 @@ JobRunner& ServiceContext::runner() {
 }
 
 std::string_view ServiceContext::readiness() {
-    std::lock_guard lock(backend_mutex_);
-    if (draining) return "draining";
-    return backend_ == nullptr ? "loading" : "ready";
+    {
+        std::lock_guard lock(backend_mutex_);
+        if (draining) return "draining";
+        if (backend_ == nullptr) return "loading";
+    }
+    // Every verdict is logged before it is answered: without a log, nothing can be answered.
+    return log.healthy() ? "ready" : "decision_log_unavailable";
 }
 
 size_t ServiceContext::queue_depth() {

@@ -39,7 +39,7 @@ public:
     // The backend and its job runner; RequestError 503 while the model loads or the server drains.
     Backend& backend();
     JobRunner& runner();
-    // What /readyz reports: "ready", "loading" or "draining".
+    // What /readyz reports: "ready", "loading", "draining" or "decision_log_unavailable".
     std::string_view readiness();
     size_t queue_depth();
 

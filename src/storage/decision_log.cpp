@@ -6,6 +6,8 @@
 #include <regex>
 
 #include "core/content_json.h"
+#include "core/json_input.h"
+#include "core/sha256.h"
 
 namespace arbiter::storage {
 
@@ -35,6 +37,12 @@ CREATE INDEX IF NOT EXISTS decisions_created ON decisions(created_at);
 CREATE INDEX IF NOT EXISTS decisions_request ON decisions(request_id);
 )sql";
 
+// Columns added since the first schema, with their types; opening an older log adds them.
+constexpr std::pair<std::string_view, std::string_view> kAddedColumns[] = {
+    {"policy_source", "TEXT"},
+    {"policy_sha256", "TEXT"},
+};
+
 std::string dump(const nlohmann::ordered_json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -54,24 +62,56 @@ std::string utc_timestamp_now() {
     return buffer;
 }
 
-bool valid_utc_timestamp(std::string_view text) {
-    static const std::regex pattern(R"(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z?)?)");
-    return std::regex_match(text.begin(), text.end(), pattern);
+std::optional<std::string> canonical_utc_timestamp(std::string_view text) {
+    static const std::regex pattern(
+        R"((\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?Z?)?)");
+    std::match_results<std::string_view::const_iterator> m;
+    if (!std::regex_match(text.begin(), text.end(), m, pattern)) return std::nullopt;
+    const auto number = [&](size_t group) { return m[group].matched ? std::stoi(m[group].str()) : 0; };
+    const std::chrono::year_month_day day{std::chrono::year(number(1)),
+                                          std::chrono::month(static_cast<unsigned>(number(2))),
+                                          std::chrono::day(static_cast<unsigned>(number(3)))};
+    if (!day.ok() || number(4) > 23 || number(5) > 59 || number(6) > 59) return std::nullopt;
+    std::string fraction = m[7].matched ? m[7].str() : "";
+    fraction.resize(3, '0');
+    char out[32];
+    std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%sZ", number(1), number(2), number(3),
+                  number(4), number(5), number(6), fraction.c_str());
+    return std::string(out);
 }
 
 DecisionLog::DecisionLog(const std::filesystem::path& path, bool store_content)
     : db_(path), store_content_(store_content) {
     db_.exec(kSchema);
+    for (const auto& [column, type] : kAddedColumns) {
+        Statement has = db_.prepare("SELECT 1 FROM pragma_table_info('decisions') WHERE name = ?1");
+        has.bind(1, column);
+        if (!has.step())
+            db_.exec("ALTER TABLE decisions ADD COLUMN " + std::string(column) + " " + std::string(type));
+    }
+}
+
+bool DecisionLog::healthy() {
+    std::lock_guard lock(mutex_);
+    return !last_write_failed_ && db_.file_in_place();
 }
 
 void DecisionLog::record(const std::vector<Decision>& decisions) {
-    const std::string now = utc_timestamp_now();
     std::lock_guard lock(mutex_);
+    last_write_failed_ = true;  // until the commit below succeeds
+    write(decisions);
+    last_write_failed_ = false;
+}
+
+void DecisionLog::write(const std::vector<Decision>& decisions) {
+    const std::string now = utc_timestamp_now();
+    db_.ensure_file();
     Sqlite::Transaction transaction(db_);
     Statement insert = db_.prepare(
         "INSERT INTO decisions (created_at, request_id, item_id, policy_id, policy_version, content_sha256, "
-        "content, mode, status, violation, category, probability, rationale, verdict, latency_ms) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+        "content, mode, status, violation, category, probability, rationale, verdict, latency_ms, "
+        "policy_source, "
+        "policy_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
     for (const Decision& d : decisions) {
         const Verdict& v = d.verdict;
         insert.reset();
@@ -95,7 +135,9 @@ void DecisionLog::record(const std::vector<Decision>& decisions) {
             insert.bind_null(12);
         insert.bind(13, std::string_view(v.rationale.empty() ? v.answer_rationale : v.rationale))
             .bind(14, std::string_view(dump(d.verdict_json)))
-            .bind(15, v.latency_ms);
+            .bind(15, v.latency_ms)
+            .bind(16, std::string_view(d.inline_policy ? "inline" : "stored"))
+            .bind(17, std::string_view(d.policy_sha256));
         insert.step();
     }
     transaction.commit();
@@ -103,8 +145,8 @@ void DecisionLog::record(const std::vector<Decision>& decisions) {
 
 std::vector<nlohmann::ordered_json> DecisionLog::query(const DecisionQuery& q) {
     std::string sql =
-        "SELECT id, created_at, request_id, item_id, content_sha256, content, mode, verdict FROM decisions "
-        "WHERE 1";
+        "SELECT id, created_at, request_id, item_id, content_sha256, content, mode, verdict, policy_source, "
+        "policy_sha256 FROM decisions WHERE 1";
     if (q.policy) sql += " AND policy_id = ?1";
     if (q.violation) sql += " AND violation = ?2";
     if (q.since) sql += " AND created_at >= ?3";
@@ -130,20 +172,38 @@ std::vector<nlohmann::ordered_json> DecisionLog::query(const DecisionQuery& q) {
                                  : nlohmann::ordered_json(nullptr);
         row["mode"] = select.text(6).value_or("");
         row["verdict"] = nlohmann::ordered_json::parse(select.text(7).value_or("null"), nullptr, false);
+        row["policy_source"] = select.text(8) ? nlohmann::ordered_json(*select.text(8)) : nullptr;
+        row["policy_sha256"] = select.text(9) ? nlohmann::ordered_json(*select.text(9)) : nullptr;
         rows.push_back(std::move(row));
     }
     return rows;
 }
 
-ModelVerdicts DecisionLog::model_verdicts(const std::filesystem::path& path, const std::string& policy_id) {
+ModelVerdicts DecisionLog::model_verdicts(const std::filesystem::path& path, const Policy& policy) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) throw SqliteError(path.string() + ": no such file");
     Sqlite db(path, Sqlite::Access::read_only);
+    {
+        Statement has = [&] {
+            try {
+                return db.prepare(
+                    "SELECT 1 FROM pragma_table_info('decisions') WHERE name = 'policy_sha256'");
+            } catch (const SqliteError& e) {
+                throw SqliteError(path.string() + ": not an arbiter decision log (" + e.what() + ")");
+            }
+        }();
+        if (!has.step())
+            throw SqliteError(
+                path.string() +
+                ": not an arbiter decision log, or one written before arbiter recorded which policy "
+                "text judged each verdict (those cannot be told from inline policies' verdicts)");
+    }
     // The verdict JSON's "tier" says who decided; the fast tier must not learn its own guesses back.
     Statement select = [&] {
         try {
             return db.prepare(
-                "SELECT content, violation FROM decisions WHERE policy_id = ?1 AND status = 'ok' "
+                "SELECT content, violation FROM decisions WHERE policy_id = ?1 AND policy_source = 'stored' "
+                "AND policy_sha256 = ?2 AND status = 'ok' "
                 "AND content IS NOT NULL AND violation IS NOT NULL "
                 "AND coalesce(CASE WHEN json_valid(verdict) THEN json_extract(verdict, '$.tier') END, "
                 "'model') "
@@ -152,13 +212,14 @@ ModelVerdicts DecisionLog::model_verdicts(const std::filesystem::path& path, con
             throw SqliteError(path.string() + ": not an arbiter decision log (" + e.what() + ")");
         }
     }();
-    select.bind(1, std::string_view(policy_id));
+    select.bind(1, std::string_view(policy.id)).bind(2, std::string_view(sha256_hex(policy.text)));
     ModelVerdicts out;
     while (select.step()) {
-        const nlohmann::json j = nlohmann::json::parse(select.text(0).value_or(""), nullptr, false);
+        std::string error;
+        const std::optional<nlohmann::json> j = parse_json(select.text(0).value_or(""), error);
         try {
-            if (j.is_discarded()) throw ContentError("not JSON");
-            out.verdicts.push_back({content_from_json(j), select.integer(1) != 0});
+            if (!j) throw ContentError(error);
+            out.verdicts.push_back({content_from_json(*j), select.integer(1) != 0});
         } catch (const ContentError&) {
             ++out.skipped;
         }

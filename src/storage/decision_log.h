@@ -4,13 +4,15 @@
 //
 //   decisions(id, created_at, request_id, item_id, policy_id, policy_version, content_sha256,
 //             content, mode, status, violation, category, probability, rationale, verdict,
-//             latency_ms)
+//             latency_ms, policy_source, policy_sha256)
 //
 // created_at is ISO 8601 UTC with milliseconds (sorts as text); content is the item as JSON in
 // the form input files use ({"text"} | {"prompt","response"} | {"messages"}), or NULL when the
 // server runs with --no-store-content; content_sha256 hashes the user message exactly as the model
 // saw it (core/content_layout.h), so the same content hashes alike however its JSON was written;
-// verdict is the verdict's JSON as the API returned it.
+// verdict is the verdict's JSON as the API returned it; policy_source is "stored" or "inline" (a
+// policy sent with the request, which may reuse any id and version) and policy_sha256 hashes the
+// text that judged. Logs written before these two columns existed get them (NULL) when opened.
 
 #include <filesystem>
 #include <mutex>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "core/content.h"
+#include "core/policy.h"
 #include "core/verdict.h"
 #include "storage/sqlite.h"
 
@@ -31,6 +34,8 @@ struct Decision {
     std::string content_json;    // the item's content, as JSON text
     std::string content_sha256;  // of the user message the model saw
     std::string mode;            // reason | score
+    bool inline_policy = false;  // the policy came with the request, not from the store
+    std::string policy_sha256;   // of the policy text that judged
     Verdict verdict;
     nlohmann::ordered_json verdict_json;  // as returned to the client
 };
@@ -38,7 +43,7 @@ struct Decision {
 struct DecisionQuery {
     std::optional<std::string> policy;
     std::optional<bool> violation;
-    std::optional<std::string> since;  // ISO 8601 UTC; rows created at or after it
+    std::optional<std::string> since;  // rows created at or after it (canonical_utc_timestamp)
     int limit = 100;
 };
 
@@ -61,26 +66,34 @@ public:
     // Writes every decision of one request in one transaction; throws SqliteError, in which case
     // none is written.
     void record(const std::vector<Decision>& decisions);
+    // Whether decisions can be written: the file is in place and the last write succeeded (a
+    // full disk or a damaged file fail every write until one succeeds again).
+    bool healthy();
 
     // Newest first.
     std::vector<nlohmann::ordered_json> query(const DecisionQuery& query);
 
-    // The model's verdicts for `policy_id` in the log at `path`, oldest first: rows with status
-    // ok, a violation 0 or 1 and stored content, decided by the model. Opens the file read-only
-    // (a server may be writing it). Throws SqliteError when it is missing or not a decision log.
-    static ModelVerdicts model_verdicts(const std::filesystem::path& path, const std::string& policy_id);
+    // The model's verdicts for `policy` in the log at `path`, oldest first: rows of its id judged
+    // by a stored policy with its exact text (never an inline policy that took its id), with status
+    // ok, a violation 0 or 1 and stored content, decided by the model. Opens the file read-only (a
+    // server may be writing it). Throws SqliteError when it is missing or not a decision log.
+    static ModelVerdicts model_verdicts(const std::filesystem::path& path, const Policy& policy);
 
 private:
     std::mutex mutex_;
     Sqlite db_;
     bool store_content_;
+    bool last_write_failed_ = false;
+    void write(const std::vector<Decision>& decisions);  // with mutex_ held
 };
 
 // "2026-11-27T20:50:00.123Z" for now.
 std::string utc_timestamp_now();
 
-// Whether `text` is an ISO 8601 UTC date or time the log can compare against: YYYY-MM-DD, or
-// YYYY-MM-DDTHH:MM:SS with optional .fff and Z.
-bool valid_utc_timestamp(std::string_view text);
+// `text`, an ISO 8601 UTC date or time (YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS with optional .f to
+// .fff and Z), in the form the log stores (YYYY-MM-DDTHH:MM:SS.fffZ), so that comparing the two as
+// text compares times; nullopt for anything else, an impossible date (month 13, 30 February)
+// included.
+std::optional<std::string> canonical_utc_timestamp(std::string_view text);
 
 }  // namespace arbiter::storage

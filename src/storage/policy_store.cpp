@@ -130,13 +130,15 @@ std::optional<PolicyVersion> PolicyStore::version(const std::string& id, int ver
                          select.text(1).value_or(""), select.integer(2) != 0};
 }
 
-std::shared_ptr<const Policy> PolicyStore::put(Policy policy) {
+std::shared_ptr<const Policy> PolicyStore::put(Policy policy, bool stated) {
     std::lock_guard lock(mutex_);
+    db_.ensure_file();
     Sqlite::Transaction transaction(db_);
     const int next = latest_version(policy.id) + 1;
-    if (policy.version != 1 && policy.version != next)
+    if (stated && policy.version != next)
         throw VersionConflict("policy '" + policy.id + "' is at version " + std::to_string(next - 1) +
-                              "; a new version must be " + std::to_string(next) + " (or leave version out)");
+                              ", so the version given must be " + std::to_string(next) + ", not " +
+                              std::to_string(policy.version) + " (or leave version out)");
     policy.version = next;
     insert(policy, false);
     transaction.commit();
@@ -150,6 +152,7 @@ bool PolicyStore::remove(const std::string& id) {
     const auto it = current_.find(id);
     if (it == current_.end()) return false;
     // A deletion is a version of its own, so the history says when the policy was retired.
+    db_.ensure_file();
     Policy tombstone = *it->second;
     tombstone.version = latest_version(id) + 1;
     Sqlite::Transaction transaction(db_);

@@ -49,9 +49,10 @@ public:
     // Any stored version, deleted policies included.
     std::optional<PolicyVersion> version(const std::string& id, int version);
 
-    // Stores `policy` as the next version of its id. A version other than 1 in `policy` must be
-    // that next version, else VersionConflict (so two editors cannot overwrite each other).
-    std::shared_ptr<const Policy> put(Policy policy);
+    // Stores `policy` as the next version of its id. With `stated`, the version its author gave,
+    // that must be exactly the next one, else VersionConflict: two editors who both read version
+    // N (or both create a policy as version 1) cannot both write N + 1.
+    std::shared_ptr<const Policy> put(Policy policy, bool stated);
     // False if there was no current version.
     bool remove(const std::string& id);
 

@@ -1,5 +1,7 @@
 #include "storage/sqlite.h"
 
+#include <sys/stat.h>
+
 namespace arbiter::storage {
 
 namespace {
@@ -79,7 +81,7 @@ bool Statement::is_null(int column) const {
     return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-Sqlite::Sqlite(const std::filesystem::path& path, Access access) {
+Sqlite::Sqlite(const std::filesystem::path& path, Access access) : path_(path) {
     const bool writable = access == Access::read_write;
     const int flags =
         (writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX;
@@ -92,6 +94,11 @@ Sqlite::Sqlite(const std::filesystem::path& path, Access access) {
         // Another connection (a second arbiter, an operator's sqlite3) may hold the write lock
         // briefly; wait for it rather than fail.
         sqlite3_busy_timeout(db_, 5000);
+        struct stat st {};
+        if (stat(path.c_str(), &st) == 0) {
+            device_ = st.st_dev;
+            inode_ = st.st_ino;
+        }
         if (!writable) return;
         exec("PRAGMA journal_mode=WAL");
         // WAL with synchronous=NORMAL: a committed transaction survives the process crashing; only
@@ -105,6 +112,18 @@ Sqlite::Sqlite(const std::filesystem::path& path, Access access) {
 
 Sqlite::~Sqlite() {
     sqlite3_close(db_);
+}
+
+bool Sqlite::file_in_place() const {
+    struct stat st {};
+    return stat(path_.c_str(), &st) == 0 && st.st_dev == device_ && st.st_ino == inode_;
+}
+
+void Sqlite::ensure_file() const {
+    if (!file_in_place())
+        throw SqliteError(path_.string() +
+                          ": the database file was deleted or replaced while open; restart the "
+                          "server to write a new one");
 }
 
 void Sqlite::exec(std::string_view sql) {

@@ -3,6 +3,7 @@
 // exceptions that name the database file. A connection is not thread-safe; its owner locks.
 
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -61,6 +62,11 @@ public:
     void exec(std::string_view sql);
     Statement prepare(std::string_view sql) { return Statement(db_, sql); }
 
+    // Throws SqliteError when the file opened is no longer at its path (deleted, or replaced by
+    // another): SQLite would go on writing to the unlinked file, and every write would be lost.
+    void ensure_file() const;
+    bool file_in_place() const;
+
     // Commits on commit(); rolls back if destroyed before.
     class Transaction {
     public:
@@ -77,6 +83,9 @@ public:
 
 private:
     sqlite3* db_ = nullptr;
+    std::filesystem::path path_;
+    dev_t device_ = 0;
+    ino_t inode_ = 0;
 };
 
 }  // namespace arbiter::storage

@@ -5,6 +5,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/sha256.h"
 #include "core/verdict_json.h"
 #include "storage/decision_log.h"
 
@@ -16,6 +17,8 @@ struct DecisionRow {
     int violation = -1;        // -1: none (the verdict has no decision)
     VerdictStatus status = VerdictStatus::ok;
     Tier tier = Tier::model;
+    bool inline_policy = false;               // sent with the request instead of stored
+    std::string policy_text = "Flag scams.";  // what judged
 };
 
 // Appends `rows` to the decision log at `path` (created if missing), one request each.
@@ -29,8 +32,15 @@ inline void write_decisions(const std::string& path, const std::vector<DecisionR
         v.status = row.status;
         v.tier = row.tier;
         if (row.violation >= 0) v.violation = row.violation == 1;
-        const storage::Decision d{"req",    "item", row.content_json,          "0",
-                                  "reason", v,      verdict_to_json("item", v)};
+        const storage::Decision d{"req",
+                                  "item",
+                                  row.content_json,
+                                  "0",
+                                  "reason",
+                                  row.inline_policy,
+                                  sha256_hex(row.policy_text),
+                                  v,
+                                  verdict_to_json("item", v)};
         (row.content_json.empty() ? unstored : stored).record({d});
     }
 }

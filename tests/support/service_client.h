@@ -1,0 +1,86 @@
+#pragma once
+// A client of `arbiter serve` for the service tests: requests over real HTTP, replies parsed, and
+// the files a server needs (a fresh database, a configuration).
+
+#include <httplib.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "support/scratch.h"
+
+namespace arbiter::test {
+
+using nlohmann::json;
+
+inline const std::string kPolicies = std::string(ARBITER_SOURCE_DIR) + "/examples/policies";
+
+inline std::filesystem::path fresh_db(const std::string& name) {
+    const std::filesystem::path dir = test::scratch_dir() / ("service-" + name);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir / "arbiter.db";
+}
+
+struct Reply {
+    int status = 0;
+    json body;
+    httplib::Headers headers;
+    std::string text;
+};
+
+inline Reply send(int port, const std::string& method, const std::string& path, const std::string& body = "",
+                  const std::string& key = "", const std::string& content_type = "application/json") {
+    httplib::Client client("127.0.0.1", port);
+    client.set_read_timeout(std::chrono::seconds(120));
+    httplib::Headers headers;
+    if (!key.empty()) headers.emplace("Authorization", "Bearer " + key);
+    httplib::Result res = method == "GET"      ? client.Get(path, headers)
+                          : method == "PUT"    ? client.Put(path, headers, body, content_type)
+                          : method == "DELETE" ? client.Delete(path, headers)
+                                               : client.Post(path, headers, body, content_type);
+    Reply r;
+    if (!res) return r;
+    r.status = res->status;
+    r.text = res->body;
+    r.headers = res->headers;
+    r.body = json::parse(res->body, nullptr, false);
+    return r;
+}
+
+inline Reply post(int port, const std::string& path, const json& body, const std::string& key = "") {
+    return send(port, "POST", path, body.dump(), key);
+}
+
+inline std::string error_message(const Reply& r) {
+    return r.body.is_object() && r.body.contains("error") ? r.body["error"]["message"].get<std::string>()
+                                                          : r.text;
+}
+
+inline std::string write_config(const std::string& name, const std::string& yaml) {
+    return test::write_file(name + ".yaml", yaml);
+}
+
+// The value of one metric line, or -1 when it is absent.
+inline double metric(const std::string& exposition, const std::string& series) {
+    std::istringstream lines(exposition);
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+    }
+    return -1;
+}
+
+// Polls /metrics until the queue holds `depth` jobs (for up to 10 s).
+inline bool wait_for_queue_depth(int port, double depth) {
+    for (int i = 0; i < 2000; ++i) {
+        if (metric(send(port, "GET", "/metrics").text, "arbiter_queue_depth") == depth) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+}
+
+}  // namespace arbiter::test
