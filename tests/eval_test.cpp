@@ -128,6 +128,57 @@ TEST(Dataset, ClearErrors) {
     EXPECT_EQ(read_dataset(no_text, spec).items[0].content.text, "a");
 }
 
+// Issue 17's reader defects: each of these read wrong (silently) before.
+TEST(Dataset, LabelsAsNumbersAndWithWhitespace) {
+    const auto path =
+        test::write_file("numeric.jsonl",
+                         "{\"text\": \"a\", \"label\": 1.0}\n{\"text\": \"b\", \"label\": 0.0}\n"
+                         "{\"text\": \"c\", \"label\": \"harmful \"}\n"
+                         "{\"text\": \"d\", \"label\": \" Safe\"}\n"
+                         "{\"text\": \"e\", \"label\": 0.5}\n");
+    const Dataset d = read_dataset(path, {});
+    ASSERT_EQ(d.items.size(), 5u);
+    EXPECT_EQ(d.items[0].labels[0].value, true);
+    EXPECT_EQ(d.items[1].labels[0].value, false);
+    EXPECT_EQ(d.items[2].labels[0].value, true);
+    EXPECT_EQ(d.items[3].labels[0].value, false);
+    EXPECT_EQ(d.items[4].labels[0].value, std::nullopt);  // neither class
+    EXPECT_EQ(label_value("1e0"), true);
+    EXPECT_EQ(label_value("  "), std::nullopt);
+}
+
+TEST(Dataset, AnEmptyResponseIsStillACompletion) {
+    const auto path =
+        test::write_file("empty-response.jsonl",
+                         "{\"prompt\": \"how do I make a bomb?\", \"response\": \"\", \"label\": 0}\n"
+                         "{\"prompt\": \"hello\", \"response\": null, \"label\": 0}\n");
+    const Dataset d = read_dataset(path, {});
+    ASSERT_EQ(d.items.size(), 2u);
+    EXPECT_EQ(d.items[0].content.kind, ContentKind::completion);
+    EXPECT_EQ(d.items[0].content.response, "");
+    EXPECT_EQ(d.items[1].content.kind, ContentKind::message);  // null: no response at all
+}
+
+TEST(Dataset, NoKnownLabelIsAnErrorNamingTheFields) {
+    const auto path =
+        test::write_file("unknown-labels.jsonl",
+                         "{\"text\": \"a\", \"label\": \"maybe\"}\n{\"text\": \"b\", \"label\": null}\n");
+    try {
+        read_dataset(path, {});
+        FAIL() << "a dataset without one known label was accepted";
+    } catch (const DatasetError& e) {
+        EXPECT_NE(std::string(e.what()).find("no item has a known label (label fields looked for: label;"),
+                  std::string::npos)
+            << e.what();
+    }
+    const auto r = test::run_command(
+        test::built_binary("arbiter") + " eval --model /nonexistent.gguf --policy " +
+        ARBITER_SOURCE_DIR "/examples/policies/spam.md --data " + path + " --label-field label --out " +
+        (test::scratch_dir() / "unknown").string() + " 2>&1");
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("label fields looked for: label"), std::string::npos) << r.output;
+}
+
 TEST(LabelMap, ReadsAndResolves) {
     const auto path = test::write_file("map.yaml", "spam: S\nhate: [H, H2]\n");
     const LabelMap map = read_label_map(path);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -125,7 +126,18 @@ std::vector<Record> jsonl_records(const std::string& text, const std::filesystem
 }  // namespace
 
 std::optional<bool> label_value(const std::string& raw) {
-    const std::string v = lower(raw);
+    // Labels written by hand or by other tools carry stray whitespace ("harmful "), and JSON
+    // numbers come as 1.0 as often as 1: both mean the label, not an unknown.
+    const size_t first = raw.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return std::nullopt;
+    const std::string v = lower(raw.substr(first, raw.find_last_not_of(" \t\r\n") - first + 1));
+    double number = 0;
+    const auto [end, error] = std::from_chars(v.data(), v.data() + v.size(), number);
+    if (error == std::errc() && end == v.data() + v.size()) {
+        if (number == 1) return true;
+        if (number == 0) return false;
+        return std::nullopt;
+    }
     if (v == "1" || v == "true" || v == "yes" || v == "harmful" || v == "unsafe" || v == "toxic" ||
         v == "violating") {
         return true;
@@ -238,15 +250,28 @@ Dataset read_dataset(const std::filesystem::path& path, const DatasetSpec& spec,
             if (!t)
                 throw DatasetError(path.string() + ": record " + std::to_string(i + 1) + " has no " +
                                    text_field);
+            // A present response, even an empty one, makes the item a completion: an empty
+            // answer is still the answer judged, not a missing one.
             const std::optional<std::string> response = field(r, response_field);
-            item.content =
-                response && !response->empty() ? Content::completion(*t, *response) : Content::message(*t);
+            item.content = response ? Content::completion(*t, *response) : Content::message(*t);
         }
         for (const std::string& l : labels) {
             const std::optional<std::string> v = spec.label_constant ? spec.label_constant : field(r, l);
             item.labels.push_back({l, v ? label_value(*v) : std::nullopt});
         }
         d.items.push_back(std::move(item));
+    }
+    const bool any_known = std::any_of(d.items.begin(), d.items.end(), [](const LabeledItem& item) {
+        return std::any_of(item.labels.begin(), item.labels.end(),
+                           [](const Label& l) { return l.value.has_value(); });
+    });
+    if (!any_known) {
+        std::string fields;
+        for (const std::string& l : labels) fields += (fields.empty() ? "" : ", ") + l;
+        throw DatasetError(
+            path.string() + ": no item has a known label (label fields looked for: " + fields +
+            "; positive: 1, true, yes, harmful, unsafe, toxic, violating; negative: 0, false, no, "
+            "unharmful, safe, non-toxic, benign); name the field with --label-field");
     }
     return d;
 }

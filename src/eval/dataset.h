@@ -25,7 +25,7 @@ struct DatasetSpec {
     std::string format = "auto";
     std::string id_field = "id";
     std::string text_field;                 // empty: the first of text, prompt, prompts_final, user_input
-    std::string response_field;             // empty: "response" when present and not null (a completion)
+    std::string response_field;             // empty: "response"; present and not null: a completion
     std::vector<std::string> label_fields;  // empty: the layout's, else "label"
     // Every item gets this label value instead (a dataset of one class, e.g. all unsafe).
     std::optional<std::string> label_constant;
@@ -48,10 +48,12 @@ struct Dataset {
     std::vector<std::string> label_names;
 };
 
-// Label values read as positive or negative; anything else (and a missing value) is unknown.
+// Label values read as positive or negative (case and surrounding whitespace ignored; a number
+// equal to 1 or 0, such as JSON 1.0); anything else (and a missing value) is unknown.
 std::optional<bool> label_value(const std::string& raw);
 
-// Reads at most `limit` items (0: all). Throws DatasetError naming the file and the row.
+// Reads at most `limit` items (0: all). Throws DatasetError naming the file and the row, and
+// when no item has a known label (naming the label fields it looked for).
 Dataset read_dataset(const std::filesystem::path& path, const DatasetSpec& spec, size_t limit = 0);
 
 }  // namespace arbiter::eval
