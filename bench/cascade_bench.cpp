@@ -1,18 +1,20 @@
 // arbiter-cascade-bench: how fast and how good the cascade's cheap tiers are on real data.
 //   throughput: the rules tier (normalise + one Hyperscan scan, MB/s) and the fast tier
-//               (fastText P(violation), items/s on one core) on a dataset's texts;
-//   cv:         the fast tier alone, k-fold cross-validated per label: precision, recall, F1
-//               (at P >= 0.5, pooled over folds) and ROC-AUC.
+//               (P(violation) of each learner, items/s on one core) on a dataset's texts;
+//   cv:         the fast tier alone, k-fold cross-validated per label and learner: precision,
+//               recall, F1 (at P >= 0.5, pooled over folds), ROC-AUC and PR-AUC.
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <functional>
-#include <random>
+#include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cascade/cross_validation.h"
 #include "cascade/fast_classifier.h"
 #include "cascade/judged_text.h"
 #include "cascade/normalize.h"
@@ -182,62 +184,66 @@ int throughput(const std::string& data, double min_seconds, int threads) {
                     static_cast<double>(total) / 1e6 / s, threads, hits);
     }
 
-    // Fast tier: a model trained on the same texts (any label), then P(violation) on one core.
+    // Fast tier: each learner trained on the same texts (any label), then P(violation) on one
+    // core; fastText (the previous default) is the baseline of the ratio, measured in this run.
     std::vector<cascade::Example> examples;
     for (size_t k = 0; k < d.items.size(); ++k) {
         const std::optional<bool> gold = eval::gold_label(d.items[k], "any", {});
         if (gold) examples.push_back({texts[k], *gold});
     }
-    const cascade::FastClassifier model = cascade::FastClassifier::train(examples, {});
-    double sink = 0;
-    const Rates r = median_of_rounds(min_seconds, [&] {
-        for (const auto& t : texts) sink += model.probability(t);
-        return Pass{static_cast<double>(texts.size()), 0};
-    });
-    std::printf(
-        "%-30s %6.0f items per CPU-second (rounds %.0f-%.0f; %.0f items/s wall; %.1f us CPU/item, mean %.0f "
-        "bytes/item; checksum %.1f)\n",
-        "fast tier: P(violation)", r.per_cpu_second, r.lowest, r.highest, r.per_wall_second,
-        1e6 / r.per_cpu_second, static_cast<double>(bytes) / static_cast<double>(texts.size()), sink);
+    double baseline = 0;
+    for (const cascade::Learner learner : {cascade::Learner::fasttext, cascade::Learner::linear}) {
+        cascade::TrainOptions o;
+        o.learner = learner;
+        const cascade::FastClassifier model = cascade::FastClassifier::train(examples, o);
+        double sink = 0;
+        const Rates r = median_of_rounds(min_seconds, [&] {
+            for (const auto& t : texts) sink += model.probability(t);
+            return Pass{static_cast<double>(texts.size()), 0};
+        });
+        if (baseline == 0) baseline = r.per_cpu_second;
+        const std::string what = std::string("fast tier (") + cascade::learner_name(learner) + ")";
+        std::printf(
+            "%-30s %6.0f items per CPU-second (rounds %.0f-%.0f; %.0f items/s wall; %.1f us CPU/item, mean "
+            "%.0f bytes/item; %.2fx fasttext; checksum %.1f)\n",
+            what.c_str(), r.per_cpu_second, r.lowest, r.highest, r.per_wall_second, 1e6 / r.per_cpu_second,
+            static_cast<double>(bytes) / static_cast<double>(texts.size()), r.per_cpu_second / baseline,
+            sink);
+    }
     return 0;
 }
 
-struct Scores {
-    std::vector<bool> gold;
-    std::vector<double> p;
+// A learner as the cv command names it.
+struct Candidate {
+    std::string name;
+    cascade::TrainOptions options;
 };
 
-// k-fold cross-validation of the fast tier for one label.
-Scores cross_validate(const std::vector<cascade::Example>& examples, int folds,
-                      const cascade::TrainOptions& o) {
-    std::vector<size_t> order(examples.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::mt19937_64 rng(1);
-    std::shuffle(order.begin(), order.end(), rng);
-    Scores out;
-    for (int f = 0; f < folds; ++f) {
-        std::vector<cascade::Example> train, test;
-        for (size_t i = 0; i < order.size(); ++i)
-            (static_cast<int>(i % static_cast<size_t>(folds)) == f ? test : train)
-                .push_back(examples[order[i]]);
-        const cascade::FastClassifier model = cascade::FastClassifier::train(train, o);
-        for (const auto& e : test) {
-            out.gold.push_back(e.violation);
-            out.p.push_back(model.probability(e.text));
-        }
-    }
-    return out;
+Candidate candidate(const std::string& name, int epoch, int autotune_seconds, double c_linear) {
+    Candidate c{name, {}};
+    c.options.linear.c = c_linear;
+    c.options.fasttext.epoch = epoch;
+    if (name == "linear") return c;
+    c.options.learner = cascade::Learner::fasttext;
+    if (name == "fasttext-autotune") c.options.fasttext.autotune_seconds = autotune_seconds;
+    if (name == "fasttext-quantized") c.options.fasttext.quantize = true;
+    return c;
 }
 
-int cv(const std::vector<std::string>& data, int folds, const cascade::TrainOptions& o) {
-    std::printf("%-22s %-6s %6s %5s %9s %7s %7s %8s %7s\n", "dataset", "label", "items", "pos", "precision",
-                "recall", "f1", "roc_auc", "secs");
+// k-fold cross-validation per label of each learner, on the folds `arbiter train` uses; with
+// --folds-out, every example with its fold, for scikit-learn's reference on the same folds
+// (bench/sklearn_cv.py).
+int cv(const std::vector<std::string>& data, int folds, const std::vector<Candidate>& candidates,
+       const std::string& folds_out) {
+    std::ofstream out;
+    if (!folds_out.empty()) out.open(folds_out, std::ios::binary | std::ios::trunc);
+    std::printf("%-20s %-5s %-18s %6s %5s %9s %7s %7s %8s %7s %7s\n", "dataset", "label", "learner", "items",
+                "pos", "precision", "recall", "f1", "roc_auc", "pr_auc", "secs");
     for (const std::string& path : data) {
         const eval::Dataset d = eval::read_dataset(path, {});
         const std::vector<std::string> texts = texts_of(d);
-        std::vector<std::string> labels = d.label_names;
-        for (const std::string& label : labels) {
-            const auto start = Clock::now();
+        const std::string name = std::filesystem::path(path).parent_path().filename().string();
+        for (const std::string& label : d.label_names) {
             std::vector<cascade::Example> examples;
             for (size_t k = 0; k < d.items.size(); ++k) {
                 const std::optional<bool> gold = eval::gold_label(d.items[k], "p", {{"p", {label}}});
@@ -246,20 +252,37 @@ int cv(const std::vector<std::string>& data, int folds, const cascade::TrainOpti
             const size_t pos = static_cast<size_t>(
                 std::count_if(examples.begin(), examples.end(), [](const auto& e) { return e.violation; }));
             if (pos < static_cast<size_t>(folds) || examples.size() - pos < static_cast<size_t>(folds)) {
-                std::printf("%-22s %-6s %6zu %5zu  (one class: not measurable)\n",
-                            std::filesystem::path(path).parent_path().filename().c_str(), label.c_str(),
-                            examples.size(), pos);
+                std::printf("%-20s %-5s %-18s %6zu %5zu  (one class: not measurable)\n", name.c_str(),
+                            label.c_str(), "", examples.size(), pos);
                 continue;
             }
-            const Scores s = cross_validate(examples, folds, o);
-            std::vector<bool> predicted;
-            for (double p : s.p) predicted.push_back(p >= 0.5);
-            const eval::Confusion c = eval::confusion(s.gold, predicted);
-            std::printf("%-22s %-6s %6zu %5zu %9.3f %7.3f %7.3f %8.3f %7.1f\n",
-                        std::filesystem::path(path).parent_path().filename().c_str(), label.c_str(),
-                        examples.size(), pos, eval::precision(c), eval::recall(c), eval::f1(c),
-                        eval::roc_auc(s.gold, s.p), seconds_since(start));
-            std::fflush(stdout);
+            const std::vector<int> fold = cascade::stratified_folds(examples, folds, 1);
+            if (out.is_open()) {
+                for (size_t i = 0; i < examples.size(); ++i) {
+                    out << nlohmann::json{{"dataset", name},
+                                          {"label", label},
+                                          {"text", examples[i].text},
+                                          {"gold", examples[i].violation},
+                                          {"fold", fold[i]}}
+                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                        << "\n";
+                }
+            }
+            for (const Candidate& c : candidates) {
+                const auto start = Clock::now();
+                const std::vector<double> p = cascade::out_of_fold_probabilities(examples, fold, c.options);
+                std::vector<bool> gold, predicted;
+                for (size_t i = 0; i < examples.size(); ++i) {
+                    gold.push_back(examples[i].violation);
+                    predicted.push_back(p[i] >= 0.5);
+                }
+                const eval::Confusion m = eval::confusion(gold, predicted);
+                std::printf("%-20s %-5s %-18s %6zu %5zu %9.3f %7.3f %7.3f %8.3f %7.3f %7.1f\n", name.c_str(),
+                            label.c_str(), c.name.c_str(), examples.size(), pos, eval::precision(m),
+                            eval::recall(m), eval::f1(m), eval::roc_auc(gold, p),
+                            eval::average_precision(gold, p), seconds_since(start));
+                std::fflush(stdout);
+            }
         }
     }
     return 0;
@@ -283,15 +306,31 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     std::vector<std::string> datasets;
     int folds = 5;
-    cascade::TrainOptions options;
+    int epoch = cascade::FastTextOptions{}.epoch;
+    int autotune_seconds = 60;
+    std::vector<std::string> learners = {"linear"};
+    std::string folds_out;
+    double c_linear = cascade::LinearOptions{}.c;
     auto* cvc = app.add_subcommand("cv", "k-fold cross-validated quality of the fast tier alone, per label");
     cvc->add_option("--data", datasets, "Datasets (repeatable)")->required()->check(CLI::ExistingFile);
     cvc->add_option("--folds", folds, "Folds")->check(CLI::Range(2, 20))->capture_default_str();
-    cvc->add_option("--epoch", options.epoch, "Training epochs")->capture_default_str();
+    cvc->add_option("--learner", learners,
+                    "linear, fasttext, fasttext-quantized, fasttext-autotune (repeatable)")
+        ->check(CLI::IsMember({"linear", "fasttext", "fasttext-quantized", "fasttext-autotune"}))
+        ->capture_default_str();
+    cvc->add_option("--c", c_linear, "linear: liblinear's C")->capture_default_str();
+    cvc->add_option("--epoch", epoch, "fastText training epochs")->capture_default_str();
+    cvc->add_option("--autotune-seconds", autotune_seconds, "fastText autotune's search per training")
+        ->capture_default_str();
+    cvc->add_option("--folds-out", folds_out,
+                    "Write every example with its fold (JSONL) for bench/sklearn_cv.py");
     CLI11_PARSE(app, argc, argv);
     try {
         if (tp->parsed()) return throughput(data, min_seconds, threads);
-        return cv(datasets, folds, options);
+        std::vector<Candidate> candidates;
+        for (const std::string& l : learners)
+            candidates.push_back(candidate(l, epoch, autotune_seconds, c_linear));
+        return cv(datasets, folds, candidates, folds_out);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "arbiter-cascade-bench: %s\n", e.what());
         return 1;

@@ -42,22 +42,40 @@ TEST(FastClassifier, TrainingIsDeterministicAndModelsRoundTrip) {
     const FastClassifier b = FastClassifier::train(train, {});
     const std::string text = "claim your gift card at the library";
     EXPECT_DOUBLE_EQ(a.probability(text), b.probability(text));
-    const auto path = test::scratch_dir() / "roundtrip.ftz";
+    const auto path = test::scratch_dir() / "roundtrip.fast";
     a.save(path);
     EXPECT_FLOAT_EQ(static_cast<float>(FastClassifier::load(path).probability(text)),
                     static_cast<float>(a.probability(text)));
 }
 
+TEST(FastClassifier, FastTextLearnerStillTrainsAndRoundTrips) {
+    TrainOptions options;
+    options.learner = Learner::fasttext;
+    const FastClassifier model = FastClassifier::train(test::scam_examples(600, 1), options);
+    EXPECT_EQ(model.learner(), Learner::fasttext);
+    EXPECT_GT(f1_on(model, test::scam_examples(300, 2)), 0.9);
+    const auto path = test::scratch_dir() / "fasttext.fast";
+    model.save(path);
+    const FastClassifier loaded = FastClassifier::load(path);
+    EXPECT_EQ(loaded.learner(), Learner::fasttext);  // told apart from a linear file by its bytes
+    const std::string text = "claim your gift card at the library";
+    EXPECT_FLOAT_EQ(static_cast<float>(loaded.probability(text)),
+                    static_cast<float>(model.probability(text)));
+    const auto linear = test::scratch_dir() / "linear.fast";
+    FastClassifier::train(test::scam_examples(90, 4), {}).save(linear);
+    EXPECT_EQ(FastClassifier::load(linear).learner(), Learner::linear);
+}
+
 TEST(FastClassifier, ClearErrors) {
     std::vector<Example> one_class = {{"a", true}, {"b", true}};
     EXPECT_THROW(FastClassifier::train(one_class, {}), FastModelError);
-    EXPECT_THROW(FastClassifier::load(test::scratch_dir() / "missing.ftz"), FastModelError);
-    const std::string junk = test::write_file("junk.ftz", "not a model at all");
+    EXPECT_THROW(FastClassifier::load(test::scratch_dir() / "missing.fast"), FastModelError);
+    const std::string junk = test::write_file("junk.fast", "not a model at all");
     try {
         FastClassifier::load(junk);
         FAIL();
     } catch (const FastModelError& e) {
-        EXPECT_NE(std::string(e.what()).find("not a fastText model"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("not a fast-tier model"), std::string::npos) << e.what();
     }
 }
 
@@ -66,13 +84,13 @@ TEST(FastClassifier, ModelsAreVersionedWithTheirPolicy) {
     std::filesystem::create_directories(dir);
     Policy p = parse_policy("---\nid: scam\nversion: 3\ncascade: {fast: true}\n---\nScams.\n",
                             (dir / "scam.md").string());
-    EXPECT_EQ(fast_model_path(p), dir / "scam.v3.ftz");
-    EXPECT_EQ(fast_model_sidecar(p), dir / "scam.v3.ftz.json");
+    EXPECT_EQ(fast_model_path(p), dir / "scam.v3.fast");
+    EXPECT_EQ(fast_model_sidecar(p), dir / "scam.v3.fast.json");
     try {
         load_fast_model(p);
         FAIL();
     } catch (const FastModelError& e) {
-        EXPECT_NE(std::string(e.what()).find("scam.v3.ftz does not exist; train one with: arbiter train"),
+        EXPECT_NE(std::string(e.what()).find("scam.v3.fast does not exist; train one with: arbiter train"),
                   std::string::npos)
             << e.what();
     }

@@ -68,13 +68,29 @@ TEST(CliTrain, FromLabelsReportsHeldOutQualityAndStoresAVersionedModel) {
     EXPECT_NE(r.output.find("500 example(s) for policy 'scam' v1 (500 from data, 0 from the decision log)"),
               std::string::npos)
         << r.output;
-    EXPECT_NE(r.output.find("held-out: 100 items (400 trained on)"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("cross-validated (5 folds, linear): 500 items"), std::string::npos) << r.output;
     EXPECT_GT(printed(r.output, "f1"), 0.9) << r.output;
     EXPECT_GT(printed(r.output, "precision"), 0.85) << r.output;
     EXPECT_GT(printed(r.output, "recall"), 0.85) << r.output;
-    EXPECT_NE(r.output.find("for recall >= 0.95: safe_below"), std::string::npos) << r.output;
-    ASSERT_TRUE(std::filesystem::exists(s.dir / "scam.v1.ftz"));
-    const auto meta = nlohmann::json::parse(std::ifstream(s.dir / "scam.v1.ftz.json"));
+    ASSERT_TRUE(std::filesystem::exists(s.dir / "scam.v1.fast"));
+    const auto meta = nlohmann::json::parse(std::ifstream(s.dir / "scam.v1.fast.json"));
+    // Thresholds print exactly (a fixed %.4f rounded them, or printed small ones as 0.0000):
+    // what is copied into front matter is the value chosen.
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(
+        r.output, m, std::regex(R"(for recall >= 0.95 \(95% lower bound\): safe_below (\S+) keeps)")))
+        << r.output;
+    const auto& cv = meta["cross_validated"];
+    EXPECT_EQ(std::stod(m[1]), cv["safe_below"]["value"].get<double>()) << r.output;
+    EXPECT_GT(cv["safe_below"]["value"].get<double>(), 0) << cv.dump();
+    EXPECT_GE(cv["safe_below"]["recall_lower_bound"].get<double>(), 0.95) << cv.dump();
+    EXPECT_GT(cv["share_decided_alone"].get<double>(), 0.3) << cv.dump();
+    EXPECT_NE(r.output.find("front matter: cascade: {fast: true, safe_below: " + m[1].str()),
+              std::string::npos)
+        << r.output;
+    EXPECT_EQ(meta["training"]["learner"], "linear");
+    // A compact model by default: the linear table holds only the n-grams seen.
+    EXPECT_LT(std::filesystem::file_size(s.dir / "scam.v1.fast"), 2'000'000u);
     EXPECT_EQ(meta["policy"], "scam");
     EXPECT_EQ(meta["policy_version"], 1);
     EXPECT_EQ(meta["examples"]["total"], 500);
@@ -157,7 +173,7 @@ TEST(CliTrain, FromTheDecisionLog) {
     const auto both = run_command(train(s, "--data " + s.data + " --from-log " + db));
     ASSERT_EQ(both.exit_code, 0) << both.output;
     EXPECT_NE(both.output.find("800 example(s)"), std::string::npos) << both.output;
-    const auto meta = nlohmann::json::parse(std::ifstream(s.dir / "scam.v1.ftz.json"));
+    const auto meta = nlohmann::json::parse(std::ifstream(s.dir / "scam.v1.fast.json"));
     EXPECT_EQ(meta["examples"]["from_log"], 300);
 }
 
@@ -173,13 +189,12 @@ TEST(CliTrain, ClearErrors) {
     test::write_decisions(empty_db, {});
     r = run_command(train(s, "--from-log " + empty_db));
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.output.find("need at least 20 examples with both violations and safe items"),
-              std::string::npos)
+    EXPECT_NE(r.output.find("need at least 20 examples with violations and safe items"), std::string::npos)
         << r.output;
     r = run_command(train(s, ""));
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.output.find("--data or --from-log"), std::string::npos) << r.output;
-    EXPECT_FALSE(std::filesystem::exists(s.dir / "scam.v1.ftz"));
+    EXPECT_FALSE(std::filesystem::exists(s.dir / "scam.v1.fast"));
 }
 
 TEST(CliCascade, BadRulesAndMissingModelsStopBeforeTheModelLoads) {
@@ -201,7 +216,7 @@ TEST(CliCascade, BadRulesAndMissingModelsStopBeforeTheModelLoads) {
     r = run_command(built_binary("arbiter") + " eval --model /nonexistent.gguf --policy " + nomodel +
                     " --data " ARBITER_SOURCE_DIR "/../shared/data/xstest/xstest_prompts.csv 2>&1");
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.output.find("nomodel.v1.ftz does not exist; train one with: arbiter train"),
+    EXPECT_NE(r.output.find("nomodel.v1.fast does not exist; train one with: arbiter train"),
               std::string::npos)
         << r.output;
 }

@@ -1,76 +1,57 @@
 #pragma once
-// The cascade's second tier: a fastText supervised classifier for one policy, trained from
-// human labels or from the model's own verdicts, that gives P(violation) in microseconds.
+// The cascade's second tier: a classifier for one policy, trained from human labels or from the
+// model's own verdicts, that gives P(violation) in microseconds. Two learners: a linear model on
+// hashed TF-IDF n-grams (linear_model.h, the default) and fastText (fasttext_model.h).
 //
 // Models live beside their policy file, named by policy id and version
-// (<dir>/<id>.v<version>.ftz), with a sidecar <id>.v<version>.ftz.json that records the SHA-256
-// of the policy text it was trained for: a changed policy never silently uses a model trained
-// for its old text.
+// (<dir>/<id>.v<version>.fast, either learner: load() tells them apart by their first bytes),
+// with a sidecar <id>.v<version>.fast.json that records the SHA-256 of the policy text it was
+// trained for: a changed policy never silently uses a model trained for its old text.
 
 #include <filesystem>
 #include <memory>
-#include <stdexcept>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cascade/fast_example.h"
+#include "cascade/fasttext_model.h"
+#include "cascade/linear_model.h"
 #include "core/policy.h"
-
-namespace fasttext {
-class FastText;
-}
 
 namespace arbiter::cascade {
 
-class FastModelError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-struct Example {
-    std::string text;  // raw text (normalised and tokenised when used)
-    bool violation = false;
-};
+enum class Learner { linear, fasttext };
 
 struct TrainOptions {
-    int epoch = 25;
-    double lr = 0.5;
-    int dim = 50;
-    int word_ngrams = 2;
-    int minn = 2;  // character n-grams: robust to misspelling and obfuscation
-    int maxn = 5;
-    int bucket = 200000;
-    int seed = 1;
-    int threads = 1;        // 1: training is deterministic
-    bool quantize = false;  // product-quantise (.ftz): a much smaller file, slightly less accurate
+    Learner learner = Learner::linear;
+    LinearOptions linear;
+    FastTextOptions fasttext;
 };
 
-// The text as the fast classifier sees it: normalised (normalize.h), punctuation split off,
-// one line.
-std::string fasttext_line(std::string_view text);
+const char* learner_name(Learner learner);
 
 class FastClassifier {
 public:
-    ~FastClassifier();
-    FastClassifier(FastClassifier&&) noexcept;
-    FastClassifier& operator=(FastClassifier&&) noexcept;
-
     // Trains on examples (both classes needed). Throws FastModelError.
     static FastClassifier train(const std::vector<Example>& examples, const TrainOptions& options);
-    // Reads a model file; throws FastModelError.
+    // Reads a model file of either learner; throws FastModelError.
     static FastClassifier load(const std::filesystem::path& path);
 
-    // P(violation) for raw text; 0.5 when the text has no words the model can use.
+    // P(violation) for raw text; 0.5 when the text has nothing the model can use.
     double probability(std::string_view text) const;
+    Learner learner() const { return linear_ ? Learner::linear : Learner::fasttext; }
 
     void save(const std::filesystem::path& path) const;
 
 private:
-    FastClassifier();
-    std::unique_ptr<fasttext::FastText> model_;
+    FastClassifier() = default;
+    std::optional<LinearModel> linear_;
+    std::shared_ptr<const FastTextModel> fasttext_;
 };
 
-// <dir of policy.source>/<id>.v<version>.ftz, and its sidecar.
+// <dir of policy.source>/<id>.v<version>.fast, and its sidecar.
 std::filesystem::path fast_model_path(const Policy& policy);
 std::filesystem::path fast_model_sidecar(const Policy& policy);
 

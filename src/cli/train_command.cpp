@@ -1,6 +1,7 @@
 // arbiter train: trains a policy's fast classifier (the cascade's second tier) from labelled
 // data, from the model's own verdicts in the decision log (distillation), or both; reports its
-// quality on held-out items and stores it beside the policy, versioned with it.
+// cross-validated quality and thresholds chosen from out-of-fold scores, and stores it beside the policy,
+// versioned with it.
 
 #include <algorithm>
 #include <chrono>
@@ -8,11 +9,13 @@
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 
+#include "cascade/cross_validation.h"
 #include "cascade/fast_classifier.h"
 #include "cascade/judged_text.h"
+#include "cascade/thresholds.h"
 #include "cli/command.h"
+#include "cli/exact_number.h"
 #include "core/policy_file.h"
 #include "eval/dataset.h"
 #include "eval/label_map.h"
@@ -29,13 +32,16 @@ struct TrainArgs {
     std::string log;
     std::string map;
     eval::DatasetSpec spec;
-    double holdout = 0.2;
+    std::string learner = "linear";
+    int folds = 5;
+    int seed = 1;
     double target_recall = 0.95;
+    double target_precision = 0.95;
+    double confidence = 0.95;
     cascade::TrainOptions options;
-    bool quantize = false;
 };
 
-// Fewest examples worth training on: below this the held-out numbers mean nothing.
+// Fewest examples worth training on: below this the cross-validated numbers mean nothing.
 constexpr size_t kMinExamples = 20;
 
 std::string utc_now() {
@@ -45,11 +51,11 @@ std::string utc_now() {
     return buf;
 }
 
-int run(const TrainArgs& a) {
+// Reads the examples from the dataset and the decision log; prints why and returns false when
+// they cannot be read.
+bool gather(const TrainArgs& a, Policy& policy, std::vector<cascade::Example>& examples, size_t& from_data,
+            size_t& from_log) {
     const char* me = "arbiter train";
-    Policy policy;
-    std::vector<cascade::Example> examples;
-    size_t from_data = 0, from_log = 0;
     try {
         policy = load_policy_file(a.policy);
         if (!a.data.empty()) {
@@ -74,73 +80,140 @@ int run(const TrainArgs& a) {
         }
     } catch (const PolicyError& e) {
         std::fprintf(stderr, "%s: %s\n", me, e.what());
-        return kExitBadInput;
+        return false;
     } catch (const eval::DatasetError& e) {
         std::fprintf(stderr, "%s: %s\n", me, e.what());
-        return kExitBadInput;
+        return false;
     } catch (const storage::SqliteError& e) {
         std::fprintf(stderr, "%s: %s\n", me, e.what());
-        return kExitBadInput;
+        return false;
     }
+    return true;
+}
+
+// Cross-validates the training procedure, prints its quality and the thresholds chosen from its
+// out-of-fold scores, and returns them for the sidecar.
+nlohmann::ordered_json cross_validate(const TrainArgs& a, const std::vector<cascade::Example>& examples) {
+    const std::vector<int> folds =
+        cascade::stratified_folds(examples, a.folds, static_cast<uint64_t>(a.seed));
+    const std::vector<double> scores = cascade::out_of_fold_probabilities(examples, folds, a.options);
+    std::vector<bool> gold, predicted;
+    for (size_t i = 0; i < examples.size(); ++i) {
+        gold.push_back(examples[i].violation);
+        predicted.push_back(scores[i] >= 0.5);
+    }
+    const eval::Confusion c = eval::confusion(gold, predicted);
+    const double auc = eval::roc_auc(gold, scores), ap = eval::average_precision(gold, scores);
+    const cascade::ThresholdChoice t =
+        cascade::choose_thresholds(gold, scores, a.target_recall, a.target_precision, a.confidence);
+    std::printf("cross-validated (%d folds, %s): %zu items, roc_auc %.3f  pr_auc %.3f\n", a.folds,
+                cascade::learner_name(a.options.learner), examples.size(), auc, ap);
+    std::printf("at P >= 0.5: precision %.3f  recall %.3f  f1 %.3f  accuracy %.3f\n", eval::precision(c),
+                eval::recall(c), eval::f1(c), eval::accuracy(c));
+    if (t.recall_reachable) {
+        std::printf(
+            "for recall >= %s (%s%% lower bound): safe_below %s keeps recall %.3f (bound %.3f) "
+            "out of fold\n",
+            exact_number(a.target_recall).c_str(), exact_number(100 * a.confidence).c_str(),
+            exact_number(t.safe_below).c_str(), t.recall_kept, t.recall_bound);
+    } else {
+        std::printf(
+            "for recall >= %s (%s%% lower bound): %zu violation(s) are too few to promise it: "
+            "safe_below 0 (nothing fast-safe)\n",
+            exact_number(a.target_recall).c_str(), exact_number(100 * a.confidence).c_str(), t.violations);
+    }
+    if (t.precision_reachable) {
+        std::printf("for precision >= %s: violate_above %s (precision %.3f, bound %.3f)\n",
+                    exact_number(a.target_precision).c_str(), exact_number(t.violate_above).c_str(),
+                    t.precision_above, t.precision_bound);
+    } else {
+        std::printf("for precision >= %s: not reachable: violate_above 1 (nothing a fast violation)\n",
+                    exact_number(a.target_precision).c_str());
+    }
+    std::printf("expected share decided by the fast tier alone: %.1f%% (%.1f%% safe, %.1f%% violations)\n",
+                100 * (t.share_safe + t.share_violation), 100 * t.share_safe, 100 * t.share_violation);
+    std::printf("front matter: cascade: {fast: true, safe_below: %s, violate_above: %s}\n",
+                exact_number(t.safe_below).c_str(), exact_number(t.violate_above).c_str());
+    return {{"folds", a.folds},
+            {"items", examples.size()},
+            {"roc_auc", auc},
+            {"pr_auc", ap},
+            {"at_0_5",
+             {{"precision", eval::precision(c)},
+              {"recall", eval::recall(c)},
+              {"f1", eval::f1(c)},
+              {"accuracy", eval::accuracy(c)}}},
+            {"confidence", a.confidence},
+            {"safe_below",
+             {{"target_recall", a.target_recall},
+              {"value", t.safe_below},
+              {"reachable", t.recall_reachable},
+              {"recall_kept", t.recall_kept},
+              {"recall_lower_bound", t.recall_bound},
+              {"share_decided", t.share_safe}}},
+            {"violate_above",
+             {{"target_precision", a.target_precision},
+              {"value", t.violate_above},
+              {"reachable", t.precision_reachable},
+              {"precision", t.precision_above},
+              {"precision_lower_bound", t.precision_bound},
+              {"share_decided", t.share_violation}}},
+            {"share_decided_alone", t.share_safe + t.share_violation}};
+}
+
+nlohmann::ordered_json training_options(const cascade::TrainOptions& o) {
+    if (o.learner == cascade::Learner::linear) {
+        const cascade::FeatureSpec& f = o.linear.features;
+        return {{"learner", "linear"},          {"c", o.linear.c}, {"bits", f.bits},
+                {"word_ngrams", f.word_ngrams}, {"minn", f.minn},  {"maxn", f.maxn}};
+    }
+    const cascade::FastTextOptions& f = o.fasttext;
+    return {{"learner", "fasttext"},
+            {"epoch", f.epoch},
+            {"lr", f.lr},
+            {"dim", f.dim},
+            {"word_ngrams", f.word_ngrams},
+            {"minn", f.minn},
+            {"maxn", f.maxn},
+            {"seed", f.seed},
+            {"quantized", f.quantize},
+            {"autotune_seconds", f.autotune_seconds}};
+}
+
+int run(TrainArgs a) {
+    const char* me = "arbiter train";
+    a.options.learner = a.learner == "fasttext" ? cascade::Learner::fasttext : cascade::Learner::linear;
+    a.options.fasttext.seed = a.seed;
+    Policy policy;
+    std::vector<cascade::Example> examples;
+    size_t from_data = 0, from_log = 0;
+    if (!gather(a, policy, examples, from_data, from_log)) return kExitBadInput;
     const size_t positives = static_cast<size_t>(std::count_if(
         examples.begin(), examples.end(), [](const cascade::Example& e) { return e.violation; }));
     std::fprintf(stderr,
                  "%zu example(s) for policy '%s' v%d (%zu from data, %zu from the decision log): %zu "
                  "violation(s)\n",
                  examples.size(), policy.id.c_str(), policy.version, from_data, from_log, positives);
-    if (examples.size() < kMinExamples || positives == 0 || positives == examples.size()) {
-        std::fprintf(stderr, "%s: need at least %zu examples with both violations and safe items\n", me,
-                     kMinExamples);
+    const auto folds = static_cast<size_t>(a.folds);
+    if (examples.size() < kMinExamples || positives < folds || examples.size() - positives < folds) {
+        std::fprintf(stderr,
+                     "%s: need at least %zu examples with violations and safe items (%zu of each, one per "
+                     "fold)\n",
+                     me, kMinExamples, folds);
         return kExitBadInput;
     }
-
-    // Held-out quality: a seeded shuffle, the last part kept out of training.
-    std::vector<cascade::Example> shuffled = examples;
-    std::mt19937_64 rng(static_cast<uint64_t>(a.options.seed));
-    std::shuffle(shuffled.begin(), shuffled.end(), rng);
-    const auto held =
-        std::max<size_t>(1, static_cast<size_t>(static_cast<double>(shuffled.size()) * a.holdout));
-    const std::vector<cascade::Example> train(shuffled.begin(), shuffled.end() - static_cast<long>(held));
-    const std::vector<cascade::Example> test(shuffled.end() - static_cast<long>(held), shuffled.end());
     nlohmann::ordered_json report;
     try {
-        const cascade::FastClassifier model = cascade::FastClassifier::train(train, a.options);
-        std::vector<bool> gold, predicted;
-        std::vector<double> scores;
-        for (const auto& e : test) {
-            const double p = model.probability(e.text);
-            gold.push_back(e.violation);
-            scores.push_back(p);
-            predicted.push_back(p >= 0.5);
-        }
-        const eval::Confusion c = eval::confusion(gold, predicted);
-        const eval::ThresholdPoint t = eval::threshold_for_recall(gold, scores, a.target_recall);
-        const double auc = eval::roc_auc(gold, scores);
-        std::printf("held-out: %zu items (%zu trained on)\n", test.size(), train.size());
-        std::printf("precision %.3f  recall %.3f  f1 %.3f  accuracy %.3f  roc_auc %.3f  (at P >= 0.5)\n",
-                    eval::precision(c), eval::recall(c), eval::f1(c), eval::accuracy(c), auc);
-        std::printf("for recall >= %.2f: safe_below %.4f (precision %.3f, recall %.3f)\n", a.target_recall,
-                    t.threshold, t.precision, t.recall);
-        report = {{"items", test.size()},
-                  {"trained_on", train.size()},
-                  {"precision", eval::precision(c)},
-                  {"recall", eval::recall(c)},
-                  {"f1", eval::f1(c)},
-                  {"accuracy", eval::accuracy(c)},
-                  {"roc_auc", auc},
-                  {"target_recall", a.target_recall},
-                  {"safe_below_for_target", t.threshold}};
+        report = cross_validate(a, examples);
     } catch (const cascade::FastModelError& e) {
         std::fprintf(stderr, "%s: %s\n", me, e.what());
         return kExitBadInput;
     }
 
-    // The stored model learns from every example.
-    cascade::TrainOptions final_options = a.options;
-    final_options.quantize = a.quantize;
+    // The stored model: the same procedure the folds measured, on every example.
     const std::filesystem::path path = cascade::fast_model_path(policy);
     try {
-        cascade::FastClassifier::train(examples, final_options).save(path);
+        cascade::FastClassifier::train(examples, a.options).save(path);
     } catch (const cascade::FastModelError& e) {
         std::fprintf(stderr, "%s: %s\n", me, e.what());
         return kExitFailure;
@@ -152,13 +225,11 @@ int run(const TrainArgs& a) {
     meta["trained_at"] = utc_now();
     meta["examples"] = {{"total", examples.size()}, {"violations", positives}, {"from_data", from_data},
                         {"from_log", from_log},     {"data", a.data},          {"log", a.log}};
-    meta["training"] = {{"epoch", final_options.epoch}, {"lr", final_options.lr},
-                        {"dim", final_options.dim},     {"word_ngrams", final_options.word_ngrams},
-                        {"minn", final_options.minn},   {"maxn", final_options.maxn},
-                        {"seed", final_options.seed},   {"quantized", final_options.quantize}};
-    meta["held_out"] = report;
+    meta["training"] = training_options(a.options);
+    meta["cross_validated"] = report;
     std::ofstream(cascade::fast_model_sidecar(policy)) << meta.dump(2) << "\n";
-    std::printf("model: %s\n", path.c_str());
+    std::printf("model: %s (%s, %s bytes)\n", path.c_str(), cascade::learner_name(a.options.learner),
+                std::to_string(std::filesystem::file_size(path)).c_str());
     return kExitOk;
 }
 
@@ -168,7 +239,7 @@ void add_train_command(CLI::App& app, Action& action) {
     CLI::App* cmd = app.add_subcommand(
         "train",
         "Train a policy's fast classifier (the cascade's second tier) from labels or from the decision log; "
-        "stores <policy dir>/<id>.v<version>.ftz");
+        "stores <policy dir>/<id>.v<version>.fast");
     auto a = std::make_shared<TrainArgs>();
     cmd->add_option("--policy,-p", a->policy, "Policy file")->required()->check(CLI::ExistingFile);
     auto* data =
@@ -185,31 +256,55 @@ void add_train_command(CLI::App& app, Action& action) {
                     "Field with the text (or the prompt of a completion)");
     cmd->add_option("--response-field", a->spec.response_field, "Field with a completion's response");
     cmd->add_option("--label-field", a->spec.label_fields, "Label field (repeatable)");
-    cmd->add_option("--holdout", a->holdout, "Share of examples held out to measure the model")
-        ->check(CLI::Range(0.05, 0.5))
+    cmd->add_option("--learner", a->learner, "linear (hashed TF-IDF n-grams, liblinear) or fasttext")
+        ->check(CLI::IsMember({"linear", "fasttext"}))
+        ->capture_default_str();
+    cmd->add_option("--folds", a->folds, "Cross-validation folds (quality and thresholds come from them)")
+        ->check(CLI::Range(2, 20))
         ->capture_default_str();
     cmd->add_option("--target-recall", a->target_recall,
-                    "Recall the suggested safe_below keeps on held-out items")
+                    "Recall the recommended safe_below keeps (a lower confidence bound, out of fold)")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
-    cmd->add_option("--epoch", a->options.epoch, "Training epochs")
+    cmd->add_option("--target-precision", a->target_precision,
+                    "Precision of what scores above the recommended violate_above (lower bound)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    cmd->add_option("--confidence", a->confidence, "Confidence of those lower bounds")
+        ->check(CLI::Range(0.5, 0.999))
+        ->capture_default_str();
+    cmd->add_option("--c", a->options.linear.c, "linear: inverse regularisation strength")
+        ->check(CLI::Range(1e-4, 1e4))
+        ->capture_default_str();
+    cmd->add_option("--bits", a->options.linear.features.bits, "linear: 2^bits hashed feature buckets")
+        ->check(CLI::Range(12, 24))
+        ->capture_default_str();
+    cmd->add_option("--minn", a->options.linear.features.minn,
+                    "Shortest character n-gram (0: words only), both learners")
+        ->check(CLI::Range(0, 10))
+        ->capture_default_str();
+    cmd->add_option("--maxn", a->options.linear.features.maxn, "Longest character n-gram, both learners")
+        ->check(CLI::Range(0, 10))
+        ->capture_default_str();
+    cmd->add_option("--epoch", a->options.fasttext.epoch, "fasttext: training epochs")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();
-    cmd->add_option("--lr", a->options.lr, "Learning rate")
+    cmd->add_option("--lr", a->options.fasttext.lr, "fasttext: learning rate")
         ->check(CLI::Range(0.001, 10.0))
         ->capture_default_str();
-    cmd->add_option("--minn", a->options.minn, "Shortest character n-gram (0: words only, much faster)")
-        ->check(CLI::Range(0, 10))
-        ->capture_default_str();
-    cmd->add_option("--maxn", a->options.maxn, "Longest character n-gram")
-        ->check(CLI::Range(0, 10))
-        ->capture_default_str();
-    cmd->add_option("--seed", a->options.seed, "Seed of the split and of training")->capture_default_str();
-    cmd->add_flag("--quantize", a->quantize,
-                  "Product-quantise the stored model: several times smaller, slightly less accurate, and "
+    cmd->add_option("--autotune", a->options.fasttext.autotune_seconds,
+                    "fasttext: search its hyperparameters (fastText autotune) for this many seconds per "
+                    "training")
+        ->check(CLI::Range(0, 3600));
+    cmd->add_option("--seed", a->seed, "Seed of the folds (and of fastText)")->capture_default_str();
+    cmd->add_flag("--quantize", a->options.fasttext.quantize,
+                  "fasttext: product-quantise the model: several times smaller, slightly less accurate, "
                   "minutes to train");
     cmd->callback([&action, a, data, log] {
         if (data->count() == 0 && log->count() == 0) throw CLI::RequiredError("--data or --from-log");
+        // One pair of n-gram options for both learners.
+        a->options.fasttext.minn = a->options.linear.features.minn;
+        a->options.fasttext.maxn = a->options.linear.features.maxn;
         action = [a] { return run(*a); };
     });
 }

@@ -1,0 +1,154 @@
+#include "cascade/fasttext_model.h"
+
+#include <fasttext/autotune.h>
+#include <fasttext/fasttext.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <sstream>
+
+#include "cascade/text_features.h"
+
+namespace arbiter::cascade {
+
+namespace {
+
+constexpr std::string_view kViolation = "__label__violation";
+constexpr std::string_view kSafe = "__label__safe";
+
+// A training file in the temporary folder, removed when done.
+class TempFile {
+public:
+    TempFile() {
+        static std::atomic<int> counter{0};
+        path_ = std::filesystem::temp_directory_path() /
+                ("arbiter-fasttext-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".txt");
+    }
+    ~TempFile() {
+        std::error_code ec;
+        std::filesystem::remove(path_, ec);
+    }
+    TempFile(const TempFile&) = delete;
+    TempFile& operator=(const TempFile&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+void write_examples(const std::filesystem::path& path, const std::vector<Example>& examples, size_t from,
+                    size_t to) {
+    std::ofstream out(path, std::ios::binary);
+    for (size_t i = from; i < to; ++i)
+        out << (examples[i].violation ? kViolation : kSafe) << ' ' << fasttext_line(examples[i].text) << '\n';
+    if (!out) throw FastModelError("cannot write training file " + path.string());
+}
+
+fasttext::Args base_args(const std::filesystem::path& input, const FastTextOptions& options) {
+    fasttext::Args args;
+    args.input = input.string();
+    args.model = fasttext::model_name::sup;
+    args.loss = fasttext::loss_name::softmax;
+    args.minCount = 1;
+    args.epoch = options.epoch;
+    args.lr = options.lr;
+    args.dim = options.dim;
+    args.wordNgrams = options.word_ngrams;
+    args.minn = options.minn;
+    args.maxn = options.maxn;
+    args.bucket = options.bucket;
+    args.seed = options.seed;
+    args.thread = options.threads;
+    args.verbose = 0;
+    return args;
+}
+
+}  // namespace
+
+FastTextModel::FastTextModel() : model_(std::make_unique<fasttext::FastText>()) {}
+FastTextModel::~FastTextModel() = default;
+FastTextModel::FastTextModel(FastTextModel&&) noexcept = default;
+FastTextModel& FastTextModel::operator=(FastTextModel&&) noexcept = default;
+
+FastTextModel FastTextModel::train(const std::vector<Example>& examples, const FastTextOptions& options) {
+    TempFile all;
+    write_examples(all.path(), examples, 0, examples.size());
+    fasttext::Args args = base_args(all.path(), options);
+    FastTextModel out;
+    try {
+        if (options.autotune_seconds > 0) {
+            // Search on four fifths, validate on the rest (F1 of the violation label), then
+            // train the found settings on everything.
+            TempFile train, validation;
+            const size_t cut = examples.size() - examples.size() / 5;
+            write_examples(train.path(), examples, 0, cut);
+            write_examples(validation.path(), examples, cut, examples.size());
+            fasttext::Args search = base_args(train.path(), options);
+            search.autotuneValidationFile = validation.path().string();
+            search.autotuneDuration = options.autotune_seconds;
+            search.autotuneMetric = "f1:" + std::string(kViolation);
+            auto tuned = std::make_shared<fasttext::FastText>();
+            fasttext::Autotune(tuned).train(search);
+            args = tuned->getArgs();
+            args.input = all.path().string();
+            args.autotuneValidationFile.clear();
+            args.autotuneDuration = 0;
+            args.verbose = 0;
+            args.thread = options.threads;
+        }
+        out.model_->train(args);
+        if (options.quantize) {
+            fasttext::Args qargs;
+            qargs.qnorm = true;
+            qargs.dsub = 2;
+            qargs.cutoff = 0;
+            qargs.retrain = false;
+            qargs.verbose = 0;
+            out.model_->quantize(qargs);
+        }
+    } catch (const std::exception& e) {
+        throw FastModelError(std::string("fastText training failed: ") + e.what());
+    }
+    return out;
+}
+
+FastTextModel FastTextModel::load(const std::filesystem::path& path) {
+    FastTextModel out;
+    try {
+        out.model_->loadModel(path.string());
+    } catch (const std::exception& e) {
+        throw FastModelError(path.string() + ": not a fast-tier model (" + e.what() + ")");
+    }
+    const auto dict = out.model_->getDictionary();
+    bool has_violation = false;
+    for (int32_t i = 0; i < dict->nlabels(); ++i) has_violation |= dict->getLabel(i) == kViolation;
+    if (!has_violation)
+        throw FastModelError(path.string() + ": not an arbiter fast-tier model (no violation label)");
+    return out;
+}
+
+double FastTextModel::probability_of_line(std::string_view line) const {
+    if (line.empty()) return 0.5;
+    std::istringstream in(std::string(line) + "\n");
+    std::vector<std::pair<fasttext::real, std::string>> predictions;
+    model_->predictLine(in, predictions, 2, 0.0);
+    if (predictions.empty()) return 0.5;
+    for (const auto& [p, label] : predictions) {
+        // fastText adds a small epsilon before its log and exp: clamp to a probability.
+        if (label == kViolation) return std::clamp(static_cast<double>(p), 0.0, 1.0);
+    }
+    // Only the safe label came back (k covers both, so only if the other has no mass).
+    return std::clamp(1.0 - static_cast<double>(predictions.front().first), 0.0, 1.0);
+}
+
+void FastTextModel::save(const std::filesystem::path& path) const {
+    try {
+        model_->saveModel(path.string());
+    } catch (const std::exception& e) {
+        throw FastModelError(path.string() + ": cannot be written (" + e.what() + ")");
+    }
+}
+
+}  // namespace arbiter::cascade
