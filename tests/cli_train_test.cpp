@@ -262,6 +262,7 @@ TEST(Evaluation, TierSharesFastTierThresholdAndCost) {
         p.violation = gold;
         p.tier = tier;
         p.fast_probability = fast;
+        p.probability = fast;  // as the cascade reports: the fast tier's verdicts carry its own
         p.prompt_tokens = tier == "model" ? 100 : 0;
         p.completion_tokens = completion;
         preds.push_back(p);
@@ -280,6 +281,23 @@ TEST(Evaluation, TierSharesFastTierThresholdAndCost) {
     // Full recall on the fast tier's probabilities needs safe_below at the lowest positive, 0.04.
     EXPECT_DOUBLE_EQ(p["fast_tier"]["safe_below_for_recall"]["safe_below"].get<double>(), 0.04);
     EXPECT_EQ(p["fast_tier"]["items"], 5);
+    // Ranking: gold of the five fast-scored items (ascending score) 0 0 1 0 1 -> AP (1 + 2/3) / 2.
+    EXPECT_DOUBLE_EQ(p["fast_tier"]["pr_auc"].get<double>(), (1 + 2.0 / 3.0) / 2);
+    EXPECT_DOUBLE_EQ(p["fast_tier"]["roc_auc"].get<double>(), 5.0 / 6.0);
+    // The policy-level curves rank only the model's probabilities (the three model-tier items),
+    // never the fast tier's and the model's on one scale.
+    EXPECT_EQ(p["ranking_items"]["items"], 3);
+    EXPECT_DOUBLE_EQ(p["roc_auc"].get<double>(), 0.5);  // gold 1, 0, 1 scored 0.5, 0.3, 0.04
+    // Configured thresholds: what they keep and decide on the fast-scored items.
+    const auto c =
+        eval::evaluate(preds, 0, 1.0, {{"a", {0.03, 0.45}}})["policies"][0]["fast_tier"]["configured"];
+    EXPECT_DOUBLE_EQ(c["recall_kept"].get<double>(), 1.0);          // 0.04 and 0.5 kept
+    EXPECT_DOUBLE_EQ(c["share_decided"].get<double>(), 3.0 / 5.0);  // 0.01, 0.02 safe; 0.5 violation
+    EXPECT_DOUBLE_EQ(c["precision_above"].get<double>(), 1.0);
+    const auto tight =
+        eval::evaluate(preds, 0, 1.0, {{"a", {0.05, 0.9}}})["policies"][0]["fast_tier"]["configured"];
+    EXPECT_DOUBLE_EQ(tight["recall_kept"].get<double>(), 0.5);  // 0.04 now fast-safe
+    EXPECT_FALSE(m["policies"][0]["fast_tier"].contains("configured"));
     // 500 model tokens spent; reasoning all 6 items at 200 each would cost 1200.
     const auto& vs = m["cascade_cost"]["vs_reasoning_everything"];
     EXPECT_DOUBLE_EQ(vs["estimated_model_tokens"].get<double>(), 1200.0);

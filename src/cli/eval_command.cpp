@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "cli/backend_flags.h"
 #include "cli/cascade_flag.h"
 #include "cli/command.h"
+#include "cli/exact_number.h"
 #include "cli/pipeline.h"
 #include "cli/progress.h"
 #include "core/content_layout.h"
@@ -50,8 +52,9 @@ constexpr size_t kContentInPrediction = 4000;
 
 // Writes metrics.json and report.html beside the predictions and prints the headline numbers.
 int write_metrics(const std::filesystem::path& out, const std::vector<eval::Prediction>& predictions,
-                  const std::string& title, double target_recall) {
-    const nlohmann::ordered_json metrics = eval::evaluate(predictions, 1000, target_recall);
+                  const std::string& title, double target_recall,
+                  const std::map<std::string, eval::FastThresholds>& configured = {}) {
+    const nlohmann::ordered_json metrics = eval::evaluate(predictions, 1000, target_recall, configured);
     std::ofstream(out / "metrics.json") << metrics.dump(2) << "\n";
     std::ofstream(out / "report.html") << eval::render_report(metrics, predictions, title);
     std::printf("%-20s %6s %9s %9s %9s %9s %8s\n", "policy", "items", "precision", "recall", "f1", "accuracy",
@@ -81,10 +84,20 @@ int write_metrics(const std::filesystem::path& out, const std::vector<eval::Pred
     }
     for (const auto& p : metrics["policies"]) {
         if (!p.contains("fast_tier")) continue;
-        const auto& s = p["fast_tier"]["safe_below_for_recall"];
-        std::printf("%s: fast tier safe_below %.4f keeps recall %.3f (target %.2f)\n",
-                    p["policy"].get<std::string>().c_str(), s["safe_below"].get<double>(),
-                    s["recall"].get<double>(), s["target_recall"].get<double>());
+        const auto& fast = p["fast_tier"];
+        const auto& s = fast["safe_below_for_recall"];
+        std::printf("%s: fast tier safe_below %s keeps recall %.3f on these items (target %s)\n",
+                    p["policy"].get<std::string>().c_str(),
+                    exact_number(s["safe_below"].get<double>()).c_str(), s["recall"].get<double>(),
+                    exact_number(s["target_recall"].get<double>()).c_str());
+        if (fast.contains("configured")) {
+            const auto& c = fast["configured"];
+            std::printf(
+                "%s: configured safe_below %s keeps recall %s; the fast tier decides %.1f%% alone\n",
+                p["policy"].get<std::string>().c_str(), exact_number(c["safe_below"].get<double>()).c_str(),
+                c["recall_kept"].is_null() ? "-" : exact_number(c["recall_kept"].get<double>()).c_str(),
+                100 * c["share_decided"].get<double>());
+        }
     }
     return kExitOk;
 }
@@ -244,9 +257,13 @@ int run(const EvalArgs& a) {
         progress.update(completed);
     }
 
+    std::map<std::string, eval::FastThresholds> configured;
+    for (const auto& p : policies) {
+        if (p->cascade.fast) configured[p->id] = {p->cascade.safe_below, p->cascade.violate_above};
+    }
     try {
         return write_metrics(out, eval::read_predictions(predictions_path), "arbiter eval: " + a.data,
-                             a.target_recall);
+                             a.target_recall, configured);
     } catch (const eval::DatasetError& e) {
         std::fprintf(stderr, "arbiter eval: %s\n", e.what());
         return kExitFailure;

@@ -28,8 +28,40 @@ nlohmann::ordered_json tier_shares(const std::vector<const Prediction*>& preds) 
     return j;
 }
 
-// How well the fast tier's probability ranks the items it saw, and the safe_below for a recall.
-nlohmann::ordered_json fast_tier_metrics(const std::vector<const Prediction*>& preds, double target_recall) {
+nlohmann::ordered_json optional_number(bool defined, double v) {
+    return defined ? nlohmann::ordered_json(v) : nlohmann::ordered_json();
+}
+
+// What the configured thresholds do on the items the fast tier scored: the violations they keep
+// for the later tiers and the share they decide alone.
+nlohmann::ordered_json at_configured(const std::vector<bool>& gold, const std::vector<double>& scores,
+                                     const FastThresholds& t) {
+    size_t violations = 0, kept = 0, safe = 0, flagged = 0, flagged_right = 0;
+    for (size_t i = 0; i < scores.size(); ++i) {
+        violations += gold[i] ? 1 : 0;
+        if (gold[i] && scores[i] >= t.safe_below) ++kept;
+        if (scores[i] < t.safe_below) ++safe;
+        if (scores[i] > t.violate_above) {
+            ++flagged;
+            flagged_right += gold[i] ? 1 : 0;
+        }
+    }
+    const auto n = static_cast<double>(scores.size());
+    return {{"safe_below", t.safe_below},
+            {"violate_above", t.violate_above},
+            {"recall_kept",
+             optional_number(violations > 0, static_cast<double>(kept) / static_cast<double>(violations))},
+            {"share_safe", static_cast<double>(safe) / n},
+            {"share_violation", static_cast<double>(flagged) / n},
+            {"share_decided", static_cast<double>(safe + flagged) / n},
+            {"precision_above", optional_number(flagged > 0, static_cast<double>(flagged_right) /
+                                                                 static_cast<double>(flagged))}};
+}
+
+// How well the fast tier's probability ranks the items it saw, the safe_below for a recall,
+// and what the configured thresholds keep and decide.
+nlohmann::ordered_json fast_tier_metrics(const std::vector<const Prediction*>& preds, double target_recall,
+                                         const FastThresholds* configured) {
     std::vector<bool> gold;
     std::vector<double> scores;
     for (const Prediction* p : preds) {
@@ -41,13 +73,16 @@ nlohmann::ordered_json fast_tier_metrics(const std::vector<const Prediction*>& p
     const bool both = std::find(gold.begin(), gold.end(), true) != gold.end() &&
                       std::find(gold.begin(), gold.end(), false) != gold.end();
     const ThresholdPoint t = threshold_for_recall(gold, scores, target_recall);
-    return {{"items", scores.size()},
-            {"roc_auc", both ? nlohmann::ordered_json(roc_auc(gold, scores)) : nlohmann::ordered_json()},
-            {"safe_below_for_recall",
-             {{"target_recall", target_recall},
-              {"safe_below", t.threshold},
-              {"recall", t.recall},
-              {"precision", t.precision}}}};
+    nlohmann::ordered_json j = {{"items", scores.size()},
+                                {"roc_auc", optional_number(both, both ? roc_auc(gold, scores) : 0)},
+                                {"pr_auc", optional_number(both, both ? average_precision(gold, scores) : 0)},
+                                {"safe_below_for_recall",
+                                 {{"target_recall", target_recall},
+                                  {"safe_below", t.threshold},
+                                  {"recall", t.recall},
+                                  {"precision", t.precision}}}};
+    if (configured != nullptr) j["configured"] = at_configured(gold, scores, *configured);
+    return j;
 }
 
 // Work the model did: uncached prompt tokens and generated tokens.
@@ -86,11 +121,11 @@ nlohmann::ordered_json cascade_cost(const std::vector<Prediction>& predictions) 
 }
 
 nlohmann::ordered_json policy_metrics(const std::string& policy, const std::vector<const Prediction*>& preds,
-                                      int bootstrap, double target_recall) {
+                                      int bootstrap, double target_recall, const FastThresholds* configured) {
     std::vector<bool> gold, predicted;
     std::vector<bool> scored_gold;
     std::vector<double> scores;
-    size_t unparseable = 0, errors = 0, unknown = 0;
+    size_t unparseable = 0, errors = 0, unknown = 0, by_model = 0;
     for (const Prediction* p : preds) {
         if (p->status == "unparseable") ++unparseable;
         if (p->status == "error" || p->status == "timeout") ++errors;
@@ -98,6 +133,8 @@ nlohmann::ordered_json policy_metrics(const std::string& policy, const std::vect
         if (p->status != "ok" || !p->gold || !p->violation) continue;
         gold.push_back(*p->gold);
         predicted.push_back(*p->violation);
+        if (p->tier != "model") continue;  // another scorer's scale: not on the model's curves
+        ++by_model;
         if (p->probability) {
             scored_gold.push_back(*p->gold);
             scores.push_back(*p->probability);
@@ -118,13 +155,14 @@ nlohmann::ordered_json policy_metrics(const std::string& policy, const std::vect
     j["recall"] = rate(m.recall, m.recall_ci);
     j["f1"] = rate(m.f1, m.f1_ci);
     j["accuracy"] = rate(m.accuracy, m.accuracy_ci);
-    const bool both_classes = m.confusion.tp + m.confusion.fn > 0 && m.confusion.tn + m.confusion.fp > 0;
-    if (!scores.empty() && scores.size() == gold.size()) {
+    const bool both_classes = std::find(scored_gold.begin(), scored_gold.end(), true) != scored_gold.end() &&
+                              std::find(scored_gold.begin(), scored_gold.end(), false) != scored_gold.end();
+    if (!scores.empty() && scores.size() == by_model) {
         // Ranking metrics are undefined with one class only.
-        j["roc_auc"] =
-            both_classes ? nlohmann::ordered_json(roc_auc(scored_gold, scores)) : nlohmann::ordered_json();
-        j["pr_auc"] = both_classes ? nlohmann::ordered_json(average_precision(scored_gold, scores))
-                                   : nlohmann::ordered_json();
+        j["ranking_items"] = {{"scorer", "model"}, {"items", scores.size()}};
+        j["roc_auc"] = optional_number(both_classes, both_classes ? roc_auc(scored_gold, scores) : 0);
+        j["pr_auc"] =
+            optional_number(both_classes, both_classes ? average_precision(scored_gold, scores) : 0);
         const ThresholdPoint best = best_f1_threshold(scored_gold, scores);
         j["best_f1_threshold"] = {{"threshold", best.threshold},
                                   {"precision", best.precision},
@@ -138,7 +176,7 @@ nlohmann::ordered_json policy_metrics(const std::string& policy, const std::vect
         j["threshold_sweep"] = std::move(sweep);
     }
     j["tiers"] = tier_shares(preds);
-    if (auto fast = fast_tier_metrics(preds, target_recall); !fast.is_null())
+    if (auto fast = fast_tier_metrics(preds, target_recall, configured); !fast.is_null())
         j["fast_tier"] = std::move(fast);
     return j;
 }
@@ -146,7 +184,8 @@ nlohmann::ordered_json policy_metrics(const std::string& policy, const std::vect
 }  // namespace
 
 nlohmann::ordered_json evaluate(const std::vector<Prediction>& predictions, int bootstrap,
-                                double target_recall) {
+                                double target_recall,
+                                const std::map<std::string, FastThresholds>& configured) {
     std::map<std::string, std::vector<const Prediction*>> by_policy;
     std::map<std::string, std::vector<const Prediction*>> by_item;
     for (const Prediction& p : predictions) {
@@ -156,8 +195,11 @@ nlohmann::ordered_json evaluate(const std::vector<Prediction>& predictions, int 
 
     nlohmann::ordered_json out;
     out["policies"] = nlohmann::ordered_json::array();
-    for (const auto& [policy, preds] : by_policy)
-        out["policies"].push_back(policy_metrics(policy, preds, bootstrap, target_recall));
+    for (const auto& [policy, preds] : by_policy) {
+        const auto c = configured.find(policy);
+        out["policies"].push_back(policy_metrics(policy, preds, bootstrap, target_recall,
+                                                 c == configured.end() ? nullptr : &c->second));
+    }
 
     // An item counts when every policy judged it, knew its gold, and matched it.
     size_t counted = 0, all_right = 0;
