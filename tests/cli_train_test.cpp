@@ -146,6 +146,22 @@ TEST(CliTrain, FromLabelsReportsHeldOutQualityAndStoresAVersionedModel) {
         << stale.output;
 }
 
+TEST(CliTrain, AutoCrossValidatesBothLearnersAndKeepsTheBetter) {
+    const Workspace s = workspace("train-auto");
+    const auto r = run_command(train(s, "--data " + s.data + " --learner auto"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("cross-validated (5 folds, linear)"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("cross-validated (5 folds, fasttext)"), std::string::npos) << r.output;
+    const auto meta = nlohmann::json::parse(std::ifstream(s.dir / "scam.v1.fast.json"));
+    const auto& compared = meta["cross_validated"]["learners_compared"];
+    const std::string kept =
+        compared["linear"]["pr_auc"].get<double>() >= compared["fasttext"]["pr_auc"].get<double>()
+            ? "linear"
+            : "fasttext";
+    EXPECT_EQ(meta["training"]["learner"], kept) << meta.dump(2);
+    EXPECT_NE(r.output.find("chosen: " + kept), std::string::npos) << r.output;
+}
+
 TEST(CliTrain, FromTheDecisionLog) {
     const Workspace s = workspace("train-log");
     const std::string db = (s.dir / "decisions.db").string();

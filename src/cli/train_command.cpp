@@ -132,8 +132,6 @@ nlohmann::ordered_json cross_validate(const TrainArgs& a, const std::vector<casc
     }
     std::printf("expected share decided by the fast tier alone: %.1f%% (%.1f%% safe, %.1f%% violations)\n",
                 100 * (t.share_safe + t.share_violation), 100 * t.share_safe, 100 * t.share_violation);
-    std::printf("front matter: cascade: {fast: true, safe_below: %s, violate_above: %s}\n",
-                exact_number(t.safe_below).c_str(), exact_number(t.violate_above).c_str());
     return {{"folds", a.folds},
             {"items", examples.size()},
             {"roc_auc", auc},
@@ -182,7 +180,6 @@ nlohmann::ordered_json training_options(const cascade::TrainOptions& o) {
 
 int run(TrainArgs a) {
     const char* me = "arbiter train";
-    a.options.learner = a.learner == "fasttext" ? cascade::Learner::fasttext : cascade::Learner::linear;
     a.options.fasttext.seed = a.seed;
     Policy policy;
     std::vector<cascade::Example> examples;
@@ -202,13 +199,34 @@ int run(TrainArgs a) {
                      me, kMinExamples, folds);
         return kExitBadInput;
     }
-    nlohmann::ordered_json report;
+    // --learner auto: both learners cross-validated on the same folds; the higher out-of-fold
+    // PR-AUC is kept (neither wins on every labelled set: bench/RESULTS.md).
+    std::vector<cascade::Learner> learners;
+    if (a.learner != "fasttext") learners.push_back(cascade::Learner::linear);
+    if (a.learner != "linear") learners.push_back(cascade::Learner::fasttext);
+    nlohmann::ordered_json report, compared = nlohmann::ordered_json::object();
+    cascade::Learner chosen = learners.front();
     try {
-        report = cross_validate(a, examples);
+        for (const cascade::Learner learner : learners) {
+            a.options.learner = learner;
+            nlohmann::ordered_json r = cross_validate(a, examples);
+            if (report.is_null() || r["pr_auc"].get<double>() > report["pr_auc"].get<double>()) {
+                report = r;
+                chosen = learner;
+            }
+            compared[cascade::learner_name(learner)] = {{"roc_auc", r["roc_auc"]}, {"pr_auc", r["pr_auc"]}};
+        }
     } catch (const cascade::FastModelError& e) {
         std::fprintf(stderr, "%s: %s\n", me, e.what());
         return kExitBadInput;
     }
+    a.options.learner = chosen;
+    if (learners.size() > 1)
+        std::printf("chosen: %s (the higher out-of-fold PR-AUC)\n", cascade::learner_name(chosen));
+    std::printf("front matter: cascade: {fast: true, safe_below: %s, violate_above: %s}\n",
+                exact_number(report["safe_below"]["value"].get<double>()).c_str(),
+                exact_number(report["violate_above"]["value"].get<double>()).c_str());
+    if (learners.size() > 1) report["learners_compared"] = compared;
 
     // The stored model: the same procedure the folds measured, on every example.
     const std::filesystem::path path = cascade::fast_model_path(policy);
@@ -256,8 +274,10 @@ void add_train_command(CLI::App& app, Action& action) {
                     "Field with the text (or the prompt of a completion)");
     cmd->add_option("--response-field", a->spec.response_field, "Field with a completion's response");
     cmd->add_option("--label-field", a->spec.label_fields, "Label field (repeatable)");
-    cmd->add_option("--learner", a->learner, "linear (hashed TF-IDF n-grams, liblinear) or fasttext")
-        ->check(CLI::IsMember({"linear", "fasttext"}))
+    cmd->add_option("--learner", a->learner,
+                    "linear (hashed TF-IDF n-grams, liblinear), fasttext, or auto (both cross-validated, the "
+                    "better kept)")
+        ->check(CLI::IsMember({"linear", "fasttext", "auto"}))
         ->capture_default_str();
     cmd->add_option("--folds", a->folds, "Cross-validation folds (quality and thresholds come from them)")
         ->check(CLI::Range(2, 20))
