@@ -219,13 +219,12 @@ struct Candidate {
     cascade::TrainOptions options;
 };
 
-Candidate candidate(const std::string& name, int epoch, int autotune_seconds, double c_linear) {
+Candidate candidate(const std::string& name, int epoch, double c_linear) {
     Candidate c{name, {}};
     c.options.linear.c = c_linear;
     c.options.fasttext.epoch = epoch;
     if (name == "linear") return c;
     c.options.learner = cascade::Learner::fasttext;
-    if (name == "fasttext-autotune") c.options.fasttext.autotune_seconds = autotune_seconds;
     if (name == "fasttext-quantized") c.options.fasttext.quantize = true;
     return c;
 }
@@ -307,29 +306,24 @@ int main(int argc, char** argv) {
     std::vector<std::string> datasets;
     int folds = 5;
     int epoch = cascade::FastTextOptions{}.epoch;
-    int autotune_seconds = 60;
     std::vector<std::string> learners = {"linear"};
     std::string folds_out;
     double c_linear = cascade::LinearOptions{}.c;
     auto* cvc = app.add_subcommand("cv", "k-fold cross-validated quality of the fast tier alone, per label");
     cvc->add_option("--data", datasets, "Datasets (repeatable)")->required()->check(CLI::ExistingFile);
     cvc->add_option("--folds", folds, "Folds")->check(CLI::Range(2, 20))->capture_default_str();
-    cvc->add_option("--learner", learners,
-                    "linear, fasttext, fasttext-quantized, fasttext-autotune (repeatable)")
-        ->check(CLI::IsMember({"linear", "fasttext", "fasttext-quantized", "fasttext-autotune"}))
+    cvc->add_option("--learner", learners, "linear, fasttext, fasttext-quantized (repeatable)")
+        ->check(CLI::IsMember({"linear", "fasttext", "fasttext-quantized"}))
         ->capture_default_str();
     cvc->add_option("--c", c_linear, "linear: liblinear's C")->capture_default_str();
     cvc->add_option("--epoch", epoch, "fastText training epochs")->capture_default_str();
-    cvc->add_option("--autotune-seconds", autotune_seconds, "fastText autotune's search per training")
-        ->capture_default_str();
     cvc->add_option("--folds-out", folds_out,
                     "Write every example with its fold (JSONL) for bench/sklearn_cv.py");
     CLI11_PARSE(app, argc, argv);
     try {
         if (tp->parsed()) return throughput(data, min_seconds, threads);
         std::vector<Candidate> candidates;
-        for (const std::string& l : learners)
-            candidates.push_back(candidate(l, epoch, autotune_seconds, c_linear));
+        for (const std::string& l : learners) candidates.push_back(candidate(l, epoch, c_linear));
         return cv(datasets, folds, candidates, folds_out);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "arbiter-cascade-bench: %s\n", e.what());

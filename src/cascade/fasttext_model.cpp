@@ -1,6 +1,5 @@
 #include "cascade/fasttext_model.h"
 
-#include <fasttext/autotune.h>
 #include <fasttext/fasttext.h>
 #include <unistd.h>
 
@@ -75,29 +74,9 @@ FastTextModel& FastTextModel::operator=(FastTextModel&&) noexcept = default;
 FastTextModel FastTextModel::train(const std::vector<Example>& examples, const FastTextOptions& options) {
     TempFile all;
     write_examples(all.path(), examples, 0, examples.size());
-    fasttext::Args args = base_args(all.path(), options);
+    const fasttext::Args args = base_args(all.path(), options);
     FastTextModel out;
     try {
-        if (options.autotune_seconds > 0) {
-            // Search on four fifths, validate on the rest (F1 of the violation label), then
-            // train the found settings on everything.
-            TempFile train, validation;
-            const size_t cut = examples.size() - examples.size() / 5;
-            write_examples(train.path(), examples, 0, cut);
-            write_examples(validation.path(), examples, cut, examples.size());
-            fasttext::Args search = base_args(train.path(), options);
-            search.autotuneValidationFile = validation.path().string();
-            search.autotuneDuration = options.autotune_seconds;
-            search.autotuneMetric = "f1:" + std::string(kViolation);
-            auto tuned = std::make_shared<fasttext::FastText>();
-            fasttext::Autotune(tuned).train(search);
-            args = tuned->getArgs();
-            args.input = all.path().string();
-            args.autotuneValidationFile.clear();
-            args.autotuneDuration = 0;
-            args.verbose = 0;
-            args.thread = options.threads;
-        }
         out.model_->train(args);
         if (options.quantize) {
             fasttext::Args qargs;

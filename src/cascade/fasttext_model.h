@@ -27,10 +27,6 @@ struct FastTextOptions {
     int seed = 1;
     int threads = 1;        // 1: training is deterministic
     bool quantize = false;  // product-quantise (.ftz): a much smaller file, slightly less accurate
-    // > 0: fastText's own hyperparameter search (autotune) for this many seconds, validated on
-    // the last fifth of the examples; the final model is then trained on all of them with what it
-    // found. Time-bound, so not deterministic.
-    int autotune_seconds = 0;
 };
 
 class FastTextModel {

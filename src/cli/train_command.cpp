@@ -166,16 +166,9 @@ nlohmann::ordered_json training_options(const cascade::TrainOptions& o) {
                 {"word_ngrams", f.word_ngrams}, {"minn", f.minn},  {"maxn", f.maxn}};
     }
     const cascade::FastTextOptions& f = o.fasttext;
-    return {{"learner", "fasttext"},
-            {"epoch", f.epoch},
-            {"lr", f.lr},
-            {"dim", f.dim},
-            {"word_ngrams", f.word_ngrams},
-            {"minn", f.minn},
-            {"maxn", f.maxn},
-            {"seed", f.seed},
-            {"quantized", f.quantize},
-            {"autotune_seconds", f.autotune_seconds}};
+    return {{"learner", "fasttext"},        {"epoch", f.epoch}, {"lr", f.lr},     {"dim", f.dim},
+            {"word_ngrams", f.word_ngrams}, {"minn", f.minn},   {"maxn", f.maxn}, {"seed", f.seed},
+            {"quantized", f.quantize}};
 }
 
 int run(TrainArgs a) {
@@ -312,10 +305,6 @@ void add_train_command(CLI::App& app, Action& action) {
     cmd->add_option("--lr", a->options.fasttext.lr, "fasttext: learning rate")
         ->check(CLI::Range(0.001, 10.0))
         ->capture_default_str();
-    cmd->add_option("--autotune", a->options.fasttext.autotune_seconds,
-                    "fasttext: search its hyperparameters (fastText autotune) for this many seconds per "
-                    "training")
-        ->check(CLI::Range(0, 3600));
     cmd->add_option("--seed", a->seed, "Seed of the folds (and of fastText)")->capture_default_str();
     cmd->add_flag("--quantize", a->options.fasttext.quantize,
                   "fasttext: product-quantise the model: several times smaller, slightly less accurate, "
