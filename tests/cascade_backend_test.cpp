@@ -326,7 +326,8 @@ TEST(CascadeSetup, MissingFastModelIsAClearError) {
         Cascade c({p});
         FAIL();
     } catch (const FastModelError& e) {
-        EXPECT_NE(std::string(e.what()).find("/nonexistent/nomodel.v1.fast does not exist"), std::string::npos)
+        EXPECT_NE(std::string(e.what()).find("/nonexistent/nomodel.v1.fast does not exist"),
+                  std::string::npos)
             << e.what();
     }
     auto plain = std::make_shared<const Policy>(parse_policy("Plain.", "plain.md"));
