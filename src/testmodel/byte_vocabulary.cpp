@@ -1,9 +1,8 @@
-#include "testmodel/vocabulary.h"
-
 #include <set>
 #include <string_view>
 
 #include "harmony/special_tokens.h"
+#include "testmodel/vocabulary.h"
 
 namespace arbiter::testmodel {
 
@@ -216,32 +215,6 @@ constexpr std::string_view kWords[] = {
     "day",
 };
 
-// GPT-2's byte-to-symbol map: printable Latin-1 bytes map to themselves, the rest to 256+n.
-std::u32string byte_code_points() {
-    std::u32string map(256, U'\0');
-    uint32_t next = 256;
-    for (uint32_t b = 0; b < 256; ++b) {
-        const bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174);
-        map[b] = printable ? static_cast<char32_t>(b) : static_cast<char32_t>(next++);
-    }
-    return map;
-}
-
-std::string utf8(char32_t cp) {
-    std::string out;
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-    return out;
-}
-
 class Builder {
 public:
     void add(std::string text, TokenType type) {
@@ -274,33 +247,16 @@ private:
 
 }  // namespace
 
-std::string byte_symbol(uint8_t byte) {
-    static const std::u32string map = byte_code_points();
-    return utf8(map[byte]);
-}
-
-Vocabulary build_vocabulary(bool real_ids) {
+Vocabulary byte_vocabulary() {
     Builder builder;
     for (uint32_t b = 0; b < 256; ++b) builder.add(byte_symbol(static_cast<uint8_t>(b)), TokenType::normal);
     for (std::string_view word : kWords) builder.add_word(word);
 
-    // The specials keep o200k's layout relative to the start of the special range: two before
-    // it (<|startoftext|>, <|endoftext|>), fourteen in it.
-    const int32_t range_begin =
-        real_ids ? harmony::kSpecialRangeBegin : static_cast<int32_t>(builder.size()) + 2;
-    const int32_t vocab_size = real_ids ? harmony::kVocabularySize : range_begin + 14;
-    const int32_t shift = range_begin - harmony::kSpecialRangeBegin;
-
-    // Unreachable padding: no merge produces these, so they only fill ids.
-    while (static_cast<int32_t>(builder.size()) < range_begin - 2) {
-        builder.add("<|unused_" + std::to_string(builder.size()) + "|>", TokenType::unused);
-    }
-    for (int32_t id = range_begin - 2; id < vocab_size; ++id) {
-        std::string text = "<|reserved_" + std::to_string(id - shift) + "|>";
-        for (const harmony::SpecialToken& special : harmony::kSpecialTokens) {
-            if (special.o200k_id + shift == id) text = std::string(special.text);
-        }
-        builder.add(std::move(text), TokenType::control);
+    // The specials follow, in o200k_harmony's order from its first special on: two before its
+    // special range (<|startoftext|>, <|endoftext|>) and the first fourteen of it, which hold
+    // every harmony special.
+    for (int32_t id = kO200kFirstSpecial; id < harmony::kSpecialRangeBegin + 14; ++id) {
+        builder.add(o200k_special_text(id), TokenType::control);
     }
     return builder.take();
 }

@@ -10,7 +10,6 @@
 #include "gguf.h"
 #include "harmony/special_tokens.h"
 #include "testmodel/random_tensor.h"
-#include "testmodel/vocabulary.h"
 
 namespace arbiter::testmodel {
 
@@ -138,9 +137,8 @@ void write_all(FILE* f, const void* data, size_t n, const std::filesystem::path&
 
 }  // namespace
 
-void write_model(const ModelSpec& spec, uint64_t seed, const std::filesystem::path& path,
-                 const Progress& progress) {
-    const Vocabulary vocab = build_vocabulary(spec.real_token_ids);
+void write_model(const ModelSpec& spec, const Vocabulary& vocab, uint64_t seed,
+                 const std::filesystem::path& path, const Progress& progress) {
     const std::vector<TensorPlan> plan = plan_tensors(spec, static_cast<int64_t>(vocab.tokens.size()));
 
     std::unique_ptr<gguf_context, GgufDeleter> gguf(gguf_init_empty());

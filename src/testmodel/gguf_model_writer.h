@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "testmodel/model_spec.h"
+#include "testmodel/vocabulary.h"
 
 namespace arbiter::testmodel {
 
@@ -14,8 +15,9 @@ namespace arbiter::testmodel {
 using Progress = std::function<void(uint64_t done, uint64_t total)>;
 
 // Writes the model to `path` (through a temporary file renamed at the end, so a reader never
-// sees half a model). The same spec and seed give the same bytes. Throws std::runtime_error.
-void write_model(const ModelSpec& spec, uint64_t seed, const std::filesystem::path& path,
-                 const Progress& progress = {});
+// sees half a model). The same spec, vocabulary and seed give the same bytes. Throws
+// std::runtime_error.
+void write_model(const ModelSpec& spec, const Vocabulary& vocab, uint64_t seed,
+                 const std::filesystem::path& path, const Progress& progress = {});
 
 }  // namespace arbiter::testmodel

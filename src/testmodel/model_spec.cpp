@@ -24,7 +24,8 @@ ModelSpec tiny() {
     return s;
 }
 
-// The real gpt-oss-20b widths (OpenAI's config.json), for benchmarks at true cost per layer.
+// The real gpt-oss-20b widths (OpenAI's config.json) and tokenizer, for benchmarks at true cost per
+// layer and per token.
 ModelSpec gpt_oss_20b() {
     ModelSpec s;
     s.preset = "gpt-oss-20b";
@@ -38,7 +39,7 @@ ModelSpec gpt_oss_20b() {
     s.n_ff_exp = 2880;
     s.sliding_window = 128;
     s.context_length = 131072;
-    s.real_token_ids = true;
+    s.vocabulary = VocabularyKind::o200k;
     return s;
 }
 

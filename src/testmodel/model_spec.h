@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "testmodel/vocabulary.h"
+
 namespace arbiter::testmodel {
 
 struct ModelSpec {
@@ -23,9 +25,7 @@ struct ModelSpec {
     float rope_freq_base = 150000.0f;
     float yarn_factor = 32.0f;
     uint32_t yarn_original_context = 4096;
-    // Place the harmony special tokens at their real o200k_harmony ids (vocabulary of 201,088);
-    // otherwise the vocabulary is as small as the byte-level tokens and merges allow.
-    bool real_token_ids = false;
+    VocabularyKind vocabulary = VocabularyKind::bytes;
 };
 
 // Names of the presets, for --help and error messages.
