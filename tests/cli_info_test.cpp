@@ -37,6 +37,30 @@ TEST(CliInfo, TextNamesTheFacts) {
     }
 }
 
+// As the published gpt-oss-20b GGUF conversions describe themselves: o200k_harmony's 201,088 ids,
+// the harmony specials at their ids, llama.cpp's gpt-4o pre-tokenizer.
+TEST(CliInfo, RealVocabularyModelHasThePublishedTokenizer) {
+    const auto r = run_command(info(test::tiny_o200k_model(), "--json"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto j = nlohmann::json::parse(r.output);
+    EXPECT_EQ(j["vocabulary"], 201088);
+    EXPECT_EQ(j["tokenizer"], "gpt2");
+    EXPECT_EQ(j["pre_tokenizer"], "gpt-4o");
+    const nlohmann::json published = {
+        {"<|startoftext|>", 199998}, {"<|endoftext|>", 199999}, {"<|return|>", 200002},
+        {"<|constrain|>", 200003},   {"<|channel|>", 200005},   {"<|start|>", 200006},
+        {"<|end|>", 200007},         {"<|message|>", 200008},   {"<|call|>", 200012}};
+    EXPECT_EQ(j["special_tokens"], published);
+    EXPECT_TRUE(j["missing_special_tokens"].empty());
+
+    const auto text = run_command(info(test::tiny_o200k_model()));
+    ASSERT_EQ(text.exit_code, 0) << text.output;
+    for (const char* needle : {"vocabulary      201088 tokens", "tokenizer       gpt2, pre-tokenizer gpt-4o",
+                               "<|start|>        200006"}) {
+        EXPECT_NE(text.output.find(needle), std::string::npos) << needle << "\n" << text.output;
+    }
+}
+
 struct BadFile {
     std::string name;
     std::string content;

@@ -57,6 +57,8 @@ nlohmann::json to_json(const engine::ModelFileInfo& info) {
         {"context_length", info.context_length},
         {"sliding_window", info.sliding_window},
         {"vocabulary", info.n_vocab},
+        {"tokenizer", info.tokenizer},
+        {"pre_tokenizer", info.pre_tokenizer},
         {"file_type", info.file_type},
         {"bytes_by_type", info.bytes_by_type},
         {"special_tokens", specials},
@@ -76,6 +78,9 @@ void print_text(const engine::ModelFileInfo& info) {
     std::printf("experts         %u (%u used per token)\n", info.n_expert, info.n_expert_used);
     std::printf("context length  %u\n", info.context_length);
     std::printf("vocabulary      %u tokens\n", info.n_vocab);
+    std::printf("tokenizer       %s, pre-tokenizer %s\n",
+                info.tokenizer.empty() ? "(none)" : info.tokenizer.c_str(),
+                info.pre_tokenizer.empty() ? "(none)" : info.pre_tokenizer.c_str());
     std::printf("quantisation    %s;", info.file_type.c_str());
     for (const auto& [type, bytes] : info.bytes_by_type) {
         std::printf(" %s %s", type.c_str(), human_bytes(bytes).c_str());

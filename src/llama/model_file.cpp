@@ -125,6 +125,8 @@ ModelFileInfo inspect_model_file(const std::filesystem::path& path) {
         throw ModelFileError(path.string() + ": no tokenizer vocabulary (tokenizer.ggml.tokens)");
     }
     info.n_vocab = static_cast<uint32_t>(gguf_get_arr_n(g, tokens));
+    info.tokenizer = get_str(g, "tokenizer.ggml.model");
+    info.pre_tokenizer = get_str(g, "tokenizer.ggml.pre");
     for (const harmony::SpecialToken& special : harmony::kSpecialTokens) {
         int32_t found = -1;
         for (uint32_t id = info.n_vocab; id-- > 0;) {

@@ -37,7 +37,9 @@ struct ModelFileInfo {
     uint32_t context_length = 0;
     uint32_t sliding_window = 0;
     uint32_t n_vocab = 0;
-    std::string file_type;                            // e.g. "MXFP4 MoE" from general.file_type
+    std::string tokenizer;      // tokenizer.ggml.model, "gpt2" (byte-level BPE) for gpt-oss
+    std::string pre_tokenizer;  // tokenizer.ggml.pre, "gpt-4o" for gpt-oss: how llama.cpp splits text
+    std::string file_type;      // e.g. "MXFP4 MoE" from general.file_type
     std::map<std::string, uint64_t> bytes_by_type;    // ggml type name -> tensor bytes
     std::vector<SpecialTokenId> special_tokens;       // the harmony specials found, with ids
     std::vector<std::string> missing_special_tokens;  // harmony specials the vocabulary lacks
