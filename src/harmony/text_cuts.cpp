@@ -1,20 +1,81 @@
 #include "harmony/text_cuts.h"
 
+#include <utf8proc.h>
+
 #include <algorithm>
 
 namespace arbiter::harmony {
 
 namespace {
 
-// Where to end a piece that starts at `from`.
+// The code point that starts at `at` (a character boundary), or U+FFFD for bytes that are not
+// UTF-8.
+char32_t code_point_at(std::string_view text, size_t at) {
+    utf8proc_int32_t cp = 0xFFFD;
+    const utf8proc_ssize_t n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + at),
+                                                static_cast<utf8proc_ssize_t>(text.size() - at), &cp);
+    return n > 0 ? static_cast<char32_t>(cp) : U'\uFFFD';
+}
+
+bool continuation_byte(char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+// Unicode's White_Space property: what \s means to tiktoken's regex engine and to llama.cpp.
+bool white_space(char32_t c) {
+    return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+           c == 0x3000;
+}
+
+bool letter_or_number(char32_t c) {
+    switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool mark(char32_t c) {
+    const utf8proc_category_t category = utf8proc_category(static_cast<utf8proc_int32_t>(c));
+    return category == UTF8PROC_CATEGORY_MN || category == UTF8PROC_CATEGORY_MC ||
+           category == UTF8PROC_CATEGORY_ME;
+}
+
+// Whether o200k's pre-tokenizer pattern, and llama.cpp's version of it, start a new piece at `at`
+// (a character boundary inside `text`), whatever precedes and follows: then cutting there
+// changes no token. A piece holds a space after its first character only when it is all
+// whitespace; line breaks end a piece unless more whitespace follows; and a word or number ends
+// at anything else but a mark (part of a word) or an apostrophe (its contraction, "'s").
+bool starts_a_piece(std::string_view text, size_t at) {
+    size_t before = at - 1;
+    while (before > 0 && continuation_byte(text[before])) --before;
+    const char32_t previous = code_point_at(text, before);
+    const char32_t next = code_point_at(text, at);
+    if (next == U' ') return !white_space(previous);
+    if (previous == U'\n') return !white_space(next);
+    return letter_or_number(previous) && !letter_or_number(next) && !mark(next) && !white_space(next) &&
+           next != U'\'';
+}
+
+// Where to end a piece that starts at `from`: the last place within kMaxTextPiece bytes where a
+// piece of the pre-tokenizer starts, else the last character boundary.
 size_t piece_end(std::string_view text, size_t from) {
     if (text.size() - from <= kMaxTextPiece) return text.size();
     const size_t limit = from + kMaxTextPiece;
     for (size_t p = limit; p > from + 1; --p) {
-        if (text[p] == ' ' && text[p - 1] != ' ' && text[p - 1] != '\n' && text[p - 1] != '\t') return p;
+        if (!continuation_byte(text[p]) && starts_a_piece(text, p)) return p;
     }
     size_t p = limit;
-    while (p > from + 1 && (static_cast<unsigned char>(text[p]) & 0xC0) == 0x80) --p;
+    while (p > from + 1 && continuation_byte(text[p])) --p;
     return p;
 }
 

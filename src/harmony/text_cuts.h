@@ -18,8 +18,10 @@ inline constexpr size_t kMaxTextPiece = 2048;
 // Splits `text` into pieces (in order, concatenating to `text`) such that no piece contains any of
 // `matched` whole: each occurrence is cut after its first two bytes (after "<|", where a BPE
 // pre-tokenizer splits such text anyway), or after its first byte when it is two bytes long. No
-// piece exceeds kMaxTextPiece bytes: long pieces end before a space that follows a non-space
-// (where the pre-tokenizer starts a new piece anyway) or else at a UTF-8 character boundary.
+// piece exceeds kMaxTextPiece bytes: long pieces end where o200k's pre-tokenizer starts a new
+// piece anyway (before a space that follows a non-space, after a line break, where a word or
+// number meets punctuation), so that the cut changes no token, or else, in a run of more than
+// kMaxTextPiece bytes with no such place, at a UTF-8 character boundary.
 std::vector<std::string_view> cut_text(std::string_view text, const std::vector<std::string>& matched);
 
 }  // namespace arbiter::harmony
