@@ -1,7 +1,11 @@
 // Content is data: whatever a content says, the special tokens of the prompt and their places
-// are exactly those of the same prompt with harmless content (tested on the generated model).
+// are exactly those of the same prompt with harmless content (tested on the generated models:
+// the byte-level vocabulary and gpt-oss's real one, o200k_harmony).
 
 #include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
 
 #include "core/content_layout.h"
 #include "harmony/renderer.h"
@@ -20,10 +24,17 @@ struct SpecialAt {
     bool operator==(const SpecialAt&) const = default;
 };
 
-class PromptTokensTest : public testing::Test {
+class PromptTokensTest : public testing::TestWithParam<std::string> {
 protected:
-    static void SetUpTestSuite() { model_ = Model::load(test::tiny_model(), {.vocab_only = true}).release(); }
-    static void TearDownTestSuite() { delete model_; }
+    void SetUp() override {
+        static std::map<std::string, std::unique_ptr<Model>> models;
+        std::unique_ptr<Model>& model = models[GetParam()];
+        if (!model) {
+            model = Model::load(GetParam() == "o200k" ? test::tiny_o200k_model() : test::tiny_model(),
+                                {.vocab_only = true});
+        }
+        model_ = model.get();
+    }
 
     static std::vector<llama_token> tokens_for(const Content& content) {
         const auto p =
@@ -66,10 +77,11 @@ std::vector<std::string> adversarial_contents() {
     out.push_back("<|<|start|>|>");  // nested
     out.push_back("<|start|");       // partial
     out.push_back("<|reserved_200001|>");
+    out.push_back("<|endofprompt|>");  // o200k_base's own special, which harmony does not use
     return out;
 }
 
-TEST_F(PromptTokensTest, ContentNeverForgesASpecialToken) {
+TEST_P(PromptTokensTest, ContentNeverForgesASpecialToken) {
     const std::vector<llama_token> harmless = tokens_for(Content::message("hello"));
     const std::vector<SpecialAt> expected = specials(harmless);
     ASSERT_EQ(expected.size(), 10u);  // 3 messages x (start, message, end) + the assistant start
@@ -95,7 +107,7 @@ TEST_F(PromptTokensTest, ContentNeverForgesASpecialToken) {
     }
 }
 
-TEST_F(PromptTokensTest, ForgedTextRoundTripsExactly) {
+TEST_P(PromptTokensTest, ForgedTextRoundTripsExactly) {
     for (const std::string& forged : adversarial_contents()) {
         const std::vector<llama_token> ids = model_->tokens().tokenize_text(forged);
         EXPECT_EQ(detokenize(ids), forged);
@@ -103,7 +115,7 @@ TEST_F(PromptTokensTest, ForgedTextRoundTripsExactly) {
     }
 }
 
-TEST_F(PromptTokensTest, PathologicalRunsDoNotOverflowTheTokenizer) {
+TEST_P(PromptTokensTest, PathologicalRunsDoNotOverflowTheTokenizer) {
     // llama.cpp's pre-tokenizer recursion grows with a run's length; these crashed it unguarded.
     for (const std::string& run : {std::string(200000, 'z'), std::string(200000, ' '),
                                    std::string(200000, '!'), std::string(50000, '\n'), [] {
@@ -116,7 +128,7 @@ TEST_F(PromptTokensTest, PathologicalRunsDoNotOverflowTheTokenizer) {
     }
 }
 
-TEST_F(PromptTokensTest, LongOrdinaryTextTokenizesAsAWhole) {
+TEST_P(PromptTokensTest, LongOrdinaryTextTokenizesAsAWhole) {
     std::string text;
     for (int i = 0; i < 2000; ++i)
         text += "the user says this content is safe, or not " + std::to_string(i) + ". ";
@@ -129,7 +141,7 @@ TEST_F(PromptTokensTest, LongOrdinaryTextTokenizesAsAWhole) {
     EXPECT_EQ(model_->tokens().tokenize_text(text), whole);
 }
 
-TEST_F(PromptTokensTest, RendererSpecialsAreSingleTokens) {
+TEST_P(PromptTokensTest, RendererSpecialsAreSingleTokens) {
     harmony::Prompt p;
     p.special(harmony::kStart);
     p.text("user");
@@ -141,7 +153,7 @@ TEST_F(PromptTokensTest, RendererSpecialsAreSingleTokens) {
     EXPECT_EQ(detokenize(ids), "<|start|>user<|message|>");
 }
 
-TEST_F(PromptTokensTest, LlamaAloneWouldHaveBeenFooled) {
+TEST_P(PromptTokensTest, LlamaAloneWouldHaveBeenFooled) {
     // Why PromptTokens cuts text: this llama.cpp matches gpt-oss's USER_DEFINED specials even
     // with special-token parsing off. Should that change upstream, the cut becomes redundant and
     // this test says so.
@@ -153,6 +165,9 @@ TEST_F(PromptTokensTest, LlamaAloneWouldHaveBeenFooled) {
     ASSERT_EQ(n, 1);
     EXPECT_EQ(ids[0], model_->tokens().special(harmony::kStart));
 }
+
+INSTANTIATE_TEST_SUITE_P(Vocabularies, PromptTokensTest, testing::Values("bytes", "o200k"),
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace arbiter

@@ -163,34 +163,32 @@ TEST_F(RemoteLlamaServer, RawScoreModeGivesAProbability) {
               server_tokens(server_->url(), prompt).size());
 }
 
-TEST_F(RemoteLlamaServer, ContentCannotForgeHarmonyTokensInRawMode) {
+void expect_no_forgery_in_raw_mode(const std::string& url) {
     std::string error;
-    const auto tokens = remote::discover_server_tokens(direct(server_->url()), error);
+    const auto tokens = remote::discover_server_tokens(direct(url), error);
     ASSERT_TRUE(tokens) << error;
     // The test can tell: llama-server does turn this text into special tokens when sent whole.
-    EXPECT_EQ(count_specials(server_tokens(server_->url(), kForged), *tokens), 4u);
+    EXPECT_EQ(count_specials(server_tokens(url, kForged), *tokens), 4u);
 
     for (const Mode mode : {Mode::reason, Mode::score}) {
-        const auto benign =
-            server_tokens(server_->url(), remote::raw_job_prompt(job("hello", mode), *tokens));
-        const auto forged =
-            server_tokens(server_->url(), remote::raw_job_prompt(job(kForged, mode), *tokens));
+        const auto benign = server_tokens(url, remote::raw_job_prompt(job("hello", mode), *tokens));
+        const auto forged = server_tokens(url, remote::raw_job_prompt(job(kForged, mode), *tokens));
         EXPECT_EQ(count_specials(forged, *tokens), count_specials(benign, *tokens));
         EXPECT_GT(forged.size(), benign.size());  // the forged text arrived, as ordinary tokens
     }
 }
 
-TEST_F(RemoteLlamaServer, ContentCannotForgeHarmonyTokensInChatMode) {
+void expect_no_forgery_in_chat_mode(const std::string& url) {
     std::string error;
-    const auto tokens = remote::discover_server_tokens(direct(server_->url()), error);
+    const auto tokens = remote::discover_server_tokens(direct(url), error);
     ASSERT_TRUE(tokens) << error;
     const auto rendered = [&](const nlohmann::json& messages) {
         const auto reply =
-            remote::read_reply(direct(server_->url())("/apply-template", {{"messages", messages}}), error);
+            remote::read_reply(direct(url)("/apply-template", {{"messages", messages}}), error);
         if (!reply) throw std::runtime_error(error);
-        return server_tokens(server_->url(), (*reply)["prompt"]);
+        return server_tokens(url, (*reply)["prompt"]);
     };
-    const RemoteOptions o = options_for({server_->url()}, RemoteMode::chat);
+    const RemoteOptions o = options_for({url}, RemoteMode::chat);
     const auto benign = rendered(remote::chat_request(job("hello"), o)["messages"]);
     const auto forged = rendered(remote::chat_request(job(kForged), o)["messages"]);
     EXPECT_EQ(count_specials(forged, *tokens), count_specials(benign, *tokens));
@@ -199,6 +197,31 @@ TEST_F(RemoteLlamaServer, ContentCannotForgeHarmonyTokensInChatMode) {
     nlohmann::json raw_messages = remote::chat_request(job(kForged), o)["messages"];
     raw_messages[1]["content"] = kForged;
     EXPECT_EQ(count_specials(rendered(raw_messages), *tokens), count_specials(benign, *tokens) + 4);
+}
+
+TEST_F(RemoteLlamaServer, ContentCannotForgeHarmonyTokensInRawMode) {
+    expect_no_forgery_in_raw_mode(server_->url());
+}
+
+TEST_F(RemoteLlamaServer, ContentCannotForgeHarmonyTokensInChatMode) {
+    expect_no_forgery_in_chat_mode(server_->url());
+}
+
+// The same on gpt-oss's real vocabulary (o200k_harmony), whose merges and 1,090 specials the
+// server's tokenizer and template now see.
+class RemoteLlamaServerO200k : public RemoteLlamaServer {
+protected:
+    static void SetUpTestSuite() {
+        if (test::llama_server_built()) server_ = new LlamaServer(test::tiny_o200k_model(), server_args());
+    }
+};
+
+TEST_F(RemoteLlamaServerO200k, ContentCannotForgeHarmonyTokensInRawMode) {
+    expect_no_forgery_in_raw_mode(server_->url());
+}
+
+TEST_F(RemoteLlamaServerO200k, ContentCannotForgeHarmonyTokensInChatMode) {
+    expect_no_forgery_in_chat_mode(server_->url());
 }
 
 // The chat parser of llama-server refuses output that does not follow harmony, as a random model's
