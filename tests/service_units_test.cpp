@@ -1,5 +1,5 @@
 // The service's parts on their own: the bounded job runner against a scripted backend, the
-// bounded connection queue, API keys and the configuration file.
+// bounded worker pool, body decoding, request targets, API keys and the configuration file.
 
 #include <gtest/gtest.h>
 
@@ -10,10 +10,13 @@
 #include <thread>
 
 #include "service/api_keys.h"
-#include "service/bounded_task_queue.h"
+#include "service/body_decoding.h"
+#include "service/http_message.h"
 #include "service/job_runner.h"
 #include "service/server.h"
 #include "service/service_config.h"
+#include "service/worker_pool.h"
+#include "support/gzip.h"
 #include "support/test_model.h"
 
 namespace arbiter::service {
@@ -168,23 +171,62 @@ TEST(JobRunner, ASubmitThatThrowsIsAnErrorVerdict) {
     EXPECT_EQ(runner.depth(), 0u);
 }
 
-TEST(BoundedTaskQueue, TheAcceptingSideWaitsWhenThePendingQueueIsFull) {
-    BoundedTaskQueue queue(1, 1);
+TEST(WorkerPool, RefusesWhatItCannotHoldAndRunsWhatItQueued) {
+    std::atomic<int> ran = 0;
     std::promise<void> release;
     std::shared_future<void> released = release.get_future().share();
-    std::atomic<int> ran = 0;
-    queue.enqueue([&] {
-        released.wait();
-        ++ran;
-    });
-    std::this_thread::sleep_for(50ms);  // the worker takes the first task and blocks in it
-    queue.enqueue([&] { ++ran; });      // pending: the only worker is busy
-    auto third = std::async(std::launch::async, [&] { queue.enqueue([&] { ++ran; }); });
-    EXPECT_EQ(third.wait_for(200ms), std::future_status::timeout) << "an unbounded queue took it at once";
-    release.set_value();
-    EXPECT_EQ(third.wait_for(5s), std::future_status::ready);
-    queue.shutdown();  // runs what is pending before it returns
-    EXPECT_EQ(ran, 3);
+    {
+        WorkerPool pool(1, 1);
+        std::promise<void> started;
+        EXPECT_TRUE(pool.try_submit([&] {
+            started.set_value();
+            released.wait();
+            ++ran;
+        }));
+        started.get_future().wait();                    // the only worker is busy
+        EXPECT_TRUE(pool.try_submit([&] { ++ran; }));   // waits for it
+        EXPECT_FALSE(pool.try_submit([&] { ++ran; }));  // the queue holds one: refused, not kept
+        release.set_value();
+    }  // the destructor runs what was queued
+    EXPECT_EQ(ran, 2);
+}
+
+TEST(BodyDecoding, LimitsTheDecodedBytesAndNamesBadEncodings) {
+    // 1 MiB of zeros is a few KB gzipped: the limit applies to what it inflates to.
+    const std::string plain(1 << 20, '0');
+    std::string packed = test::gzip(plain);
+    ASSERT_LT(packed.size(), 8192u);
+    std::string body = packed;
+    EXPECT_EQ(decode_body("gzip", body, plain.size() - 1), BodyDecoding::too_large);
+    body = packed;
+    EXPECT_EQ(decode_body(" GZIP ", body, plain.size()), BodyDecoding::ok);
+    EXPECT_EQ(body, plain);
+    body = packed.substr(0, packed.size() / 2);
+    EXPECT_EQ(decode_body("gzip", body, plain.size()), BodyDecoding::corrupt);
+    body = "not gzip at all";
+    EXPECT_EQ(decode_body("gzip", body, 100), BodyDecoding::corrupt);
+    EXPECT_EQ(decode_body("br", body, 100), BodyDecoding::unsupported);
+    EXPECT_EQ(decode_body("gzip, gzip", body, 100), BodyDecoding::unsupported);
+    body = "12345";
+    EXPECT_EQ(decode_body("", body, 4), BodyDecoding::too_large);
+    EXPECT_EQ(decode_body("identity", body, 5), BodyDecoding::ok);
+}
+
+TEST(HttpMessage, TargetsSplitIntoAPathAndDecodedParameters) {
+    std::string path;
+    std::vector<std::pair<std::string, std::string>> query;
+    ASSERT_TRUE(
+        split_target("/v1/policies/a%2Bb?version=2&since=2026-01-01T00%3A00%3A00Z&x=a+b&&flag", path, query));
+    EXPECT_EQ(path, "/v1/policies/a+b");
+    const std::vector<std::pair<std::string, std::string>> expected = {
+        {"version", "2"}, {"since", "2026-01-01T00:00:00Z"}, {"x", "a b"}, {"flag", ""}};
+    EXPECT_EQ(query, expected);
+    EXPECT_FALSE(split_target("/v1/x?a=%4", path, query));
+    EXPECT_FALSE(split_target("/v1/%zz", path, query));
+    HttpRequest request;
+    request.headers = {{"content-TYPE", "text/markdown"}};
+    EXPECT_EQ(request.header("Content-Type"), "text/markdown");
+    EXPECT_EQ(request.header("Accept"), "");
 }
 
 TEST(ApiKeys, FindsTheKeysEntryAndNothingElse) {

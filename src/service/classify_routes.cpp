@@ -114,7 +114,7 @@ std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanou
     return by_item;
 }
 
-void classify(ServiceContext& context, const httplib::Request& req, httplib::Response& res) {
+void classify(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
     const ClassifyRequest request = parse_classify_request(parse_body(req), context.config.max_items);
     std::vector<std::shared_ptr<const Policy>> policies;
     std::vector<bool> inline_policy;
@@ -149,7 +149,7 @@ void classify(ServiceContext& context, const httplib::Request& req, httplib::Res
     send_json(res, 200, {{"request_id", request_id}, {"items", items}});
 }
 
-void moderate(ServiceContext& context, const httplib::Request& req, httplib::Response& res) {
+void moderate(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
     const ModerationRequest request = parse_moderation_request(parse_body(req), context.config.max_items);
     const std::string model = request.model.value_or("default");
     PolicySet set;
@@ -190,13 +190,11 @@ void moderate(ServiceContext& context, const httplib::Request& req, httplib::Res
 
 }  // namespace
 
-void add_classify_routes(httplib::Server& http, ServiceContext& context) {
-    http.Post("/v1/classify", guarded(context, Role::classify, [&context](const auto& req, auto& res) {
-                  classify(context, req, res);
-              }));
-    http.Post("/v1/moderations", guarded(context, Role::classify, [&context](const auto& req, auto& res) {
-                  moderate(context, req, res);
-              }));
+void add_classify_routes(Router& router, ServiceContext& context) {
+    router.add("POST", "/v1/classify", Role::classify, Cost::blocking,
+               [&context](const HttpRequest& req, HttpResponse& res) { classify(context, req, res); });
+    router.add("POST", "/v1/moderations", Role::classify, Cost::blocking,
+               [&context](const HttpRequest& req, HttpResponse& res) { moderate(context, req, res); });
 }
 
 }  // namespace arbiter::service

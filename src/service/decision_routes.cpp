@@ -6,26 +6,26 @@ namespace arbiter::service {
 
 namespace {
 
-storage::DecisionQuery decision_query(const httplib::Request& req) {
+storage::DecisionQuery decision_query(const HttpRequest& req) {
     storage::DecisionQuery query;
-    for (const auto& [key, value] : req.params) {
+    for (const auto& [key, value] : req.query) {
         if (key != "policy" && key != "violation" && key != "since" && key != "limit")
             throw RequestError(400,
                                "unknown parameter '" + key + "' (known: policy, violation, since, limit)");
     }
-    if (req.has_param("policy")) query.policy = req.get_param_value("policy");
-    if (req.has_param("violation")) {
-        const std::string v = req.get_param_value("violation");
+    if (const auto policy = req.param("policy")) query.policy = *policy;
+    if (const auto violation = req.param("violation")) {
+        const std::string& v = *violation;
         if (v != "true" && v != "false") throw RequestError(400, "violation must be true or false");
         query.violation = v == "true";
     }
-    if (req.has_param("since")) {
-        query.since = storage::canonical_utc_timestamp(req.get_param_value("since"));
+    if (const auto since = req.param("since")) {
+        query.since = storage::canonical_utc_timestamp(*since);
         if (!query.since)
             throw RequestError(400, "since must be an ISO 8601 UTC date or time, e.g. 2026-11-27T20:00:00Z");
     }
-    if (req.has_param("limit")) {
-        query.limit = whole_number(req.get_param_value("limit")).value_or(0);
+    if (const auto limit = req.param("limit")) {
+        query.limit = whole_number(*limit).value_or(0);
         if (query.limit < 1 || query.limit > 1000) throw RequestError(400, "limit must be from 1 to 1000");
     }
     return query;
@@ -33,13 +33,13 @@ storage::DecisionQuery decision_query(const httplib::Request& req) {
 
 }  // namespace
 
-void add_decision_routes(httplib::Server& http, ServiceContext& context) {
-    http.Get("/v1/decisions",
-             guarded(context, Role::admin, [&context](const httplib::Request& req, httplib::Response& res) {
-                 nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-                 for (auto& row : context.log.query(decision_query(req))) rows.push_back(std::move(row));
-                 send_json(res, 200, {{"decisions", rows}});
-             }));
+void add_decision_routes(Router& router, ServiceContext& context) {
+    router.add("GET", "/v1/decisions", Role::admin, Cost::blocking,
+               [&context](const HttpRequest& req, HttpResponse& res) {
+                   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+                   for (auto& row : context.log.query(decision_query(req))) rows.push_back(std::move(row));
+                   send_json(res, 200, {{"decisions", rows}});
+               });
 }
 
 }  // namespace arbiter::service

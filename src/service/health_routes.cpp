@@ -3,22 +3,24 @@
 
 namespace arbiter::service {
 
-void add_health_routes(httplib::Server& http, ServiceContext& context) {
-    http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+void add_health_routes(Router& router, ServiceContext& context) {
+    router.add("GET", "/healthz", std::nullopt, Cost::quick, [](const HttpRequest&, HttpResponse& res) {
         send_json(res, 200, {{"status", "alive"}});
     });
-    http.Get("/readyz", [&context](const httplib::Request&, httplib::Response& res) {
-        const std::string_view state = context.readiness();
-        if (state != "ready") {
-            res.set_header("Retry-After", "5");
-            return send_json(res, 503, {{"status", state}});
-        }
-        send_json(res, 200, {{"status", "ready"}, {"policies", context.policies.current_all().size()}});
-    });
-    http.Get("/metrics", [&context](const httplib::Request&, httplib::Response& res) {
-        res.set_content(context.metrics.render(context.queue_depth(), context.config.queue_depth),
-                        "text/plain; version=0.0.4");
-    });
+    router.add(
+        "GET", "/readyz", std::nullopt, Cost::quick, [&context](const HttpRequest&, HttpResponse& res) {
+            const std::string_view state = context.readiness();
+            if (state != "ready") {
+                res.set_header("Retry-After", "5");
+                return send_json(res, 503, {{"status", state}});
+            }
+            send_json(res, 200, {{"status", "ready"}, {"policies", context.policies.current_all().size()}});
+        });
+    router.add("GET", "/metrics", std::nullopt, Cost::quick,
+               [&context](const HttpRequest&, HttpResponse& res) {
+                   res.content_type = "text/plain; version=0.0.4";
+                   res.body = context.metrics.render(context.queue_depth(), context.config.queue_depth);
+               });
 }
 
 }  // namespace arbiter::service

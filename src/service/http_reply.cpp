@@ -2,8 +2,6 @@
 
 #include <openssl/rand.h>
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 
 #include "core/json_input.h"
@@ -13,59 +11,62 @@ namespace arbiter::service {
 
 namespace {
 
-std::string_view error_type(int status) {
+// OpenAI's error type and a string code naming the case, as OpenAI's SDKs read them.
+struct ErrorKind {
+    std::string_view type;
+    std::string_view code;
+};
+
+ErrorKind error_kind(int status) {
     switch (status) {
     case 401:
-        return "authentication_error";
+        return {"authentication_error", "invalid_api_key"};
     case 403:
-        return "permission_error";
+        return {"permission_error", "insufficient_role"};
     case 404:
-        return "not_found_error";
+        return {"not_found_error", "not_found"};
+    case 405:
+        return {"invalid_request_error", "method_not_allowed"};
     case 409:
-        return "conflict_error";
+        return {"conflict_error", "version_conflict"};
     case 413:
-        return "request_too_large";
+        return {"request_too_large", "request_too_large"};
+    case 415:
+        return {"invalid_request_error", "unsupported_content_encoding"};
     case 429:
-        return "rate_limit_error";
+        return {"rate_limit_error", "rate_limit_exceeded"};
+    case 431:
+        return {"invalid_request_error", "headers_too_large"};
+    case 502:
+        return {"server_error", "no_verdict"};
+    case 503:
+        return {"server_error", "unavailable"};
     case 504:
-        return "timeout_error";
+        return {"timeout_error", "timeout"};
     default:
-        return status >= 500 ? "server_error" : "invalid_request_error";
+        return status >= 500 ? ErrorKind{"server_error", "server_error"}
+                             : ErrorKind{"invalid_request_error", "invalid_request"};
     }
-}
-
-void authorize(const ServiceContext& context, const httplib::Request& req, Role needed) {
-    if (!context.keys) return;
-    const std::string header = req.get_header_value("Authorization");
-    // The scheme is case-insensitive (RFC 7235), the key after one or more spaces is not.
-    constexpr std::string_view kBearer = "bearer";
-    const bool bearer = header.size() > kBearer.size() && header[kBearer.size()] == ' ' &&
-                        std::equal(kBearer.begin(), kBearer.end(), header.begin(), [](char a, char b) {
-                            return a == std::tolower(static_cast<unsigned char>(b));
-                        });
-    if (!bearer) throw RequestError(401, "an API key is required: Authorization: Bearer <key>");
-    const size_t key_at = header.find_first_not_of(' ', kBearer.size());
-    const std::optional<ApiKeyEntry> entry = context.keys->find(
-        key_at == std::string::npos ? std::string_view() : std::string_view(header).substr(key_at));
-    if (!entry) throw RequestError(401, "the API key is not valid");
-    if (needed == Role::admin && entry->role != Role::admin)
-        throw RequestError(403, "this needs an admin key; '" + entry->name + "' is a classify key");
 }
 
 }  // namespace
 
-void send_json(httplib::Response& res, int status, const nlohmann::ordered_json& body) {
+void send_json(HttpResponse& res, int status, const nlohmann::ordered_json& body) {
     res.status = status;
-    res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+    res.content_type = "application/json";
+    res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void send_error(httplib::Response& res, int status, const std::string& message) {
-    send_json(
-        res, status,
-        {{"error", {{"message", message}, {"type", std::string(error_type(status))}, {"code", status}}}});
+void send_error(HttpResponse& res, int status, const std::string& message) {
+    send_json(res, status,
+              {{"error",
+                {{"message", message},
+                 {"type", std::string(error_kind(status).type)},
+                 {"param", nullptr},
+                 {"code", std::string(error_kind(status).code)}}}});
 }
 
-nlohmann::json parse_body(const httplib::Request& req) {
+nlohmann::json parse_body(const HttpRequest& req) {
     std::string error;
     std::optional<nlohmann::json> body = parse_json(req.body, error);
     if (!body) throw RequestError(400, "the body is not valid JSON: " + error);
@@ -90,23 +91,6 @@ std::string random_id(std::string_view prefix) {
         id.push_back(kHex[b & 0xf]);
     }
     return id;
-}
-
-Handler guarded(const ServiceContext& context, std::optional<Role> role, Handler handler) {
-    return
-        [&context, role, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
-            try {
-                if (role) authorize(context, req, *role);
-                handler(req, res);
-            } catch (const RequestError& e) {
-                if (e.status() == 401) res.set_header("WWW-Authenticate", "Bearer");
-                if (e.status() == 429 || e.status() == 503) res.set_header("Retry-After", "1");
-                send_error(res, e.status(), e.what());
-            } catch (const storage::SqliteError& e) {
-                res.set_header("Retry-After", "5");
-                send_error(res, 503, std::string("the decision log is unavailable: ") + e.what());
-            }
-        };
 }
 
 }  // namespace arbiter::service

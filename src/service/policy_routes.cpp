@@ -8,10 +8,11 @@ namespace arbiter::service {
 
 namespace {
 
-void get_policy(ServiceContext& context, const httplib::Request& req, httplib::Response& res) {
-    const std::string id = req.matches[1];
-    if (!req.has_param("version")) return send_json(res, 200, policy_to_json(*context.known_policy(id)));
-    const std::string text = req.get_param_value("version");
+void get_policy(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
+    const std::string& id = req.path_params.at(0);
+    const std::optional<std::string> asked = req.param("version");
+    if (!asked) return send_json(res, 200, policy_to_json(*context.known_policy(id)));
+    const std::string& text = *asked;
     const int version = whole_number(text).value_or(0);
     if (version < 1) throw RequestError(400, "version must be a whole number from 1");
     const std::optional<storage::PolicyVersion> stored = context.policies.version(id, version);
@@ -22,14 +23,14 @@ void get_policy(ServiceContext& context, const httplib::Request& req, httplib::R
     send_json(res, 200, body);
 }
 
-void put_policy(ServiceContext& context, const httplib::Request& req, httplib::Response& res) {
-    const std::string id = req.matches[1];
+void put_policy(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
+    const std::string& id = req.path_params.at(0);
     if (!valid_policy_id(id))
         throw RequestError(400, "policy id '" + id + "' must be 1-64 letters, digits, '-', '_' or '.'");
     Policy policy;
     bool stated = false;  // the body names its version
     try {
-        const bool is_json = req.get_header_value("Content-Type").find("json") != std::string::npos;
+        const bool is_json = req.header("Content-Type").find("json") != std::string::npos;
         if (is_json) {
             const nlohmann::json body = parse_body(req);
             stated = body.is_object() && body.contains("version");
@@ -57,24 +58,24 @@ void put_policy(ServiceContext& context, const httplib::Request& req, httplib::R
 
 }  // namespace
 
-void add_policy_routes(httplib::Server& http, ServiceContext& context) {
-    http.Get("/v1/policies", guarded(context, Role::classify, [&context](const auto&, auto& res) {
-                 nlohmann::ordered_json list = nlohmann::ordered_json::array();
-                 for (const auto& p : context.policies.current_all()) list.push_back(policy_to_json(*p));
-                 send_json(res, 200, {{"policies", list}});
-             }));
-    http.Get(R"(/v1/policies/([^/]+))",
-             guarded(context, Role::classify,
-                     [&context](const auto& req, auto& res) { get_policy(context, req, res); }));
-    http.Put(R"(/v1/policies/([^/]+))", guarded(context, Role::admin, [&context](const auto& req, auto& res) {
-                 put_policy(context, req, res);
-             }));
-    http.Delete(R"(/v1/policies/([^/]+))",
-                guarded(context, Role::admin, [&context](const auto& req, auto& res) {
-                    const std::string id = req.matches[1];
-                    if (!context.policies.remove(id)) throw RequestError(404, "no policy '" + id + "'");
-                    res.status = 204;
-                }));
+void add_policy_routes(Router& router, ServiceContext& context) {
+    // Blocking: the store reads and writes SQLite.
+    router.add("GET", "/v1/policies", Role::classify, Cost::blocking,
+               [&context](const HttpRequest&, HttpResponse& res) {
+                   nlohmann::ordered_json list = nlohmann::ordered_json::array();
+                   for (const auto& p : context.policies.current_all()) list.push_back(policy_to_json(*p));
+                   send_json(res, 200, {{"policies", list}});
+               });
+    router.add("GET", "/v1/policies/{id}", Role::classify, Cost::blocking,
+               [&context](const HttpRequest& req, HttpResponse& res) { get_policy(context, req, res); });
+    router.add("PUT", "/v1/policies/{id}", Role::admin, Cost::blocking,
+               [&context](const HttpRequest& req, HttpResponse& res) { put_policy(context, req, res); });
+    router.add("DELETE", "/v1/policies/{id}", Role::admin, Cost::blocking,
+               [&context](const HttpRequest& req, HttpResponse& res) {
+                   const std::string& id = req.path_params.at(0);
+                   if (!context.policies.remove(id)) throw RequestError(404, "no policy '" + id + "'");
+                   res.status = 204;
+               });
 }
 
 }  // namespace arbiter::service

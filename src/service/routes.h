@@ -1,20 +1,19 @@
 #pragma once
-// The service's routes, one family per file, each added to the HTTP server over the shared
-// context (see server.h for the table of endpoints and roles).
+// The service's routes, one family per file, each added to the router over the shared context
+// (see server.h for the table of endpoints and roles).
 
-#include <httplib.h>
-
+#include "service/router.h"
 #include "service/service_context.h"
 
 namespace arbiter::service {
 
 // GET /healthz, /readyz, /metrics (no key).
-void add_health_routes(httplib::Server& http, ServiceContext& context);
+void add_health_routes(Router& router, ServiceContext& context);
 // POST /v1/classify and /v1/moderations.
-void add_classify_routes(httplib::Server& http, ServiceContext& context);
+void add_classify_routes(Router& router, ServiceContext& context);
 // GET, PUT and DELETE /v1/policies[/{id}].
-void add_policy_routes(httplib::Server& http, ServiceContext& context);
+void add_policy_routes(Router& router, ServiceContext& context);
 // GET /v1/decisions.
-void add_decision_routes(httplib::Server& http, ServiceContext& context);
+void add_decision_routes(Router& router, ServiceContext& context);
 
 }  // namespace arbiter::service

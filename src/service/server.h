@@ -1,5 +1,5 @@
 #pragma once
-// The HTTP service (cpp-httplib): classification, OpenAI-compatible moderation, policies, the
+// The HTTP service: classification, OpenAI-compatible moderation, policies, the
 // decision log, health and metrics, in front of any Backend.
 //
 //   POST /v1/classify            items x policies -> verdicts            role classify

@@ -61,7 +61,8 @@ struct Reader {
 void read_server(const Reader& r, const YAML::Node& node, ServiceConfig& c) {
     r.only_keys(node,
                 {"host", "port", "max_body_bytes", "max_items", "max_content_tokens", "queue_depth",
-                 "request_timeout_ms", "http_threads", "on_timeout", "store_content"},
+                 "request_timeout_ms", "http_threads", "on_timeout", "store_content", "max_connections",
+                 "max_header_bytes", "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms"},
                 "server");
     if (node["host"]) c.host = node["host"].as<std::string>();
     if (node["port"]) c.port = r.number<int>(node["port"], "port", 0, 65535);
@@ -75,6 +76,16 @@ void read_server(const Reader& r, const YAML::Node& node, ServiceConfig& c) {
         c.request_timeout = std::chrono::milliseconds(
             r.number<int>(node["request_timeout_ms"], "request_timeout_ms", 1, 3600000));
     if (node["http_threads"]) c.http_threads = r.number<int>(node["http_threads"], "http_threads", 1, 4096);
+    if (node["max_connections"])
+        c.max_connections = r.number<size_t>(node["max_connections"], "max_connections", 1, 1000000);
+    if (node["max_header_bytes"])
+        c.max_header_bytes = r.number<size_t>(node["max_header_bytes"], "max_header_bytes", 1024, 1 << 20);
+    const auto millis = [&](const char* key, std::chrono::milliseconds& into) {
+        if (node[key]) into = std::chrono::milliseconds(r.number<int>(node[key], key, 1, 3600000));
+    };
+    millis("header_timeout_ms", c.header_timeout);
+    millis("body_timeout_ms", c.body_timeout);
+    millis("idle_timeout_ms", c.idle_timeout);
     if (node["on_timeout"]) c.on_timeout = r.on_timeout(node["on_timeout"]);
     if (node["store_content"]) c.store_content = r.boolean(node["store_content"], "store_content");
 }

@@ -10,7 +10,12 @@
 //     max_content_tokens: 8192    # tokens of one item's content (413 beyond)
 //     queue_depth: 256            # jobs (item x policy) admitted at once (429 beyond)
 //     request_timeout_ms: 30000   # per request; then 504, or the on_timeout verdict
-//     http_threads: 32            # requests handled at once
+//     http_threads: 32            # blocking requests handled at once (4x as many may wait; 429 beyond)
+//     max_connections: 4096       # open connections (503 beyond); capped by the open-file limit
+//     max_header_bytes: 16384     # a request's headers (431 beyond)
+//     header_timeout_ms: 10000    # to receive a request's headers; then the connection closes
+//     body_timeout_ms: 30000      # to receive its body
+//     idle_timeout_ms: 30000      # a keep-alive connection waits this long for its next request
 //     on_timeout: error           # error (504) | fail_closed (violation) | fail_open (no violation)
 //     store_content: true         # keep the content in the decision log
 //   policy_sets:                  # /v1/moderations "model" names one; default: every policy
@@ -64,6 +69,11 @@ struct ServiceConfig {
     size_t queue_depth = 256;
     std::chrono::milliseconds request_timeout{30000};
     int http_threads = 32;
+    size_t max_connections = 4096;
+    size_t max_header_bytes = size_t{16} * 1024;
+    std::chrono::milliseconds header_timeout{10000};
+    std::chrono::milliseconds body_timeout{30000};
+    std::chrono::milliseconds idle_timeout{30000};
     OnTimeout on_timeout = OnTimeout::error;
     bool store_content = true;
     std::map<std::string, PolicySet> policy_sets;

@@ -1,0 +1,232 @@
+#include "service/http_connection.h"
+
+#include <array>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "service/body_decoding.h"
+#include "service/http_reply.h"
+
+namespace arbiter::service {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+namespace {
+
+// How long a closing connection keeps reading what the client still sends, so that it reads the
+// answer instead of a reset.
+constexpr std::chrono::seconds kLinger{2};
+
+// Boost 1.74's string_view is its own type.
+std::string_view view(beast::string_view v) {
+    return {v.data(), v.size()};
+}
+
+HttpResponse error_response(int status, const std::string& message) {
+    HttpResponse response;
+    send_error(response, status, message);
+    return response;
+}
+
+}  // namespace
+
+HttpConnection::HttpConnection(HttpShared& shared, net::ip::tcp::socket socket)
+    : shared_(shared), stream_(std::move(socket)) {}
+
+HttpConnection::~HttpConnection() {
+    const std::lock_guard lock(shared_.mutex);
+    shared_.open.erase(this);
+}
+
+void HttpConnection::start() {
+    {
+        const std::lock_guard lock(shared_.mutex);
+        shared_.open.emplace(this, weak_from_this());
+    }
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+}
+
+void HttpConnection::close_when_idle() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+        if (!self->busy_) self->close();
+    });
+}
+
+void HttpConnection::read_header() {
+    if (shared_.draining) return close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(shared_.limits.max_header_bytes));
+    parser_->body_limit(shared_.limits.max_body_bytes);
+    path_.clear();
+    // One deadline for the whole header, however slowly its bytes arrive.
+    stream_.expires_after(first_ ? shared_.limits.header_timeout : shared_.limits.idle_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+}
+
+void HttpConnection::on_header(beast::error_code ec) {
+    if (ec) return refuse_read(ec);
+    const auto& header = parser_->get();
+    version_ = header.version();
+    keep_alive_ = header.keep_alive();
+    path_ = std::string(view(header.target().substr(0, header.target().find('?'))));
+    const std::string encoding(view(header[http::field::content_encoding]));
+    std::string probe;
+    if (decode_body(encoding, probe, 0) == BodyDecoding::unsupported) {
+        shared_.router.count(path_, 415);
+        return send(error_response(415, "Content-Encoding '" + encoding +
+                                            "' is not supported (identity, gzip or deflate)"),
+                    true);
+    }
+    if (beast::iequals(header[http::field::expect], "100-continue")) {
+        auto go_on = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
+        stream_.expires_after(shared_.limits.write_timeout);
+        return http::async_write(stream_, *go_on,
+                                 [self = shared_from_this(), go_on](beast::error_code e, size_t) {
+                                     if (e) return self->close();
+                                     self->read_body();
+                                 });
+    }
+    read_body();
+}
+
+void HttpConnection::read_body() {
+    if (parser_->is_done()) return on_body({});
+    stream_.expires_after(shared_.limits.body_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
+}
+
+void HttpConnection::on_body(beast::error_code ec) {
+    if (ec) return refuse_read(ec);
+    Request message = parser_->release();
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    if (!split_target(view(message.target()), request.path, request.query)) {
+        shared_.router.count(path_, 400);
+        return send(error_response(400, "the request target has a malformed %-escape"), true);
+    }
+    for (const auto& field : message)
+        request.headers.emplace_back(view(field.name_string()), view(field.value()));
+    request.body = std::move(message.body());
+    switch (decode_body(view(message[http::field::content_encoding]), request.body,
+                        shared_.limits.max_body_bytes)) {
+    case BodyDecoding::ok:
+        break;
+    case BodyDecoding::too_large:
+        shared_.router.count(path_, 413);
+        return send(error_response(413, "the request body is larger than " +
+                                            std::to_string(shared_.limits.max_body_bytes) +
+                                            " bytes once decoded (max_body_bytes)"),
+                    true);
+    default:
+        shared_.router.count(path_, 400);
+        return send(error_response(400, "the body is not valid in its Content-Encoding"), true);
+    }
+    dispatch(std::move(request));
+}
+
+void HttpConnection::dispatch(HttpRequest request) {
+    const bool close_after = !keep_alive_;
+    if (shared_.router.cost(request) == Cost::quick)
+        return send(shared_.router.handle(std::move(request)), close_after);
+    // The guard keeps the event loop running while the worker holds the only reference to this
+    // connection's pending answer.
+    auto guard =
+        std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(shared_.io.get_executor());
+    auto task = [self = shared_from_this(), guard, close_after, request = std::move(request)]() mutable {
+        HttpResponse response = self->shared_.router.handle(std::move(request));
+        net::post(self->stream_.get_executor(),
+                  [self, guard, close_after, response = std::move(response)]() mutable {
+                      self->send(std::move(response), close_after);
+                  });
+    };
+    busy_ = true;
+    if (shared_.pool.try_submit(std::move(task))) return;
+    shared_.router.count(path_, 429);
+    HttpResponse busy = error_response(
+        429, "the server is handling as many requests as it holds (" +
+                 std::to_string(shared_.limits.workers + shared_.limits.max_pending) + "); retry shortly");
+    busy.set_header("Retry-After", "1");
+    send(std::move(busy), close_after);
+}
+
+void HttpConnection::refuse_read(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+        shared_.router.count(path_, 413);
+        return send(error_response(413, "the request body is larger than " +
+                                            std::to_string(shared_.limits.max_body_bytes) +
+                                            " bytes (max_body_bytes)"),
+                    true);
+    }
+    if (ec == http::error::header_limit) {
+        shared_.router.count(path_, 431);
+        return send(error_response(431, "the request's headers are larger than " +
+                                            std::to_string(shared_.limits.max_header_bytes) + " bytes"),
+                    true);
+    }
+    // A timeout has closed the socket already; a client that left needs no answer.
+    if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == net::error::eof ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::error::bad_descriptor)
+        return close();
+    if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
+        shared_.router.count(path_, 400);
+        return send(error_response(400, "malformed HTTP request: " + ec.message()), true);
+    }
+    close();
+}
+
+void HttpConnection::send(HttpResponse response, bool close_after) {
+    auto message = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), version_);
+    message->set(http::field::server, "arbiter");
+    if (!response.content_type.empty()) message->set(http::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) message->insert(name, value);
+    message->body() = std::move(response.body);
+    message->keep_alive(!close_after && keep_alive_ && !shared_.draining);
+    message->prepare_payload();
+    busy_ = true;
+    stream_.expires_after(shared_.limits.write_timeout);
+    http::async_write(stream_, *message, [self = shared_from_this(), message](beast::error_code ec, size_t) {
+        self->busy_ = false;
+        if (ec) return self->close();
+        if (!message->keep_alive()) return self->linger();
+        self->first_ = false;
+        self->read_header();
+    });
+}
+
+void HttpConnection::linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLinger);
+    auto discard = std::make_shared<std::array<char, 8192>>();
+    // Reads and drops until the client closes, errs or the deadline passes.
+    struct Drain {
+        std::shared_ptr<HttpConnection> self;
+        std::shared_ptr<std::array<char, 8192>> into;
+        void operator()(beast::error_code ec, size_t) {
+            if (ec) return self->close();
+            self->stream_.async_read_some(net::buffer(*into), std::move(*this));
+        }
+    };
+    stream_.async_read_some(net::buffer(*discard), Drain{shared_from_this(), discard});
+}
+
+void HttpConnection::close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    stream_.close();
+}
+
+}  // namespace arbiter::service

@@ -1,0 +1,44 @@
+#pragma once
+// A request and its answer as the routes see them, whatever transport carried them: the method,
+// the path, its decoded query, the headers and the whole (already decoded) body in; a status,
+// headers and a body out. Routes never see a socket, so they can be tested and fuzzed alone.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace arbiter::service {
+
+struct HttpRequest {
+    std::string method;                                        // "GET", "POST", ...
+    std::string path;                                          // without the query
+    std::vector<std::pair<std::string, std::string>> query;    // percent-decoded, in order
+    std::vector<std::pair<std::string, std::string>> headers;  // names as sent
+    std::string body;
+    std::vector<std::string> path_params;  // the {name} segments the route matched, in order
+
+    // The first header named `name` (case-insensitive); empty when absent.
+    std::string header(std::string_view name) const;
+    // The first query parameter named `name`.
+    std::optional<std::string> param(std::string_view name) const;
+};
+
+struct HttpResponse {
+    int status = 200;
+    std::string content_type;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+
+    void set_header(std::string name, std::string value) {
+        headers.emplace_back(std::move(name), std::move(value));
+    }
+};
+
+// Splits a request target ("/path?a=1&b=x%20y") into its path and percent-decoded parameters
+// ('+' is a space, as HTML forms send it). Returns false for a malformed escape.
+bool split_target(std::string_view target, std::string& path,
+                  std::vector<std::pair<std::string, std::string>>& query);
+
+}  // namespace arbiter::service

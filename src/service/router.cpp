@@ -1,0 +1,148 @@
+#include "service/router.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include "service/http_reply.h"
+#include "service/request_error.h"
+
+namespace arbiter::service {
+
+namespace {
+
+std::vector<std::string> split_path(const std::string& path) {
+    std::vector<std::string> segments;
+    size_t at = 1;  // after the leading '/'
+    while (at <= path.size()) {
+        const size_t slash = std::min(path.find('/', at), path.size());
+        segments.push_back(path.substr(at, slash - at));
+        at = slash + 1;
+    }
+    return segments;
+}
+
+void authorize(const ServiceContext& context, const HttpRequest& req, Role needed) {
+    if (!context.keys) return;
+    const std::string header = req.header("Authorization");
+    // The scheme is case-insensitive (RFC 7235), the key after one or more spaces is not.
+    constexpr std::string_view kBearer = "bearer";
+    const bool bearer = header.size() > kBearer.size() && header[kBearer.size()] == ' ' &&
+                        std::equal(kBearer.begin(), kBearer.end(), header.begin(), [](char a, char b) {
+                            return a == std::tolower(static_cast<unsigned char>(b));
+                        });
+    if (!bearer) throw RequestError(401, "an API key is required: Authorization: Bearer <key>");
+    const size_t key_at = header.find_first_not_of(' ', kBearer.size());
+    const std::optional<ApiKeyEntry> entry = context.keys->find(
+        key_at == std::string::npos ? std::string_view() : std::string_view(header).substr(key_at));
+    if (!entry) throw RequestError(401, "the API key is not valid");
+    if (needed == Role::admin && entry->role != Role::admin)
+        throw RequestError(403, "this needs an admin key; '" + entry->name + "' is a classify key");
+}
+
+// Metrics name requests by endpoint, a fixed set, whatever path a client sends.
+std::string_view endpoint_of(const std::string& path) {
+    for (std::string_view e : {"/v1/classify", "/v1/moderations", "/v1/policies", "/v1/decisions", "/healthz",
+                               "/readyz", "/metrics"}) {
+        if (path == e ||
+            (path.size() > e.size() && path.compare(0, e.size(), e) == 0 && path[e.size()] == '/'))
+            return e;
+    }
+    return "other";
+}
+
+}  // namespace
+
+void Router::add(std::string method, const std::string& pattern, std::optional<Role> role, Cost cost,
+                 Handler handler) {
+    std::vector<std::string> segments = split_path(pattern);
+    for (std::string& s : segments) {
+        if (s.size() > 2 && s.front() == '{' && s.back() == '}') s = "{}";
+    }
+    routes_.push_back({std::move(method), std::move(segments), role, cost, std::move(handler)});
+}
+
+const Router::Route* Router::find(const HttpRequest& request, std::vector<std::string>* params,
+                                  bool* path_known) const {
+    const std::vector<std::string> segments = split_path(request.path);
+    *path_known = false;
+    for (const Route& route : routes_) {
+        if (route.segments.size() != segments.size()) continue;
+        std::vector<std::string> found;
+        bool match = true;
+        for (size_t i = 0; i < segments.size() && match; ++i) {
+            if (route.segments[i] == "{}") {
+                match = !segments[i].empty();
+                found.push_back(segments[i]);
+            } else {
+                match = route.segments[i] == segments[i];
+            }
+        }
+        if (!match) continue;
+        *path_known = true;
+        if (route.method != request.method) continue;
+        if (params) *params = std::move(found);
+        return &route;
+    }
+    return nullptr;
+}
+
+Cost Router::cost(const HttpRequest& request) const {
+    bool path_known = false;
+    const Route* route = find(request, nullptr, &path_known);
+    return route ? route->cost : Cost::quick;
+}
+
+void Router::run(const Route& route, const HttpRequest& request, HttpResponse& response) const {
+    try {
+        if (route.role) authorize(context_, request, *route.role);
+        route.handler(request, response);
+    } catch (const RequestError& e) {
+        response = {};
+        if (e.status() == 401) response.set_header("WWW-Authenticate", "Bearer");
+        if (e.status() == 429 || e.status() == 503) response.set_header("Retry-After", "1");
+        send_error(response, e.status(), e.what());
+    } catch (const storage::SqliteError& e) {
+        response = {};
+        response.set_header("Retry-After", "5");
+        send_error(response, 503, std::string("the decision log is unavailable: ") + e.what());
+    } catch (const std::exception& e) {
+        response = {};
+        send_error(response, 500, std::string("internal error: ") + e.what());
+    }
+}
+
+HttpResponse Router::handle(HttpRequest request) const {
+    const auto start = std::chrono::steady_clock::now();
+    HttpResponse response;
+    bool path_known = false;
+    std::vector<std::string> params;
+    if (const Route* route = find(request, &params, &path_known)) {
+        request.path_params = std::move(params);
+        run(*route, request, response);
+    } else if (path_known) {
+        std::string allow;
+        for (const Route& r : routes_) {
+            bool unused = false;
+            HttpRequest probe;
+            probe.method = r.method;
+            probe.path = request.path;
+            if (find(probe, nullptr, &unused) && allow.find(r.method) == std::string::npos)
+                allow += (allow.empty() ? "" : ", ") + r.method;
+        }
+        response.set_header("Allow", allow);
+        send_error(response, 405,
+                   request.method + " is not allowed on " + request.path + " (allowed: " + allow + ")");
+    } else {
+        send_error(response, 404, "no such endpoint: " + request.method + " " + request.path);
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    context_.metrics.request(endpoint_of(request.path), response.status, seconds);
+    return response;
+}
+
+void Router::count(const std::string& path, int status) const {
+    context_.metrics.request(endpoint_of(path), status, 0);
+}
+
+}  // namespace arbiter::service
