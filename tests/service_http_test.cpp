@@ -172,10 +172,12 @@ TEST_F(ServiceTest, ModerationsLikeOpenAI) {
                              {{"input", {{{"type", "image_url"}, {"image_url", {{"url", "http://x"}}}}}}});
     EXPECT_EQ(image.status, 400);
     EXPECT_NE(error_message(image).find("only text"), std::string::npos);
-    const Reply model =
+    const Reply openai =
         post(port(), "/v1/moderations", {{"input", "x"}, {"model", "omni-moderation-latest"}});
+    EXPECT_EQ(openai.body["model"], "omni-moderation-latest") << openai.text;  // the default set's alias
+    const Reply model = post(port(), "/v1/moderations", {{"input", "x"}, {"model", "omni-moderation-99"}});
     EXPECT_EQ(model.status, 404);
-    EXPECT_NE(error_message(model).find("no policy set 'omni-moderation-latest'"), std::string::npos);
+    EXPECT_NE(error_message(model).find("no policy set 'omni-moderation-99'"), std::string::npos);
     EXPECT_EQ(post(port(), "/v1/moderations", {{"text", "x"}}).status, 400);
 }
 

@@ -299,7 +299,10 @@ backend: {engine: embedded}
     EXPECT_EQ(c.http_threads, 4);
     EXPECT_EQ(c.on_timeout, OnTimeout::fail_open);
     EXPECT_FALSE(c.store_content);
-    ASSERT_EQ(c.policy_sets.size(), 2u);
+    // The two sets, `default` (every policy) and OpenAI's model names, which select it.
+    ASSERT_EQ(c.policy_sets.size(), 3u + kOpenAIModerationModels.size());
+    EXPECT_TRUE(c.policy_sets.at("default").policies.empty());
+    EXPECT_EQ(c.policy_sets.at("fast").name, "fast");
     EXPECT_EQ(c.policy_sets.at("fast").policies, std::vector<std::string>{"spam"});
     EXPECT_EQ(c.policy_sets.at("fast").threshold, 0.25);
     EXPECT_EQ(c.policy_sets.at("fast").mode, Mode::score);
@@ -329,6 +332,109 @@ TEST(ServiceConfig, ErrorsNameFileLineAndKey) {
             EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << text << " -> " << e.what();
         }
     }
+}
+
+TEST(ServiceConfig, OpenAIModelNamesSelectTheDefaultSet) {
+    // Without a configuration file too: @openai/guardrails sends omni-moderation-latest.
+    const ServiceConfig none;
+    for (const std::string_view model : kOpenAIModerationModels) {
+        ASSERT_TRUE(none.policy_sets.contains(std::string(model))) << model;
+        EXPECT_EQ(none.policy_sets.at(std::string(model)).name, "default");
+        EXPECT_TRUE(none.policy_sets.at(std::string(model)).policies.empty());
+    }
+    EXPECT_TRUE(none.policy_sets.at("omni-moderation-latest").categories.empty());
+    // A configured default is what they select.
+    const ServiceConfig c = load_service_config(test::write_file("units-default.yaml", R"(
+policy_sets:
+  default: {policies: [spam, self-harm], threshold: 0.3, categories: {self-harm: self-harm}}
+)"));
+    const PolicySet& latest = c.policy_sets.at("omni-moderation-latest");
+    EXPECT_EQ(latest.name, "default");
+    EXPECT_EQ(latest.policies, (std::vector<std::string>{"spam", "self-harm"}));
+    EXPECT_EQ(latest.threshold, 0.3);
+    EXPECT_EQ(latest.categories.at("self-harm"), std::vector<std::string>{"self-harm"});
+    EXPECT_EQ(c.policy_sets.at("text-moderation-stable").threshold, 0.3);
+}
+
+TEST(ServiceConfig, AliasesAndOpenAICategoryKeys) {
+    const ServiceConfig c = load_service_config(test::write_file("units-aliases.yaml", R"(
+policy_sets:
+  guard:
+    policies: [hate-speech, self-harm, spam]
+    threshold: 0.2
+    aliases: [omni-moderation-latest, house-moderation]
+    categories:
+      hate-speech: hate
+      self-harm: [self-harm, self-harm/intent]
+  other: {}
+)"));
+    for (const char* name : {"guard", "omni-moderation-latest", "house-moderation"}) {
+        ASSERT_TRUE(c.policy_sets.contains(name)) << name;
+        const PolicySet& set = c.policy_sets.at(name);
+        EXPECT_EQ(set.name, "guard") << name;
+        EXPECT_EQ(set.threshold, 0.2) << name;
+        EXPECT_EQ(set.categories.at("hate-speech"), std::vector<std::string>{"hate"});
+        EXPECT_EQ(set.categories.at("self-harm"),
+                  (std::vector<std::string>{"self-harm", "self-harm/intent"}));
+        EXPECT_FALSE(set.categories.contains("spam"));
+    }
+    // OpenAI's names that the set does not claim still select `default`.
+    EXPECT_EQ(c.policy_sets.at("omni-moderation-2024-09-26").name, "default");
+    EXPECT_EQ(c.policy_sets.at("text-moderation-latest").name, "default");
+    EXPECT_FALSE(c.policy_sets.contains("hate"));
+}
+
+TEST(ServiceConfig, AliasAndCategoryMistakesAreErrors) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"policy_sets:\n  a: {alias: [x]}\n", ":2: unknown key 'alias' in policy set 'a'"},
+        {"policy_sets:\n  a: {aliases: x}\n", ":2: aliases must be a list"},
+        {"policy_sets:\n  a: {aliases: [b]}\n  b: {}\n",
+         ":2: alias 'b' of policy set 'a' is the name of a policy set"},
+        {"policy_sets:\n  a: {aliases: [default]}\n", "alias 'default' of policy set 'a' is the name"},
+        {"policy_sets:\n  a: {aliases: [m]}\n  b:\n    aliases: [m]\n",
+         ":4: alias 'm' is claimed by policy sets 'a' and 'b'"},
+        {"policy_sets:\n  a: {aliases: [omni-moderation-latest]}\n  b: {aliases: [omni-moderation-latest]}\n",
+         ":3: alias 'omni-moderation-latest' is claimed"},
+        {"policy_sets:\n  a: {categories: [hate]}\n", ":2: categories of policy set 'a' must map policy ids"},
+        {"policy_sets:\n  a:\n    categories: {x: self_harm}\n",
+         ":3: categories of policy set 'a': 'self_harm' is not an OpenAI category"},
+        {"policy_sets:\n  a:\n    categories: {x: {k: v}}\n",
+         ":3: categories of policy set 'a': 'x' must name"},
+        {"policy_sets:\n  a:\n    categories: {x: []}\n", "'x' maps to no category"},
+        {"policy_sets:\n  a:\n    categories:\n      x: hate\n      y: [violence, hate]\n",
+         ":5: categories of policy set 'a': 'hate' is mapped twice ('x' and 'y')"},
+        {"policy_sets:\n  a:\n    categories: {x: [hate, hate]}\n", "'hate' is mapped twice ('x' and 'x')"},
+        {"policy_sets:\n  a:\n    policies: [spam]\n    categories: {hate-speech: hate}\n",
+         ":4: categories of policy set 'a': 'hate-speech' is not one of the set's policies"},
+        {"policy_sets:\n  a:\n    policies: [hate, spam]\n    categories: {spam: hate}\n",
+         ":4: categories of policy set 'a': 'hate' is also the id of the set's policy 'hate'"},
+    };
+    for (const auto& [text, says] : cases) {
+        const std::string file = test::write_file("units-bad-aliases.yaml", text);
+        try {
+            load_service_config(file);
+            ADD_FAILURE() << "accepted: " << text;
+        } catch (const ConfigError& e) {
+            EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << text << " -> " << e.what();
+        }
+    }
+    // A policy may keep its own id as its key, and a mapped policy frees its id for another.
+    EXPECT_NO_THROW(load_service_config(test::write_file("units-ok-aliases.yaml", R"(
+policy_sets:
+  a:
+    policies: [hate, spam]
+    categories: {hate: violence, spam: hate}
+)")));
+    // Built without a file: the same rules.
+    const auto set = [](const std::string& name, const std::vector<std::string>& aliases) {
+        PolicySet s;
+        s.name = name;
+        s.aliases = aliases;
+        return s;
+    };
+    EXPECT_THROW(with_model_aliases({{"a", set("a", {"b"})}, {"b", set("b", {})}}), ConfigError);
+    EXPECT_THROW(with_model_aliases({{"a", set("a", {"m"})}, {"b", set("b", {"m"})}}), ConfigError);
+    EXPECT_EQ(with_model_aliases({{"a", set("a", {"m"})}}).at("m").name, "a");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "service/moderation.h"
 
+#include <algorithm>
+
 #include "core/verdict_json.h"
 #include "service/request_error.h"
 
@@ -79,9 +81,21 @@ nlohmann::ordered_json moderation_response(const std::string& id, const std::str
             const double score = v.probability ? *v.probability : (v.violation.value_or(false) ? 1.0 : 0.0);
             const bool hit = v.probability && v.status == VerdictStatus::ok ? score >= set.threshold
                                                                             : v.violation.value_or(false);
-            categories[v.policy_id] = hit;
-            scores[v.policy_id] = score;
-            applied[v.policy_id] = nlohmann::ordered_json::array({"text"});
+            const auto mapped = set.categories.find(v.policy_id);
+            const std::vector<std::string> keys =
+                mapped != set.categories.end() ? mapped->second : std::vector<std::string>{v.policy_id};
+            for (const std::string& key : keys) {
+                // Two policies under one key (possible only where a set serves every policy and one
+                // policy's id is another's key): the key flags when either does.
+                if (categories.contains(key)) {
+                    categories[key] = categories[key].get<bool>() || hit;
+                    scores[key] = std::max(scores[key].get<double>(), score);
+                    continue;
+                }
+                categories[key] = hit;
+                scores[key] = score;
+                applied[key] = nlohmann::ordered_json::array({"text"});
+            }
             details.push_back(verdict_to_json(std::to_string(i), v));
             flagged = flagged || hit;
         }

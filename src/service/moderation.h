@@ -2,10 +2,13 @@
 // OpenAI's Moderation API, served from a policy set: the request
 //   {"input": "text" | ["text", ...] | [{"type": "text", "text": "..."}, ...], "model": "set name"}
 // and the response
-//   {"id", "model", "results": [{"flagged", "categories": {policy id: bool},
-//    "category_scores": {policy id: P(violation)}, "category_applied_input_types": {policy id: ["text"]},
+//   {"id", "model", "results": [{"flagged", "categories": {key: bool},
+//    "category_scores": {key: P(violation)}, "category_applied_input_types": {key: ["text"]},
 //    "verdicts": [arbiter's verdict objects, with the rationale]}]}
-// so that OpenAI's own clients work unchanged; "verdicts" is an extra field they ignore.
+// so that OpenAI's own clients work unchanged; "verdicts" is an extra field they ignore. A
+// policy's key is its id, or each OpenAI category the set maps it to (PolicySet::categories);
+// OpenAI's categories that no policy answers for are absent, never reported as false. "model"
+// is the name the request used (an alias too).
 
 #include <memory>
 #include <nlohmann/json.hpp>

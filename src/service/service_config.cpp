@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <set>
 
 namespace arbiter::service {
@@ -90,9 +91,60 @@ void read_server(const Reader& r, const YAML::Node& node, ServiceConfig& c) {
     if (node["store_content"]) c.store_content = r.boolean(node["store_content"], "store_content");
 }
 
+std::vector<std::string> strings(const Reader& r, const YAML::Node& node, const std::string& what) {
+    std::vector<std::string> out;
+    if (node.IsScalar()) return {node.as<std::string>()};
+    if (!node.IsSequence()) r.fail(node, what);
+    for (const auto& item : node) {
+        if (!item.IsScalar()) r.fail(item, what);
+        out.push_back(item.as<std::string>());
+    }
+    return out;
+}
+
+bool is_openai_category(const std::string& key) {
+    return std::find(kOpenAIModerationCategories.begin(), kOpenAIModerationCategories.end(), key) !=
+           kOpenAIModerationCategories.end();
+}
+
+// `categories:` of a set: policy id -> one OpenAI key or a list of them, each key from one policy.
+void read_categories(const Reader& r, const YAML::Node& node, PolicySet& set) {
+    const std::string where = "categories of policy set '" + set.name + "'";
+    if (!node.IsMap()) r.fail(node, where + " must map policy ids to OpenAI category keys");
+    std::map<std::string, std::string> mapped_from;  // key -> policy id
+    for (const auto& entry : node) {
+        const std::string id = entry.first.as<std::string>();
+        if (!set.policies.empty() &&
+            std::find(set.policies.begin(), set.policies.end(), id) == set.policies.end())
+            r.fail(entry.first, where + ": '" + id + "' is not one of the set's policies");
+        const std::vector<std::string> keys = strings(
+            r, entry.second, where + ": '" + id + "' must name an OpenAI category key or a list of them");
+        if (keys.empty()) r.fail(entry.second, where + ": '" + id + "' maps to no category");
+        for (const std::string& key : keys) {
+            if (!is_openai_category(key)) {
+                std::string names;
+                for (const std::string_view k : kOpenAIModerationCategories)
+                    names += (names.empty() ? "" : ", ") + std::string(k);
+                r.fail(entry.second,
+                       where + ": '" + key + "' is not an OpenAI category (known: " + names + ")");
+            }
+            if (const auto [it, fresh] = mapped_from.emplace(key, id); !fresh)
+                r.fail(entry.second,
+                       where + ": '" + key + "' is mapped twice ('" + it->second + "' and '" + id + "')");
+            if (key != id && std::find(set.policies.begin(), set.policies.end(), key) != set.policies.end() &&
+                !node[key])
+                r.fail(entry.second, where + ": '" + key + "' is also the id of the set's policy '" + key +
+                                         "', which answers under it");
+        }
+        set.categories[id] = keys;
+    }
+}
+
 PolicySet read_policy_set(const Reader& r, const YAML::Node& node, const std::string& name) {
-    r.only_keys(node, {"policies", "mode", "threshold", "on_timeout"}, "policy set '" + name + "'");
+    r.only_keys(node, {"policies", "mode", "threshold", "on_timeout", "aliases", "categories"},
+                "policy set '" + name + "'");
     PolicySet set;
+    set.name = name;
     if (node["policies"]) {
         if (!node["policies"].IsSequence()) r.fail(node["policies"], "policies must be a list of policy ids");
         for (const auto& id : node["policies"]) set.policies.push_back(id.as<std::string>());
@@ -104,10 +156,49 @@ PolicySet read_policy_set(const Reader& r, const YAML::Node& node, const std::st
     }
     if (node["threshold"]) set.threshold = r.number<double>(node["threshold"], "threshold", 0.0, 1.0);
     if (node["on_timeout"]) set.on_timeout = r.on_timeout(node["on_timeout"]);
+    if (node["aliases"]) {
+        if (!node["aliases"].IsSequence()) r.fail(node["aliases"], "aliases must be a list of model names");
+        set.aliases = strings(r, node["aliases"], "aliases must be a list of model names");
+    }
+    if (node["categories"]) read_categories(r, node["categories"], set);
     return set;
 }
 
+// Every alias names one set and no set: checked here, where the file's lines are known.
+void check_aliases(const Reader& r, const YAML::Node& sets, const std::map<std::string, PolicySet>& by_name) {
+    std::map<std::string, std::string> claimed;  // alias -> set
+    for (const auto& entry : sets) {
+        const std::string name = entry.first.as<std::string>();
+        for (const std::string& alias : by_name.at(name).aliases) {
+            const YAML::Node& at = entry.second["aliases"];
+            if (alias == "default" || by_name.contains(alias))
+                r.fail(at, "alias '" + alias + "' of policy set '" + name + "' is the name of a policy set");
+            if (const auto [it, fresh] = claimed.emplace(alias, name); !fresh)
+                r.fail(at, "alias '" + alias + "' is claimed by policy sets '" + it->second + "' and '" +
+                               name + "'");
+        }
+    }
+}
+
 }  // namespace
+
+std::map<std::string, PolicySet> with_model_aliases(std::map<std::string, PolicySet> sets) {
+    if (!sets.contains("default")) sets["default"].name = "default";
+    std::map<std::string, PolicySet> names = sets;
+    for (const auto& [name, set] : sets) {
+        for (const std::string& alias : set.aliases) {
+            if (sets.contains(alias))
+                throw ConfigError("alias '" + alias + "' of policy set '" + name +
+                                  "' is the name of a policy set");
+            if (!names.emplace(alias, set).second)
+                throw ConfigError("alias '" + alias + "' is claimed by policy sets '" + names.at(alias).name +
+                                  "' and '" + name + "'");
+        }
+    }
+    // OpenAI's names that no set claims select `default`, unless a set of that name is configured.
+    for (const std::string_view model : kOpenAIModerationModels) names.emplace(model, sets.at("default"));
+    return names;
+}
 
 ServiceConfig load_service_config(const std::filesystem::path& path) {
     const Reader r{path.string()};
@@ -126,9 +217,12 @@ ServiceConfig load_service_config(const std::filesystem::path& path) {
         if (root["server"]) read_server(r, root["server"], config);
         if (const YAML::Node sets = root["policy_sets"]) {
             if (!sets.IsMap()) r.fail(sets, "policy_sets must map set names to settings");
+            std::map<std::string, PolicySet> by_name;
             for (const auto& entry : sets)
-                config.policy_sets[entry.first.as<std::string>()] =
+                by_name[entry.first.as<std::string>()] =
                     read_policy_set(r, entry.second, entry.first.as<std::string>());
+            check_aliases(r, sets, by_name);
+            config.policy_sets = with_model_aliases(std::move(by_name));
         }
     } catch (const YAML::Exception& e) {
         throw ConfigError(path.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);

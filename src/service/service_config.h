@@ -24,10 +24,27 @@
 //       mode: score               # score (default) | reason
 //       threshold: 0.5            # flagged when P(violation) >= threshold (score mode)
 //       on_timeout: fail_closed
+//       aliases: [my-moderation]  # other model names that select this set
+//       categories:               # policy id: OpenAI category key(s) it answers under
+//         hate-speech: hate
+//         self-harm: [self-harm, self-harm/intent]
 //   backend: ...                  # the engine's settings, read by the backend configuration
 //
-// Unknown keys are errors: a misspelt limit must not silently fall back to a default.
+// Model names: OpenAI's moderation models (kOpenAIModerationModels: omni-moderation-latest, ...)
+// select the `default` set unless a set lists them in its `aliases`, so that clients which
+// hard-code one (@openai/guardrails sends omni-moderation-latest, and on a 404 would send the
+// content to OpenAI instead) are answered here. An alias may not be a set's name nor belong to two
+// sets.
+//
+// Categories: a policy answers in `categories`, `category_scores` and
+// `category_applied_input_types` under its id, or under the OpenAI keys the set maps it to
+// (kOpenAIModerationCategories), so that clients reading `categories.hate` see it. A key maps
+// from one policy only, and a set that lists its policies maps only those.
+//
+// Unknown keys are errors: a misspelt limit must not silently fall back to a default, nor a
+// misspelt category silently never flag.
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -35,6 +52,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/backend.h"
@@ -53,12 +71,44 @@ enum class OnTimeout {
     fail_open,    // the verdict says no violation, with status timeout
 };
 
+// OpenAI's moderation model names, which select the `default` set unless a set claims them.
+inline constexpr std::array<std::string_view, 5> kOpenAIModerationModels = {
+    "omni-moderation-latest", "omni-moderation-2024-09-26", "text-moderation-latest",
+    "text-moderation-stable", "text-moderation-007",
+};
+
+// The category keys of OpenAI's moderation responses, which a set may name its policies with.
+inline constexpr std::array<std::string_view, 13> kOpenAIModerationCategories = {
+    "harassment",
+    "harassment/threatening",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/instructions",
+    "self-harm/intent",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
+};
+
 struct PolicySet {
+    std::string name;                   // the set's own name (also in an alias's entry)
     std::vector<std::string> policies;  // empty: every policy the server has
     Mode mode = Mode::score;
     double threshold = 0.5;
     std::optional<OnTimeout> on_timeout;  // default: the server's
+    std::vector<std::string> aliases;     // as configured; resolved into ServiceConfig::policy_sets
+    // Policy id -> the OpenAI category keys it answers under; a policy not here answers under its id.
+    std::map<std::string, std::vector<std::string>> categories;
 };
+
+// `sets` (by name) as ServiceConfig::policy_sets holds them: `default` added where missing, and an
+// entry for every alias, each set's own and those of kOpenAIModerationModels no set claims (they
+// select `default`). Throws ConfigError when an alias is a set's name or two sets claim it.
+std::map<std::string, PolicySet> with_model_aliases(std::map<std::string, PolicySet> sets);
 
 struct ServiceConfig {
     std::string host = "127.0.0.1";
@@ -76,7 +126,10 @@ struct ServiceConfig {
     std::chrono::milliseconds idle_timeout{30000};
     OnTimeout on_timeout = OnTimeout::error;
     bool store_content = true;
-    std::map<std::string, PolicySet> policy_sets;
+    // Every model name /v1/moderations accepts: `default` (every policy unless configured), each
+    // set's name, and each alias (a copy of its set, whose `name` is the set's), OpenAI's model
+    // names included.
+    std::map<std::string, PolicySet> policy_sets = with_model_aliases({});
 };
 
 // Throws ConfigError "FILE:LINE: reason".
