@@ -178,6 +178,7 @@ TEST_F(ServiceTest, ModerationsLikeOpenAI) {
     const Reply model = post(port(), "/v1/moderations", {{"input", "x"}, {"model", "omni-moderation-99"}});
     EXPECT_EQ(model.status, 404);
     EXPECT_NE(error_message(model).find("no policy set 'omni-moderation-99'"), std::string::npos);
+    EXPECT_NE(error_message(model).find("(sets: default;"), std::string::npos) << error_message(model);
     EXPECT_EQ(post(port(), "/v1/moderations", {{"text", "x"}}).status, 400);
 }
 

@@ -152,15 +152,17 @@ void classify(ServiceContext& context, const HttpRequest& req, HttpResponse& res
 void moderate(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
     const ModerationRequest request = parse_moderation_request(parse_body(req), context.config.max_items);
     const std::string model = request.model.value_or("default");
-    PolicySet set;
-    if (const auto it = context.config.policy_sets.find(model); it != context.config.policy_sets.end()) {
-        set = it->second;
-    } else if (model != "default") {
-        std::string names = "default";
-        for (const auto& [name, s] : context.config.policy_sets)
-            names += name == "default" ? "" : ", " + name;
-        throw RequestError(404, "no policy set '" + model + "' on this server (sets: " + names + ")");
+    // policy_sets always holds "default", and every alias beside the sets' own names.
+    const auto found = context.config.policy_sets.find(model);
+    if (found == context.config.policy_sets.end()) {
+        std::string names;
+        for (const auto& [name, s] : context.config.policy_sets) {
+            if (s.name == name) names += (names.empty() ? "" : ", ") + name;
+        }
+        throw RequestError(404, "no policy set '" + model + "' on this server (sets: " + names +
+                                    "; OpenAI's moderation model names select 'default')");
     }
+    const PolicySet& set = found->second;
     std::vector<std::shared_ptr<const Policy>> policies;
     if (set.policies.empty()) {
         policies = context.policies.current_all();
