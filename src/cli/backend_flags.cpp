@@ -16,7 +16,8 @@ void add_backend_flags(CLI::App& cmd, BackendFlags& flags) {
     cmd.add_option("--model,-m", c.model_file, "GGUF model (gpt-oss-safeguard or another gpt-oss model)");
     cmd.add_option("--parallel", c.parallel, "Items decoded together (embedded; default 4)")
         ->check(CLI::Range(1, 128));
-    cmd.add_option("--threads", c.threads, "CPU threads (embedded; default: all)")
+    cmd.add_option("--threads", c.threads,
+                   "CPU threads (embedded; default 0: auto, the cores other processes leave free)")
         ->check(CLI::Range(0, 1024));
     cmd.add_option("--ctx", c.ctx,
                    "Context per item, in tokens: prompt, reasoning and answer (embedded; default 8192)")

@@ -1,6 +1,5 @@
 // arbiter serve: the HTTP classification service, on the embedded engine or a remote backend.
 
-#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -121,13 +120,6 @@ int run(const ServeArgs& a) {
     try {
         // Prefix slots for every policy and a few inline ones.
         BackendSettings settings = resolve_backend(a.backend, store->current_all().size() + 4);
-        // One core is left to the HTTP threads, the decision log and the rest of the machine:
-        // llama.cpp's compute threads spin at every barrier, so another process on one of their
-        // cores stalls them all (2.6 against 72 requests/s on 2 cores while compilers ran; alike
-        // on a quiet machine; bench/RESULTS.md).
-        if (settings.embedded.threads == 0)
-            settings.embedded.threads =
-                std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
         pipeline = std::make_unique<Pipeline>(settings, cascade);
     } catch (const std::exception& e) {
         server.stop();

@@ -17,6 +17,7 @@
 #include "llama/prefix_cache.h"
 #include "llama/sampler.h"
 #include "llama/score.h"
+#include "llama/thread_governor.h"
 
 namespace arbiter::engine {
 
@@ -79,6 +80,8 @@ private:
     void admit(Queued q, Slot& slot);
     int evaluate_prefix(const std::string& key, const std::vector<llama_token>& tokens);
     bool decode_step();
+    // llama_decode of batch_, with the threads the governor gives it.
+    int decode();
     void after_decode(Slot& slot);
     void start_answer(Slot& slot);
     void finish(Slot& slot, Verdict verdict);
@@ -94,6 +97,8 @@ private:
     llama_token one_ = 0;
     std::vector<llama_token> final_header_;         // harmony::final_channel_header()
     std::vector<llama_logit_bias> control_tokens_;  // banned from answers
+    ThreadGovernor governor_;
+    int threads_ = 0;  // what llama.cpp was last told
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;
@@ -105,7 +110,8 @@ private:
     std::thread worker_;
 };
 
-EmbeddedEngine::Impl::Impl(const EngineOptions& options) : options_(options) {
+EmbeddedEngine::Impl::Impl(const EngineOptions& options)
+    : options_(options), governor_(options.threads, static_cast<int>(std::thread::hardware_concurrency())) {
     if (options.parallel < 1 || options.parallel > 128)
         throw std::invalid_argument("parallel must be 1..128");
     if (options.prefix_slots < 1 || options.prefix_slots > 64)
@@ -126,10 +132,9 @@ EmbeddedEngine::Impl::Impl(const EngineOptions& options) : options_(options) {
     params.n_ctx = static_cast<uint32_t>(options.context) * static_cast<uint32_t>(n_seq);
     params.n_batch = static_cast<uint32_t>(options.batch);
     params.n_ubatch = static_cast<uint32_t>(options.batch);
-    const int threads =
-        options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
-    params.n_threads = threads;
-    params.n_threads_batch = threads;
+    threads_ = governor_.threads();
+    params.n_threads = threads_;
+    params.n_threads_batch = threads_;
     params.no_perf = true;
     params.flash_attn_type =
         options.flash_attention ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
@@ -150,14 +155,7 @@ EmbeddedEngine::Impl::Impl(const EngineOptions& options) : options_(options) {
     zero_ = digit("0");
     one_ = digit("1");
     final_header_ = tokens.tokenize(harmony::final_channel_header());
-    const llama_vocab* vocab = model_->vocab();
-    for (llama_token id = 0; id < llama_vocab_n_tokens(vocab); ++id) {
-        const auto attr = llama_vocab_get_attr(vocab, id);
-        if ((attr & (LLAMA_TOKEN_ATTR_CONTROL | LLAMA_TOKEN_ATTR_USER_DEFINED)) != 0 ||
-            llama_vocab_is_eog(vocab, id)) {
-            control_tokens_.push_back({id, -INFINITY});
-        }
-    }
+    control_tokens_ = control_token_bans(model_->vocab());
 
     batch_ = llama_batch_init(options.batch, 0, 1);
     slots_.resize(static_cast<size_t>(options.parallel));
@@ -220,6 +218,11 @@ std::optional<Stop> EmbeddedEngine::Impl::should_stop(const Slot& slot) {
     return std::nullopt;
 }
 
+int EmbeddedEngine::Impl::decode() {
+    if (const int n = governor_.threads(); n != threads_) llama_set_n_threads(ctx_.get(), threads_ = n, n);
+    return llama_decode(ctx_.get(), batch_);
+}
+
 int EmbeddedEngine::Impl::evaluate_prefix(const std::string& key, const std::vector<llama_token>& tokens) {
     const PrefixCache::Claim claim = prefixes_->claim();
     llama_memory_t memory = llama_get_memory(ctx_.get());
@@ -236,7 +239,7 @@ int EmbeddedEngine::Impl::evaluate_prefix(const std::string& key, const std::vec
             batch_.seq_id[k][0] = claim.seq;
             batch_.logits[k] = false;
         }
-        if (llama_decode(ctx_.get(), batch_) != 0) {
+        if (decode() != 0) {
             llama_memory_seq_rm(memory, claim.seq, -1, -1);
             throw std::runtime_error("llama_decode failed while evaluating the policy prefix");
         }
@@ -370,7 +373,7 @@ bool EmbeddedEngine::Impl::decode_step() {
         }
     }
     if (batch_.n_tokens == 0) return false;
-    const int rc = llama_decode(ctx_.get(), batch_);
+    const int rc = decode();
     {
         std::lock_guard lock(mutex_);
         stats_.decode_calls++;

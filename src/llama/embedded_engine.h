@@ -21,7 +21,7 @@ namespace arbiter::engine {
 
 struct EngineOptions {
     std::filesystem::path model;
-    int threads = 0;                  // 0: all cores
+    int threads = 0;                  // 0: auto, the cores other processes leave free (thread_governor.h)
     int parallel = 4;                 // items decoded together
     int context = 8192;               // tokens per item: prefix + content + reasoning + answer
     int prefix_slots = 2;             // policy prefixes kept evaluated (least recently used evicted)

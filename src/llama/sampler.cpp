@@ -1,8 +1,20 @@
 #include "llama/sampler.h"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace arbiter::engine {
+
+std::vector<llama_logit_bias> control_token_bans(const llama_vocab* vocab) {
+    std::vector<llama_logit_bias> bans;
+    for (llama_token id = 0; id < llama_vocab_n_tokens(vocab); ++id) {
+        const auto attr = llama_vocab_get_attr(vocab, id);
+        if ((attr & (LLAMA_TOKEN_ATTR_CONTROL | LLAMA_TOKEN_ATTR_USER_DEFINED)) != 0 ||
+            llama_vocab_is_eog(vocab, id))
+            bans.push_back({id, -INFINITY});
+    }
+    return bans;
+}
 
 SamplerPtr make_sampler(const llama_vocab* vocab, const std::string* grammar,
                         const std::vector<llama_logit_bias>* banned, std::optional<uint32_t> seed) {

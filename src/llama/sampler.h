@@ -17,6 +17,9 @@ struct SamplerDeleter {
 };
 using SamplerPtr = std::unique_ptr<llama_sampler, SamplerDeleter>;
 
+// Every control, user-defined and end-of-generation token of `vocab`, as a ban for make_sampler.
+std::vector<llama_logit_bias> control_token_bans(const llama_vocab* vocab);
+
 // `banned`: tokens that may never be sampled (for the answer: every control token, since the
 // grammar sampler judges tokens by their text and "<|endoftext|>" is valid text inside a string).
 // Throws std::logic_error when llama.cpp rejects `grammar`.
