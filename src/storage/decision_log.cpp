@@ -121,7 +121,8 @@ void DecisionLog::write(const std::vector<Decision>& decisions) {
             .bind(4, std::string_view(v.policy_id))
             .bind(5, int64_t{v.policy_version})
             .bind(6, std::string_view(d.content_sha256))
-            .bind(7, store_content_ ? std::optional<std::string>(d.content_json) : std::nullopt)
+            .bind(7, store_content_ && d.store_content ? std::optional<std::string>(d.content_json)
+                                                       : std::nullopt)
             .bind(8, std::string_view(d.mode))
             .bind(9, to_string(v.status));
         if (v.violation)

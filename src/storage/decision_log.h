@@ -38,6 +38,7 @@ struct Decision {
     std::string policy_sha256;   // of the policy text that judged
     Verdict verdict;
     nlohmann::ordered_json verdict_json;  // as returned to the client
+    bool store_content = true;            // false: only the hash is kept, whatever the log's setting
 };
 
 struct DecisionQuery {
