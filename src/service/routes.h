@@ -15,5 +15,7 @@ void add_classify_routes(Router& router, ServiceContext& context);
 void add_policy_routes(Router& router, ServiceContext& context);
 // GET /v1/decisions.
 void add_decision_routes(Router& router, ServiceContext& context);
+// Perspective's POST /v1alpha1/comments:analyze and :suggestscore, and its discovery document.
+void add_perspective_routes(Router& router, ServiceContext& context);
 
 }  // namespace arbiter::service

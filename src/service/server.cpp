@@ -46,12 +46,14 @@ public:
         add_classify_routes(router_, context_);
         add_policy_routes(router_, context_);
         add_decision_routes(router_, context_);
+        add_perspective_routes(router_, context_);
     }
 
     void set_backend(Backend& backend) { context_.set_backend(backend); }
     void set_policy_check(std::function<void(const Policy&)> check) {
         context_.policy_check = std::move(check);
     }
+    void set_review_log(storage::ReviewLog& reviews) { context_.reviews = &reviews; }
     int bind() { return http_.bind(context_.config.host, context_.config.port); }
     void run() { http_.run(); }
     void stop() {
@@ -74,6 +76,9 @@ void Server::set_backend(Backend& backend) {
 }
 void Server::set_policy_check(std::function<void(const Policy&)> check) {
     impl_->set_policy_check(std::move(check));
+}
+void Server::set_review_log(storage::ReviewLog& reviews) {
+    impl_->set_review_log(reviews);
 }
 int Server::bind() {
     return impl_->bind();

@@ -7,6 +7,8 @@
 //   GET  /v1/policies[/{id}]     current policies; ?version=N for any    role classify
 //   PUT|DELETE /v1/policies/{id} store a new version / retire            role admin
 //   GET  /v1/decisions           the audit trail                         role admin
+//   POST /v1alpha1/comments:analyze|suggestscore  Perspective's API      role classify (?key=)
+//   GET  /$discovery/rest        Perspective's discovery document        no key
 //   GET  /healthz /readyz /metrics                                       no key
 //
 // Every verdict is in the decision log before the response carrying it is sent. stop() drains:
@@ -21,6 +23,7 @@
 #include "service/service_config.h"
 #include "storage/decision_log.h"
 #include "storage/policy_store.h"
+#include "storage/review_log.h"
 
 namespace arbiter::service {
 
@@ -41,6 +44,10 @@ public:
     // here: a version stored with rules the cascade cannot compile would stop the next start.
     // Set before run().
     void set_policy_check(std::function<void(const Policy&)> check);
+
+    // Where POST /v1alpha1/comments:suggestscore stores its labels (without one it answers 503).
+    // Set before run().
+    void set_review_log(storage::ReviewLog& reviews);
 
     // Binds config.host:config.port (port 0: any free one); returns the port. Throws
     // std::runtime_error when the address cannot be bound.

@@ -180,6 +180,23 @@ void check_aliases(const Reader& r, const YAML::Node& sets, const std::map<std::
     }
 }
 
+void read_perspective(const Reader& r, const YAML::Node& node, ServiceConfig& c) {
+    r.only_keys(node, {"attributes", "max_text_bytes"}, "perspective");
+    if (const YAML::Node attributes = node["attributes"]) {
+        if (!attributes.IsMap())
+            r.fail(attributes, "perspective.attributes must map attribute names to policy ids");
+        for (const auto& entry : attributes) {
+            const std::string name = entry.first.as<std::string>();
+            if (!entry.second.IsScalar())
+                r.fail(entry.second, "attribute " + name + " must name one policy id");
+            c.perspective_attributes[name] = entry.second.as<std::string>();
+        }
+    }
+    if (node["max_text_bytes"])
+        c.perspective_max_text_bytes =
+            r.number<size_t>(node["max_text_bytes"], "max_text_bytes", 1, size_t{1} << 20);
+}
+
 }  // namespace
 
 std::map<std::string, PolicySet> with_model_aliases(std::map<std::string, PolicySet> sets) {
@@ -213,7 +230,8 @@ ServiceConfig load_service_config(const std::filesystem::path& path) {
     ServiceConfig config;
     if (root.IsNull()) return config;
     try {
-        r.only_keys(root, {"server", "policy_sets", "backend"}, "the configuration");
+        r.only_keys(root, {"server", "policy_sets", "perspective", "backend"}, "the configuration");
+        if (root["perspective"]) read_perspective(r, root["perspective"], config);
         if (root["server"]) read_server(r, root["server"], config);
         if (const YAML::Node sets = root["policy_sets"]) {
             if (!sets.IsMap()) r.fail(sets, "policy_sets must map set names to settings");

@@ -28,6 +28,10 @@
 //       categories:               # policy id: OpenAI category key(s) it answers under
 //         hate-speech: hate
 //         self-harm: [self-harm, self-harm/intent]
+//   perspective:                  # POST /v1alpha1/comments:analyze (Perspective's API)
+//     attributes:                 # attribute name: the policy (score mode) that answers it
+//       TOXICITY: toxicity
+//     max_text_bytes: 20480       # a comment's text (400 beyond, as Perspective)
 //   backend: ...                  # the engine's settings, read by the backend configuration
 //
 // Model names: OpenAI's moderation models (kOpenAIModerationModels: omni-moderation-latest, ...)
@@ -130,6 +134,8 @@ struct ServiceConfig {
     // set's name, and each alias (a copy of its set, whose `name` is the set's), OpenAI's model
     // names included.
     std::map<std::string, PolicySet> policy_sets = with_model_aliases({});
+    std::map<std::string, std::string> perspective_attributes;  // Perspective attribute -> policy id
+    size_t perspective_max_text_bytes = 20480;                  // Perspective's own limit
 };
 
 // Throws ConfigError "FILE:LINE: reason".

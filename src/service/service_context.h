@@ -15,6 +15,7 @@
 #include "service/service_config.h"
 #include "storage/decision_log.h"
 #include "storage/policy_store.h"
+#include "storage/review_log.h"
 
 namespace arbiter::service {
 
@@ -33,6 +34,7 @@ public:
     const std::optional<ApiKeys> keys;
     Metrics metrics;
     std::function<void(const Policy&)> policy_check;  // set before serving: read-only while serving
+    storage::ReviewLog* reviews = nullptr;            // likewise
     std::atomic<bool> draining = false;
 
     void set_backend(Backend& backend);

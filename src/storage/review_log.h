@@ -1,0 +1,47 @@
+#pragma once
+// Labels people (or their tools) give content for a policy: the ground truth eval measures a
+// policy version against. Each review names who gave it, when, through what (the review console,
+// Perspective's suggestscore), and the policy version it was given for. Kept beside the decision
+// log in the same SQLite file; this class owns the `reviews` table.
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/sqlite.h"
+
+namespace arbiter::storage {
+
+struct Review {
+    int64_t id = 0;  // assigned by add()
+    std::string created_at;
+    std::string policy_id;
+    int policy_version = 0;
+    std::string content_json;  // the content reviewed, as the decision log stores it
+    std::string content_sha256;
+    bool violation = false;       // the label
+    std::optional<double> score;  // a graded label, where the source gives one
+    std::string reviewer;         // the API key's name, or "anonymous" without keys
+    std::string source;           // e.g. "perspective:suggestscore"
+    std::string note;
+};
+
+class ReviewLog {
+public:
+    // Opens (creating the table where missing). Throws SqliteError.
+    explicit ReviewLog(const std::filesystem::path& path);
+
+    // Stores `review` and returns its id. Throws SqliteError.
+    int64_t add(const Review& review);
+    // The reviews of `policy_id`, oldest first.
+    std::vector<Review> of_policy(const std::string& policy_id);
+
+private:
+    std::mutex mutex_;
+    Sqlite db_;
+};
+
+}  // namespace arbiter::storage
