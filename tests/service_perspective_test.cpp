@@ -178,27 +178,37 @@ TEST_F(PerspectiveTest, DoNotStoreKeepsOnlyTheHashAndSuggestScoreStoresALabel) {
     EXPECT_NE(labels.back().content_json.find("you are all fools"), std::string::npos);
 }
 
-TEST_F(PerspectiveTest, GooglesPythonClientWorksWithOnlyTheDiscoveryUrlChanged) {
-    const int port = server_->port();
+// Runs a discovery-based client (tests/perspective/discovery_client.*) and checks what it got.
+void check_discovery_client(int port, const std::string& key, const std::string& command,
+                            const std::string& token) {
     const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/$discovery/rest?version=v1alpha1";
-    const test::CommandResult run =
-        test::run_command("/usr/bin/python3 " ARBITER_SOURCE_DIR "/tests/perspective/discovery_client.py '" +
-                          url + "' " + key_);
-    ASSERT_EQ(run.exit_code, 0) << "python3-googleapi is needed (scripts/deps installs it):\n" << run.output;
+    const test::CommandResult run = test::run_command(command + " '" + url + "' " + key);
+    ASSERT_EQ(run.exit_code, 0) << "scripts/deps and scripts/test install the clients:\n" << run.output;
     const json out = json::parse(run.output.substr(run.output.find('{')));
     ASSERT_EQ(out["analyze"]["status"], 200) << out.dump();
     const std::string text = "You are a wonderful person. Claim your prize now!";
     EXPECT_DOUBLE_EQ(
         out["analyze"]["body"]["attributeScores"]["TOXICITY"]["summaryScore"]["value"].get<double>(),
-        classify_score(port, key_, "spam", text));
-    EXPECT_EQ(out["analyze"]["body"]["clientToken"], "py-1");
+        classify_score(port, key, "spam", text));
+    EXPECT_EQ(out["analyze"]["body"]["clientToken"], token + "-1");
     EXPECT_EQ(out["spans"]["body"]["attributeScores"]["TOXICITY"]["spanScores"].size(), 2u) << out.dump();
     EXPECT_EQ(out["bad_attribute"]["status"], 400);
     EXPECT_EQ(out["bad_attribute"]["body"]["error"]["status"], "INVALID_ARGUMENT");
-    EXPECT_EQ(out["suggest"]["body"]["clientToken"], "py-2");
+    EXPECT_EQ(out["suggest"]["body"]["clientToken"], token + "-2");
     EXPECT_EQ(out["bad_key"]["status"], 400);
     EXPECT_NE(out["bad_key"]["body"]["error"]["message"].get<std::string>().find("API key not valid"),
               std::string::npos);
+}
+
+TEST_F(PerspectiveTest, GooglesPythonClientWorksWithOnlyTheDiscoveryUrlChanged) {
+    check_discovery_client(server_->port(), key_,
+                           "/usr/bin/python3 " ARBITER_SOURCE_DIR "/tests/perspective/discovery_client.py",
+                           "py");
+}
+
+TEST_F(PerspectiveTest, GooglesNodeClientWorksWithOnlyTheDiscoveryUrlChanged) {
+    check_discovery_client(server_->port(), key_,
+                           "node " ARBITER_SOURCE_DIR "/tests/perspective/discovery_client.mjs", "js");
 }
 
 }  // namespace
