@@ -13,6 +13,7 @@
 #include "support/scratch.h"
 #include "support/server_process.h"
 #include "support/service_client.h"
+#include "support/test_model.h"
 
 namespace arbiter {
 namespace {
@@ -36,8 +37,11 @@ class PerspectiveTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         key_ = service::make_api_key();
-        const std::string keys = test::write_file(
-            "perspective-keys.txt", service::api_key_line("moderator", service::Role::classify, key_) + "\n");
+        admin_key_ = service::make_api_key();
+        const std::string keys =
+            test::write_file("perspective-keys.txt",
+                             service::api_key_line("moderator", service::Role::classify, key_) + "\n" +
+                                 service::api_key_line("ops", service::Role::admin, admin_key_) + "\n");
         const std::string config = test::write_config("perspective",
                                                       "perspective:\n"
                                                       "  attributes: {TOXICITY: spam, INSULT: hate-speech}\n"
@@ -55,10 +59,12 @@ protected:
     static std::string with_key() { return "?key=" + key_; }
 
     static std::string key_;
+    static std::string admin_key_;
     static std::filesystem::path* db_;
     static ServerProcess* server_;
 };
 std::string PerspectiveTest::key_;
+std::string PerspectiveTest::admin_key_;
 std::filesystem::path* PerspectiveTest::db_ = nullptr;
 ServerProcess* PerspectiveTest::server_ = nullptr;
 
@@ -176,6 +182,21 @@ TEST_F(PerspectiveTest, DoNotStoreKeepsOnlyTheHashAndSuggestScoreStoresALabel) {
     EXPECT_EQ(labels.back().reviewer, "moderator");
     EXPECT_EQ(labels.back().source, "perspective:suggestscore");
     EXPECT_NE(labels.back().content_json.find("you are all fools"), std::string::npos);
+
+    // Exported as JSONL, the labels are a dataset `arbiter eval` measures the policy on.
+    const Reply exported = send(server_->port(), "GET", "/v1/reviews?policy=hate-speech", "", admin_key_);
+    ASSERT_EQ(exported.status, 200) << exported.text;
+    const json line = json::parse(exported.text.substr(0, exported.text.find('\n')));
+    EXPECT_EQ(line["text"], "you are all fools");
+    EXPECT_EQ(line["label"], 1);
+    EXPECT_EQ(send(server_->port(), "GET", "/v1/reviews?policy=hate-speech", "", key_).status, 403);
+    const std::string data = test::write_file("perspective-reviews.jsonl", exported.text);
+    const test::CommandResult eval = test::run_command(
+        std::string(ARBITER_BIN_DIR) + "/arbiter eval --model " + test::tiny_model().string() + " --policy " +
+        kPolicies + "/hate-speech.md --data " + data + " --mode score --out " +
+        (test::scratch_dir() / "perspective-eval").string() + " 2>&1");
+    EXPECT_EQ(eval.exit_code, 0) << eval.output;
+    EXPECT_NE(eval.output.find("hate-speech"), std::string::npos) << eval.output;
 }
 
 // Runs a discovery-based client (tests/perspective/discovery_client.*) and checks what it got.

@@ -15,6 +15,8 @@ void add_classify_routes(Router& router, ServiceContext& context);
 void add_policy_routes(Router& router, ServiceContext& context);
 // GET /v1/decisions.
 void add_decision_routes(Router& router, ServiceContext& context);
+// GET /v1/reviews?policy=ID: the policy's review labels as JSONL that `arbiter eval` reads.
+void add_review_routes(Router& router, ServiceContext& context);
 // Perspective's POST /v1alpha1/comments:analyze and :suggestscore, and its discovery document.
 void add_perspective_routes(Router& router, ServiceContext& context);
 

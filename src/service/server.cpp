@@ -47,6 +47,7 @@ public:
         add_policy_routes(router_, context_);
         add_decision_routes(router_, context_);
         add_perspective_routes(router_, context_);
+        add_review_routes(router_, context_);
     }
 
     void set_backend(Backend& backend) { context_.set_backend(backend); }

@@ -8,6 +8,7 @@
 //   PUT|DELETE /v1/policies/{id} store a new version / retire            role admin
 //   GET  /v1/decisions           the audit trail                         role admin
 //   POST /v1alpha1/comments:analyze|suggestscore  Perspective's API      role classify (?key=)
+//   GET  /v1/reviews?policy=ID   review labels as JSONL for arbiter eval role admin
 //   GET  /$discovery/rest        Perspective's discovery document        no key
 //   GET  /healthz /readyz /metrics                                       no key
 //
