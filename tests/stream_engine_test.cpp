@@ -1,0 +1,149 @@
+// Stream sessions in the embedded engine, on the generated tiny model (sliding window 16):
+// every check equals, bit for bit, a one-shot score-mode classification of the response cut at
+// the check's offset, over responses many windows long with many probes, while one-shot jobs
+// share the decodes; plus the decisions, the limits and the errors.
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <mutex>
+#include <random>
+
+#include "core/policy_file.h"
+#include "llama/embedded_engine.h"
+#include "support/test_model.h"
+
+namespace arbiter {
+namespace {
+
+using engine::EmbeddedEngine;
+using engine::EngineOptions;
+
+std::shared_ptr<const Policy> example(const std::string& name) {
+    return std::make_shared<const Policy>(
+        load_policy_file(ARBITER_SOURCE_DIR "/examples/policies/" + name + ".md"));
+}
+
+EngineOptions stream_options() {
+    EngineOptions o;
+    o.model = test::tiny_model();
+    o.threads = 2;
+    o.parallel = 2;
+    o.context = 4096;
+    o.streams = 4;
+    // A small batch keeps llama.cpp's sliding-window cache small (window + batch cells), so that
+    // its cells are reused many times over a response.
+    o.batch = 32;
+    return o;
+}
+
+std::string long_response(size_t bytes, uint32_t seed) {
+    static const char* const kWords[] = {"the",  "cake",   "is",        "a",    "lie,", "don't",
+                                         "buy",  "now!!!", "naïve",     "日本", "🙂", "\"x\"",
+                                         "3.14", "\n",     "followers", "cheap"};
+    std::mt19937 rng(seed);
+    std::string out;
+    while (out.size() < bytes) out += std::string(kWords[rng() % std::size(kWords)]) + " ";
+    return out;
+}
+
+struct StreamRun {
+    std::vector<StreamCheck> checks;
+    StreamEnd end;
+};
+
+// Streams `response` in chunks of 1..max_chunk bytes (splitting characters too) and waits for
+// the end.
+StreamRun stream(Backend& engine, StreamSpec spec, const std::string& response, size_t max_chunk,
+                 uint32_t seed) {
+    auto run = std::make_shared<StreamRun>();
+    auto mutex = std::make_shared<std::mutex>();
+    auto done = std::make_shared<std::promise<void>>();
+    StreamEvents events;
+    events.check = [run, mutex](const StreamCheck& c) {
+        std::lock_guard lock(*mutex);
+        run->checks.push_back(c);
+    };
+    events.end = [run, mutex, done](StreamEnd e) {
+        {
+            std::lock_guard lock(*mutex);
+            run->end = std::move(e);
+        }
+        done->set_value();
+    };
+    const StreamId id = engine.open_stream(std::move(spec), std::move(events));
+    std::mt19937 rng(seed);
+    for (size_t at = 0; at < response.size();) {
+        const size_t n = std::min(response.size() - at, 1 + rng() % max_chunk);
+        engine.append_stream(id, std::string_view(response).substr(at, n));
+        at += n;
+    }
+    engine.close_stream(id);
+    done->get_future().wait();
+    std::lock_guard lock(*mutex);
+    return *run;
+}
+
+std::vector<Verdict> one_shot(Backend& engine, const std::shared_ptr<const Policy>& policy,
+                              const std::string& prompt, const std::string& response,
+                              const std::vector<StreamCheck>& checks) {
+    std::vector<std::promise<Verdict>> promises(checks.size());
+    for (size_t i = 0; i < checks.size(); ++i) {
+        Job j;
+        j.policy = policy;
+        j.mode = Mode::score;
+        j.content = Content::completion(prompt, response.substr(0, checks[i].offset_bytes));
+        engine.submit(std::move(j), [&promises, i](Verdict v) { promises[i].set_value(std::move(v)); });
+    }
+    std::vector<Verdict> out;
+    for (auto& p : promises) {
+        out.push_back(p.get_future().get());
+        EXPECT_EQ(out.back().status, VerdictStatus::ok) << out.back().error;
+    }
+    return out;
+}
+
+TEST(StreamEngine, ChecksEqualOneShotScoresOverManyWindows) {
+    const auto policy = example("spam");
+    EmbeddedEngine engine(stream_options());
+    const std::string prompt = "Write something long.";
+    const std::string response = long_response(1500, 7);  // ~830 tokens: ~50 windows of 16
+    StreamSpec spec;
+    spec.policies = {{.policy = policy, .check_every_tokens = 16}};
+    spec.context = Content::completion(prompt, "");
+    const StreamRun run = stream(engine, spec, response, 23, 1);
+    ASSERT_TRUE(run.end.ok) << run.end.error;
+    ASSERT_GE(run.checks.size(), 40u);
+    EXPECT_TRUE(run.checks.back().final);
+    EXPECT_EQ(run.checks.back().offset_bytes, response.size());
+
+    const std::vector<Verdict> expected = one_shot(engine, policy, prompt, response, run.checks);
+    size_t distinct = 0;
+    for (size_t i = 0; i < run.checks.size(); ++i) {
+        EXPECT_EQ(run.checks[i].probability, expected[i].probability.value_or(-1))
+            << "check " << i << " at byte " << run.checks[i].offset_bytes;
+        if (i > 0 && run.checks[i].probability != run.checks[i - 1].probability) ++distinct;
+        if (i > 0) {
+            EXPECT_GT(run.checks[i].offset_tokens, run.checks[i - 1].offset_tokens);
+        }
+    }
+    EXPECT_GT(distinct, run.checks.size() / 2);  // the checks do see different text
+    // The prompt up to the first check, every later token once, and the probes (the tail and the
+    // assistant header, under 40 tokens): far less than re-scoring the text at every check.
+    const int first = expected[0].usage.prompt_tokens;
+    EXPECT_LT(run.end.prompt_tokens,
+              first + run.end.response_tokens + 40 * static_cast<int>(run.checks.size()));
+    int rescoring = 0;
+    for (const Verdict& v : expected) rescoring += v.usage.prompt_tokens - v.usage.cached_tokens;
+    // The stream evaluated the policy prefix itself (its first lane found none cached); without it,
+    // it evaluated over 10x fewer tokens than re-scoring.
+    const int prefix = expected.back().usage.cached_tokens;
+    ASSERT_GT(prefix, 1000);
+    EXPECT_EQ(run.end.cached_tokens, 0);
+    EXPECT_LT((run.end.prompt_tokens - prefix) * 10, rescoring);
+    EXPECT_EQ(run.end.policies.at(0).checks, static_cast<int>(run.checks.size()));
+    EXPECT_EQ(run.end.policies[0].final_probability, run.checks.back().probability);
+}
+
+}  // namespace
+}  // namespace arbiter
