@@ -147,3 +147,98 @@ TEST(StreamEngine, ChecksEqualOneShotScoresOverManyWindows) {
 
 }  // namespace
 }  // namespace arbiter
+
+namespace arbiter {
+namespace {
+
+// Two streams of two policies each, with one-shot jobs submitted while they run: every
+// decode mixes them, and every check still equals its one-shot score.
+TEST(StreamEngine, ConcurrentStreamsAndJobsShareDecodesExactly) {
+    const auto spam = example("spam");
+    const auto hate = example("hate-speech");
+    EmbeddedEngine engine(stream_options());
+    const std::string prompt = "Say something.";
+    const std::string a = long_response(500, 11);
+    const std::string b = long_response(400, 12);
+    StreamSpec spec;
+    spec.policies = {{.policy = spam, .check_every_tokens = 24}, {.policy = hate, .check_every_tokens = 40}};
+    spec.context = Content::completion(prompt, "");
+    std::vector<std::promise<Verdict>> side(6);
+    for (size_t i = 0; i < side.size(); ++i) {
+        Job j;
+        j.policy = i % 2 ? spam : hate;
+        j.mode = i % 3 ? Mode::score : Mode::reason;
+        j.max_reasoning_tokens = 16;
+        j.content = Content::message(long_response(100 + 50 * i, static_cast<uint32_t>(i)));
+        engine.submit(std::move(j), [&side, i](Verdict v) { side[i].set_value(std::move(v)); });
+    }
+    auto second = std::async(std::launch::async, [&] { return stream(engine, spec, b, 5, 3); });
+    const StreamRun first = stream(engine, spec, a, 9, 2);
+    const StreamRun other = second.get();
+    for (auto& p : side) EXPECT_EQ(p.get_future().get().status, VerdictStatus::ok);
+
+    for (const auto& [run, text] : {std::pair{&first, &a}, std::pair{&other, &b}}) {
+        ASSERT_TRUE(run->end.ok) << run->end.error;
+        ASSERT_EQ(run->end.policies.size(), 2u);
+        for (size_t policy = 0; policy < 2; ++policy) {
+            std::vector<StreamCheck> checks;
+            for (const StreamCheck& c : run->checks) {
+                if (c.policy == policy) checks.push_back(c);
+            }
+            ASSERT_GE(checks.size(), 5u);
+            EXPECT_EQ(run->end.policies[policy].checks, static_cast<int>(checks.size()));
+            const std::vector<Verdict> expected =
+                one_shot(engine, policy ? hate : spam, prompt, *text, checks);
+            for (size_t i = 0; i < checks.size(); ++i) {
+                EXPECT_EQ(checks[i].probability, expected[i].probability.value_or(-1))
+                    << "policy " << policy << " check " << i;
+            }
+        }
+    }
+}
+
+// Why streams turn swa_full on. llama.cpp keeps window + batch cells for the sliding-window
+// layers and reuses the oldest; a probe longer than a batch (here the uncommitted text: a run of
+// 600 letters has no pre-token boundary) spans several micro-batches, and its later ones reuse
+// cells the next chunk needs. With swa_full every check equals the one-shot; without it the
+// stream must fail with a clear error rather than report a different probability.
+TEST(StreamEngine, ALongProbeNeedsTheFullWindowCache) {
+    const auto policy = example("spam");
+    const std::string prompt = "Write something long.";
+    const std::string response = long_response(300, 7) + std::string(600, 'x') + long_response(200, 8);
+    StreamSpec spec;
+    spec.policies = {{.policy = policy, .check_every_tokens = 32}};
+    spec.context = Content::completion(prompt, "");
+    std::vector<Verdict> with_full;  // one-shot scores in the swa_full engine
+    for (const bool full : {true, false}) {
+        EngineOptions o = stream_options();
+        o.stream_swa_full = full;
+        EmbeddedEngine engine(o);
+        const StreamRun run = stream(engine, spec, response, 23, 1);
+        const std::vector<Verdict> expected = one_shot(engine, policy, prompt, response, run.checks);
+        size_t differ = 0;
+        for (size_t i = 0; i < run.checks.size(); ++i) {
+            differ += run.checks[i].probability != expected[i].probability.value_or(-1) ? 1 : 0;
+        }
+        std::printf("swa_full %s: %zu checks, %zu differ from one-shot, stream %s%s\n", full ? "on" : "off",
+                    run.checks.size(), differ, run.end.ok ? "ok" : "failed: ", run.end.error.c_str());
+        EXPECT_EQ(differ, 0u);
+        if (full) {
+            with_full = expected;
+            EXPECT_TRUE(run.end.ok) << run.end.error;
+            EXPECT_EQ(run.checks.back().offset_bytes, response.size());
+        } else {
+            // swa_full changes no one-shot score: a check equals the plain engine's one-shot too.
+            for (size_t i = 0; i < expected.size(); ++i) {
+                EXPECT_EQ(expected[i].probability, with_full.at(i).probability) << "check " << i;
+            }
+        }
+        if (!run.end.ok) {
+            EXPECT_NE(run.end.error.find("sliding-window cache lost cells"), std::string::npos)
+                << run.end.error;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace arbiter

@@ -378,12 +378,12 @@ void StreamRunner::after_decode(bool ok) {
             const double p = violation_probability(llama_get_logits_ith(ctx_, lane.batch_index), zero_, one_);
             llama_memory_seq_rm(memory, lane.seq, lane.n_past, -1);
             // The next token attends to the window before it: it must still be there (see the
-            // header). llama-server checks its prompt cache the same way.
+            // header). llama-server checks its prompt cache the same way; -1 means no cell left.
             const llama_pos pos_min = llama_memory_seq_pos_min(memory, lane.seq);
-            if (n_swa_ > 0 && pos_min > std::max(0, lane.n_past - n_swa_)) {
-                s.failure = "the sliding-window cache lost cells the stream needs (position " +
-                            std::to_string(pos_min) + " is the oldest left, " +
-                            std::to_string(std::max(0, lane.n_past - n_swa_)) + " is needed)";
+            const int needed = std::max(0, lane.n_past - n_swa_);
+            if (n_swa_ > 0 && lane.n_past > 0 && (pos_min < 0 || pos_min > needed)) {
+                s.failure = "the sliding-window cache lost cells the stream needs (the oldest left is " +
+                            std::to_string(pos_min) + ", " + std::to_string(needed) + " is needed)";
                 continue;
             }
             const StreamPolicy& policy = s.spec.policies[lane.policy];
