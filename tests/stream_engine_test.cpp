@@ -240,5 +240,101 @@ TEST(StreamEngine, ALongProbeNeedsTheFullWindowCache) {
     }
 }
 
+// Threshold 0 makes every check count: consecutive 3 flags at the third check, and a flag is
+// final; threshold above 1 never flags.
+TEST(StreamEngine, DecisionsFollowThresholdAndConsecutiveChecks) {
+    const auto policy = example("spam");
+    EmbeddedEngine engine(stream_options());
+    StreamSpec spec;
+    spec.policies = {{.policy = policy, .check_every_tokens = 20, .threshold = 0.0, .consecutive = 3},
+                     {.policy = policy, .check_every_tokens = 20, .threshold = 1.5, .consecutive = 1}};
+    spec.context = Content::completion("p", "");
+    const StreamRun run = stream(engine, spec, long_response(300, 5), 17, 4);
+    ASSERT_TRUE(run.end.ok) << run.end.error;
+    std::vector<CheckState> flagging;
+    for (const StreamCheck& c : run.checks) {
+        if (c.policy == 0) flagging.push_back(c.state);
+        if (c.policy == 1) {
+            EXPECT_EQ(c.state, CheckState::pass);
+        }
+    }
+    ASSERT_GE(flagging.size(), 4u);
+    EXPECT_EQ(flagging[0], CheckState::above);
+    EXPECT_EQ(flagging[1], CheckState::above);
+    for (size_t i = 2; i < flagging.size(); ++i) EXPECT_EQ(flagging[i], CheckState::flagged) << i;
+    EXPECT_TRUE(run.end.policies[0].flagged);
+    EXPECT_FALSE(run.end.policies[1].flagged);
+    size_t third = 0;
+    for (const StreamCheck& c : run.checks) {
+        if (c.policy == 0 && ++third == 3) {
+            EXPECT_EQ(run.end.policies[0].flagged_at_bytes, c.offset_bytes);
+        }
+    }
+}
+
+TEST(StreamEngine, LimitsAndEndedStreamsAreClearErrors) {
+    const auto policy = example("spam");
+    EngineOptions o = stream_options();
+    o.streams = 2;
+    o.stream_max_bytes = 100;
+    o.stream_idle_timeout_ms = 300;
+    EmbeddedEngine engine(o);
+    const auto code = [](const std::function<void()>& f) {
+        try {
+            f();
+        } catch (const StreamError& e) {
+            return e.code();
+        }
+        ADD_FAILURE() << "no StreamError";
+        return StreamError::Code::unsupported;
+    };
+    StreamSpec two;
+    two.policies = {{.policy = policy}, {.policy = policy}};
+    two.context = Content::completion("p", "");
+    std::promise<StreamEnd> ended;
+    StreamEvents events;
+    events.end = [&ended](StreamEnd e) { ended.set_value(std::move(e)); };
+    const StreamId id = engine.open_stream(two, events);
+    // Both sequences are taken.
+    EXPECT_EQ(code([&] { engine.open_stream(two, {}); }), StreamError::Code::limit);
+    EXPECT_EQ(code([&] { engine.append_stream(id, std::string(101, 'a')); }), StreamError::Code::limit);
+    EXPECT_EQ(code([&] { engine.append_stream(id, "\xFF"); }), StreamError::Code::bad_input);
+    EXPECT_EQ(code([&] { engine.append_stream(999, "x"); }), StreamError::Code::unknown);
+    engine.append_stream(id, "hello");
+    // Then nothing for longer than the idle timeout: the stream expires and frees its sequences.
+    const StreamEnd e = ended.get_future().get();
+    EXPECT_FALSE(e.ok);
+    EXPECT_NE(e.error.find("expired"), std::string::npos) << e.error;
+    try {
+        engine.append_stream(id, "more");
+        ADD_FAILURE() << "appended to an expired stream";
+    } catch (const StreamError& err) {
+        EXPECT_EQ(err.code(), StreamError::Code::ended);
+        EXPECT_NE(std::string(err.what()).find("expired"), std::string::npos) << err.what();
+    }
+    StreamSpec message = two;
+    message.context = Content::message("x");
+    EXPECT_EQ(code([&] { engine.open_stream(message, {}); }), StreamError::Code::bad_input);
+    const StreamRun run = stream(engine, two, "fine", 3, 1);
+    EXPECT_TRUE(run.end.ok) << run.end.error;
+
+    EngineOptions off = stream_options();
+    off.streams = 0;
+    EmbeddedEngine plain(off);
+    EXPECT_EQ(code([&] { plain.open_stream(two, {}); }), StreamError::Code::unsupported);
+}
+
+TEST(StreamEngine, AStreamOverTheContextEndsWithAnError) {
+    EngineOptions o = stream_options();
+    o.context = 2048;  // the prefix and several hundred tokens
+    EmbeddedEngine engine(o);
+    StreamSpec spec;
+    spec.policies = {{.policy = example("spam"), .check_every_tokens = 64}};
+    spec.context = Content::completion("p", "");
+    const StreamRun run = stream(engine, spec, long_response(3000, 3), 50, 1);
+    EXPECT_FALSE(run.end.ok);
+    EXPECT_NE(run.end.error.find("too long"), std::string::npos) << run.end.error;
+}
+
 }  // namespace
 }  // namespace arbiter

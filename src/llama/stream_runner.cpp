@@ -128,6 +128,7 @@ StreamId StreamRunner::open(StreamSpec spec, StreamEvents events) {
         id = s->id = next_id_++;
         Inbox& in = inbox_[id];
         in.bytes = s->text->appended_bytes();
+        in.partial = s->text->incomplete();
         in.last_activity = Clock::now();
         opened_.push_back(std::move(s));
         dirty_ = true;
@@ -154,6 +155,14 @@ void StreamRunner::append(StreamId id, std::string_view text) {
             throw StreamError(StreamError::Code::limit, "stream " + std::to_string(id) + " would exceed " +
                                                             std::to_string(limits_.max_bytes) + " bytes");
         }
+        // Refused here, where the caller can still act on it; the worker's StreamText agrees.
+        const std::string carried = in.partial + std::string(text);
+        const std::optional<size_t> whole = whole_characters(carried);
+        if (!whole) {
+            throw StreamError(StreamError::Code::bad_input,
+                              "stream " + std::to_string(id) + ": the appended text is not valid UTF-8");
+        }
+        in.partial = carried.substr(*whole);
         in.bytes += text.size();
         in.chunks.emplace_back(text);
         in.last_activity = Clock::now();

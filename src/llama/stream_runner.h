@@ -104,6 +104,7 @@ private:
         std::deque<std::string> chunks;
         bool closing = false;
         size_t bytes = 0;
+        std::string partial;  // a character's first bytes, waiting for the rest
         Clock::time_point last_activity;
     };
     mutable std::mutex mutex_;

@@ -44,6 +44,13 @@ bool incomplete_character(std::string_view rest) {
 
 }  // namespace
 
+std::optional<size_t> whole_characters(std::string_view bytes) {
+    const std::optional<size_t> bad = first_invalid_utf8(bytes);
+    if (!bad) return bytes.size();
+    if (!incomplete_character(bytes.substr(*bad))) return std::nullopt;
+    return *bad;
+}
+
 StreamText::StreamText(const PromptTokens& tokens, const Content& context) : tokens_(tokens) {
     if (context.kind == ContentKind::message ||
         (context.kind == ContentKind::conversation && context.turns.empty())) {
@@ -67,18 +74,14 @@ void StreamText::append(std::string_view bytes) {
     const size_t before = raw_.size();
     raw_.append(bytes);
     const std::string_view pending = std::string_view(raw_).substr(checkable_);
-    size_t complete = pending.size();
-    if (const std::optional<size_t> bad = first_invalid_utf8(pending)) {
-        if (!incomplete_character(pending.substr(*bad))) {
-            raw_.resize(before);
-            throw StreamError(StreamError::Code::bad_input, "the appended text is not valid UTF-8 (byte " +
-                                                                std::to_string(checkable_ + *bad) + ")");
-        }
-        complete = *bad;
+    const std::optional<size_t> complete = whole_characters(pending);
+    if (!complete) {
+        raw_.resize(before);
+        throw StreamError(StreamError::Code::bad_input, "the appended text is not valid UTF-8");
     }
     // Escaping whole characters one append at a time writes what escaping the whole text would.
-    escaped_ += json_escape(pending.substr(0, complete));
-    checkable_ += complete;
+    escaped_ += json_escape(pending.substr(0, *complete));
+    checkable_ += *complete;
 }
 
 std::vector<llama_token> StreamText::commit() {

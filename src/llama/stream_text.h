@@ -12,6 +12,7 @@
 // base64 blob) is cut by tokenize_text at a position that depends on where its piece began; the
 // stream's tokens may then differ from the one-shot's inside that run.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,10 @@
 #include "llama/prompt_tokens.h"
 
 namespace arbiter::engine {
+
+// The length of `bytes`' longest prefix of whole characters when the rest is the start of one
+// more (more bytes may complete it); nullopt when `bytes` holds invalid UTF-8.
+std::optional<size_t> whole_characters(std::string_view bytes);
 
 class StreamText {
 public:
@@ -39,6 +44,8 @@ public:
     // The response bytes a check now judges: every complete character appended.
     size_t checkable_bytes() const { return checkable_; }
     size_t appended_bytes() const { return raw_.size(); }
+    // The first bytes of a character the next append completes.
+    std::string incomplete() const { return raw_.substr(checkable_); }
     // The response's tokens at a check now: committed and probe tokens less those of the empty
     // response's message.
     int response_tokens() const;
