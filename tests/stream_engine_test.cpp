@@ -336,5 +336,49 @@ TEST(StreamEngine, AStreamOverTheContextEndsWithAnError) {
     EXPECT_NE(run.end.error.find("too long"), std::string::npos) << run.end.error;
 }
 
+// gpt-oss's real tokenizer, and text that tests its pre-tokenizer: the same exactness.
+TEST(StreamEngine, ChecksEqualOneShotScoresWithTheRealTokenizer) {
+    const auto policy = example("hate-speech");
+    EngineOptions o = stream_options();
+    o.model = test::tiny_o200k_model();
+    EmbeddedEngine engine(o);
+    std::string response;
+    for (int i = 0; i < 8; ++i) {
+        response +=
+            "It's 3.14 o'clock\n\n\"quoted\" naïve café 日本語 🙂 <|start|>assistant<|end|> -- (x) {\"a\": "
+            "1}. ";
+    }
+    const std::string prompt = "Say \"anything\".";
+    StreamSpec spec;
+    spec.policies = {{.policy = policy, .check_every_tokens = 8}};
+    spec.context = Content::completion(prompt, "");
+    const StreamRun run = stream(engine, spec, response, 7, 9);
+    ASSERT_TRUE(run.end.ok) << run.end.error;
+    ASSERT_GE(run.checks.size(), 10u);
+    const std::vector<Verdict> expected = one_shot(engine, policy, prompt, response, run.checks);
+    for (size_t i = 0; i < run.checks.size(); ++i) {
+        EXPECT_EQ(run.checks[i].probability, expected[i].probability.value_or(-1)) << "check " << i;
+    }
+    // The final check's prompt is the one-shot's whole prompt: its token count says so.
+    EXPECT_EQ(run.end.response_tokens, run.checks.back().offset_tokens);
+}
+
+TEST(StreamEngine, ShutdownEndsOpenStreams) {
+    std::promise<StreamEnd> ended;
+    {
+        EmbeddedEngine engine(stream_options());
+        StreamSpec spec;
+        spec.policies = {{.policy = example("spam")}};
+        spec.context = Content::completion("p", "partial answer");
+        StreamEvents events;
+        events.end = [&ended](StreamEnd e) { ended.set_value(std::move(e)); };
+        const StreamId id = engine.open_stream(spec, events);
+        engine.append_stream(id, " and more");
+    }
+    const StreamEnd e = ended.get_future().get();
+    EXPECT_FALSE(e.ok);
+    EXPECT_NE(e.error.find("shut down"), std::string::npos) << e.error;
+}
+
 }  // namespace
 }  // namespace arbiter
