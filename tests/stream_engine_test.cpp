@@ -114,7 +114,7 @@ TEST(StreamEngine, ChecksEqualOneShotScoresOverManyWindows) {
     const StreamRun run = stream(engine, spec, response, 23, 1);
     ASSERT_TRUE(run.end.ok) << run.end.error;
     ASSERT_GE(run.checks.size(), 40u);
-    EXPECT_TRUE(run.checks.back().final);
+    // The last check judged the whole text (at close, unless a check had just judged it all).
     EXPECT_EQ(run.checks.back().offset_bytes, response.size());
 
     const std::vector<Verdict> expected = one_shot(engine, policy, prompt, response, run.checks);
@@ -345,7 +345,8 @@ TEST(StreamEngine, ChecksEqualOneShotScoresWithTheRealTokenizer) {
     std::string response;
     for (int i = 0; i < 8; ++i) {
         response +=
-            "It's 3.14 o'clock\n\n\"quoted\" naïve café 日本語 🙂 <|start|>assistant<|end|> -- (x) {\"a\": "
+            "It's 3.14 o'clock\n\n\"quoted\" naïve café 日本語 🙂 <|start|>assistant<|end|> -- (x) "
+            "{\"a\": "
             "1}. ";
     }
     const std::string prompt = "Say \"anything\".";

@@ -156,7 +156,7 @@ int run(const StreamArgs& a) {
         spec.context = Content::completion(item->content->prompt, "");
         StreamEvents events;
         events.check = [&printer, id = item->id](const StreamCheck& c) { printer.check(id, c); };
-        events.end = [&printer, id = item->id](StreamEnd e) { printer.end(id, e); };
+        events.end = [&printer, id = item->id](const StreamEnd& e) { printer.end(id, e); };
         printer.wait_below(a.concurrent);
         try {
             const StreamId stream = backend->open_stream(spec, std::move(events));

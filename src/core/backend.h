@@ -81,6 +81,7 @@ public:
     // Stream sessions (core/stream.h). A backend that cannot keep a stream's state throws
     // StreamError(unsupported); so do these defaults. `append` and `close` throw StreamError for
     // an unknown or ended stream, or one over its limits.
+    // NOLINTNEXTLINE(performance-unnecessary-value-param): by value so that overrides can keep them
     virtual StreamId open_stream(StreamSpec spec, StreamEvents events) {
         (void)spec;
         (void)events;

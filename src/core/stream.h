@@ -49,7 +49,7 @@ struct StreamCheck {
     int offset_tokens = 0;    // the response's tokens judged
     double probability = 0;
     CheckState state = CheckState::pass;
-    bool final = false;  // the check at close
+    bool final = false;  // the check at close (none when the last check already judged it all)
 };
 
 struct StreamPolicyResult {

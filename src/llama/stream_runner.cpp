@@ -237,7 +237,12 @@ void StreamRunner::service() {
             end(s, s.failure);
             continue;
         }
-        if (!consume(s) && s.closing && s.chunks.empty()) {
+        const bool due = consume(s);
+        if (s.failure) {  // now, not at the next wake: nothing else may come
+            end(s, s.failure);
+            continue;
+        }
+        if (!due && s.closing && s.chunks.empty()) {
             if (!s.final_scheduled) {
                 s.final_scheduled = true;
                 for (Lane& lane : s.lanes) {
