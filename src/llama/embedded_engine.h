@@ -11,6 +11,8 @@
 //   - Prefill chunks of new items and decode steps of running items share each llama_decode, up
 //     to `parallel` items at once; a finished item's sequence takes the next job at once.
 //   - Score mode reads P(violation) from one forward pass over the content, generating nothing.
+//   - Stream sessions (llama/stream_runner.h) keep a sequence per policy for a growing response
+//     and put their new tokens and check probes into the same batches, after the items' tokens.
 
 #include <filesystem>
 #include <memory>

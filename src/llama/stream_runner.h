@@ -18,6 +18,9 @@
 // still checks that the window its next token needs is present, and fails the stream rather
 // than judge on a damaged cache.
 //
+// Scheduling: a batch takes the one-shot items' tokens first and streams fill the room left, so
+// a batch full of long prompts delays checks (no priority for probes yet).
+//
 // Threads: open/append/close run on any thread and only queue (under the mutex); everything
 // else runs on the engine's worker, and the event callbacks run there with no lock held.
 
