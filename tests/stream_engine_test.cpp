@@ -9,6 +9,7 @@
 #include <mutex>
 #include <random>
 
+#include "cascade/cascade_backend.h"
 #include "core/policy_file.h"
 #include "llama/embedded_engine.h"
 #include "support/test_model.h"
@@ -379,6 +380,21 @@ TEST(StreamEngine, ShutdownEndsOpenStreams) {
     const StreamEnd e = ended.get_future().get();
     EXPECT_FALSE(e.ok);
     EXPECT_NE(e.error.find("shut down"), std::string::npos) << e.error;
+}
+
+// The service wraps the engine in the cascade; streams pass through it to the engine.
+TEST(StreamEngine, StreamsPassThroughTheCascade) {
+    const auto policy = example("spam");
+    EmbeddedEngine engine(stream_options());
+    cascade::CascadeBackend cascaded(
+        engine, std::make_shared<const cascade::Cascade>(std::vector<std::shared_ptr<const Policy>>{policy}));
+    StreamSpec spec;
+    spec.policies = {{.policy = policy, .check_every_tokens = 8}};
+    spec.context = Content::completion("p", "");
+    const StreamRun run = stream(cascaded, spec, "Buy cheap followers now, it's the best deal!", 5, 1);
+    ASSERT_TRUE(run.end.ok) << run.end.error;
+    EXPECT_GE(run.checks.size(), 2u);
+    EXPECT_THROW(cascaded.append_stream(run.end.stream, "x"), StreamError);
 }
 
 }  // namespace
