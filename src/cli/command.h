@@ -21,6 +21,7 @@ void add_info_command(CLI::App& app, Action& action);
 void add_policy_command(CLI::App& app, Action& action);
 void add_render_command(CLI::App& app, Action& action);
 void add_serve_command(CLI::App& app, Action& action);
+void add_stream_command(CLI::App& app, Action& action);
 void add_train_command(CLI::App& app, Action& action);
 
 }  // namespace arbiter::cli

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     arbiter::cli::add_policy_command(app, action);
     arbiter::cli::add_render_command(app, action);
     arbiter::cli::add_serve_command(app, action);
+    arbiter::cli::add_stream_command(app, action);
     arbiter::cli::add_train_command(app, action);
 
     // CLI11 answers --help before it notices an unknown command: `arbiter NOSUCH --help` would print

@@ -29,3 +29,19 @@ Verdict stopped_verdict(const Job& job, Stop why) {
 }
 
 }  // namespace arbiter
+
+namespace arbiter {
+
+const char* check_state_name(CheckState s) {
+    switch (s) {
+    case CheckState::pass:
+        return "pass";
+    case CheckState::above:
+        return "above";
+    case CheckState::flagged:
+        return "flagged";
+    }
+    return "pass";
+}
+
+}  // namespace arbiter

@@ -81,6 +81,14 @@ size_t piece_end(std::string_view text, size_t from) {
 
 }  // namespace
 
+size_t last_piece_start(std::string_view text, size_t from) {
+    // The end itself is excluded: whether a piece starts there depends on what follows.
+    for (size_t p = text.size(); p-- > from + 1;) {
+        if (!continuation_byte(text[p]) && starts_a_piece(text, p)) return p;
+    }
+    return from;
+}
+
 std::vector<std::string_view> cut_text(std::string_view text, const std::vector<std::string>& matched) {
     // Cut strictly inside every occurrence, overlapping ones too.
     std::vector<size_t> cuts;

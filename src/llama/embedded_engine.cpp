@@ -1,8 +1,6 @@
 #include "llama/embedded_engine.h"
 
 #include <algorithm>
-#include <atomic>
-#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -12,11 +10,12 @@
 
 #include "core/content_layout.h"
 #include "harmony/classification.h"
-#include "llama/llama_log.h"
+#include "llama/engine_context.h"
 #include "llama/model.h"
 #include "llama/prefix_cache.h"
 #include "llama/sampler.h"
 #include "llama/score.h"
+#include "llama/stream_runner.h"
 #include "llama/thread_governor.h"
 
 namespace arbiter::engine {
@@ -24,10 +23,6 @@ namespace arbiter::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct ContextDeleter {
-    void operator()(llama_context* c) const { llama_free(c); }
-};
 
 }  // namespace
 
@@ -39,6 +34,7 @@ public:
     JobId submit(Job job, Done done);
     void cancel(JobId id);
     const PromptTokens& tokens() const { return model_->tokens(); }
+    StreamRunner& streams() { return *streams_; }
     std::optional<int> content_room(const Job& job) const;
     // The most tokens `job` may generate: the reasoning budget, the final channel's header the
     // engine writes, and the longest answer (none in score mode).
@@ -77,6 +73,7 @@ private:
     };
 
     void run();
+    void start_streams();
     void admit(Queued q, Slot& slot);
     int evaluate_prefix(const std::string& key, const std::vector<llama_token>& tokens);
     bool decode_step();
@@ -89,10 +86,11 @@ private:
 
     EngineOptions options_;
     std::unique_ptr<Model> model_;
-    std::unique_ptr<llama_context, ContextDeleter> ctx_;
+    ContextPtr ctx_;
     llama_batch batch_{};
     std::vector<Slot> slots_;
     std::unique_ptr<PrefixCache> prefixes_;
+    std::unique_ptr<StreamRunner> streams_;
     llama_token zero_ = 0;
     llama_token one_ = 0;
     std::vector<llama_token> final_header_;         // harmony::final_channel_header()
@@ -112,48 +110,15 @@ private:
 
 EmbeddedEngine::Impl::Impl(const EngineOptions& options)
     : options_(options), governor_(options.threads, static_cast<int>(std::thread::hardware_concurrency())) {
-    if (options.parallel < 1 || options.parallel > 128)
-        throw std::invalid_argument("parallel must be 1..128");
-    if (options.prefix_slots < 1 || options.prefix_slots > 64)
-        throw std::invalid_argument("prefix slots must be 1..64");
-    if (options.context < 256) throw std::invalid_argument("context must be at least 256 tokens");
-    if (options.batch < 16) throw std::invalid_argument("batch must be at least 16 tokens");
-    if (options.max_reasoning_tokens < 0) throw std::invalid_argument("max reasoning tokens must be >= 0");
-
+    check_options(options);
     model_ = Model::load(options.model, {.vocab_only = false, .gpu_layers = options.gpu_layers});
     const PromptTokens& tokens = model_->tokens();
 
-    const int n_seq = options.parallel + (options.share_prefix ? options.prefix_slots : 0);
-    llama_context_params params = llama_context_default_params();
-    params.n_seq_max = static_cast<uint32_t>(n_seq);
-    // One KV stream per sequence, each of `context` cells: see the header for why.
-    params.kv_unified = false;
-    params.swa_full = false;
-    params.n_ctx = static_cast<uint32_t>(options.context) * static_cast<uint32_t>(n_seq);
-    params.n_batch = static_cast<uint32_t>(options.batch);
-    params.n_ubatch = static_cast<uint32_t>(options.batch);
     threads_ = governor_.threads();
-    params.n_threads = threads_;
-    params.n_threads_batch = threads_;
-    params.no_perf = true;
-    params.flash_attn_type =
-        options.flash_attention ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
-    clear_last_llama_error();
-    ctx_.reset(llama_init_from_model(model_->get(), params));
-    if (!ctx_) {
-        const std::string why = last_llama_error();
-        throw std::runtime_error("llama.cpp could not create a context of " + std::to_string(params.n_ctx) +
-                                 " tokens" + (why.empty() ? "" : " (" + why + ")"));
-    }
+    ctx_ = make_context(*model_, options, threads_);
 
-    const auto digit = [&](const char* d) {
-        const std::vector<llama_token> ids = tokens.tokenize_text(d);
-        if (ids.size() != 1)
-            throw ModelFileError(std::string("the vocabulary has no single token for '") + d + "'");
-        return ids[0];
-    };
-    zero_ = digit("0");
-    one_ = digit("1");
+    zero_ = single_token(tokens, "0");
+    one_ = single_token(tokens, "1");
     final_header_ = tokens.tokenize(harmony::final_channel_header());
     control_tokens_ = control_token_bans(model_->vocab());
 
@@ -162,7 +127,26 @@ EmbeddedEngine::Impl::Impl(const EngineOptions& options)
     for (int i = 0; i < options.parallel; ++i) slots_[static_cast<size_t>(i)].seq = i;
     if (options.share_prefix)
         prefixes_ = std::make_unique<PrefixCache>(options.parallel, options.prefix_slots);
+    start_streams();
     worker_ = std::thread([this] { run(); });
+}
+
+void EmbeddedEngine::Impl::start_streams() {
+    const auto prefix = [this](const harmony::Prompt& p, int& n, bool& cached) -> std::optional<int> {
+        if (!prefixes_) return std::nullopt;
+        const std::string key = p.str();
+        const std::optional<int> found = prefixes_->find(key);
+        cached = found.has_value();
+        const int seq = found ? *found : evaluate_prefix(key, tokens().tokenize(p));
+        n = prefixes_->tokens(seq);
+        return seq;
+    };
+    const auto wake = [this] {
+        std::lock_guard lock(mutex_);
+        wake_.notify_all();
+    };
+    streams_ =
+        std::make_unique<StreamRunner>(ctx_.get(), *model_, options_, StreamRunner::Hooks{prefix, wake});
 }
 
 EmbeddedEngine::Impl::~Impl() {
@@ -372,6 +356,7 @@ bool EmbeddedEngine::Impl::decode_step() {
             s->batch_index = batch_.n_tokens - 1;
         }
     }
+    prompt_tokens += static_cast<uint64_t>(streams_->fill(batch_, capacity - batch_.n_tokens));
     if (batch_.n_tokens == 0) return false;
     const int rc = decode();
     {
@@ -379,6 +364,7 @@ bool EmbeddedEngine::Impl::decode_step() {
         stats_.decode_calls++;
         stats_.prompt_tokens_evaluated += prompt_tokens;
     }
+    streams_->after_decode(rc == 0);
     if (rc != 0) {
         for (Slot* s : order) {
             if (s->phase != Phase::idle)
@@ -431,7 +417,10 @@ void EmbeddedEngine::Impl::run() {
                 return std::any_of(slots_.begin(), slots_.end(),
                                    [](const Slot& s) { return s.phase != Phase::idle; });
             };
-            wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || busy(); });
+            const auto ready = [&] { return stopping_ || !queue_.empty() || busy() || streams_->has_work(); };
+            // Idle streams expire: wake for the next expiry too.
+            const auto expiry = streams_->next_expiry().value_or(Clock::now() + std::chrono::hours(24));
+            wake_.wait_until(lock, expiry, ready);
             if (stopping_ && !busy()) break;
             size_t free_slots = 0;
             for (const Slot& s : slots_) free_slots += s.phase == Phase::idle ? 1 : 0;
@@ -454,8 +443,10 @@ void EmbeddedEngine::Impl::run() {
             if (s.phase == Phase::idle) continue;
             if (const auto stop = should_stop(s)) finish(s, s.job->stopped(*stop));
         }
+        streams_->service();
         decode_step();
     }
+    streams_->shutdown();
     // Whatever is still queued at shutdown gets an answer too.
     std::deque<Queued> rest;
     {
@@ -490,6 +481,15 @@ std::optional<int> EmbeddedEngine::content_tokens(const Content& content) const 
 }
 std::optional<int> EmbeddedEngine::content_room(const Job& job) const {
     return impl_->content_room(job);
+}
+StreamId EmbeddedEngine::open_stream(StreamSpec spec, StreamEvents events) {
+    return impl_->streams().open(std::move(spec), std::move(events));
+}
+void EmbeddedEngine::append_stream(StreamId id, std::string_view text) {
+    impl_->streams().append(id, text);
+}
+void EmbeddedEngine::close_stream(StreamId id) {
+    impl_->streams().close(id);
 }
 EmbeddedEngine::Stats EmbeddedEngine::stats() const {
     return impl_->stats();

@@ -11,6 +11,8 @@
 //   - Prefill chunks of new items and decode steps of running items share each llama_decode, up
 //     to `parallel` items at once; a finished item's sequence takes the next job at once.
 //   - Score mode reads P(violation) from one forward pass over the content, generating nothing.
+//   - Stream sessions (llama/stream_runner.h) keep a sequence per policy for a growing response
+//     and put their new tokens and check probes into the same batches, after the items' tokens.
 
 #include <filesystem>
 #include <memory>
@@ -34,6 +36,13 @@ struct EngineOptions {
     // running. Off by default, for results that are the same whatever the batching; on a GPU it
     // is worth turning on.
     bool flash_attention = false;
+    // Stream sessions (core/stream.h, llama/stream_runner.h): KV sequences kept for them, one per
+    // policy of each open stream; 0 turns streams off. Each holds `context` tokens, and with
+    // streams on the sliding-window cache is full-size (swa_full) too.
+    int streams = 0;
+    size_t stream_max_bytes = 1 << 20;    // response bytes per stream
+    int stream_idle_timeout_ms = 60'000;  // a stream with no append or close this long expires
+    bool stream_swa_full = true;          // off only to measure what llama.cpp's pruned window does to probes
 };
 
 class EmbeddedEngine : public Backend {
@@ -46,6 +55,9 @@ public:
     void cancel(JobId id) override;
     std::optional<int> content_tokens(const Content& content) const override;
     std::optional<int> content_room(const Job& job) const override;
+    StreamId open_stream(StreamSpec spec, StreamEvents events) override;
+    void append_stream(StreamId id, std::string_view text) override;
+    void close_stream(StreamId id) override;
 
     struct Stats {
         uint64_t prompt_tokens_evaluated = 0;  // tokens that went through llama_decode as prompt
