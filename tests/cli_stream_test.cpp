@@ -7,26 +7,18 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/json_lines.h"
 #include "support/test_model.h"
 
 namespace arbiter {
 namespace {
 
 using test::built_binary;
+using test::json_lines;
 using test::run_command;
 using test::write_file;
 
 const std::string kPolicies = ARBITER_SOURCE_DIR "/examples/policies/";
-
-std::vector<nlohmann::json> json_lines(const std::string& output) {
-    std::vector<nlohmann::json> out;
-    std::istringstream in(output);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (!line.empty() && line[0] == '{') out.push_back(nlohmann::json::parse(line));
-    }
-    return out;
-}
 
 const std::string kTwoCompletions =
     "{\"id\": \"a\", \"prompt\": \"How do I bake bread?\", \"response\": \"Mix flour, water, yeast and "

@@ -15,6 +15,7 @@
 #include "llama/embedded_engine.h"
 #include "llama/model.h"
 #include "llama/score.h"
+#include "support/example_policy.h"
 #include "support/test_model.h"
 
 namespace arbiter {
@@ -22,11 +23,7 @@ namespace {
 
 using engine::EmbeddedEngine;
 using engine::EngineOptions;
-
-std::shared_ptr<const Policy> example(const std::string& name) {
-    return std::make_shared<const Policy>(
-        load_policy_file(ARBITER_SOURCE_DIR "/examples/policies/" + name + ".md"));
-}
+constexpr auto example = test::example_policy;
 
 EngineOptions tiny_options() {
     EngineOptions o;

@@ -12,6 +12,7 @@
 #include "cascade/cascade_backend.h"
 #include "core/policy_file.h"
 #include "llama/embedded_engine.h"
+#include "support/example_policy.h"
 #include "support/test_model.h"
 
 namespace arbiter {
@@ -19,11 +20,7 @@ namespace {
 
 using engine::EmbeddedEngine;
 using engine::EngineOptions;
-
-std::shared_ptr<const Policy> example(const std::string& name) {
-    return std::make_shared<const Policy>(
-        load_policy_file(ARBITER_SOURCE_DIR "/examples/policies/" + name + ".md"));
-}
+constexpr auto example = test::example_policy;
 
 EngineOptions stream_options() {
     EngineOptions o;
