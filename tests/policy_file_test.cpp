@@ -1,6 +1,7 @@
 // Policy files: front matter, defaults, and errors that name the file and line.
 
 #include "core/policy_file.h"
+#include "core/policy_json.h"
 
 #include <gtest/gtest.h>
 
@@ -55,10 +56,33 @@ TEST(PolicyFile, ByteOrderMarkAndCrlf) {
     EXPECT_EQ(p.text, "Text.");
 }
 
+TEST(PolicyFile, StreamSettings) {
+    const Policy p = parse_policy(
+        "---\nid: s\nstream:\n  check_every_tokens: 8\n  threshold: 0.7\n  consecutive: 2\n  at_close: reason\n"
+        "---\nText",
+        "p.md");
+    EXPECT_EQ(p.stream.check_every_tokens, 8);
+    EXPECT_EQ(p.stream.threshold, 0.7);
+    EXPECT_EQ(p.stream.consecutive, 2);
+    EXPECT_TRUE(p.stream.reason_at_close);
+    const Policy defaults = parse_policy("---\nid: d\n---\nText", "p.md");
+    EXPECT_EQ(defaults.stream.check_every_tokens, 16);
+    EXPECT_FALSE(defaults.stream.reason_at_close);
+    EXPECT_EQ(error_of("---\nstream:\n  check_every_tokens: 0\n---\nText"),
+              "p.md:3: check_every_tokens must be a whole number from 1 to 1048576");
+    EXPECT_EQ(error_of("---\nstream:\n  at_close: later\n---\nText"),
+              "p.md:3: at_close must be score or reason, not 'later'");
+    EXPECT_EQ(error_of("---\nstream:\n  every: 3\n---\nText"),
+              "p.md:3: unknown stream key 'every' (known: check_every_tokens, threshold, consecutive, at_close)");
+    // The API's JSON form carries them too, and reads them back.
+    EXPECT_EQ(policy_from_json(policy_to_json(p)).stream.consecutive, 2);
+    EXPECT_THROW(policy_from_json({{"id", "j"}, {"text", "T"}, {"stream", {{"threshold", 3}}}}), PolicyError);
+}
+
 TEST(PolicyFile, ErrorsNameFileAndLine) {
     EXPECT_EQ(error_of("---\nid: a\nouput: json\n---\nText"),
               "p.md:3: unknown front matter key 'ouput' (known: id, version, title, labels, output, effort, "
-              "rules, cascade)");
+              "rules, cascade, stream)");
     EXPECT_EQ(error_of("---\noutput: yaml\n---\nText"),
               "p.md:2: output must be binary, json or json_rationale, not 'yaml'");
     EXPECT_EQ(error_of("---\n\neffort: extreme\n---\nText"),

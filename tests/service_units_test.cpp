@@ -11,6 +11,7 @@
 
 #include "service/api_keys.h"
 #include "service/body_decoding.h"
+#include "service/body_stream.h"
 #include "service/http_message.h"
 #include "service/job_runner.h"
 #include "service/server.h"
@@ -98,6 +99,40 @@ std::vector<Job> jobs(const std::vector<std::string>& texts) {
         out.push_back(std::move(job));
     }
     return out;
+}
+
+TEST(BodyStream, AReaderThatFallsBehindCancelsTheBody) {
+    service::BodyStream body(10);
+    int cancelled = 0;
+    body.on_cancel([&] { ++cancelled; });
+    int woken = 0;
+    body.attach([&] { ++woken; });
+    EXPECT_TRUE(body.write("12345"));
+    EXPECT_TRUE(body.write("67890"));
+    EXPECT_EQ(woken, 2);
+    EXPECT_FALSE(body.write("x"));  // an 11th byte not yet taken: the client does not keep up
+    EXPECT_TRUE(body.cancelled());
+    EXPECT_EQ(cancelled, 1);
+    EXPECT_FALSE(body.write("y"));
+    body.cancel();
+    EXPECT_EQ(cancelled, 1);  // once
+    int late = 0;
+    body.on_cancel([&] { ++late; });  // registered after the fact: runs at once
+    EXPECT_EQ(late, 1);
+}
+
+TEST(BodyStream, FinishedBodiesTakeNoMoreAndCancelNothing) {
+    service::BodyStream body(100);
+    int cancelled = 0;
+    body.on_cancel([&] { ++cancelled; });
+    EXPECT_TRUE(body.write("ab"));
+    body.finish();
+    EXPECT_FALSE(body.write("c"));
+    const service::BodyStream::Taken taken = body.take();
+    EXPECT_EQ(taken.bytes, "ab");
+    EXPECT_TRUE(taken.finished);
+    body.cancel();
+    EXPECT_EQ(cancelled, 0);
 }
 
 TEST(JobRunner, AnswersInOrderAndFreesItsSlots) {

@@ -38,6 +38,7 @@ void BackendChoice::override_with(const BackendChoice& o) {
     take(threads, o.threads);
     take(ctx, o.ctx);
     take(gpu_layers, o.gpu_layers);
+    take(streams, o.streams);
     take(endpoints, o.endpoints);
     take(mode, o.mode);
     take(remote_model, o.remote_model);
@@ -92,6 +93,7 @@ BackendChoice read_backend_config(const std::string& path) {
         {"threads", integer(c.threads)},
         {"ctx", integer(c.ctx)},
         {"gpu_layers", integer(c.gpu_layers)},
+        {"streams", integer(c.streams)},
         {"endpoints",
          [&](const std::string& key, const YAML::Node& n) {
              if (!n.IsSequence()) throw error_at(path, n, "'" + key + "' must be a list of URLs");

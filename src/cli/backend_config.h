@@ -17,6 +17,7 @@
 //     engine: embedded
 //     model: models/gpt-oss-safeguard-20b-mxfp4.gguf
 //     parallel: 4
+//     streams: 8                # KV sequences for stream sessions: one per policy of each open stream
 
 #include <cstdint>
 #include <optional>
@@ -41,6 +42,7 @@ struct BackendChoice {
     std::optional<int> threads;
     std::optional<int> ctx;
     std::optional<int> gpu_layers;
+    std::optional<int> streams;  // KV sequences for stream sessions (serve)
     // remote
     std::optional<std::vector<std::string>> endpoints;
     std::optional<std::string> mode;  // "chat" or "raw"

@@ -80,6 +80,7 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
         e.parallel = c.parallel.value_or(4);
         e.context = c.ctx.value_or(8192);
         e.gpu_layers = c.gpu_layers.value_or(0);
+        e.streams = c.streams.value_or(0);
         e.prefix_slots = static_cast<int>(std::clamp<size_t>(policies, 1, 16));
         if (c.max_reasoning_tokens) e.max_reasoning_tokens = *c.max_reasoning_tokens;
         return s;
@@ -88,9 +89,9 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
         throw BackendError("the remote backend needs --endpoint URL (or backend.endpoints in --config)");
     if (c.model_file)
         throw BackendError("--model names a GGUF file for the embedded engine; use --remote-model");
-    if (c.parallel || c.threads || c.ctx || c.gpu_layers)
+    if (c.parallel || c.threads || c.ctx || c.gpu_layers || c.streams)
         throw BackendError(
-            "--parallel, --threads, --ctx and --gpu-layers set the embedded engine, which --backend remote "
+            "--parallel, --threads, --ctx, --gpu-layers and --streams set the embedded engine, which --backend remote "
             "does not run; the servers' own settings apply (--max-concurrency-per-endpoint sets requests in "
             "flight)");
     remote::RemoteOptions& r = s.remote_options;

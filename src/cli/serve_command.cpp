@@ -193,6 +193,10 @@ void add_serve_command(CLI::App& app, Action& action) {
         ->check(CLI::ExistingFile);
     cmd->add_option("--db", a->db, "SQLite file for the decision log and policy versions (WAL mode)")
         ->capture_default_str();
+    cmd->add_option("--streams", a->backend.choice.streams,
+                    "KV sequences kept for stream sessions (/v1/streams, the gateway): one per policy of "
+                    "each open stream, each the size of --ctx; 0: streams off (default)")
+        ->check(CLI::Range(0, 64));
     add_cascade_flag(*cmd, a->cascade);
     cmd->add_flag("--no-store-content", a->no_store_content,
                   "Keep only a SHA-256 of each item's content in the decision log, not the content");

@@ -58,6 +58,18 @@ struct CascadeSettings {
     double reason_high = 0.8;
 };
 
+// How a stream of growing text is judged under this policy (core/stream.h); a request may
+// override each setting.
+inline constexpr int kMaxStreamCheckTokens = 1 << 20;
+inline constexpr int kMaxStreamConsecutive = 1000;
+
+struct StreamSettings {
+    int check_every_tokens = 16;   // a check once this many response tokens arrived
+    double threshold = 0.5;        // a check at or above it counts towards a flag
+    int consecutive = 1;           // checks in a row at or above the threshold that flag
+    bool reason_at_close = false;  // at close, also judge the whole text in reason mode (a rationale)
+};
+
 struct Policy {
     std::string id;   // stable name, e.g. "spam"; verdicts carry it
     int version = 1;  // bumped on every change, so verdicts say which text judged them
@@ -68,6 +80,7 @@ struct Policy {
     std::string text;  // sent to the model verbatim, under "# Instructions"
     std::vector<Rule> rules;
     CascadeSettings cascade;
+    StreamSettings stream;
     std::string source;  // the file it was read from (names errors; the fast model lies beside it)
 };
 

@@ -175,6 +175,45 @@ CascadeSettings parse_cascade(const YAML::Node& map, const std::string& source, 
     return c;
 }
 
+int whole(const YAML::Node& node, const std::string& key, const std::string& source, int base, int low,
+          int high) {
+    const std::string text = scalar(node, key, source, base);
+    try {
+        size_t used = 0;
+        const int value = std::stoi(text, &used);
+        if (used == text.size() && value >= low && value <= high) return value;
+    } catch (const std::exception&) {
+    }
+    throw error_at(source, base + node.Mark().line,
+                   key + " must be a whole number from " + std::to_string(low) + " to " + std::to_string(high));
+}
+
+StreamSettings parse_stream(const YAML::Node& map, const std::string& source, int base, int line) {
+    if (!map.IsMap()) throw error_at(source, line, "stream must be key: value pairs");
+    StreamSettings st;
+    for (const auto& field : map) {
+        const std::string key = field.first.Scalar();
+        const YAML::Node& v = field.second;
+        if (key == "check_every_tokens") {
+            st.check_every_tokens = whole(v, key, source, base, 1, kMaxStreamCheckTokens);
+        } else if (key == "threshold") {
+            st.threshold = probability(v, key, source, base);
+        } else if (key == "consecutive") {
+            st.consecutive = whole(v, key, source, base, 1, kMaxStreamConsecutive);
+        } else if (key == "at_close") {
+            const std::string at = scalar(v, key, source, base);
+            if (at != "score" && at != "reason")
+                throw error_at(source, base + v.Mark().line, "at_close must be score or reason, not '" + at + "'");
+            st.reason_at_close = at == "reason";
+        } else {
+            throw error_at(source, base + field.first.Mark().line,
+                           "unknown stream key '" + key +
+                               "' (known: check_every_tokens, threshold, consecutive, at_close)");
+        }
+    }
+    return st;
+}
+
 void apply_front_matter(Policy& policy, const Split& split, const std::string& source) {
     YAML::Node root;
     try {
@@ -186,15 +225,15 @@ void apply_front_matter(Policy& policy, const Split& split, const std::string& s
     if (!root.IsMap()) throw error_at(source, split.front_line, "front matter must be key: value pairs");
     const int base = split.front_line;
 
-    static const std::set<std::string> known = {"id",     "version", "title", "labels",
-                                                "output", "effort",  "rules", "cascade"};
+    static const std::set<std::string> known = {"id",     "version", "title",   "labels", "output",
+                                                "effort", "rules",   "cascade", "stream"};
     for (const auto& entry : root) {
         const std::string key = entry.first.Scalar();
         const int line = base + entry.first.Mark().line;
         if (!known.contains(key)) {
             throw error_at(source, line,
                            "unknown front matter key '" + key +
-                               "' (known: id, version, title, labels, output, effort, rules, cascade)");
+                               "' (known: id, version, title, labels, output, effort, rules, cascade, stream)");
         }
         const YAML::Node& value = entry.second;
         if (key == "id") {
@@ -237,6 +276,8 @@ void apply_front_matter(Policy& policy, const Split& split, const std::string& s
             policy.rules = parse_rules(value, source, base, line);
         } else if (key == "cascade") {
             policy.cascade = parse_cascade(value, source, base, line);
+        } else if (key == "stream") {
+            policy.stream = parse_stream(value, source, base, line);
         }
     }
 }

@@ -87,16 +87,51 @@ CascadeSettings cascade_from_json(const nlohmann::json& object) {
     return c;
 }
 
+int whole_field(const nlohmann::json& object, const char* key, int low, int high, int fallback) {
+    if (!object.contains(key)) return fallback;
+    const nlohmann::json& v = object.at(key);
+    if (!v.is_number_integer() || v.get<int64_t>() < low || v.get<int64_t>() > high)
+        throw PolicyError(std::string("stream.") + key + " must be a whole number from " + std::to_string(low) +
+                          " to " + std::to_string(high));
+    return v.get<int>();
+}
+
+StreamSettings stream_from_json(const nlohmann::json& object) {
+    if (!object.is_object()) throw PolicyError("policy field 'stream' must be an object");
+    for (const auto& [key, value] : object.items()) {
+        if (key != "check_every_tokens" && key != "threshold" && key != "consecutive" && key != "at_close")
+            throw PolicyError("unknown stream field '" + key +
+                              "' (known: check_every_tokens, threshold, consecutive, at_close)");
+    }
+    StreamSettings st;
+    st.check_every_tokens =
+        whole_field(object, "check_every_tokens", 1, kMaxStreamCheckTokens, st.check_every_tokens);
+    st.consecutive = whole_field(object, "consecutive", 1, kMaxStreamConsecutive, st.consecutive);
+    if (object.contains("threshold")) {
+        const nlohmann::json& v = object.at("threshold");
+        if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1)
+            throw PolicyError("stream.threshold must be a number from 0 to 1");
+        st.threshold = v.get<double>();
+    }
+    if (object.contains("at_close")) {
+        const nlohmann::json& v = object.at("at_close");
+        if (v != "score" && v != "reason") throw PolicyError("stream.at_close must be score or reason");
+        st.reason_at_close = v == "reason";
+    }
+    return st;
+}
+
 }  // namespace
 
 Policy policy_from_json(const nlohmann::json& object, const std::string& id) {
     if (!object.is_object()) throw PolicyError("a policy must be a JSON object");
-    static const std::set<std::string> known = {"id",     "version", "title", "labels", "output",
-                                                "effort", "text",    "rules", "cascade"};
+    static const std::set<std::string> known = {"id",   "version", "title",   "labels", "output",
+                                                "effort", "text", "rules",   "cascade", "stream"};
     for (const auto& [key, value] : object.items()) {
         if (!known.contains(key))
             throw PolicyError("unknown policy field '" + key +
-                              "' (known: id, version, title, labels, output, effort, text, rules, cascade)");
+                              "' (known: id, version, title, labels, output, effort, text, rules, cascade, "
+                              "stream)");
     }
     Policy policy;
     policy.id = object.contains("id") ? string_field(object, "id") : id;
@@ -134,6 +169,7 @@ Policy policy_from_json(const nlohmann::json& object, const std::string& id) {
     }
     if (object.contains("rules")) policy.rules = rules_from_json(object.at("rules"));
     if (object.contains("cascade")) policy.cascade = cascade_from_json(object.at("cascade"));
+    if (object.contains("stream")) policy.stream = stream_from_json(object.at("stream"));
     if (!object.contains("text")) throw PolicyError("a policy needs its 'text'");
     policy.text = string_field(object, "text");
     if (policy.text.find_first_not_of(" \t\r\n") == std::string::npos)
@@ -164,7 +200,12 @@ nlohmann::ordered_json policy_to_json(const Policy& policy) {
               {"safe_below", c.safe_below},
               {"violate_above", c.violate_above},
               {"reason_violations", c.reason_violations},
-              {"reason_band", {c.reason_low, c.reason_high}}}}};
+              {"reason_band", {c.reason_low, c.reason_high}}}},
+            {"stream",
+             {{"check_every_tokens", policy.stream.check_every_tokens},
+              {"threshold", policy.stream.threshold},
+              {"consecutive", policy.stream.consecutive},
+              {"at_close", policy.stream.reason_at_close ? "reason" : "score"}}}};
 }
 
 }  // namespace arbiter

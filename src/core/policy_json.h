@@ -2,7 +2,8 @@
 // Policies as JSON, as the HTTP API carries them:
 //   {"id", "version", "title", "labels": [...], "output", "effort", "text",
 //    "rules": [{"id", "literal" | "regex", "action"}],
-//    "cascade": {"fast", "safe_below", "violate_above", "reason_violations", "reason_band": [lo, hi]}}
+//    "cascade": {"fast", "safe_below", "violate_above", "reason_violations", "reason_band": [lo, hi]},
+//    "stream": {"check_every_tokens", "threshold", "consecutive", "at_close": "score" | "reason"}}
 // Only "text" is required (and "id" where the caller gives no default); anything unknown or of
 // the wrong type is a PolicyError naming the field.
 

@@ -5,12 +5,14 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include "service/body_decoding.h"
+#include "service/body_stream.h"
 #include "service/http_reply.h"
 
 namespace arbiter::service {
@@ -39,7 +41,7 @@ HttpResponse error_response(int status, const std::string& message) {
 }  // namespace
 
 HttpConnection::HttpConnection(HttpShared& shared, net::ip::tcp::socket socket)
-    : shared_(shared), stream_(std::move(socket)) {}
+    : shared_(shared), stream_(std::move(socket)), heartbeat_(stream_.get_executor()) {}
 
 HttpConnection::~HttpConnection() {
     const std::lock_guard lock(shared_.mutex);
@@ -187,6 +189,7 @@ void HttpConnection::refuse_read(beast::error_code ec) {
 }
 
 void HttpConnection::send(HttpResponse response, bool close_after) {
+    if (response.stream) return send_streamed(std::move(response), close_after);
     auto message = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version_);
     message->set(http::field::server, "arbiter");
@@ -204,6 +207,92 @@ void HttpConnection::send(HttpResponse response, bool close_after) {
         self->first_ = false;
         self->read_header();
     });
+}
+
+void HttpConnection::send_streamed(HttpResponse response, bool close_after) {
+    auto header = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(response.status), version_);
+    header->set(http::field::server, "arbiter");
+    if (!response.content_type.empty()) header->set(http::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) header->insert(name, value);
+    chunked_ = version_ >= 11;
+    close_after_body_ = close_after || !keep_alive_ || !chunked_;
+    header->keep_alive(!close_after_body_);
+    if (chunked_) header->chunked(true);
+    body_ = std::move(response.stream);
+    busy_ = true;
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*header);
+    stream_.expires_after(shared_.limits.write_timeout);
+    http::async_write_header(stream_, *serializer,
+                             [self = shared_from_this(), header, serializer](beast::error_code ec, size_t) {
+                                 if (ec) {
+                                     self->body_->cancel();
+                                     self->body_.reset();
+                                     return self->close();
+                                 }
+                                 // The body owns this connection until it ends (detach()).
+                                 self->body_->attach([self] {
+                                     net::post(self->stream_.get_executor(), [self] { self->pump(); });
+                                 });
+                                 self->pump();
+                             });
+}
+
+void HttpConnection::pump() {
+    if (!body_ || writing_) return;
+    BodyStream::Taken taken = body_->take();
+    if (taken.bytes.empty() && !taken.finished) {
+        if (body_->cancelled()) {
+            body_->detach();
+            body_.reset();
+            return close();
+        }
+        if (body_->heartbeat().empty()) return;
+        heartbeat_.expires_after(std::chrono::seconds(BodyStream::heartbeat_seconds));
+        heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (ec || !self->body_ || self->writing_) return;
+            self->body_->write(self->body_->heartbeat());
+        });
+        return;
+    }
+    heartbeat_.cancel();
+    writing_ = true;
+    auto data = std::make_shared<std::string>(std::move(taken.bytes));
+    const bool last = taken.finished;
+    auto done = [self = shared_from_this(), data, last](beast::error_code ec, size_t) {
+        self->writing_ = false;
+        if (ec) {
+            self->body_->cancel();
+            self->body_->detach();
+            self->body_.reset();
+            return self->close();
+        }
+        if (last) return self->after_streamed();
+        self->pump();
+    };
+    stream_.expires_after(shared_.limits.write_timeout);
+    // An HTTP/1.0 client gets the raw bytes and reads to the end of the connection.
+    if (!chunked_) return net::async_write(stream_, net::buffer(*data), std::move(done));
+    if (last && data->empty()) return net::async_write(stream_, http::make_chunk_last(), std::move(done));
+    if (last) {
+        return net::async_write(stream_, http::make_chunk(net::buffer(*data)),
+                                [self = shared_from_this(), data, done = std::move(done)](
+                                    beast::error_code ec, size_t n) mutable {
+                                    if (ec) return done(ec, n);
+                                    net::async_write(self->stream_, http::make_chunk_last(), std::move(done));
+                                });
+    }
+    net::async_write(stream_, http::make_chunk(net::buffer(*data)), std::move(done));
+}
+
+void HttpConnection::after_streamed() {
+    heartbeat_.cancel();
+    body_->detach();
+    body_.reset();
+    busy_ = false;
+    if (close_after_body_ || shared_.draining) return linger();
+    first_ = false;
+    read_header();
 }
 
 void HttpConnection::linger() {
@@ -224,6 +313,7 @@ void HttpConnection::linger() {
 }
 
 void HttpConnection::close() {
+    heartbeat_.cancel();
     beast::error_code ignored;
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
     stream_.close();

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -64,6 +65,10 @@ private:
     void refuse_read(boost::beast::error_code ec);
     // Writes the answer; `close` ends the connection after it (lingering to let the client read).
     void send(HttpResponse response, bool close);
+    // Writes a streamed answer's header, then its body's bytes as they arrive.
+    void send_streamed(HttpResponse response, bool close);
+    void pump();
+    void after_streamed();
     void linger();
     void close();
 
@@ -76,6 +81,13 @@ private:
     bool first_ = true;
     bool busy_ = false;  // from a whole request until its answer is written
     std::string path_;   // of the request being read, for the metrics
+
+    // A streamed answer being written.
+    std::shared_ptr<BodyStream> body_;
+    bool chunked_ = true;  // false for an HTTP/1.0 client: raw bytes, then the connection closes
+    bool writing_ = false;
+    bool close_after_body_ = false;
+    boost::asio::steady_timer heartbeat_;
 };
 
 }  // namespace arbiter::service

@@ -3,6 +3,7 @@
 // the path, its decoded query, the headers and the whole (already decoded) body in; a status,
 // headers and a body out. Routes never see a socket, so they can be tested and fuzzed alone.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@ struct HttpRequest {
     std::vector<std::pair<std::string, std::string>> headers;  // names as sent
     std::string body;
     std::vector<std::string> path_params;  // the {name} segments the route matched, in order
+    std::string caller;                    // the name of the API key that authorized it (none: "")
 
     // The first header named `name` (case-insensitive); empty when absent.
     std::string header(std::string_view name) const;
@@ -25,11 +27,16 @@ struct HttpRequest {
     std::optional<std::string> param(std::string_view name) const;
 };
 
+class BodyStream;
+
 struct HttpResponse {
     int status = 200;
     std::string content_type;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    // When set, the body is this stream's bytes as they are written (service/body_stream.h), sent
+    // chunked; `body` is ignored.
+    std::shared_ptr<BodyStream> stream;
 
     void set_header(std::string name, std::string value) {
         headers.emplace_back(std::move(name), std::move(value));

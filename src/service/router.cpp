@@ -22,8 +22,9 @@ std::vector<std::string> split_path(const std::string& path) {
     return segments;
 }
 
-void authorize(const ServiceContext& context, const HttpRequest& req, Role needed) {
-    if (!context.keys) return;
+// The name of the key that authorizes `req` ("" when the server has no keys).
+std::string authorize(const ServiceContext& context, const HttpRequest& req, Role needed) {
+    if (!context.keys) return {};
     const std::string header = req.header("Authorization");
     // The scheme is case-insensitive (RFC 7235), the key after one or more spaces is not.
     constexpr std::string_view kBearer = "bearer";
@@ -38,12 +39,13 @@ void authorize(const ServiceContext& context, const HttpRequest& req, Role neede
     if (!entry) throw RequestError(401, "the API key is not valid");
     if (needed == Role::admin && entry->role != Role::admin)
         throw RequestError(403, "this needs an admin key; '" + entry->name + "' is a classify key");
+    return entry->name;
 }
 
 // Metrics name requests by endpoint, a fixed set, whatever path a client sends.
 std::string_view endpoint_of(const std::string& path) {
-    for (std::string_view e : {"/v1/classify", "/v1/moderations", "/v1/policies", "/v1/decisions", "/healthz",
-                               "/readyz", "/metrics"}) {
+    for (std::string_view e : {"/v1/classify", "/v1/moderations", "/v1/policies", "/v1/decisions", "/v1/streams",
+                               "/v1/chat/completions", "/healthz", "/readyz", "/metrics"}) {
         if (path == e ||
             (path.size() > e.size() && path.compare(0, e.size(), e) == 0 && path[e.size()] == '/'))
             return e;
@@ -93,9 +95,9 @@ Cost Router::cost(const HttpRequest& request) const {
     return route ? route->cost : Cost::quick;
 }
 
-void Router::run(const Route& route, const HttpRequest& request, HttpResponse& response) const {
+void Router::run(const Route& route, HttpRequest& request, HttpResponse& response) const {
     try {
-        if (route.role) authorize(context_, request, *route.role);
+        if (route.role) request.caller = authorize(context_, request, *route.role);
         route.handler(request, response);
     } catch (const RequestError& e) {
         response = {};

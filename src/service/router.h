@@ -50,7 +50,7 @@ private:
 
     // The route for `request`, its parameters filled in; nullptr when none.
     const Route* find(const HttpRequest& request, std::vector<std::string>* params, bool* path_known) const;
-    void run(const Route& route, const HttpRequest& request, HttpResponse& response) const;
+    void run(const Route& route, HttpRequest& request, HttpResponse& response) const;
 
     ServiceContext& context_;
     std::vector<Route> routes_;

@@ -4,6 +4,7 @@
 
 #include "service/router.h"
 #include "service/service_context.h"
+#include "service/stream_sessions.h"
 
 namespace arbiter::service {
 
@@ -19,5 +20,7 @@ void add_decision_routes(Router& router, ServiceContext& context);
 void add_review_routes(Router& router, ServiceContext& context);
 // Perspective's POST /v1alpha1/comments:analyze and :suggestscore, and its discovery document.
 void add_perspective_routes(Router& router, ServiceContext& context);
+// POST /v1/streams, /v1/streams/{id}/append and /close, GET /v1/streams/{id}/events (SSE).
+void add_stream_routes(Router& router, ServiceContext& context, StreamSessions& sessions);
 
 }  // namespace arbiter::service

@@ -41,6 +41,7 @@ public:
          std::optional<ApiKeys> keys)
         : context_(std::move(config), policies, log, std::move(keys)),
           router_(context_),
+          sessions_(context_),
           http_(router_, limits_of(context_.config)) {
         add_health_routes(router_, context_);
         add_classify_routes(router_, context_);
@@ -48,6 +49,7 @@ public:
         add_decision_routes(router_, context_);
         add_perspective_routes(router_, context_);
         add_review_routes(router_, context_);
+        add_stream_routes(router_, context_, sessions_);
     }
 
     void set_backend(Backend& backend) { context_.set_backend(backend); }
@@ -65,6 +67,7 @@ public:
 private:
     ServiceContext context_;
     Router router_;
+    StreamSessions sessions_;
     HttpServer http_;
 };
 

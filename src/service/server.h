@@ -9,6 +9,9 @@
 //   GET  /v1/decisions           the audit trail                         role admin
 //   POST /v1alpha1/comments:analyze|suggestscore  Perspective's API      role classify (?key=)
 //   GET  /v1/reviews?policy=ID   review labels as JSONL for arbiter eval role admin
+//   POST /v1/streams             open a stream session                   role classify
+//   POST /v1/streams/{id}/append|close  text as it grows / its verdict   role classify
+//   GET  /v1/streams/{id}/events check events (Server-Sent Events)       role classify
 //   GET  /$discovery/rest        Perspective's discovery document        no key
 //   GET  /healthz /readyz /metrics                                       no key
 //
