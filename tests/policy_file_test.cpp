@@ -1,12 +1,12 @@
 // Policy files: front matter, defaults, and errors that name the file and line.
 
 #include "core/policy_file.h"
-#include "core/policy_json.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
+#include "core/policy_json.h"
 #include "support/scratch.h"
 
 namespace arbiter {
@@ -58,7 +58,8 @@ TEST(PolicyFile, ByteOrderMarkAndCrlf) {
 
 TEST(PolicyFile, StreamSettings) {
     const Policy p = parse_policy(
-        "---\nid: s\nstream:\n  check_every_tokens: 8\n  threshold: 0.7\n  consecutive: 2\n  at_close: reason\n"
+        "---\nid: s\nstream:\n  check_every_tokens: 8\n  threshold: 0.7\n  consecutive: 2\n  at_close: "
+        "reason\n"
         "---\nText",
         "p.md");
     EXPECT_EQ(p.stream.check_every_tokens, 8);
@@ -72,8 +73,9 @@ TEST(PolicyFile, StreamSettings) {
               "p.md:3: check_every_tokens must be a whole number from 1 to 1048576");
     EXPECT_EQ(error_of("---\nstream:\n  at_close: later\n---\nText"),
               "p.md:3: at_close must be score or reason, not 'later'");
-    EXPECT_EQ(error_of("---\nstream:\n  every: 3\n---\nText"),
-              "p.md:3: unknown stream key 'every' (known: check_every_tokens, threshold, consecutive, at_close)");
+    EXPECT_EQ(
+        error_of("---\nstream:\n  every: 3\n---\nText"),
+        "p.md:3: unknown stream key 'every' (known: check_every_tokens, threshold, consecutive, at_close)");
     // The API's JSON form carries them too, and reads them back.
     EXPECT_EQ(policy_from_json(policy_to_json(p)).stream.consecutive, 2);
     EXPECT_THROW(policy_from_json({{"id", "j"}, {"text", "T"}, {"stream", {{"threshold", 3}}}}), PolicyError);

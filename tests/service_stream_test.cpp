@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "support/server_process.h"
 #include "support/scratch.h"
+#include "support/server_process.h"
 #include "support/service_client.h"
 
 namespace arbiter {
@@ -38,10 +38,11 @@ std::vector<Event> read_events(int port, const std::string& id, const std::strin
     httplib::Headers headers;
     if (!last_event_id.empty()) headers.emplace("Last-Event-ID", last_event_id);
     std::string text;
-    const httplib::Result res = client.Get("/v1/streams/" + id + "/events", headers, [&](const char* d, size_t n) {
-        text.append(d, n);
-        return true;
-    });
+    const httplib::Result res =
+        client.Get("/v1/streams/" + id + "/events", headers, [&](const char* d, size_t n) {
+            text.append(d, n);
+            return true;
+        });
     std::vector<Event> events;
     if (!res || res->status != 200) return events;
     size_t at = 0;
@@ -188,7 +189,8 @@ TEST_F(StreamServiceTest, ReasonAtCloseAddsARationale) {
 TEST_F(StreamServiceTest, RefusalsSayWhatIsWrong) {
     Reply r = post(port(), "/v1/streams", {{"policies", {"nope"}}, {"context", kPrompt}});
     EXPECT_EQ(r.status, 404);
-    r = post(port(), "/v1/streams", {{"policies", {{{"id", "spam"}, {"threshold", 2}}}}, {"context", kPrompt}});
+    r = post(port(), "/v1/streams",
+             {{"policies", {{{"id", "spam"}, {"threshold", 2}}}}, {"context", kPrompt}});
     EXPECT_EQ(r.status, 400);
     EXPECT_NE(error_message(r).find("threshold"), std::string::npos) << error_message(r);
     r = post(port(), "/v1/streams", {{"policies", {"spam"}}});
@@ -220,16 +222,18 @@ TEST(StreamServiceKeys, AStreamIsItsOwnersAlone) {
     const std::string keys = (test::scratch_dir() / "stream-keys.txt").string();
     std::filesystem::remove(keys);
     const auto make_key = [&](const std::string& name) {
-        const test::CommandResult r = test::run_command(test::built_binary("arbiter") + " apikey --name " + name +
-                                                        " --role classify --file " + keys);
+        const test::CommandResult r = test::run_command(test::built_binary("arbiter") + " apikey --name " +
+                                                        name + " --role classify --file " + keys);
         const size_t at = r.output.find("arb_");
         EXPECT_NE(at, std::string::npos) << r.output;
         return r.output.substr(at, 47);
     };
     const std::string mine = make_key("mine");
     const std::string theirs = make_key("theirs");
-    ServerProcess server(fresh_db("stream-keys"), {"--policies", kPolicies, "--streams", "2", "--api-keys", keys});
-    const Reply opened = post(server.port(), "/v1/streams", {{"policies", {"spam"}}, {"context", kPrompt}}, mine);
+    ServerProcess server(fresh_db("stream-keys"),
+                         {"--policies", kPolicies, "--streams", "2", "--api-keys", keys});
+    const Reply opened =
+        post(server.port(), "/v1/streams", {{"policies", {"spam"}}, {"context", kPrompt}}, mine);
     ASSERT_EQ(opened.status, 201) << opened.text;
     const std::string id = opened.body["id"];
     // Another key cannot append, read or close it, nor learn that it exists.

@@ -91,7 +91,8 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
         throw BackendError("--model names a GGUF file for the embedded engine; use --remote-model");
     if (c.parallel || c.threads || c.ctx || c.gpu_layers || c.streams)
         throw BackendError(
-            "--parallel, --threads, --ctx, --gpu-layers and --streams set the embedded engine, which --backend remote "
+            "--parallel, --threads, --ctx, --gpu-layers and --streams set the embedded engine, which "
+            "--backend remote "
             "does not run; the servers' own settings apply (--max-concurrency-per-endpoint sets requests in "
             "flight)");
     remote::RemoteOptions& r = s.remote_options;

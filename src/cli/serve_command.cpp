@@ -11,6 +11,7 @@
 #include "cli/cascade_flag.h"
 #include "cli/command.h"
 #include "cli/pipeline.h"
+#include "core/base_url.h"
 #include "core/policy_file.h"
 #include "service/server.h"
 
@@ -27,7 +28,12 @@ struct ServeArgs {
     std::string db = "arbiter.db";
     bool no_store_content = false;
     std::string cascade = "auto";
+    std::string upstream;
+    std::string release;
 };
+
+// KV sequences for streamed answers when --upstream is given without --streams.
+constexpr int kGatewayStreams = 8;
 
 int fail(const std::string& message) {
     std::fprintf(stderr, "arbiter serve: %s\n", message.c_str());
@@ -44,6 +50,12 @@ int run(const ServeArgs& a) {
     if (!a.host.empty()) config.host = a.host;
     if (a.port >= 0) config.port = a.port;
     if (a.no_store_content) config.store_content = false;
+    if (!a.upstream.empty()) config.gateway.upstream = a.upstream;
+    if (!a.release.empty())
+        config.gateway.release = a.release == "hold" ? service::Release::hold : service::Release::observe;
+    // The gateway streams answers: give it stream sessions unless told otherwise.
+    BackendFlags backend = a.backend;
+    if (!config.gateway.upstream.empty() && !backend.choice.streams) backend.choice.streams = kGatewayStreams;
 
     std::optional<service::ApiKeys> keys;
     if (!a.api_keys.empty()) {
@@ -87,6 +99,21 @@ int run(const ServeArgs& a) {
         }
     }
 
+    const service::GatewayConfig& gateway = config.gateway;
+    if (!gateway.upstream.empty()) {
+        try {
+            parse_base_url(gateway.upstream);
+        } catch (const std::invalid_argument& e) {
+            return fail(std::string("--upstream: ") + e.what());
+        }
+        for (const auto* ids : {&gateway.input_policies, &gateway.output_policies}) {
+            for (const std::string& id : ids->value_or(std::vector<std::string>{})) {
+                if (!store->current(id))
+                    return fail("gateway names policy '" + id + "', which is not loaded");
+            }
+        }
+    }
+
     // The cascade is built for the policies as they are now; a version stored later over the API
     // goes straight to the model until the next start (the cascade matches id and version).
     std::shared_ptr<const cascade::Cascade> cascade;
@@ -122,7 +149,7 @@ int run(const ServeArgs& a) {
     std::unique_ptr<Pipeline> pipeline;
     try {
         // Prefix slots for every policy and a few inline ones.
-        BackendSettings settings = resolve_backend(a.backend, store->current_all().size() + 4);
+        BackendSettings settings = resolve_backend(backend, store->current_all().size() + 4);
         pipeline = std::make_unique<Pipeline>(settings, cascade);
     } catch (const std::exception& e) {
         server.stop();
@@ -197,6 +224,14 @@ void add_serve_command(CLI::App& app, Action& action) {
                     "KV sequences kept for stream sessions (/v1/streams, the gateway): one per policy of "
                     "each open stream, each the size of --ctx; 0: streams off (default)")
         ->check(CLI::Range(0, 64));
+    cmd->add_option("--upstream", a->upstream,
+                    "Serve POST /v1/chat/completions as a guarded gateway in front of this OpenAI-compatible "
+                    "LLM server (base URL, e.g. http://127.0.0.1:8081/v1): messages judged before they are "
+                    "forwarded, the answer while it streams; see README (gateway:)");
+    cmd->add_option("--release", a->release,
+                    "How the gateway releases a streamed answer: observe (at once; cut on a flag) or hold "
+                    "(only text a passing check covered)")
+        ->check(CLI::IsMember({"observe", "hold"}));
     add_cascade_flag(*cmd, a->cascade);
     cmd->add_flag("--no-store-content", a->no_store_content,
                   "Keep only a SHA-256 of each item's content in the decision log, not the content");

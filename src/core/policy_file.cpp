@@ -184,8 +184,9 @@ int whole(const YAML::Node& node, const std::string& key, const std::string& sou
         if (used == text.size() && value >= low && value <= high) return value;
     } catch (const std::exception&) {
     }
-    throw error_at(source, base + node.Mark().line,
-                   key + " must be a whole number from " + std::to_string(low) + " to " + std::to_string(high));
+    throw error_at(
+        source, base + node.Mark().line,
+        key + " must be a whole number from " + std::to_string(low) + " to " + std::to_string(high));
 }
 
 StreamSettings parse_stream(const YAML::Node& map, const std::string& source, int base, int line) {
@@ -203,7 +204,8 @@ StreamSettings parse_stream(const YAML::Node& map, const std::string& source, in
         } else if (key == "at_close") {
             const std::string at = scalar(v, key, source, base);
             if (at != "score" && at != "reason")
-                throw error_at(source, base + v.Mark().line, "at_close must be score or reason, not '" + at + "'");
+                throw error_at(source, base + v.Mark().line,
+                               "at_close must be score or reason, not '" + at + "'");
             st.reason_at_close = at == "reason";
         } else {
             throw error_at(source, base + field.first.Mark().line,
@@ -231,9 +233,10 @@ void apply_front_matter(Policy& policy, const Split& split, const std::string& s
         const std::string key = entry.first.Scalar();
         const int line = base + entry.first.Mark().line;
         if (!known.contains(key)) {
-            throw error_at(source, line,
-                           "unknown front matter key '" + key +
-                               "' (known: id, version, title, labels, output, effort, rules, cascade, stream)");
+            throw error_at(
+                source, line,
+                "unknown front matter key '" + key +
+                    "' (known: id, version, title, labels, output, effort, rules, cascade, stream)");
         }
         const YAML::Node& value = entry.second;
         if (key == "id") {

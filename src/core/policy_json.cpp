@@ -91,8 +91,8 @@ int whole_field(const nlohmann::json& object, const char* key, int low, int high
     if (!object.contains(key)) return fallback;
     const nlohmann::json& v = object.at(key);
     if (!v.is_number_integer() || v.get<int64_t>() < low || v.get<int64_t>() > high)
-        throw PolicyError(std::string("stream.") + key + " must be a whole number from " + std::to_string(low) +
-                          " to " + std::to_string(high));
+        throw PolicyError(std::string("stream.") + key + " must be a whole number from " +
+                          std::to_string(low) + " to " + std::to_string(high));
     return v.get<int>();
 }
 
@@ -125,8 +125,8 @@ StreamSettings stream_from_json(const nlohmann::json& object) {
 
 Policy policy_from_json(const nlohmann::json& object, const std::string& id) {
     if (!object.is_object()) throw PolicyError("a policy must be a JSON object");
-    static const std::set<std::string> known = {"id",   "version", "title",   "labels", "output",
-                                                "effort", "text", "rules",   "cascade", "stream"};
+    static const std::set<std::string> known = {"id",     "version", "title", "labels",  "output",
+                                                "effort", "text",    "rules", "cascade", "stream"};
     for (const auto& [key, value] : object.items()) {
         if (!known.contains(key))
             throw PolicyError("unknown policy field '" + key +

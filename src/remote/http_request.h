@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 
+#include "core/base_url.h"
+
 namespace httplib {
 class Client;
 }
@@ -28,13 +30,8 @@ struct HttpResult {
     int attempts = 1;   // set by the backend's retries
 };
 
-// A base URL split into what httplib needs: "https://host:8443/prefix".
-struct BaseUrl {
-    std::string scheme_host_port;  // "https://host:8443"
-    std::string path_prefix;       // "/prefix", or empty
-};
-// Throws std::invalid_argument for anything but an http:// or https:// URL with a host.
-BaseUrl parse_base_url(const std::string& url);
+using arbiter::BaseUrl;
+using arbiter::parse_base_url;
 
 class HttpRequest {
 public:

@@ -223,19 +223,18 @@ void HttpConnection::send_streamed(HttpResponse response, bool close_after) {
     busy_ = true;
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*header);
     stream_.expires_after(shared_.limits.write_timeout);
-    http::async_write_header(stream_, *serializer,
-                             [self = shared_from_this(), header, serializer](beast::error_code ec, size_t) {
-                                 if (ec) {
-                                     self->body_->cancel();
-                                     self->body_.reset();
-                                     return self->close();
-                                 }
-                                 // The body owns this connection until it ends (detach()).
-                                 self->body_->attach([self] {
-                                     net::post(self->stream_.get_executor(), [self] { self->pump(); });
-                                 });
-                                 self->pump();
-                             });
+    http::async_write_header(
+        stream_, *serializer, [self = shared_from_this(), header, serializer](beast::error_code ec, size_t) {
+            if (ec) {
+                self->body_->cancel();
+                self->body_.reset();
+                return self->close();
+            }
+            // The body owns this connection until it ends (detach()).
+            self->body_->attach(
+                [self] { net::post(self->stream_.get_executor(), [self] { self->pump(); }); });
+            self->pump();
+        });
 }
 
 void HttpConnection::pump() {

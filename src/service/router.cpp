@@ -44,8 +44,8 @@ std::string authorize(const ServiceContext& context, const HttpRequest& req, Rol
 
 // Metrics name requests by endpoint, a fixed set, whatever path a client sends.
 std::string_view endpoint_of(const std::string& path) {
-    for (std::string_view e : {"/v1/classify", "/v1/moderations", "/v1/policies", "/v1/decisions", "/v1/streams",
-                               "/v1/chat/completions", "/healthz", "/readyz", "/metrics"}) {
+    for (std::string_view e : {"/v1/classify", "/v1/moderations", "/v1/policies", "/v1/decisions",
+                               "/v1/streams", "/v1/chat/completions", "/healthz", "/readyz", "/metrics"}) {
         if (path == e ||
             (path.size() > e.size() && path.compare(0, e.size(), e) == 0 && path[e.size()] == '/'))
             return e;

@@ -2,6 +2,7 @@
 // The service's routes, one family per file, each added to the router over the shared context
 // (see server.h for the table of endpoints and roles).
 
+#include "service/gateway.h"
 #include "service/router.h"
 #include "service/service_context.h"
 #include "service/stream_sessions.h"
@@ -22,5 +23,7 @@ void add_review_routes(Router& router, ServiceContext& context);
 void add_perspective_routes(Router& router, ServiceContext& context);
 // POST /v1/streams, /v1/streams/{id}/append and /close, GET /v1/streams/{id}/events (SSE).
 void add_stream_routes(Router& router, ServiceContext& context, StreamSessions& sessions);
+// POST /v1/chat/completions: the guarded chat gateway (service/gateway.h).
+void add_gateway_routes(Router& router, ServiceContext& context, StreamSessions& sessions, Gateway& gateway);
 
 }  // namespace arbiter::service

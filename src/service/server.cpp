@@ -50,6 +50,10 @@ public:
         add_perspective_routes(router_, context_);
         add_review_routes(router_, context_);
         add_stream_routes(router_, context_, sessions_);
+        if (!context_.config.gateway.upstream.empty()) {
+            gateway_ = std::make_unique<Gateway>(context_.config.gateway);
+            add_gateway_routes(router_, context_, sessions_, *gateway_);
+        }
     }
 
     void set_backend(Backend& backend) { context_.set_backend(backend); }
@@ -61,6 +65,7 @@ public:
     void run() { http_.run(); }
     void stop() {
         context_.draining = true;
+        if (gateway_) gateway_->stopping = true;
         http_.stop();
     }
 
@@ -68,6 +73,7 @@ private:
     ServiceContext context_;
     Router router_;
     StreamSessions sessions_;
+    std::unique_ptr<Gateway> gateway_;  // after sessions_: its relays close their streams
     HttpServer http_;
 };
 

@@ -12,6 +12,7 @@
 //   POST /v1/streams             open a stream session                   role classify
 //   POST /v1/streams/{id}/append|close  text as it grows / its verdict   role classify
 //   GET  /v1/streams/{id}/events check events (Server-Sent Events)       role classify
+//   POST /v1/chat/completions    the guarded chat gateway (--upstream)   role classify
 //   GET  /$discovery/rest        Perspective's discovery document        no key
 //   GET  /healthz /readyz /metrics                                       no key
 //

@@ -197,6 +197,32 @@ void read_perspective(const Reader& r, const YAML::Node& node, ServiceConfig& c)
             r.number<size_t>(node["max_text_bytes"], "max_text_bytes", 1, size_t{1} << 20);
 }
 
+void read_gateway(const Reader& r, const YAML::Node& node, GatewayConfig& g) {
+    r.only_keys(node,
+                {"upstream", "api_key_env", "input_policies", "output_policies", "release", "input_threshold",
+                 "timeout_ms", "max_streams"},
+                "gateway");
+    if (node["upstream"]) g.upstream = node["upstream"].as<std::string>();
+    if (node["api_key_env"]) g.api_key_env = node["api_key_env"].as<std::string>();
+    for (const char* key : {"input_policies", "output_policies"}) {
+        if (!node[key]) continue;
+        if (!node[key].IsSequence()) r.fail(node[key], std::string(key) + " must be a list of policy ids");
+        (std::string_view(key) == "input_policies" ? g.input_policies : g.output_policies) =
+            strings(r, node[key], std::string(key) + " must be a list of policy ids");
+    }
+    if (node["release"]) {
+        const std::string release = node["release"].as<std::string>();
+        if (release != "observe" && release != "hold")
+            r.fail(node["release"], "release must be observe or hold");
+        g.release = release == "hold" ? Release::hold : Release::observe;
+    }
+    if (node["input_threshold"])
+        g.input_threshold = r.number<double>(node["input_threshold"], "input_threshold", 0.0, 1.0);
+    if (node["timeout_ms"])
+        g.timeout = std::chrono::milliseconds(r.number<int>(node["timeout_ms"], "timeout_ms", 1, 3'600'000));
+    if (node["max_streams"]) g.max_streams = r.number<size_t>(node["max_streams"], "max_streams", 1, 4096);
+}
+
 }  // namespace
 
 std::map<std::string, PolicySet> with_model_aliases(std::map<std::string, PolicySet> sets) {
@@ -230,7 +256,9 @@ ServiceConfig load_service_config(const std::filesystem::path& path) {
     ServiceConfig config;
     if (root.IsNull()) return config;
     try {
-        r.only_keys(root, {"server", "policy_sets", "perspective", "backend"}, "the configuration");
+        r.only_keys(root, {"server", "policy_sets", "perspective", "gateway", "backend"},
+                    "the configuration");
+        if (root["gateway"]) read_gateway(r, root["gateway"], config.gateway);
         if (root["perspective"]) read_perspective(r, root["perspective"], config);
         if (root["server"]) read_server(r, root["server"], config);
         if (const YAML::Node sets = root["policy_sets"]) {

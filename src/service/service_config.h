@@ -32,6 +32,15 @@
 //     attributes:                 # attribute name: the policy (score mode) that answers it
 //       TOXICITY: toxicity
 //     max_text_bytes: 20480       # a comment's text (400 beyond, as Perspective)
+//   gateway:                      # POST /v1/chat/completions in front of an LLM server
+//     upstream: http://127.0.0.1:8081/v1   # any OpenAI-compatible server (serve --upstream)
+//     api_key_env: UPSTREAM_API_KEY        # its bearer token, if it needs one
+//     input_policies: [hate-speech]        # judge the request's messages (default: every policy)
+//     output_policies: [spam]              # judge the answer as it streams (default: every policy)
+//     release: observe                     # observe (relay at once, cut on a flag) | hold
+//     input_threshold: 0.5                 # messages refused when P(violation) >= it
+//     timeout_ms: 300000                   # one upstream request
+//     max_streams: 32                      # streamed answers at once (429 beyond)
 //   backend: ...                  # the engine's settings, read by the backend configuration
 //
 // Model names: OpenAI's moderation models (kOpenAIModerationModels: omni-moderation-latest, ...)
@@ -114,6 +123,24 @@ struct PolicySet {
 // select `default`). Throws ConfigError when an alias is a set's name or two sets claim it.
 std::map<std::string, PolicySet> with_model_aliases(std::map<std::string, PolicySet> sets);
 
+// How the chat gateway (POST /v1/chat/completions, service/gateway_routes.cpp) releases an answer.
+enum class Release {
+    observe,  // relay each delta at once; cut the stream when a check flags
+    hold,     // relay text only once a check covering it has passed
+};
+
+// `gateway:` in the file; `serve --upstream URL` sets the upstream.
+struct GatewayConfig {
+    std::string upstream;     // the LLM server's base URL (with or without /v1); empty: no gateway
+    std::string api_key_env;  // an environment variable holding its bearer token
+    std::optional<std::vector<std::string>> input_policies;   // judge the messages (default: all)
+    std::optional<std::vector<std::string>> output_policies;  // judge the answer (default: all)
+    Release release = Release::observe;
+    double input_threshold = 0.5;  // the messages are refused when a P(violation) is at or above it
+    std::chrono::milliseconds timeout{300000};  // one upstream request, start to end
+    size_t max_streams = 32;                    // streamed answers relayed at once (429 beyond)
+};
+
 struct ServiceConfig {
     std::string host = "127.0.0.1";
     int port = 8080;
@@ -136,6 +163,7 @@ struct ServiceConfig {
     std::map<std::string, PolicySet> policy_sets = with_model_aliases({});
     std::map<std::string, std::string> perspective_attributes;  // Perspective attribute -> policy id
     size_t perspective_max_text_bytes = 20480;                  // Perspective's own limit
+    GatewayConfig gateway;
 };
 
 // Throws ConfigError "FILE:LINE: reason".

@@ -59,7 +59,8 @@ Content parse_context(const nlohmann::json& context) {
     if (context.is_string()) return Content::completion(context.get<std::string>(), "");
     if (!context.is_object()) bad("context must be the prompt (a string), {\"prompt\"} or {\"messages\"}");
     for (const auto& [key, value] : context.items()) {
-        if (key != "prompt" && key != "messages") bad("context: unknown field '" + key + "' (known: prompt, messages)");
+        if (key != "prompt" && key != "messages")
+            bad("context: unknown field '" + key + "' (known: prompt, messages)");
     }
     if (context.contains("prompt") == context.contains("messages"))
         bad("context has exactly one of prompt and messages");
@@ -73,7 +74,8 @@ Content parse_context(const nlohmann::json& context) {
     } catch (const ContentError& e) {
         bad(std::string("context: ") + e.what());
     }
-    if (content.turns.empty() || content.turns.back().role != "assistant") content.turns.push_back({"assistant", ""});
+    if (content.turns.empty() || content.turns.back().role != "assistant")
+        content.turns.push_back({"assistant", ""});
     return content;
 }
 
@@ -82,7 +84,8 @@ Content parse_context(const nlohmann::json& context) {
 StreamOpen parse_stream_open(const nlohmann::json& body, const PolicyLookup& lookup) {
     if (!body.is_object()) bad("the body must be a JSON object");
     for (const auto& [key, value] : body.items()) {
-        if (key != "policies" && key != "context") bad("unknown field '" + key + "' (known: policies, context)");
+        if (key != "policies" && key != "context")
+            bad("unknown field '" + key + "' (known: policies, context)");
     }
     if (!body.contains("policies") || !body.at("policies").is_array() || body.at("policies").empty())
         bad("policies must be a non-empty list of policy ids or {id, settings} objects");

@@ -59,12 +59,13 @@ Content judged_content(const Content& context, const std::string& response) {
 
 // [[offset_bytes, probability], ...]: at most kSeriesPoints evenly spaced checks, the last one and
 // the one that flagged always among them.
-ordered_json series_json(const std::vector<std::pair<size_t, double>>& series, std::optional<size_t> flagged_at) {
+ordered_json series_json(const std::vector<std::pair<size_t, double>>& series,
+                         std::optional<size_t> flagged_at) {
     ordered_json out = ordered_json::array();
     const size_t step = std::max<size_t>(1, (series.size() + kSeriesPoints - 1) / kSeriesPoints);
     for (size_t i = 0; i < series.size(); ++i) {
-        const bool kept = i % step == 0 || i + 1 == series.size() ||
-                          (flagged_at && series[i].first == *flagged_at);
+        const bool kept =
+            i % step == 0 || i + 1 == series.size() || (flagged_at && series[i].first == *flagged_at);
         if (kept) out.push_back({series[i].first, series[i].second});
     }
     return out;
@@ -78,7 +79,7 @@ struct StreamSessions::Session {
     StreamId backend_id = 0;
     StreamOpen request;
     CheckObserver observer;
-    std::string response;  // appended so far
+    std::string response;             // appended so far
     std::vector<std::string> events;  // SSE text; events[i] is numbered i + 1
     std::vector<std::shared_ptr<BodyStream>> readers;
     std::vector<std::vector<std::pair<size_t, double>>> series;  // per policy
@@ -144,11 +145,13 @@ std::string StreamSessions::open(const std::string& owner, StreamOpen request, C
     return s->id;
 }
 
-std::shared_ptr<StreamSessions::Session> StreamSessions::find(const std::string& owner, const std::string& id) {
+std::shared_ptr<StreamSessions::Session> StreamSessions::find(const std::string& owner,
+                                                              const std::string& id) {
     const std::lock_guard lock(mutex_);
     const auto it = sessions_.find(id);
     // Another key's stream is answered as none, so that ids cannot be probed.
-    if (it == sessions_.end() || it->second->owner != owner) throw RequestError(404, "no stream '" + id + "'");
+    if (it == sessions_.end() || it->second->owner != owner)
+        throw RequestError(404, "no stream '" + id + "'");
     return it->second;
 }
 
@@ -222,7 +225,8 @@ StreamResult StreamSessions::close(const std::string& owner, const std::string& 
             context_.runner().run(jobs, Clock::now() + context_.config.request_timeout);
         if (!verdicts) {
             verdicts.emplace();
-            for (const Job& job : jobs) verdicts->push_back(failed_verdict(job, "the queue was full at close"));
+            for (const Job& job : jobs)
+                verdicts->push_back(failed_verdict(job, "the queue was full at close"));
         }
         for (size_t k = 0; k < asked.size(); ++k) reasoned[asked[k]] = std::move((*verdicts)[k]);
         lock.lock();

@@ -64,8 +64,8 @@ public:
     // each new one as it comes, and finishes `body` after the end event. RequestError 404.
     void subscribe(const std::string& owner, const std::string& id, std::optional<uint64_t> after,
                    const std::shared_ptr<BodyStream>& body);
-    // Closes the stream, waits for its end (and the reasoning, for policies with reason_at_close) and returns it.
-    // Closing an ended stream returns its result again. RequestError 404, 504 past the request timeout.
+    // Closes the stream, waits for its end (and the reasoning, for policies with reason_at_close) and returns
+    // it. Closing an ended stream returns its result again. RequestError 404, 504 past the request timeout.
     StreamResult close(const std::string& owner, const std::string& id);
 
     // The SSE text of one event.

@@ -1,0 +1,43 @@
+#pragma once
+// The gateway's client of its upstream LLM server (any OpenAI-compatible one: vLLM,
+// llama-server, Ollama, a hosted API): POST under its base URL, the answer whole or as it
+// arrives, with a bearer token, certificates verified for https, and one time limit.
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "core/base_url.h"
+
+namespace arbiter::service {
+
+struct UpstreamReply {
+    int status = 0;     // 0: no answer (error says why)
+    std::string body;   // the whole body, unless it went to on_bytes
+    std::string error;  // a connection failure, a timeout, or "stopped" when a callback stopped it
+};
+
+class UpstreamClient {
+public:
+    // `base_url` is the server's as OpenAI's SDKs take it ("http://host:8080/v1"); without a path
+    // ending in /v1, /v1 is added. Throws std::invalid_argument for a URL that is none.
+    UpstreamClient(const std::string& base_url, std::string bearer_token, std::chrono::milliseconds limit);
+
+    // POSTs `json` to `path` ("/chat/completions"). With `on_bytes`, a 200's body goes to it as it
+    // arrives (return false to stop reading, which drops the connection: the server cancels the
+    // generation); `on_status` hears the status first.
+    UpstreamReply post(const std::string& path, const std::string& json,
+                       const std::function<void(int status)>& on_status = {},
+                       const std::function<bool(std::string_view bytes)>& on_bytes = {}) const;
+
+    const std::string& url() const { return url_; }
+
+private:
+    BaseUrl base_;
+    std::string url_;
+    std::string token_;
+    std::chrono::milliseconds limit_;
+};
+
+}  // namespace arbiter::service
