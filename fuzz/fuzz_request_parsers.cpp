@@ -1,10 +1,14 @@
 // Arbitrary request bytes through what `arbiter serve` reads from a client before any handler
 // acts: the request target, the Content-Encoding decoder, and the bodies of POST /v1/classify,
-// POST /v1/moderations and PUT /v1/policies/{id} (JSON or a policy file). Each either yields a
-// value or refuses with its own error type and a client status; nothing else may escape.
+// POST /v1/moderations, PUT /v1/policies/{id} (JSON or a policy file) and POST /v1/streams[/append];
+// and what the gateway reads from an upstream (Server-Sent Events in pieces). Each either yields
+// a value or refuses with its own error type and a client status; nothing else may escape.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -16,6 +20,8 @@
 #include "service/http_message.h"
 #include "service/moderation.h"
 #include "service/request_error.h"
+#include "service/sse_parser.h"
+#include "service/stream_request.h"
 
 namespace {
 
@@ -50,6 +56,45 @@ void json_bodies(std::string_view text) {
         if (policy.text.empty()) std::abort();
     } catch (const PolicyError&) {
     }
+    // Any id names a policy here, so that the settings and the context are reached.
+    const auto lookup = [](const std::string& id) {
+        auto policy = std::make_shared<Policy>();
+        policy->id = id;
+        policy->text = "fuzz";
+        return std::shared_ptr<const Policy>(policy);
+    };
+    try {
+        const StreamOpen open = parse_stream_open(*body, lookup);
+        if (open.policies.empty() || open.policies.size() > kMaxStreamPolicies ||
+            open.reason_at_close.size() != open.policies.size())
+            std::abort();
+        for (const StreamPolicy& p : open.policies) {
+            if (p.check_every_tokens < 1 || p.consecutive < 1 || p.threshold < 0 || p.threshold > 1)
+                std::abort();
+        }
+    } catch (const RequestError& e) {
+        expect_client_status(e);
+    }
+    try {
+        (void)parse_stream_append(*body);
+    } catch (const RequestError& e) {
+        expect_client_status(e);
+    }
+}
+
+// The bytes as an upstream's event stream, cut into pieces where they hold a NUL.
+void sse_pieces(std::string_view text) {
+    SseParser parser;
+    size_t events = 0;
+    try {
+        for (size_t at = 0; at <= text.size();) {
+            const size_t cut = std::min(text.find('\0', at), text.size());
+            events += parser.feed(text.substr(at, cut - at)).size();
+            at = cut + 1;
+        }
+    } catch (const std::length_error&) {
+    }
+    if (events > text.size()) std::abort();
 }
 
 }  // namespace
@@ -64,6 +109,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (decode_body("gzip", body, 1 << 20) == BodyDecoding::ok && body.size() > (1 << 20)) std::abort();
 
     json_bodies(text);
+    sse_pieces(text);
     (void)states_version(text);
     try {
         (void)parse_policy(text, "fuzz.md");

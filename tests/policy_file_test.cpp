@@ -58,7 +58,8 @@ TEST(PolicyFile, ByteOrderMarkAndCrlf) {
 
 TEST(PolicyFile, StreamSettings) {
     const Policy p = parse_policy(
-        "---\nid: s\nstream:\n  check_every_tokens: 8\n  threshold: 0.7\n  consecutive: 2\n  at_close: "
+        "---\nid: s\nstream:\n  check_every_tokens: 8\n  threshold: 0.7\n  consecutive: 2\n  "
+        "at_sentence_ends: true\n  at_close: "
         "reason\n"
         "---\nText",
         "p.md");
@@ -66,6 +67,7 @@ TEST(PolicyFile, StreamSettings) {
     EXPECT_EQ(p.stream.threshold, 0.7);
     EXPECT_EQ(p.stream.consecutive, 2);
     EXPECT_TRUE(p.stream.reason_at_close);
+    EXPECT_TRUE(p.stream.at_sentence_ends);
     const Policy defaults = parse_policy("---\nid: d\n---\nText", "p.md");
     EXPECT_EQ(defaults.stream.check_every_tokens, 16);
     EXPECT_FALSE(defaults.stream.reason_at_close);
@@ -73,9 +75,9 @@ TEST(PolicyFile, StreamSettings) {
               "p.md:3: check_every_tokens must be a whole number from 1 to 1048576");
     EXPECT_EQ(error_of("---\nstream:\n  at_close: later\n---\nText"),
               "p.md:3: at_close must be score or reason, not 'later'");
-    EXPECT_EQ(
-        error_of("---\nstream:\n  every: 3\n---\nText"),
-        "p.md:3: unknown stream key 'every' (known: check_every_tokens, threshold, consecutive, at_close)");
+    EXPECT_EQ(error_of("---\nstream:\n  every: 3\n---\nText"),
+              "p.md:3: unknown stream key 'every' (known: check_every_tokens, threshold, consecutive, "
+              "at_sentence_ends, at_close)");
     // The API's JSON form carries them too, and reads them back.
     EXPECT_EQ(policy_from_json(policy_to_json(p)).stream.consecutive, 2);
     EXPECT_THROW(policy_from_json({{"id", "j"}, {"text", "T"}, {"stream", {{"threshold", 3}}}}), PolicyError);

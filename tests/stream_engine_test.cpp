@@ -270,6 +270,34 @@ TEST(StreamEngine, DecisionsFollowThresholdAndConsecutiveChecks) {
     }
 }
 
+TEST(StreamEngine, SentenceEndsBringChecksOfTheirOwn) {
+    const auto policy = example("spam");
+    EmbeddedEngine engine(stream_options());
+    const std::string response = "One sentence. Two words three! And four?\nfive";
+    StreamSpec spec;
+    spec.policies = {{.policy = policy, .check_every_tokens = 1000, .at_sentence_ends = true},
+                     {.policy = policy, .check_every_tokens = 1000}};
+    spec.context = Content::completion("p", "");
+    // One byte per append: a check falls right after each sentence's end, for the first policy only.
+    const StreamRun run = stream(engine, spec, response, 1, 1);
+    ASSERT_TRUE(run.end.ok) << run.end.error;
+    std::vector<size_t> expected;
+    for (size_t i = 0; i < response.size(); ++i) {
+        if (std::string_view(".!?\n").find(response[i]) != std::string_view::npos) expected.push_back(i + 1);
+    }
+    expected.push_back(response.size());  // the final check
+    std::vector<size_t> first, second;
+    for (const StreamCheck& c : run.checks) (c.policy == 0 ? first : second).push_back(c.offset_bytes);
+    EXPECT_EQ(first, expected);
+    EXPECT_EQ(second, std::vector<size_t>{response.size()});
+    std::vector<StreamCheck> checks;
+    for (const StreamCheck& c : run.checks) {
+        if (c.policy == 0) checks.push_back(c);
+    }
+    const std::vector<Verdict> once = one_shot(engine, policy, "p", response, checks);
+    for (size_t i = 0; i < checks.size(); ++i) EXPECT_EQ(once[i].probability, checks[i].probability) << i;
+}
+
 TEST(StreamEngine, LimitsAndEndedStreamsAreClearErrors) {
     const auto policy = example("spam");
     EngineOptions o = stream_options();

@@ -28,6 +28,7 @@ struct StreamArgs {
     int check_every = 16;
     double threshold = 0.5;
     int consecutive = 1;
+    bool at_sentence_ends = false;
     int concurrent = 4;
 };
 
@@ -151,7 +152,7 @@ int run(const StreamArgs& a) {
         }
         StreamSpec spec;
         for (const auto& p : policies) {
-            spec.policies.push_back({p, a.check_every, a.threshold, a.consecutive});
+            spec.policies.push_back({p, a.check_every, a.threshold, a.consecutive, a.at_sentence_ends});
         }
         spec.context = Content::completion(item->content->prompt, "");
         StreamEvents events;
@@ -215,6 +216,8 @@ void add_stream_command(CLI::App& app, Action& action) {
     cmd->add_option("--consecutive", a->consecutive, "Checks in a row at or above the threshold that flag")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();
+    cmd->add_flag("--at-sentence-ends", a->at_sentence_ends,
+                  "Also check after an append that ends a sentence (. ! ? or a line break)");
     cmd->add_option("--concurrent", a->concurrent, "Streams open at once (their tokens share each decode)")
         ->check(CLI::Range(1, 64))
         ->capture_default_str();

@@ -64,10 +64,11 @@ inline constexpr int kMaxStreamCheckTokens = 1 << 20;
 inline constexpr int kMaxStreamConsecutive = 1000;
 
 struct StreamSettings {
-    int check_every_tokens = 16;   // a check once this many response tokens arrived
-    double threshold = 0.5;        // a check at or above it counts towards a flag
-    int consecutive = 1;           // checks in a row at or above the threshold that flag
-    bool reason_at_close = false;  // at close, also judge the whole text in reason mode (a rationale)
+    int check_every_tokens = 16;    // a check once this many response tokens arrived
+    double threshold = 0.5;         // a check at or above it counts towards a flag
+    int consecutive = 1;            // checks in a row at or above the threshold that flag
+    bool reason_at_close = false;   // at close, also judge the whole text in reason mode (a rationale)
+    bool at_sentence_ends = false;  // also check after an append that ends a sentence
 };
 
 struct Policy {

@@ -201,6 +201,8 @@ StreamSettings parse_stream(const YAML::Node& map, const std::string& source, in
             st.threshold = probability(v, key, source, base);
         } else if (key == "consecutive") {
             st.consecutive = whole(v, key, source, base, 1, kMaxStreamConsecutive);
+        } else if (key == "at_sentence_ends") {
+            st.at_sentence_ends = boolean(v, key, source, base);
         } else if (key == "at_close") {
             const std::string at = scalar(v, key, source, base);
             if (at != "score" && at != "reason")
@@ -208,9 +210,10 @@ StreamSettings parse_stream(const YAML::Node& map, const std::string& source, in
                                "at_close must be score or reason, not '" + at + "'");
             st.reason_at_close = at == "reason";
         } else {
-            throw error_at(source, base + field.first.Mark().line,
-                           "unknown stream key '" + key +
-                               "' (known: check_every_tokens, threshold, consecutive, at_close)");
+            throw error_at(
+                source, base + field.first.Mark().line,
+                "unknown stream key '" + key +
+                    "' (known: check_every_tokens, threshold, consecutive, at_sentence_ends, at_close)");
         }
     }
     return st;

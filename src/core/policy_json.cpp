@@ -99,9 +99,11 @@ int whole_field(const nlohmann::json& object, const char* key, int low, int high
 StreamSettings stream_from_json(const nlohmann::json& object) {
     if (!object.is_object()) throw PolicyError("policy field 'stream' must be an object");
     for (const auto& [key, value] : object.items()) {
-        if (key != "check_every_tokens" && key != "threshold" && key != "consecutive" && key != "at_close")
-            throw PolicyError("unknown stream field '" + key +
-                              "' (known: check_every_tokens, threshold, consecutive, at_close)");
+        if (key != "check_every_tokens" && key != "threshold" && key != "consecutive" && key != "at_close" &&
+            key != "at_sentence_ends")
+            throw PolicyError(
+                "unknown stream field '" + key +
+                "' (known: check_every_tokens, threshold, consecutive, at_sentence_ends, at_close)");
     }
     StreamSettings st;
     st.check_every_tokens =
@@ -112,6 +114,11 @@ StreamSettings stream_from_json(const nlohmann::json& object) {
         if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1)
             throw PolicyError("stream.threshold must be a number from 0 to 1");
         st.threshold = v.get<double>();
+    }
+    if (object.contains("at_sentence_ends")) {
+        if (!object.at("at_sentence_ends").is_boolean())
+            throw PolicyError("stream.at_sentence_ends must be true or false");
+        st.at_sentence_ends = object.at("at_sentence_ends").get<bool>();
     }
     if (object.contains("at_close")) {
         const nlohmann::json& v = object.at("at_close");
@@ -205,6 +212,7 @@ nlohmann::ordered_json policy_to_json(const Policy& policy) {
              {{"check_every_tokens", policy.stream.check_every_tokens},
               {"threshold", policy.stream.threshold},
               {"consecutive", policy.stream.consecutive},
+              {"at_sentence_ends", policy.stream.at_sentence_ends},
               {"at_close", policy.stream.reason_at_close ? "reason" : "score"}}}};
 }
 

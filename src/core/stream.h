@@ -23,9 +23,10 @@ using StreamId = uint64_t;
 // How one policy decides on a stream (per policy for now; front matter may set them later).
 struct StreamPolicy {
     std::shared_ptr<const Policy> policy;
-    int check_every_tokens = 16;  // a check once this many response tokens arrived since the last
-    double threshold = 0.5;       // a check at or above it counts towards a flag
-    int consecutive = 1;          // this many checks in a row at or above the threshold flag
+    int check_every_tokens = 16;    // a check once this many response tokens arrived since the last
+    double threshold = 0.5;         // a check at or above it counts towards a flag
+    int consecutive = 1;            // this many checks in a row at or above the threshold flag
+    bool at_sentence_ends = false;  // also a check after an append that ends a sentence (. ! ? or a line)
 };
 
 struct StreamSpec {

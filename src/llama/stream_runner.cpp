@@ -290,6 +290,19 @@ void StreamRunner::start(Session& s) {
     }
 }
 
+namespace {
+
+// Whether `chunk` holds the end of a sentence: . ! ? (ASCII or full-width) or a line break.
+bool ends_sentence(std::string_view chunk) {
+    if (chunk.find_first_of(".!?\n") != std::string_view::npos) return true;
+    for (std::string_view mark : {"\u3002", "\uFF01", "\uFF1F"}) {
+        if (chunk.find(mark) != std::string_view::npos) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 // Consumes chunks until one brings a check due; false when none was left.
 bool StreamRunner::consume(Session& s) {
     while (!s.chunks.empty()) {
@@ -299,6 +312,7 @@ bool StreamRunner::consume(Session& s) {
             s.failure = e.what();
             return true;
         }
+        const bool sentence_end = ends_sentence(s.chunks.front());
         s.chunks.pop_front();
         const std::vector<llama_token> ids = s.text->commit();
         const int tokens = s.text->response_tokens();
@@ -306,7 +320,10 @@ bool StreamRunner::consume(Session& s) {
         for (Lane& lane : s.lanes) {
             lane.feed.insert(lane.feed.end(), ids.begin(), ids.end());
             lane.keep = lane.feed.size();
-            if (tokens - lane.last_check_tokens >= s.spec.policies[lane.policy].check_every_tokens) {
+            const StreamPolicy& policy = s.spec.policies[lane.policy];
+            const int fresh = tokens - lane.last_check_tokens;
+            if (fresh >= policy.check_every_tokens ||
+                (policy.at_sentence_ends && sentence_end && fresh > 0)) {
                 schedule_check(s, lane, false);
                 due = true;
             }

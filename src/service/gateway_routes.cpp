@@ -166,7 +166,8 @@ void streamed_answer(ServiceContext& context, StreamSessions& sessions, Gateway&
     std::vector<std::string> ids;
     for (const auto& policy : policies_of(context, gateway.config.output_policies)) {
         const StreamSettings& st = policy->stream;
-        open.policies.push_back({policy, st.check_every_tokens, st.threshold, st.consecutive});
+        open.policies.push_back(
+            {policy, st.check_every_tokens, st.threshold, st.consecutive, st.at_sentence_ends});
         open.reason_at_close.push_back(st.reason_at_close);
         ids.push_back(policy->id);
     }

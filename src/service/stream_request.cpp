@@ -39,19 +39,23 @@ void add_policy(StreamOpen& open, const nlohmann::json& entry, const std::string
                 if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1)
                     bad(field + ".threshold must be a number from 0 to 1");
                 st.threshold = value.get<double>();
+            } else if (key == "at_sentence_ends") {
+                if (!value.is_boolean()) bad(field + ".at_sentence_ends must be true or false");
+                st.at_sentence_ends = value.get<bool>();
             } else if (key == "at_close") {
                 if (value != "score" && value != "reason") bad(field + ".at_close must be score or reason");
                 st.reason_at_close = value == "reason";
             } else {
                 bad(field + ": unknown field '" + key +
-                    "' (known: id, check_every_tokens, threshold, consecutive, at_close)");
+                    "' (known: id, check_every_tokens, threshold, consecutive, at_sentence_ends, at_close)");
             }
         }
     }
     for (const StreamPolicy& p : open.policies) {
         if (p.policy->id == id) bad("policy '" + id + "' is given twice");
     }
-    open.policies.push_back({std::move(policy), st.check_every_tokens, st.threshold, st.consecutive});
+    open.policies.push_back(
+        {std::move(policy), st.check_every_tokens, st.threshold, st.consecutive, st.at_sentence_ends});
     open.reason_at_close.push_back(st.reason_at_close);
 }
 

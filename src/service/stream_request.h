@@ -2,7 +2,7 @@
 // The body of POST /v1/streams, validated:
 //
 //   {"policies": ["spam", {"id": "hate", "check_every_tokens": 8, "threshold": 0.7,
-//                          "consecutive": 2, "at_close": "score" | "reason"}],
+//                          "consecutive": 2, "at_sentence_ends": true, "at_close": "score" | "reason"}],
 //    "context": "the prompt" | {"prompt": "..."} | {"messages": [...]}}
 //
 // Each setting a policy object leaves out is the policy's own (its front matter's `stream:`). A

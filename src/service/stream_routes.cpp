@@ -37,6 +37,7 @@ void add_stream_routes(Router& router, ServiceContext& context, StreamSessions& 
                                            {"check_every_tokens", sp.check_every_tokens},
                                            {"threshold", sp.threshold},
                                            {"consecutive", sp.consecutive},
+                                           {"at_sentence_ends", sp.at_sentence_ends},
                                            {"at_close", open.reason_at_close[p] ? "reason" : "score"}});
                    }
                    const std::string id = sessions.open(req.caller, std::move(open));
