@@ -5,10 +5,13 @@
 // whatever the random weights say: every P(violation) is >= 0 and < 1.
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "support/llama_server.h"
 #include "support/scratch.h"
@@ -125,6 +128,120 @@ TEST(Gateway, RefusesWhatItCannotForward) {
         gateway_policies() + " --upstream ftp://x --port 0 --db " + fresh_db("gateway-bad").string());
     EXPECT_EQ(bad.exit_code, 2) << bad.output;
     EXPECT_NE(bad.output.find("--upstream"), std::string::npos) << bad.output;
+}
+
+// An upstream that streams `chunks` deltas of `text`, one a millisecond, and counts how many it
+// wrote before its client went away.
+class FakeUpstream {
+public:
+    FakeUpstream(int chunks, std::string text) : chunks_(chunks), text_(std::move(text)) {
+        server_.Post("/v1/chat/completions", [this](const httplib::Request&, httplib::Response& res) {
+            res.set_chunked_content_provider("text/event-stream", [this](size_t, httplib::DataSink& sink) {
+                for (int i = 0; i < chunks_; ++i) {
+                    const json chunk = {{"id", "up"},
+                                        {"object", "chat.completion.chunk"},
+                                        {"choices", {{{"index", 0}, {"delta", {{"content", text_}}}}}}};
+                    const std::string event = "data: " + chunk.dump() + "\n\n";
+                    if (!sink.write(event.data(), event.size())) return false;
+                    ++written_;
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                }
+                const std::string last =
+                    "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+                    "data: [DONE]\n\n";
+                sink.write(last.data(), last.size());
+                sink.done();
+                return true;
+            });
+        });
+        port_ = server_.bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+    }
+    ~FakeUpstream() {
+        server_.stop();
+        thread_.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    int written() const { return written_; }
+
+private:
+    const int chunks_;
+    const std::string text_;
+    httplib::Server server_;
+    int port_ = 0;
+    std::atomic<int> written_{0};
+    std::thread thread_;
+};
+
+// The data of each event of a streamed chat completion, and the text of its deltas.
+struct Relayed {
+    std::vector<json> events;
+    std::string content;
+};
+Relayed stream_chat(int port) {
+    httplib::Client client("127.0.0.1", port);
+    client.set_read_timeout(std::chrono::seconds(120));
+    const json body = {
+        {"model", "m"}, {"stream", true}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
+    std::string text;
+    httplib::Request req;
+    req.method = "POST";
+    req.path = "/v1/chat/completions";
+    req.body = body.dump();
+    req.set_header("Content-Type", "application/json");
+    req.content_receiver = [&](const char* d, size_t n, uint64_t, uint64_t) {
+        text.append(d, n);
+        return true;
+    };
+    httplib::Response res;
+    httplib::Error error = httplib::Error::Success;
+    client.send(req, res, error);
+    Relayed out;
+    for (size_t at = 0; (at = text.find("data: ", at)) != std::string::npos;) {
+        const size_t end = text.find("\n\n", at);
+        const std::string data = text.substr(at + 6, end - at - 6);
+        at = end;
+        if (data == "[DONE]") continue;
+        out.events.push_back(json::parse(data));
+        const json& e = out.events.back();
+        if (e.contains("choices") && !e["choices"].empty() && e["choices"][0]["delta"].contains("content"))
+            out.content += e["choices"][0]["delta"]["content"].get<std::string>();
+    }
+    return out;
+}
+
+TEST(Gateway, ACutStopsTheUpstream) {
+    FakeUpstream upstream(3000, "word ");
+    const std::string config = test::write_config(
+        "gateway-cut",
+        "gateway:\n  input_policies: [never]\n  output_policies: [always]\n  input_threshold: 1.0\n");
+    ServerProcess server(fresh_db("gateway-cut"), {"--policies", gateway_policies(), "--config", config,
+                                                   "--upstream", upstream.url()});
+    const Relayed r = stream_chat(server.port());
+    ASSERT_FALSE(r.events.empty());
+    EXPECT_EQ(r.events.back()["choices"][0]["finish_reason"], "content_filter") << r.events.back().dump();
+    // The upstream learns at its next write that nobody reads any more (3000 would take 3 s).
+    for (int i = 0; i < 100 && upstream.written() == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const int written = upstream.written();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_LT(upstream.written(), 3000);
+    EXPECT_LE(upstream.written(), written + 2) << "the upstream went on writing after the cut";
+}
+
+TEST(Gateway, TextThatCannotBeJudgedIsNeverReleased) {
+    // Longer than the stream's sequence holds (--ctx 1024): the engine ends the stream part way.
+    FakeUpstream upstream(400, "lorem ipsum dolor sit amet ");
+    const std::string config = test::write_config(
+        "gateway-long",
+        "gateway:\n  input_policies: [never]\n  output_policies: [never]\n  input_threshold: 1.0\n");
+    ServerProcess server(fresh_db("gateway-long"),
+                         {"--policies", gateway_policies(), "--config", config, "--upstream", upstream.url(),
+                          "--release", "hold", "--ctx", "1024"});
+    const Relayed r = stream_chat(server.port());
+    ASSERT_FALSE(r.events.empty());
+    EXPECT_TRUE(r.events.back().contains("error")) << r.events.back().dump();
+    EXPECT_LT(r.content.size(), size_t{400} * 27) << "text past what was judged was released";
 }
 
 }  // namespace

@@ -83,7 +83,11 @@ bool ChatRelay::feed(std::string_view bytes) {
     }
     // Outside the lock: the session's checks call back into on_check.
     for (const std::string& text : texts) {
-        if (!append || !append(text)) return false;
+        if (!append || !append(text)) {
+            const std::lock_guard lock(mutex_);
+            unjudged_ = true;
+            return false;
+        }
     }
     return true;
 }
@@ -112,9 +116,12 @@ void ChatRelay::finish(const StreamResult& result, const std::string& upstream_e
             return cut(policies_[p], stream.value("flagged_at_bytes", offset_));
         }
     }
-    if (!upstream_error.empty() || !result.ok) {
+    if (unjudged_ || !upstream_error.empty() || !result.ok) {
         // The answer could not be judged whole: what was not released stays unreleased.
-        const std::string why = !upstream_error.empty() ? "upstream: " + upstream_error : result.error;
+        const std::string why = unjudged_
+                                    ? "the answer is longer than a stream may be; the rest was not judged"
+                                : !upstream_error.empty() ? "upstream: " + upstream_error
+                                                          : result.error;
         client_->write(sse({{"error",
                              {{"message", why},
                               {"type", "server_error"},

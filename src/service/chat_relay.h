@@ -66,8 +66,9 @@ private:
     std::vector<std::string> trailer_;  // the chunks with a finish_reason, and usage: after the verdict
     std::vector<size_t> passed_;        // per policy: bytes its last passing check covered
     std::optional<std::pair<std::string, size_t>> flag_;  // the policy that flagged, and where
-    bool ended_ = false;                                  // the client's stream is complete (cut or finished)
-    nlohmann::ordered_json meta_;                         // id, created and model of the upstream's chunks
+    bool unjudged_ = false;        // the session refused text (over its limit): the rest is never released
+    bool ended_ = false;           // the client's stream is complete (cut or finished)
+    nlohmann::ordered_json meta_;  // id, created and model of the upstream's chunks
 };
 
 }  // namespace arbiter::service
