@@ -194,10 +194,12 @@ int run(const ServeArgs& a) {
 }  // namespace
 
 void add_serve_command(CLI::App& app, Action& action) {
-    CLI::App* cmd = app.add_subcommand("serve",
-                                       "Serve classification over HTTP: /v1/classify, OpenAI-compatible "
-                                       "/v1/moderations, policies, the decision "
-                                       "log, /healthz, /readyz and Prometheus /metrics");
+    CLI::App* cmd =
+        app.add_subcommand("serve",
+                           "Serve classification over HTTP: /v1/classify, OpenAI-compatible "
+                           "/v1/moderations, stream sessions (/v1/streams), the guarded chat "
+                           "gateway (/v1/chat/completions with --upstream), policies, the decision "
+                           "log, /healthz, /readyz and Prometheus /metrics");
     auto a = std::make_shared<ServeArgs>();
     add_backend_flags(*cmd, a->backend);
     cmd->get_option("--threads")
@@ -220,9 +222,10 @@ void add_serve_command(CLI::App& app, Action& action) {
         ->check(CLI::ExistingFile);
     cmd->add_option("--db", a->db, "SQLite file for the decision log and policy versions (WAL mode)")
         ->capture_default_str();
-    cmd->add_option("--streams", a->backend.choice.streams,
-                    "KV sequences kept for stream sessions (/v1/streams, the gateway): one per policy of "
-                    "each open stream, each the size of --ctx; 0: streams off (default)")
+    cmd->add_option(
+           "--streams", a->backend.choice.streams,
+           "KV sequences kept for stream sessions (/v1/streams, the gateway): one per policy of "
+           "each open stream, each the size of --ctx; 0: streams off (the default; 8 with --upstream)")
         ->check(CLI::Range(0, 64));
     cmd->add_option("--upstream", a->upstream,
                     "Serve POST /v1/chat/completions as a guarded gateway in front of this OpenAI-compatible "
