@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "core/policy_file.h"
+#include "core/utf8.h"
 #include "eval/dataset.h"
 #include "gguf.h"
 #include "harmony/classification.h"
@@ -159,16 +160,30 @@ nlohmann::ordered_json probe_model(const Args& a) {
             {"bytes_per_token", bytes}};
 }
 
+// A logit bias that bans every token whose bytes are not valid UTF-8 on their own. Random weights
+// pick such tokens (lone bytes of a multi-byte character, or a character's first bytes merged
+// with what precedes it), and llama-server's JSON response cannot carry the invalid UTF-8 they
+// leave: it answers 500. Banned, as arbiter's grammar keeps them out of its answers; computed
+// from the vocabulary (ids 128-255 of a byte-level one, thousands of o200k's).
+nlohmann::json partial_utf8_bias(const std::string& model_path) {
+    const auto model = engine::Model::load(model_path, {.vocab_only = true});
+    nlohmann::json bias = nlohmann::json::array();
+    const int32_t n_vocab = llama_vocab_n_tokens(model->vocab());
+    for (llama_token id = 0; id < n_vocab; ++id) {
+        if (first_invalid_utf8(model->tokens().piece(id))) bias.push_back({id, false});
+    }
+    return bias;
+}
+
 nlohmann::ordered_json run_baseline(const Args& a, const Workload& w) {
     const size_t n = w.prompts.size();
     std::vector<double> latency(n);
     std::vector<int> evaluated(n), generated(n);
     std::atomic<size_t> next{0};
     std::atomic<int> failures{0};
-    // Byte tokens 128-255 of the generated vocabulary decode to invalid UTF-8, which llama-server's
-    // JSON response cannot carry: they are banned, as arbiter's grammar does for its answers.
-    nlohmann::json bias = nlohmann::json::array();
-    for (int id = 128; id < 256; ++id) bias.push_back({id, false});
+    const nlohmann::json bias = partial_utf8_bias(a.model);
+    std::fprintf(stderr, "arbiter-bench: %zu tokens of the vocabulary are not UTF-8 alone: banned\n",
+                 bias.size());
     const auto t0 = Clock::now();
     std::vector<std::thread> clients;
     clients.reserve(static_cast<size_t>(a.parallel));

@@ -20,6 +20,31 @@ if(NOT EXISTS "${ARBITER_LLAMA_SOURCE_DIR}/include/llama.h")
     "or -DARBITER_LLAMA_PACKAGE=ON for an installed llama.cpp.")
 endif()
 
+# The fetched source must carry this checkout's patches (cmake/llama-patches): an older fetch
+# would build without them and tokenize unlike tiktoken. scripts/fetch-llama writes the stamp;
+# a changed patch or stamp configures again, so `cmake --build` alone cannot miss it.
+if(ARBITER_LLAMA_SOURCE_DIR STREQUAL "${PROJECT_SOURCE_DIR}/third_party/llama.cpp")
+  file(STRINGS "${PROJECT_SOURCE_DIR}/cmake/llama-source.env" bundle_line REGEX "^LLAMA_BUNDLE_SHA256=")
+  string(REPLACE "LLAMA_BUNDLE_SHA256=" "bundle " expected_stamp "${bundle_line}")
+  file(GLOB llama_patches CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/cmake/llama-patches/*.patch")
+  foreach(patch IN LISTS llama_patches)
+    file(SHA256 "${patch}" patch_sha256)
+    get_filename_component(patch_name "${patch}" NAME)
+    string(APPEND expected_stamp "\npatch ${patch_name} ${patch_sha256}")
+  endforeach()
+  set(stamp_file "${ARBITER_LLAMA_SOURCE_DIR}/.arbiter-source")
+  set(stamp "")
+  if(EXISTS "${stamp_file}")
+    file(READ "${stamp_file}" stamp)
+    string(STRIP "${stamp}" stamp)
+  endif()
+  if(NOT stamp STREQUAL expected_stamp)
+    message(FATAL_ERROR "${ARBITER_LLAMA_SOURCE_DIR} is not the patched llama.cpp this checkout "
+                        "expects (cmake/llama-patches): run scripts/fetch-llama (scripts/build does).")
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${llama_patches} "${stamp_file}")
+endif()
+
 # llama-server from the same source and objects, for bench/run's baseline and the remote backend's
 # tests (target llama-server, built only when something depends on it). Test builds define it.
 option(ARBITER_LLAMA_SERVER "Also define llama.cpp's llama-server target (benchmarks, tests)" ${ARBITER_TESTS})

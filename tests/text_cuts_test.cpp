@@ -70,6 +70,23 @@ TEST(TextCuts, NotBeforeAContractionOrAMark) {
     }
 }
 
+TEST(TextCuts, NotBetweenALineBreakAndASlashAfterPunctuation) {
+    // ";\n//" is one pre-token (" ?[^\s\p{L}\p{N}]+[\r\n/]*"): a C++ comment after a statement.
+    // The last place to cut before byte 2048 would be after the line break; the cut goes before
+    // the semicolon instead.
+    const std::string text = ending_with("x", ";\n//comment", 2044);
+    EXPECT_EQ(text.substr(first_cut(text), 2), ";\n");
+}
+
+TEST(TextCuts, NotBeforeACharacterUtf8procDoesNotKnow) {
+    // U+1C8A (a Cyrillic small letter) and U+1ACF (a combining mark) came in Unicode 16: to
+    // Debian 12's utf8proc they are unassigned, to the tokenizer part of the word before them.
+    for (const char* tail : {"\u1C8A,", "\u1ACF,"}) {
+        const std::string text = ending_with("x", tail);
+        EXPECT_LT(first_cut(text), 2046u) << "cut right before " << tail;
+    }
+}
+
 TEST(TextCuts, ARunWithoutAnyBoundaryIsCutAtACharacter) {
     std::string text;
     for (int i = 0; i < 1000; ++i) text += "é";

@@ -50,20 +50,28 @@ bool mark(char32_t c) {
            category == UTF8PROC_CATEGORY_ME;
 }
 
-// Whether o200k's pre-tokenizer pattern, and llama.cpp's version of it, start a new piece at `at`
-// (a character boundary inside `text`), whatever precedes and follows: then cutting there
-// changes no token. A piece holds a space after its first character only when it is all
-// whitespace; line breaks end a piece unless more whitespace follows; and a word or number ends
-// at anything else but a mark (part of a word) or an apostrophe (its contraction, "'s").
+// Unassigned in utf8proc's Unicode, which can be older than the tokenizer's (Debian 12's utf8proc
+// is Unicode 15.0, llama.cpp's patched table 17.0): such a character may be a letter or a mark
+// to the tokenizer.
+bool unknown(char32_t c) {
+    return utf8proc_category(static_cast<utf8proc_int32_t>(c)) == UTF8PROC_CATEGORY_CN;
+}
+
+// Whether o200k's pre-tokenizer pattern starts a new piece at `at` (a character boundary inside
+// `text`), whatever precedes and follows: then cutting there changes no token. A piece holds a
+// space after its first character only when it is all whitespace; line breaks end a piece unless
+// more whitespace follows, or a slash after punctuation (" ?[^\s\p{L}\p{N}]+[\r\n/]*" takes
+// ";\n//"); and a word or number ends at anything else but a mark (part of a word) or an
+// apostrophe (its contraction, "'s").
 bool starts_a_piece(std::string_view text, size_t at) {
     size_t before = at - 1;
     while (before > 0 && continuation_byte(text[before])) --before;
     const char32_t previous = code_point_at(text, before);
     const char32_t next = code_point_at(text, at);
     if (next == U' ') return !white_space(previous);
-    if (previous == U'\n') return !white_space(next);
+    if (previous == U'\n') return !white_space(next) && next != U'/';
     return letter_or_number(previous) && !letter_or_number(next) && !mark(next) && !white_space(next) &&
-           next != U'\'';
+           next != U'\'' && !unknown(next);
 }
 
 // Where to end a piece that starts at `from`: the last place within kMaxTextPiece bytes where a

@@ -3,8 +3,9 @@
 // parse special tokens in text (llama.cpp matches some even with special parsing off, and
 // llama-server's prompt strings are parsed with it on) can only match a special token's text
 // inside one piece; cutting inside every occurrence of such a text makes forging one impossible.
-// Long runs are cut too: llama.cpp's pre-tokenizer regex recurses once per character of a run,
-// and 40,000 letters without a space overflow an 8 MiB stack.
+// Long runs are cut too: llama.cpp's std::regex pre-tokenizers recurse once per character of a
+// run, and 40,000 letters without a space overflow an 8 MiB stack. (The patched source's gpt-4o
+// splitter runs no regex, but an installed or other llama.cpp may.)
 
 #include <string>
 #include <string_view>

@@ -268,11 +268,12 @@ std::vector<std::string> piece_boundary_texts() {
     const std::string lead = concat({repeat("lorem ipsum dolor sit amet ", 80).substr(0, 1950), "x"});
     const std::string_view runs[] = {"x", "中"};
     const std::string_view joints[] = {
-        " ",    "  ",      "   ",      "\t",       "\t ",       " \t",      "\n",       "\n ",
-        " \n",  "\n\n",    "\r\n",     "\r\n ",    " \r\n",     "\r",       "\f ",      "\f  ",
-        "\v  ", "\u00A0 ", "\u00A0  ", "\u3000  ", "\u2003 ",   "\u2003  ", "\u0085  ", "\uFEFF  ",
-        ".",    ". ",      ",  ",      "!? ",      "'s ",       "-",        "/",        "😀 ",
-        "中",   "é ",      "12 ",      "<|",       "<|start|>", "x\u0301 "};
+        " ",         "  ",       "   ",     "\t",       "\t ",      " \t",      "\n",   "\n ",  " \n",
+        "\n\n",      "\r\n",     "\r\n ",   " \r\n",    "\r",       "\f ",      "\f  ", "\v  ", "\u00A0 ",
+        "\u00A0  ",  "\u3000  ", "\u2003 ", "\u2003  ", "\u0085  ", "\uFEFF  ", ".",    ". ",   ",  ",
+        "!? ",       "'s ",      "-",       "/",        "😀 ",       "中",       "é ",   "12 ",  "<|",
+        "<|start|>", "x\u0301 ", ";\n//",   "\u1C8A,",  "\u1ACF,"};  // ";\n//" is one piece; U+1C8A, U+1ACF
+                                                                     // are Unicode 16's (utf8proc's is 15)
     std::vector<std::string> out;
     for (const std::string_view joint : joints) {
         for (const std::string_view run : runs) {
