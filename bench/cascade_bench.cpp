@@ -219,9 +219,9 @@ struct Candidate {
     cascade::TrainOptions options;
 };
 
-Candidate candidate(const std::string& name, int epoch, double c_linear) {
+Candidate candidate(const std::string& name, int epoch, const cascade::LinearOptions& linear) {
     Candidate c{name, {}};
-    c.options.linear.c = c_linear;
+    c.options.linear = linear;
     c.options.fasttext.epoch = epoch;
     if (name == "linear") return c;
     c.options.learner = cascade::Learner::fasttext;
@@ -232,8 +232,8 @@ Candidate candidate(const std::string& name, int epoch, double c_linear) {
 // k-fold cross-validation per label of each learner, on the folds `arbiter train` uses; with
 // --folds-out, every example with its fold, for scikit-learn's reference on the same folds
 // (bench/sklearn_cv.py).
-int cv(const std::vector<std::string>& data, int folds, const std::vector<Candidate>& candidates,
-       const std::string& folds_out) {
+int cv(const std::vector<std::string>& data, int folds, uint64_t seed,
+       const std::vector<Candidate>& candidates, const std::string& folds_out) {
     std::ofstream out;
     if (!folds_out.empty()) out.open(folds_out, std::ios::binary | std::ios::trunc);
     std::printf("%-20s %-5s %-18s %6s %5s %9s %7s %7s %8s %7s %7s\n", "dataset", "label", "learner", "items",
@@ -255,12 +255,13 @@ int cv(const std::vector<std::string>& data, int folds, const std::vector<Candid
                             label.c_str(), "", examples.size(), pos);
                 continue;
             }
-            const std::vector<int> fold = cascade::stratified_folds(examples, folds, 1);
+            const std::vector<int> fold = cascade::stratified_folds(examples, folds, seed);
             if (out.is_open()) {
                 for (size_t i = 0; i < examples.size(); ++i) {
                     out << nlohmann::json{{"dataset", name},
                                           {"label", label},
                                           {"text", examples[i].text},
+                                          {"fasttext_line", cascade::fasttext_line(examples[i].text)},
                                           {"gold", examples[i].violation},
                                           {"fold", fold[i]}}
                                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
@@ -276,7 +277,7 @@ int cv(const std::vector<std::string>& data, int folds, const std::vector<Candid
                     predicted.push_back(p[i] >= 0.5);
                 }
                 const eval::Confusion m = eval::confusion(gold, predicted);
-                std::printf("%-20s %-5s %-18s %6zu %5zu %9.3f %7.3f %7.3f %8.3f %7.3f %7.1f\n", name.c_str(),
+                std::printf("%-20s %-5s %-18s %6zu %5zu %9.3f %7.3f %7.3f %8.4f %7.4f %7.1f\n", name.c_str(),
                             label.c_str(), c.name.c_str(), examples.size(), pos, eval::precision(m),
                             eval::recall(m), eval::f1(m), eval::roc_auc(gold, p),
                             eval::average_precision(gold, p), seconds_since(start));
@@ -305,17 +306,25 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     std::vector<std::string> datasets;
     int folds = 5;
+    uint64_t seed = 1;
     int epoch = cascade::FastTextOptions{}.epoch;
     std::vector<std::string> learners = {"linear"};
     std::string folds_out;
-    double c_linear = cascade::LinearOptions{}.c;
+    cascade::LinearOptions linear;
     auto* cvc = app.add_subcommand("cv", "k-fold cross-validated quality of the fast tier alone, per label");
     cvc->add_option("--data", datasets, "Datasets (repeatable)")->required()->check(CLI::ExistingFile);
     cvc->add_option("--folds", folds, "Folds")->check(CLI::Range(2, 20))->capture_default_str();
+    cvc->add_option("--seed", seed, "Seed of the folds (arbiter train's --seed)")->capture_default_str();
     cvc->add_option("--learner", learners, "linear, fasttext, fasttext-quantized (repeatable)")
         ->check(CLI::IsMember({"linear", "fasttext", "fasttext-quantized"}))
         ->capture_default_str();
-    cvc->add_option("--c", c_linear, "linear: liblinear's C")->capture_default_str();
+    cvc->add_option("--c", linear.c, "linear: liblinear's C")->capture_default_str();
+    cvc->add_option("--min-df", linear.min_df, "linear: least texts a feature must be in")
+        ->capture_default_str();
+    cvc->add_option("--minn", linear.features.minn, "linear: shortest character n-gram")
+        ->capture_default_str();
+    cvc->add_option("--maxn", linear.features.maxn, "linear: longest character n-gram")
+        ->capture_default_str();
     cvc->add_option("--epoch", epoch, "fastText training epochs")->capture_default_str();
     cvc->add_option("--folds-out", folds_out,
                     "Write every example with its fold (JSONL) for bench/sklearn_cv.py");
@@ -323,8 +332,8 @@ int main(int argc, char** argv) {
     try {
         if (tp->parsed()) return throughput(data, min_seconds, threads);
         std::vector<Candidate> candidates;
-        for (const std::string& l : learners) candidates.push_back(candidate(l, epoch, c_linear));
-        return cv(datasets, folds, candidates, folds_out);
+        for (const std::string& l : learners) candidates.push_back(candidate(l, epoch, linear));
+        return cv(datasets, folds, seed, candidates, folds_out);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "arbiter-cascade-bench: %s\n", e.what());
         return 1;

@@ -18,6 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 C = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
+TOL = float(sys.argv[3]) if len(sys.argv) > 3 else 1e-4
 groups = OrderedDict()
 with open(sys.argv[1], encoding="utf-8") as f:
     for line in f:
@@ -36,8 +37,8 @@ for (dataset, label), rows in groups.items():
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
         x_train = sp.hstack([words.fit_transform(texts[train]), chars.fit_transform(texts[train])]).tocsr()
         x_test = sp.hstack([words.transform(texts[test]), chars.transform(texts[test])]).tocsr()
-        model = LogisticRegression(C=C, solver="liblinear").fit(x_train, gold[train])
+        model = LogisticRegression(C=C, solver="liblinear", tol=TOL, max_iter=10000).fit(x_train, gold[train])
         scores[test] = model.predict_proba(x_test)[:, 1]
-    print("%-20s %-5s %-18s %6d %5d %8.3f %7.3f" % (dataset, label, "sklearn C=%g" % C, len(rows), gold.sum(),
+    print("%-20s %-5s %-18s %6d %5d %8.4f %7.4f" % (dataset, label, "sklearn C=%g tol=%g" % (C, TOL), len(rows), gold.sum(),
                                                 roc_auc_score(gold, scores), average_precision_score(gold, scores)))
     sys.stdout.flush()

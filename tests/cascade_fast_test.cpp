@@ -1,5 +1,5 @@
-// The cascade's fast tier: fastText training, prediction, model files and distillation from
-// the decision log.
+// The cascade's fast tier: training either learner, prediction, model files and distillation
+// from the decision log.
 
 #include <gtest/gtest.h>
 
@@ -77,6 +77,40 @@ TEST(FastClassifier, ClearErrors) {
     } catch (const FastModelError& e) {
         EXPECT_NE(std::string(e.what()).find("not a fast-tier model"), std::string::npos) << e.what();
     }
+}
+
+// What an error says about a model file that load() refuses.
+std::string load_error(const std::string& path) {
+    try {
+        FastClassifier::load(path);
+    } catch (const FastModelError& e) {
+        return e.what();
+    }
+    return "(loaded)";
+}
+
+TEST(FastClassifier, DamagedAndOldLinearFilesAreRefused) {
+    const auto path = test::scratch_dir() / "whole.fast";
+    FastClassifier::train(test::scam_examples(90, 4), {}).save(path);
+    std::ifstream in(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string magic = "arbiter-linear-fast-tier\n";
+    ASSERT_EQ(bytes.substr(0, magic.size()), magic);
+    // Cut inside the table.
+    EXPECT_NE(load_error(test::write_file("cut.fast", bytes.substr(0, bytes.size() - 7))).find("truncated"),
+              std::string::npos);
+    // A count of entries far beyond the file: refused before anything is allocated for it.
+    std::string huge = bytes;
+    const size_t count_at = magic.size() + 4 * sizeof(int32_t) + sizeof(double);
+    const uint32_t many = 0xFFFFFFF0u;
+    huge.replace(count_at, sizeof many, reinterpret_cast<const char*>(&many), sizeof many);
+    EXPECT_NE(load_error(test::write_file("huge.fast", huge)).find("truncated"), std::string::npos);
+    // A model of the hashed format before exact features: retrain, says the error.
+    std::string old = bytes;
+    const uint32_t format1 = 1;
+    old.replace(magic.size(), sizeof format1, reinterpret_cast<const char*>(&format1), sizeof format1);
+    EXPECT_NE(load_error(test::write_file("format1.fast", old)).find("retrain it with arbiter train"),
+              std::string::npos);
 }
 
 TEST(FastClassifier, ModelsAreVersionedWithTheirPolicy) {

@@ -162,6 +162,20 @@ TEST(CliTrain, AutoCrossValidatesBothLearnersAndKeepsTheBetter) {
     EXPECT_NE(r.output.find("chosen: " + kept), std::string::npos) << r.output;
 }
 
+TEST(CliTrain, EachLearnerKeepsItsOwnCharacterNgramsUnlessTold) {
+    const Workspace s = workspace("train-ngrams");
+    const auto minn_stored = [&](const std::string& args) {
+        const auto r = run_command(train(s, "--data " + s.data + " --folds 2 " + args));
+        EXPECT_EQ(r.exit_code, 0) << r.output;
+        return nlohmann::json::parse(std::ifstream(s.dir / "scam.v1.fast.json"))["training"]["minn"]
+            .get<int>();
+    };
+    EXPECT_EQ(minn_stored(""), cascade::FeatureSpec{}.minn);
+    EXPECT_EQ(minn_stored("--learner fasttext"), cascade::FastTextOptions{}.minn);
+    EXPECT_EQ(minn_stored("--learner fasttext --minn 3"), 3);
+    EXPECT_EQ(minn_stored("--minn 3"), 3);
+}
+
 TEST(CliTrain, FromTheDecisionLog) {
     const Workspace s = workspace("train-log");
     const std::string db = (s.dir / "decisions.db").string();

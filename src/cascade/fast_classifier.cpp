@@ -3,7 +3,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "cascade/text_features.h"
 #include "core/json_input.h"
 #include "core/sha256.h"
 
@@ -42,8 +41,7 @@ FastClassifier FastClassifier::load(const std::filesystem::path& path) {
 }
 
 double FastClassifier::probability(std::string_view text) const {
-    const std::string line = fasttext_line(text);
-    return linear_ ? linear_->probability_of_line(line) : fasttext_->probability_of_line(line);
+    return linear_ ? linear_->probability(text) : fasttext_->probability(text);
 }
 
 void FastClassifier::save(const std::filesystem::path& path) const {

@@ -1,7 +1,7 @@
 #pragma once
 // The cascade's second tier: a classifier for one policy, trained from human labels or from the
 // model's own verdicts, that gives P(violation) in microseconds. Two learners: a linear model on
-// hashed TF-IDF n-grams (linear_model.h, the default) and fastText (fasttext_model.h).
+// TF-IDF word and character n-grams (linear_model.h, the default) and fastText (fasttext_model.h).
 //
 // Models live beside their policy file, named by policy id and version
 // (<dir>/<id>.v<version>.fast, either learner: load() tells them apart by their first bytes),

@@ -8,11 +8,16 @@
 #include <fstream>
 #include <sstream>
 
-#include "cascade/text_features.h"
+#include "cascade/normalize.h"
 
 namespace arbiter::cascade {
 
 namespace {
+
+bool is_ascii_punct(unsigned char c) {
+    return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') ||
+           (c >= '{' && c <= '~');
+}
 
 constexpr std::string_view kViolation = "__label__violation";
 constexpr std::string_view kSafe = "__label__safe";
@@ -66,6 +71,26 @@ fasttext::Args base_args(const std::filesystem::path& input, const FastTextOptio
 
 }  // namespace
 
+std::string fasttext_line(std::string_view text) {
+    const std::string norm = normalize(text);
+    std::string out;
+    out.reserve(norm.size() + norm.size() / 4);
+    for (const char ch : norm) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (is_ascii_punct(c)) {
+            if (!out.empty() && out.back() != ' ') out.push_back(' ');
+            out.push_back(ch);
+            out.push_back(' ');
+        } else if (ch == ' ') {
+            if (!out.empty() && out.back() != ' ') out.push_back(' ');
+        } else {
+            out.push_back(ch);
+        }
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+}
+
 FastTextModel::FastTextModel() : model_(std::make_unique<fasttext::FastText>()) {}
 FastTextModel::~FastTextModel() = default;
 FastTextModel::FastTextModel(FastTextModel&&) noexcept = default;
@@ -108,7 +133,8 @@ FastTextModel FastTextModel::load(const std::filesystem::path& path) {
     return out;
 }
 
-double FastTextModel::probability_of_line(std::string_view line) const {
+double FastTextModel::probability(std::string_view text) const {
+    const std::string line = fasttext_line(text);
     if (line.empty()) return 0.5;
     std::istringstream in(std::string(line) + "\n");
     std::vector<std::pair<fasttext::real, std::string>> predictions;

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +30,10 @@ struct FastTextOptions {
     bool quantize = false;  // product-quantise (.ftz): a much smaller file, slightly less accurate
 };
 
+// The text as fastText sees it: normalised (normalize.h), punctuation split off into tokens of
+// its own (fastText splits on spaces only), one line.
+std::string fasttext_line(std::string_view text);
+
 class FastTextModel {
 public:
     ~FastTextModel();
@@ -38,8 +43,8 @@ public:
     static FastTextModel train(const std::vector<Example>& examples, const FastTextOptions& options);
     static FastTextModel load(const std::filesystem::path& path);
 
-    // P(violation) for the text as fasttext_line() gives it; 0.5 when it is empty.
-    double probability_of_line(std::string_view line) const;
+    // P(violation) of raw text; 0.5 when it has no token.
+    double probability(std::string_view text) const;
     void save(const std::filesystem::path& path) const;
 
 private:

@@ -1,10 +1,12 @@
 #pragma once
-// The linear fast tier: logistic regression (liblinear) on TF-IDF weighted hashed word and
-// character n-grams (text_features.h), each kind L2-normalised as a block of its own (as
-// scikit-learn's two stacked TfidfVectorizers: words are not drowned by their n-grams). On the labelled sets
-// in ../shared/data it ranks at least as well as fastText on the same features (bench/RESULTS.md), its file
-// is a few MB rather than tens, and it scores an item in microseconds: a flat table lookup per n-gram.
+// The linear fast tier: logistic regression (liblinear) on TF-IDF weighted word and character
+// n-grams (text_features.h), as scikit-learn's stacked TfidfVectorizers weight them: sublinear
+// term frequency, smoothed idf, each block L2-normalised on its own (words are not drowned by
+// their character n-grams). The vocabulary is every feature seen in at least `min_df` training
+// texts, kept as 64-bit keys in an open-addressing table: scoring an item is one table probe
+// per n-gram, microseconds.
 
+#include <cstdint>
 #include <filesystem>
 #include <string_view>
 #include <vector>
@@ -16,7 +18,12 @@ namespace arbiter::cascade {
 
 struct LinearOptions {
     FeatureSpec features;
-    double c = 10;  // inverse regularisation strength (liblinear's C)
+    // Inverse regularisation strength (liblinear's C). With 1-5-grams, 2 ranked at or above
+    // scikit-learn's C = 1 reference on 28 of 33 label x fold-seed pairs of ../shared/data and
+    // never more than 0.0005 below it; C = 1 or 1.5, or 2-5-grams, fell further behind on some
+    // label (bench/RESULTS.md).
+    double c = 2;
+    int min_df = 1;  // least number of training texts a feature must be in
 };
 
 class LinearModel {
@@ -28,20 +35,28 @@ public:
     // Whether the file starts the way save() starts it.
     static bool recognises(const std::filesystem::path& path);
 
-    // P(violation) for the text as fasttext_line() gives it; 0.5 when no n-gram of it was seen in
-    // training (nothing to go on: the model decides).
-    double probability_of_line(std::string_view line) const;
+    // P(violation) of raw text; 0.5 when no feature of it is in the vocabulary (nothing to go on:
+    // the model decides).
+    double probability(std::string_view text) const;
+    // Features in the vocabulary.
+    size_t features() const { return features_; }
 
     void save(const std::filesystem::path& path) const;
 
 private:
     struct Entry {
-        float idf = 0;  // 0: never seen in training, so not a feature
+        uint64_t key = 0;
+        float idf = 0;  // 0: an empty slot (a feature's idf is at least 1)
         float weight = 0;
     };
+    void insert(const Entry& e);
+    const Entry* find(uint64_t key) const;
+
     FeatureSpec spec_;
     double bias_ = 0;
-    std::vector<Entry> table_;  // 2^bits entries, indexed by bucket
+    size_t features_ = 0;
+    int shift_ = 64;            // a key's slot is its top (64 - shift_) bits
+    std::vector<Entry> table_;  // open addressing, linear probing, at most half full
 };
 
 }  // namespace arbiter::cascade

@@ -1,29 +1,46 @@
 #pragma once
-// The linear fast tier's features: hashed word unigrams and bigrams and character 2-5-grams of
-// each word (with boundary marks, as fastText and scikit-learn's char_wb take them) of the text
-// as fasttext_line() gives it. Hashing instead of a vocabulary keeps the model a flat array and
-// scoring free of string lookups; words and character n-grams hash into separate halves of the
-// space (the top bit tells them apart), so that each kind is weighted as a block of its own.
+// The linear fast tier's features, taken as scikit-learn's TfidfVectorizer takes them (the
+// reference the fast tier is measured against, bench/sklearn_cv.py), from normalised text
+// (normalize.h):
+//   words: tokens are runs of two or more word characters (letters, digits, '_': Python's
+//          \w\w+), and each pair of consecutive tokens joined by a space;
+//   chars: every minn..maxn code points of each space-separated word padded with a space on
+//          both sides (char_wb), punctuation kept attached to its word.
+// tests/cascade_linear_test.cpp checks that the features of a text equal scikit-learn's
+// analyzers' on the same normalised text. The default starts the character n-grams at one code
+// point where the reference starts at two: single characters add punctuation and, through the
+// padding spaces, the number of words, and ranked better on most labels of ../shared/data
+// (bench/RESULTS.md).
+//
+// A feature is kept as a 64-bit hash of its text (its key) rather than as the text: a vocabulary
+// of keys has no collisions in practice (about 1e-8 for a million features) and scoring does no
+// string work. The key's lowest bit says which block the feature is in.
 
 #include <cstdint>
-#include <string>
 #include <string_view>
-#include <vector>
+
+#include "cascade/key_tally.h"
 
 namespace arbiter::cascade {
 
-// The text as the fast tier sees it: normalised (normalize.h), punctuation split off, one line.
-std::string fasttext_line(std::string_view text);
+enum class Block : uint8_t { words = 0, chars = 1 };
 
 struct FeatureSpec {
-    int bits = 20;  // 2^bits buckets
-    int word_ngrams = 2;
-    int minn = 2;  // character n-grams of each word, 0: none
+    int word_ngrams = 2;  // 1: words only, 2: and bigrams
+    int minn = 1;         // character n-grams of each word, in code points; 0: none
     int maxn = 5;
 };
 
-// Appends one bucket per occurrence of each feature of `line` (normalised, space-separated
-// tokens) to `out`; duplicates are kept, so that counts can be taken from the result.
-void hashed_features(std::string_view line, const FeatureSpec& spec, std::vector<uint32_t>& out);
+// The key of one feature written as scikit-learn writes it: "word", "two words" (words), " wo"
+// (chars, with the padding spaces).
+uint64_t feature_key(Block block, std::string_view feature);
+
+inline Block block_of(uint64_t key) {
+    return static_cast<Block>(key & 1);
+}
+
+// Counts the features of `normalized` (normalize()'s output: valid UTF-8, single spaces) into
+// `out`, started anew. Words are told apart by a key of their text too.
+void count_features(std::string_view normalized, const FeatureSpec& spec, KeyTally& out);
 
 }  // namespace arbiter::cascade

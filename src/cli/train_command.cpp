@@ -162,7 +162,7 @@ nlohmann::ordered_json cross_validate(const TrainArgs& a, const std::vector<casc
 nlohmann::ordered_json training_options(const cascade::TrainOptions& o) {
     if (o.learner == cascade::Learner::linear) {
         const cascade::FeatureSpec& f = o.linear.features;
-        return {{"learner", "linear"},          {"c", o.linear.c}, {"bits", f.bits},
+        return {{"learner", "linear"},          {"c", o.linear.c}, {"min_df", o.linear.min_df},
                 {"word_ngrams", f.word_ngrams}, {"minn", f.minn},  {"maxn", f.maxn}};
     }
     const cascade::FastTextOptions& f = o.fasttext;
@@ -268,7 +268,8 @@ void add_train_command(CLI::App& app, Action& action) {
     cmd->add_option("--response-field", a->spec.response_field, "Field with a completion's response");
     cmd->add_option("--label-field", a->spec.label_fields, "Label field (repeatable)");
     cmd->add_option("--learner", a->learner,
-                    "linear (hashed TF-IDF n-grams, liblinear), fasttext, or auto (both cross-validated, the "
+                    "linear (TF-IDF word and character n-grams, liblinear), fasttext, or auto (both "
+                    "cross-validated, the "
                     "better kept)")
         ->check(CLI::IsMember({"linear", "fasttext", "auto"}))
         ->capture_default_str();
@@ -289,16 +290,20 @@ void add_train_command(CLI::App& app, Action& action) {
     cmd->add_option("--c", a->options.linear.c, "linear: inverse regularisation strength")
         ->check(CLI::Range(1e-4, 1e4))
         ->capture_default_str();
-    cmd->add_option("--bits", a->options.linear.features.bits, "linear: 2^bits hashed feature buckets")
-        ->check(CLI::Range(12, 24))
+    cmd->add_option("--min-df", a->options.linear.min_df,
+                    "linear: least number of training texts a feature must be in to be kept")
+        ->check(CLI::Range(1, 1000))
         ->capture_default_str();
-    cmd->add_option("--minn", a->options.linear.features.minn,
-                    "Shortest character n-gram (0: words only), both learners")
-        ->check(CLI::Range(0, 10))
-        ->capture_default_str();
-    cmd->add_option("--maxn", a->options.linear.features.maxn, "Longest character n-gram, both learners")
-        ->check(CLI::Range(0, 10))
-        ->capture_default_str();
+    auto* minn =
+        cmd->add_option("--minn", a->options.linear.features.minn,
+                        "Shortest character n-gram (0: words only), both learners (fasttext's default: " +
+                            std::to_string(cascade::FastTextOptions{}.minn) + ")")
+            ->check(CLI::Range(0, 10))
+            ->capture_default_str();
+    auto* maxn =
+        cmd->add_option("--maxn", a->options.linear.features.maxn, "Longest character n-gram, both learners")
+            ->check(CLI::Range(0, 10))
+            ->capture_default_str();
     cmd->add_option("--epoch", a->options.fasttext.epoch, "fasttext: training epochs")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();
@@ -309,11 +314,12 @@ void add_train_command(CLI::App& app, Action& action) {
     cmd->add_flag("--quantize", a->options.fasttext.quantize,
                   "fasttext: product-quantise the model: several times smaller, slightly less accurate, "
                   "minutes to train");
-    cmd->callback([&action, a, data, log] {
+    cmd->callback([&action, a, data, log, minn, maxn] {
         if (data->count() == 0 && log->count() == 0) throw CLI::RequiredError("--data or --from-log");
-        // One pair of n-gram options for both learners.
-        a->options.fasttext.minn = a->options.linear.features.minn;
-        a->options.fasttext.maxn = a->options.linear.features.maxn;
+        // One pair of n-gram options for both learners when given; otherwise each keeps its own
+        // default (the linear model measured best with single characters too, fastText without).
+        if (minn->count() > 0) a->options.fasttext.minn = a->options.linear.features.minn;
+        if (maxn->count() > 0) a->options.fasttext.maxn = a->options.linear.features.maxn;
         action = [a] { return run(*a); };
     });
 }

@@ -1,5 +1,7 @@
 #include "core/utf8.h"
 
+#include <utf8proc.h>
+
 namespace arbiter {
 
 namespace {
@@ -60,6 +62,22 @@ std::optional<size_t> first_invalid_utf8(std::string_view bytes) {
         i += n;
     }
     return std::nullopt;
+}
+
+bool is_letter_or_number(char32_t c) {
+    switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+        return true;
+    default:
+        return false;
+    }
 }
 
 }  // namespace arbiter

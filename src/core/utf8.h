@@ -13,4 +13,8 @@ std::string valid_utf8(std::string_view bytes);
 // The offset of the first byte that is not part of valid UTF-8, or nullopt when all of it is.
 std::optional<size_t> first_invalid_utf8(std::string_view bytes);
 
+// Whether a code point is a letter or a number of any script (Unicode categories L* and N*): what
+// regexes call \p{L}\p{N}, and with '_' what Python's \w matches.
+bool is_letter_or_number(char32_t c);
+
 }  // namespace arbiter

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/utf8.h"
+
 namespace arbiter::harmony {
 
 namespace {
@@ -26,22 +28,6 @@ bool white_space(char32_t c) {
     return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
            (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
            c == 0x3000;
-}
-
-bool letter_or_number(char32_t c) {
-    switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-        return true;
-    default:
-        return false;
-    }
 }
 
 bool mark(char32_t c) {
@@ -70,7 +56,7 @@ bool starts_a_piece(std::string_view text, size_t at) {
     const char32_t next = code_point_at(text, at);
     if (next == U' ') return !white_space(previous);
     if (previous == U'\n') return !white_space(next) && next != U'/';
-    return letter_or_number(previous) && !letter_or_number(next) && !mark(next) && !white_space(next) &&
+    return is_letter_or_number(previous) && !is_letter_or_number(next) && !mark(next) && !white_space(next) &&
            next != U'\'' && !unknown(next);
 }
 
