@@ -1,5 +1,5 @@
-// The review console's API over real HTTP on the tiny model: GET /v1/me, the review role, policy histories,
-// POST /v1/lint, and saving from a stale version.
+// The review console's API over real HTTP on the tiny model: its files and their headers, GET
+// /v1/me, the review role, policy histories, POST /v1/lint, and saving from a stale version.
 
 #include <gtest/gtest.h>
 
@@ -75,6 +75,45 @@ ServerProcess* ConsoleApiTest::server_ = nullptr;
 std::string* ConsoleApiTest::classify_ = nullptr;
 std::string* ConsoleApiTest::review_ = nullptr;
 std::string* ConsoleApiTest::admin_ = nullptr;
+
+TEST_F(ConsoleApiTest, ServesTheConsoleWithAStrictContentSecurityPolicy) {
+    const Reply index = send(port(), "GET", "/");  // no key: the page itself holds nothing
+    ASSERT_EQ(index.status, 200) << index.text;
+    EXPECT_EQ(header(index, "Content-Type"), "text/html; charset=utf-8");
+    const std::string csp = header(index, "Content-Security-Policy");
+    EXPECT_NE(csp.find("default-src 'none'"), std::string::npos) << csp;
+    EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
+    EXPECT_NE(csp.find("connect-src 'self'"), std::string::npos) << csp;
+    EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+    EXPECT_EQ(csp.find("unsafe"), std::string::npos) << csp;
+    EXPECT_EQ(header(index, "X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(header(index, "Cache-Control"), "no-cache");
+    // Nothing inline and nothing from elsewhere: one script and one stylesheet from this server.
+    EXPECT_NE(index.text.find(R"(<script src="/app.js" defer></script>)"), std::string::npos) << index.text;
+    EXPECT_FALSE(std::regex_search(index.text, std::regex(R"(<script>|<style|https?://|\son[a-z]+=)")))
+        << index.text;
+
+    const Reply js = send(port(), "GET", "/app.js");
+    ASSERT_EQ(js.status, 200);
+    EXPECT_EQ(header(js, "Content-Type"), "text/javascript; charset=utf-8");
+    EXPECT_GT(js.text.size(), 1000u);
+    const Reply css = send(port(), "GET", "/app.css");
+    ASSERT_EQ(css.status, 200);
+    EXPECT_EQ(header(css, "Content-Type"), "text/css; charset=utf-8");
+    EXPECT_EQ(header(css, "X-Content-Type-Options"), "nosniff");
+
+    // The ETag names the bytes: a browser's copy is confirmed with a 304 and no body.
+    const std::string etag = header(js, "ETag");
+    ASSERT_TRUE(std::regex_match(etag, std::regex("\"[0-9a-f]{32}\""))) << etag;
+    EXPECT_NE(etag, header(css, "ETag"));
+    httplib::Client client("127.0.0.1", port());
+    const httplib::Result again = client.Get("/app.js", {{"If-None-Match", etag}});
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 304);
+    EXPECT_TRUE(again->body.empty());
+    EXPECT_EQ(send(port(), "GET", "/app.map").status, 404);
+    EXPECT_EQ(send(port(), "POST", "/", "{}").status, 405);
+}
 
 TEST_F(ConsoleApiTest, MeNamesTheKeyAndItsRole) {
     for (const auto& [key, name, role] :

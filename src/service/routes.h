@@ -11,6 +11,8 @@ namespace arbiter::service {
 
 // GET /v1/me: the caller's key name and role (a console's sign-in).
 void add_account_routes(Router& router, ServiceContext& context);
+// GET / and the review console's files (service/console_assets.h; no key: the API needs one).
+void add_console_routes(Router& router);
 // GET /healthz, /readyz, /metrics (no key).
 void add_health_routes(Router& router, ServiceContext& context);
 // POST /v1/classify and /v1/moderations.

@@ -18,6 +18,7 @@
 //   POST /v1/chat/completions    the guarded chat gateway (--upstream)   role classify
 //   GET  /$discovery/rest        Perspective's discovery document        no key
 //   GET  /healthz /readyz /metrics                                       no key
+//   GET  / /app.js /app.css      the review console (console/)           no key
 //
 // Roles are ordered: classify < review < admin, each allowed what the ones before it are.
 //
