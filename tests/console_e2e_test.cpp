@@ -36,13 +36,14 @@ TEST(ConsoleEndToEnd, WritesLintsSavesAndDiffsAPolicyInChromium) {
     const std::filesystem::path shots =
         std::filesystem::path(ARBITER_BIN_DIR).parent_path() / "console-screenshots";
     std::filesystem::remove_all(shots);
-    const test::CommandResult run =
-        test::run_command("node " + e2e_dir() + "/e2e.mjs http://127.0.0.1:" + std::to_string(server.port()) +
-                          " " + admin + " " + review + " " + shots.string());
+    test::ServerProcess keyless(test::fresh_db("console-e2e-open"), {"--policies", test::kPolicies});
+    const test::CommandResult run = test::run_command(
+        "node " + e2e_dir() + "/e2e.mjs http://127.0.0.1:" + std::to_string(server.port()) + " " + admin +
+        " " + review + " " + shots.string() + " http://127.0.0.1:" + std::to_string(keyless.port()));
     EXPECT_EQ(run.exit_code, 0) << run.output << "\n--- server log:\n" << server.log();
     EXPECT_NE(run.output.find("console e2e: ok"), std::string::npos) << run.output;
     for (const char* page : {"01-sign-in", "03-policies", "05-editor-lint-warning", "07-policy-diff",
-                             "08-editor-conflict", "09-review-role"})
+                             "08-editor-conflict", "09-review-role", "10-no-keys"})
         EXPECT_TRUE(std::filesystem::exists(shots / (std::string(page) + ".png"))) << page;
 }
 

@@ -14,7 +14,7 @@ import { can } from "./types";
 
 const roleSays: Record<Me["role"], string> = {
   classify: "may read policies and check drafts",
-  review: "may read policies and check drafts; review screens are coming",
+  review: "may read policies and check drafts, and read the decision log over the API",
   admin: "may do everything, policy edits included",
 };
 
@@ -48,7 +48,7 @@ function Sidebar({ me, section, onSignOut }: { me: Me; section: string; onSignOu
   );
 }
 
-function Screen({ me }: { me: Me }) {
+function Screen({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
   const route = useRoute();
   const [section, id, action] = route.parts;
   let screen;
@@ -63,7 +63,7 @@ function Screen({ me }: { me: Me }) {
   }
   return (
     <div class="shell">
-      <Sidebar me={me} section={section ?? "policies"} onSignOut={() => window.dispatchEvent(new Event("arbiter:signout"))} />
+      <Sidebar me={me} section={section ?? "policies"} onSignOut={onSignOut} />
       <main class="content" id="main">
         {screen}
       </main>
@@ -105,17 +105,8 @@ function App() {
       setMe(null);
       setNotice("The server no longer accepts your key. Sign in again.");
     };
-    const signOut = () => {
-      storeKey(null);
-      setMe(null);
-      setNotice("Signed out.");
-    };
     window.addEventListener(unauthorizedEvent, refused);
-    window.addEventListener("arbiter:signout", signOut);
-    return () => {
-      window.removeEventListener(unauthorizedEvent, refused);
-      window.removeEventListener("arbiter:signout", signOut);
-    };
+    return () => window.removeEventListener(unauthorizedEvent, refused);
   }, []);
 
   if (checking) {
@@ -144,7 +135,12 @@ function App() {
       />
     );
   }
-  return <Screen me={me} />;
+  const signOut = () => {
+    storeKey(null);
+    setMe(null);
+    setNotice("Signed out.");
+  };
+  return <Screen me={me} onSignOut={signOut} />;
 }
 
 render(<App />, document.getElementById("app")!);

@@ -128,7 +128,14 @@ function Editor({ base, creating }: { base: Policy | null; creating: boolean }) 
   return (
     <section class="screen editor">
       <p class="crumbs">
-        <a href={href(["policies"])}>Policies</a> / {base ? <a href={href(["policies", base.id])}>{base.id}</a> : "new"} / edit
+        <a href={href(["policies"])}>Policies</a> /{" "}
+        {base ? (
+          <>
+            <a href={href(["policies", base.id])}>{base.id}</a> / edit
+          </>
+        ) : (
+          "new policy"
+        )}
       </p>
       <header class="screen-head">
         <div>

@@ -67,8 +67,9 @@ export function PolicyPage({ me, id, query }: { me: Me; id: string; query: URLSe
     { key: "e", label: "edit", run: () => navigate(["policies", id, "edit"]), when: editable },
     { key: "c", label: "compare versions", run: () => navigate(["policies", id], { view: "compare" }), when: numbers.length > 1 && !comparing },
     { key: "t", label: "text", run: () => navigate(["policies", id]), when: comparing },
-    { key: "j", label: "newer version", run: () => step(1), when: !comparing },
-    { key: "k", label: "older version", run: () => step(-1), when: !comparing },
+    // The list shows the newest first: j goes down it, to older versions.
+    { key: "j", label: "older version", run: () => step(-1), when: !comparing },
+    { key: "k", label: "newer version", run: () => step(1), when: !comparing },
     { key: "Escape", label: "all policies", run: () => navigate(["policies"]) },
   ];
   useShortcuts(shortcuts);

@@ -33,6 +33,8 @@ export function useShortcuts(shortcuts: Shortcut[]): void {
         if (s.when === false || !matches(s, e)) continue;
         // In a text field plain keys are text; only mod+ keys and Escape act there.
         if (typing(e.target) && !s.key.startsWith("mod+") && s.key !== "Escape") continue;
+        // Enter on a focused link or button is that control's own.
+        if (s.key === "Enter" && (e.target as HTMLElement | null)?.closest?.("a, button")) continue;
         e.preventDefault();
         s.run();
         return;

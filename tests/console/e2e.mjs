@@ -3,16 +3,16 @@
 // version and its diff, meet a version conflict, and read as a review key. Each page is
 // screenshotted into OUTDIR and checked with axe-core: any WCAG level-A violation fails the run,
 // as does any error on the page, any Content-Security-Policy report, or any request that leaves
-// the server.
-//   node e2e.mjs BASE_URL ADMIN_KEY REVIEW_KEY OUTDIR
+// the server. OPEN_URL is a server without API keys, where everyone is the anonymous admin.
+//   node e2e.mjs BASE_URL ADMIN_KEY REVIEW_KEY OUTDIR OPEN_URL
 import { readFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
-const [base, adminKey, reviewKey, outdir] = process.argv.slice(2);
-if (!outdir) {
-  console.error("usage: node e2e.mjs BASE_URL ADMIN_KEY REVIEW_KEY OUTDIR");
+const [base, adminKey, reviewKey, outdir, openBase] = process.argv.slice(2);
+if (!openBase) {
+  console.error("usage: node e2e.mjs BASE_URL ADMIN_KEY REVIEW_KEY OUTDIR OPEN_URL");
   process.exit(2);
 }
 mkdirSync(outdir, { recursive: true });
@@ -40,13 +40,13 @@ async function check(page, name) {
   console.log(`page ${name}: ${result.violations.length} level-A violation(s)`);
 }
 
-function watch(page) {
+function watch(page, origin = base) {
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => {
     if (m.type() === "error" && !/status of 40[1349]/.test(m.text())) problems.push(`console error: ${m.text()}`);
   });
   page.on("request", (r) => {
-    if (!r.url().startsWith(base)) problems.push(`a request left the server: ${r.url()}`);
+    if (!r.url().startsWith(origin)) problems.push(`a request left the server: ${r.url()}`);
   });
 }
 
@@ -161,6 +161,26 @@ try {
   await second.getByRole("button", { name: "Sign out" }).click();
   await second.getByLabel("API key").waitFor();
   if (await second.evaluate(() => sessionStorage.length) !== 0) fail("signing out left the key in sessionStorage");
+
+  // Without keys there is no sign-in: the anonymous admin, told why, with nothing to sign out of.
+  const open = await (await browser.newContext({ viewport: { width: 1360, height: 860 } })).newPage();
+  watch(open, openBase);
+  await open.goto(openBase + "/");
+  await open.getByRole("heading", { name: "Policies" }).waitFor();
+  await open.locator(".who").getByText("anonymous", { exact: true }).waitFor();
+  await open.getByText("This server has no API keys").waitFor();
+  if ((await open.getByRole("button", { name: "Sign out" }).count()) !== 0) fail("the anonymous admin is offered Sign out");
+  if ((await open.getByRole("link", { name: "New policy" }).count()) !== 1) fail("the anonymous admin is not offered New policy");
+  await check(open, "10-no-keys");
+  // A new policy: an outline to fill in, linted at once (it is far too short), saved as version 1.
+  await open.keyboard.press("n");
+  await open.getByRole("heading", { name: "New policy" }).waitFor();
+  await open.getByRole("complementary", { name: "Lint findings" }).getByText(/tokens; policies work best between 400 and 600/).waitFor();
+  await check(open, "11-new-policy");
+  await open.getByLabel("Id").fill("cats");
+  await open.getByRole("button", { name: "Save as v1" }).click();
+  await open.getByRole("heading", { name: "Version 1" }).waitFor();
+  await open.getByText("v1 current").waitFor();
 } finally {
   await browser.close();
 }
