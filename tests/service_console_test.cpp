@@ -249,7 +249,9 @@ TEST_F(ConsoleApiTest, LintRefusesBadDraftsAsPutDoes) {
         {R"({"id": "a b", "text": "t"})", 400, "id"},
         {R"({"text": "t", "output": "xml"})", 400, "output"},
         {R"({"text": "t", "rules": [{"id": "r", "regex": "(", "action": "violate"}]})", 400, "r"},
-        {json({{"text", std::string(64 * 1024, 'x')}}).dump(), 413, ""},
+        {R"({"text": "t", "rules": )" + std::string(100, '[') + std::string(100, ']') + "}", 400,
+         "nested deeper"},
+        {json({{"text", std::string(size_t{64} * 1024, 'x')}}).dump(), 413, "larger than"},
     };
     for (const Case& c : cases) {
         const Reply r = send(port(), "POST", "/v1/lint", c.body, *classify_);

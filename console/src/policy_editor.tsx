@@ -155,7 +155,8 @@ function Editor({ base, creating }: { base: Policy | null; creating: boolean }) 
       {conflict && (
         <div class="conflict" role="alert">
           <h2>Someone saved v{conflict.version} while you were editing v{from?.version ?? 0}</h2>
-          <p>Compare the stored text with yours, then keep yours as the next version or start again from theirs.</p>
+          <p>What differs between the stored text and yours is below, then both in full. Keep yours as the next version, or start again from theirs.</p>
+          <DiffView before={conflict.text} after={draft.text} caption={`Stored v${conflict.version} → your draft`} />
           <div class="both">
             <div>
               <h3>Stored v{conflict.version}</h3>
@@ -170,7 +171,6 @@ function Editor({ base, creating }: { base: Policy | null; creating: boolean }) 
               </pre>
             </div>
           </div>
-          <DiffView before={conflict.text} after={draft.text} caption={`Stored v${conflict.version} → your draft`} />
           <div class="actions">
             <button type="button" class="primary" onClick={() => (setFrom(conflict), setConflict(null))}>
               Keep mine, to save as v{conflict.version + 1}

@@ -135,6 +135,7 @@ try {
   await conflict.getByText("Someone saved v3 while you were editing v2").waitFor();
   await conflict.locator("pre", { hasText: "Theirs." }).waitFor();
   await conflict.locator("pre", { hasText: "Mine." }).waitFor();
+  await findings.getByText("No findings").waitFor(); // the draft is still linted beside the conflict
   await check(page, "08-editor-conflict");
   await conflict.getByRole("button", { name: "Keep mine, to save as v4" }).click();
   await page.getByRole("button", { name: "Save as v4" }).click();
