@@ -52,7 +52,8 @@ export function PolicyPage({ me, id, query }: { me: Me; id: string; query: URLSe
   const to = numbers.includes(Number(query.get("to"))) ? Number(query.get("to")) : (latest ?? 1);
   const fromAsked = Number(query.get("from"));
   const from = numbers.includes(fromAsked) ? fromAsked : numbers[Math.max(numbers.indexOf(to) - 1, 0)];
-  const policy = useApi<Policy>(comparing ? null : versionPath(id, shown));
+  // Loaded in the compare view too: its title heads the page either way.
+  const policy = useApi<Policy>(versionPath(id, shown));
   const editable = can(me, "admin") && history.data?.current !== null && history.data !== null;
 
   useEffect(() => {
