@@ -287,7 +287,7 @@ TEST(ApiKeys, MalformedFilesNameTheLine) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"app classify\n", ":1: expected three fields"},
         {"app classify " + hash + " extra\n", ":1: expected three fields"},
-        {"\napp owner " + hash + "\n", ":2: role must be classify or admin"},
+        {"\napp owner " + hash + "\n", ":2: role must be classify, review or admin"},
         {"app classify ABC\n", ":1: the key's sha256"},
         {"app classify " + std::string(64, 'A') + "\n", ":1: the key's sha256"},
         {"app classify " + hash + "\napp admin " + hash + "\n", ":2: name 'app' given twice"},

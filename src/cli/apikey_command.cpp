@@ -50,9 +50,10 @@ void add_apikey_command(CLI::App& app, Action& action) {
     auto a = std::make_shared<ApiKeyArgs>();
     cmd->add_option("--name", a->name, "Who the key is for (one word)")->required();
     cmd->add_option("--role", a->role,
-                    "classify: classify and read policies; admin: also write policies and read "
-                    "the decision log")
-        ->check(CLI::IsMember({"classify", "admin"}))
+                    "classify: classify, read and lint policies; review: also read the decision "
+                    "log and review labels (people who review decisions, in the console too); "
+                    "admin: everything, policy writes included")
+        ->check(CLI::IsMember({"classify", "review", "admin"}))
         ->capture_default_str();
     cmd->add_option("--file,-f", a->file, "Keys file to append to (created if missing)")->required();
     cmd->callback([&action, a] { action = [a] { return run(*a); }; });

@@ -130,7 +130,7 @@ std::vector<LintWarning> lint_policy(const Policy& policy, const TokenCounter& c
         out.push_back({0, std::string(counted ? "" : "about ") + std::to_string(tokens) +
                               " tokens; policies work best between " + std::to_string(options.min_tokens) +
                               " and " + std::to_string(options.max_tokens) +
-                              (counted ? "" : " (estimated; pass --model to count exactly)")});
+                              (counted ? "" : " (" + options.estimate_note + ")")});
     }
 
     // Category codes: used in the text vs declared in labels.

@@ -24,6 +24,8 @@ using TokenCounter = std::function<int(std::string_view)>;
 struct LintOptions {
     int min_tokens = 400;
     int max_tokens = 600;
+    // Said after an estimated count: how to get an exact one where the caller offers a way.
+    std::string estimate_note = "estimated; pass --model to count exactly";
 };
 
 std::vector<LintWarning> lint_policy(const Policy& policy, const TokenCounter& count_tokens = {},

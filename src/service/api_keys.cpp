@@ -13,11 +13,20 @@
 namespace arbiter::service {
 
 std::string_view to_string(Role role) {
-    return role == Role::admin ? "admin" : "classify";
+    switch (role) {
+    case Role::classify:
+        return "classify";
+    case Role::review:
+        return "review";
+    case Role::admin:
+        return "admin";
+    }
+    return "classify";
 }
 
 std::optional<Role> parse_role(std::string_view name) {
     if (name == "classify") return Role::classify;
+    if (name == "review") return Role::review;
     if (name == "admin") return Role::admin;
     return std::nullopt;
 }
@@ -38,10 +47,10 @@ ApiKeys ApiKeys::load(const std::filesystem::path& path) {
         std::string extra;
         if (!(fields >> entry.name)) continue;  // blank or comment
         if (!(fields >> role >> entry.sha256) || (fields >> extra))
-            throw ApiKeyError(where +
-                              "expected three fields: name, role (classify or admin), sha256 of the key");
+            throw ApiKeyError(
+                where + "expected three fields: name, role (classify, review or admin), sha256 of the key");
         const std::optional<Role> parsed = parse_role(role);
-        if (!parsed) throw ApiKeyError(where + "role must be classify or admin, not '" + role + "'");
+        if (!parsed) throw ApiKeyError(where + "role must be classify, review or admin, not '" + role + "'");
         entry.role = *parsed;
         const bool hex = entry.sha256.size() == 64 &&
                          entry.sha256.find_first_not_of("0123456789abcdef") == std::string::npos;

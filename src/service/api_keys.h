@@ -17,10 +17,17 @@
 
 namespace arbiter::service {
 
+// Ordered: each role may do everything the roles before it may.
 enum class Role {
-    classify,  // classify, moderations, read policies
-    admin,     // everything: policy writes and the decision log too
+    classify,  // classify, moderations, read and lint policies
+    review,    // also read the decision log and review labels (people who review decisions)
+    admin,     // everything: policy writes too
 };
+
+// Whether a key of role `has` may do what `needs` allows.
+inline bool role_allows(Role has, Role needs) {
+    return static_cast<int>(has) >= static_cast<int>(needs);
+}
 
 std::string_view to_string(Role role);
 std::optional<Role> parse_role(std::string_view name);

@@ -34,7 +34,7 @@ storage::DecisionQuery decision_query(const HttpRequest& req) {
 }  // namespace
 
 void add_decision_routes(Router& router, ServiceContext& context) {
-    router.add("GET", "/v1/decisions", Role::admin, Cost::blocking,
+    router.add("GET", "/v1/decisions", Role::review, Cost::blocking,
                [&context](const HttpRequest& req, HttpResponse& res) {
                    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
                    for (auto& row : context.log.query(decision_query(req))) rows.push_back(std::move(row));

@@ -20,6 +20,7 @@ struct HttpRequest {
     std::string body;
     std::vector<std::string> path_params;  // the {name} segments the route matched, in order
     std::string caller;                    // the name of the API key that authorized it (none: "")
+    std::string caller_role;               // that key's role ("classify", "review", "admin"; none: "")
 
     // The first header named `name` (case-insensitive); empty when absent.
     std::string header(std::string_view name) const;

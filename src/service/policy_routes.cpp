@@ -1,5 +1,6 @@
 #include "core/policy_file.h"
 #include "core/policy_json.h"
+#include "core/policy_lint.h"
 #include "service/http_reply.h"
 #include "service/request_error.h"
 #include "service/routes.h"
@@ -56,6 +57,45 @@ void put_policy(ServiceContext& context, const HttpRequest& req, HttpResponse& r
     send_json(res, existed ? 200 : 201, policy_to_json(*stored));
 }
 
+// GET /v1/policies/{id}/versions: the history a console lists and diffs, without the texts (each
+// is GET /v1/policies/{id}?version=N).
+void list_versions(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
+    const std::string& id = req.path_params.at(0);
+    const std::vector<storage::PolicyVersionInfo> versions = context.policies.versions(id);
+    if (versions.empty()) throw RequestError(404, "no policy '" + id + "'");
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const storage::PolicyVersionInfo& v : versions)
+        list.push_back({{"version", v.version}, {"created_at", v.created_at}, {"deleted", v.deleted}});
+    const std::shared_ptr<const Policy> current = context.policies.current(id);
+    send_json(res, 200,
+              {{"id", id},
+               {"current", current ? nlohmann::ordered_json(current->version) : nlohmann::ordered_json()},
+               {"versions", list}});
+}
+
+// POST /v1/lint: `arbiter policy lint`'s findings for a draft in PUT's JSON shape, so an editor can
+// show them as its author types. Nothing is stored. Tokens are estimated from characters (the
+// service's backend may be remote, with no tokenizer here), as the CLI does without --model.
+void lint(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
+    const nlohmann::json body = parse_body(req);
+    if (!body.is_object()) throw RequestError(400, "the body must be a policy as a JSON object");
+    Policy policy;
+    try {
+        // A draft not yet named lints as "draft".
+        policy = policy_from_json(body, body.contains("id") ? "" : "draft");
+        // The rules must compile, as PUT requires: a draft that lints clean can be saved.
+        if (context.policy_check) context.policy_check(policy);
+    } catch (const PolicyError& e) {
+        throw RequestError(400, e.what());
+    }
+    nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
+    LintOptions options;
+    options.estimate_note = "estimated from characters";
+    for (const LintWarning& w : lint_policy(policy, {}, options))
+        warnings.push_back({{"line", w.line}, {"message", w.message}});
+    send_json(res, 200, {{"warnings", warnings}, {"estimated_tokens", estimate_tokens(policy.text)}});
+}
+
 }  // namespace
 
 void add_policy_routes(Router& router, ServiceContext& context) {
@@ -68,6 +108,11 @@ void add_policy_routes(Router& router, ServiceContext& context) {
                });
     router.add("GET", "/v1/policies/{id}", Role::classify, Cost::blocking,
                [&context](const HttpRequest& req, HttpResponse& res) { get_policy(context, req, res); });
+    router.add("GET", "/v1/policies/{id}/versions", Role::classify, Cost::blocking,
+               [&context](const HttpRequest& req, HttpResponse& res) { list_versions(context, req, res); });
+    // Blocking: a large draft's rules are compiled.
+    router.add("POST", "/v1/lint", Role::classify, Cost::blocking,
+               [&context](const HttpRequest& req, HttpResponse& res) { lint(context, req, res); });
     router.add("PUT", "/v1/policies/{id}", Role::admin, Cost::blocking,
                [&context](const HttpRequest& req, HttpResponse& res) { put_policy(context, req, res); });
     router.add("DELETE", "/v1/policies/{id}", Role::admin, Cost::blocking,

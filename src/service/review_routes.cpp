@@ -26,7 +26,7 @@ nlohmann::ordered_json eval_line(const storage::Review& review) {
 }  // namespace
 
 void add_review_routes(Router& router, ServiceContext& context) {
-    router.add("GET", "/v1/reviews", Role::admin, Cost::blocking,
+    router.add("GET", "/v1/reviews", Role::review, Cost::blocking,
                [&context](const HttpRequest& req, HttpResponse& res) {
                    const std::optional<std::string> policy = req.param("policy");
                    if (!policy) throw RequestError(400, "policy is required: GET /v1/reviews?policy=ID");

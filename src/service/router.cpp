@@ -22,9 +22,9 @@ std::vector<std::string> split_path(const std::string& path) {
     return segments;
 }
 
-// The name of the key that authorizes `req` ("" when the server has no keys).
-std::string authorize(const ServiceContext& context, const HttpRequest& req, Role needed) {
-    if (!context.keys) return {};
+// The key that authorizes `req` for `needed`; nullopt when the server has no keys.
+std::optional<ApiKeyEntry> authorize(const ServiceContext& context, const HttpRequest& req, Role needed) {
+    if (!context.keys) return std::nullopt;
     const std::string header = req.header("Authorization");
     // The scheme is case-insensitive (RFC 7235), the key after one or more spaces is not.
     constexpr std::string_view kBearer = "bearer";
@@ -34,18 +34,21 @@ std::string authorize(const ServiceContext& context, const HttpRequest& req, Rol
                         });
     if (!bearer) throw RequestError(401, "an API key is required: Authorization: Bearer <key>");
     const size_t key_at = header.find_first_not_of(' ', kBearer.size());
-    const std::optional<ApiKeyEntry> entry = context.keys->find(
+    std::optional<ApiKeyEntry> entry = context.keys->find(
         key_at == std::string::npos ? std::string_view() : std::string_view(header).substr(key_at));
     if (!entry) throw RequestError(401, "the API key is not valid");
-    if (needed == Role::admin && entry->role != Role::admin)
-        throw RequestError(403, "this needs an admin key; '" + entry->name + "' is a classify key");
-    return entry->name;
+    if (!role_allows(entry->role, needed))
+        throw RequestError(403, "this needs " + std::string(needed == Role::admin ? "an admin" : "a review") +
+                                    " key; '" + entry->name + "' is a " +
+                                    std::string(to_string(entry->role)) + " key");
+    return entry;
 }
 
 // Metrics name requests by endpoint, a fixed set, whatever path a client sends.
 std::string_view endpoint_of(const std::string& path) {
-    for (std::string_view e : {"/v1/classify", "/v1/moderations", "/v1/policies", "/v1/decisions",
-                               "/v1/streams", "/v1/chat/completions", "/healthz", "/readyz", "/metrics"}) {
+    for (std::string_view e :
+         {"/v1/classify", "/v1/moderations", "/v1/policies", "/v1/decisions", "/v1/me", "/v1/lint",
+          "/v1/streams", "/v1/chat/completions", "/healthz", "/readyz", "/metrics"}) {
         if (path == e ||
             (path.size() > e.size() && path.compare(0, e.size(), e) == 0 && path[e.size()] == '/'))
             return e;
@@ -97,7 +100,12 @@ Cost Router::cost(const HttpRequest& request) const {
 
 void Router::run(const Route& route, HttpRequest& request, HttpResponse& response) const {
     try {
-        if (route.role) request.caller = authorize(context_, request, *route.role);
+        if (route.role) {
+            if (const std::optional<ApiKeyEntry> key = authorize(context_, request, *route.role)) {
+                request.caller = key->name;
+                request.caller_role = std::string(to_string(key->role));
+            }
+        }
         route.handler(request, response);
     } catch (const RequestError& e) {
         response = {};

@@ -9,11 +9,15 @@
 
 namespace arbiter::service {
 
+// GET /v1/me: the caller's key name and role (a console's sign-in).
+void add_account_routes(Router& router, ServiceContext& context);
+// GET / and the review console's files (service/console_assets.h; no key: the API needs one).
+void add_console_routes(Router& router);
 // GET /healthz, /readyz, /metrics (no key).
 void add_health_routes(Router& router, ServiceContext& context);
 // POST /v1/classify and /v1/moderations.
 void add_classify_routes(Router& router, ServiceContext& context);
-// GET, PUT and DELETE /v1/policies[/{id}].
+// GET, PUT and DELETE /v1/policies[/{id}], GET /v1/policies/{id}/versions, POST /v1/lint.
 void add_policy_routes(Router& router, ServiceContext& context);
 // GET /v1/decisions.
 void add_decision_routes(Router& router, ServiceContext& context);

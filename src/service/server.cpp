@@ -44,6 +44,8 @@ public:
           sessions_(context_),
           http_(router_, limits_of(context_.config)) {
         add_health_routes(router_, context_);
+        add_account_routes(router_, context_);
+        add_console_routes(router_);
         add_classify_routes(router_, context_);
         add_policy_routes(router_, context_);
         add_decision_routes(router_, context_);

@@ -4,17 +4,23 @@
 //
 //   POST /v1/classify            items x policies -> verdicts            role classify
 //   POST /v1/moderations         OpenAI's Moderation API on a policy set role classify
+//   GET  /v1/me                  the key's name and role (sign-in)       role classify
 //   GET  /v1/policies[/{id}]     current policies; ?version=N for any    role classify
+//   GET  /v1/policies/{id}/versions  every stored version, oldest first  role classify
+//   POST /v1/lint                `policy lint`'s findings for a draft    role classify
 //   PUT|DELETE /v1/policies/{id} store a new version / retire            role admin
-//   GET  /v1/decisions           the audit trail                         role admin
+//   GET  /v1/decisions           the audit trail                         role review
 //   POST /v1alpha1/comments:analyze|suggestscore  Perspective's API      role classify (?key=)
-//   GET  /v1/reviews?policy=ID   review labels as JSONL for arbiter eval role admin
+//   GET  /v1/reviews?policy=ID   review labels as JSONL for arbiter eval role review
 //   POST /v1/streams             open a stream session                   role classify
 //   POST /v1/streams/{id}/append|close  text as it grows / its verdict   role classify
 //   GET  /v1/streams/{id}/events check events (Server-Sent Events)       role classify
 //   POST /v1/chat/completions    the guarded chat gateway (--upstream)   role classify
 //   GET  /$discovery/rest        Perspective's discovery document        no key
 //   GET  /healthz /readyz /metrics                                       no key
+//   GET  / /app.js /app.css      the review console (console/)           no key
+//
+// Roles are ordered: classify < review < admin, each allowed what the ones before it are.
 //
 // Every verdict is in the decision log before the response carrying it is sent. stop() drains:
 // the listener closes, requests already being handled are answered, then run() returns.

@@ -130,6 +130,18 @@ std::optional<PolicyVersion> PolicyStore::version(const std::string& id, int ver
                          select.text(1).value_or(""), select.integer(2) != 0};
 }
 
+std::vector<PolicyVersionInfo> PolicyStore::versions(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    Statement select = db_.prepare(
+        "SELECT version, created_at, deleted FROM policy_versions WHERE policy_id = ?1 ORDER BY version");
+    select.bind(1, std::string_view(id));
+    std::vector<PolicyVersionInfo> all;
+    while (select.step())
+        all.push_back(
+            {static_cast<int>(select.integer(0)), select.text(1).value_or(""), select.integer(2) != 0});
+    return all;
+}
+
 std::shared_ptr<const Policy> PolicyStore::put(Policy policy, bool stated) {
     std::lock_guard lock(mutex_);
     db_.ensure_file();

@@ -35,6 +35,13 @@ struct PolicyVersion {
     bool deleted = false;  // the version that retired the policy
 };
 
+// One stored version, without its text: what a history lists.
+struct PolicyVersionInfo {
+    int version = 0;
+    std::string created_at;
+    bool deleted = false;
+};
+
 class PolicyStore {
 public:
     // Opens or creates the store in the database at `path`. Throws SqliteError.
@@ -48,6 +55,8 @@ public:
     std::vector<std::shared_ptr<const Policy>> current_all() const;
     // Any stored version, deleted policies included.
     std::optional<PolicyVersion> version(const std::string& id, int version);
+    // Every stored version of `id`, oldest first; empty when the id was never stored.
+    std::vector<PolicyVersionInfo> versions(const std::string& id);
 
     // Stores `policy` as the next version of its id. With `stated`, the version its author gave,
     // that must be exactly the next one, else VersionConflict: two editors who both read version

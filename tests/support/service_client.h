@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -58,6 +60,16 @@ inline Reply post(int port, const std::string& path, const json& body, const std
 inline std::string error_message(const Reply& r) {
     return r.body.is_object() && r.body.contains("error") ? r.body["error"]["message"].get<std::string>()
                                                           : r.text;
+}
+
+// A new key made by `arbiter apikey` (appended to the keys file `file`).
+inline std::string new_api_key(const std::string& file, const std::string& name, const std::string& role) {
+    const CommandResult r = run_command(built_binary("arbiter") + " apikey --name " + name + " --role " +
+                                        role + " --file " + file);
+    std::smatch key;
+    if (r.exit_code != 0 || !std::regex_search(r.output, key, std::regex("arb_[A-Za-z0-9_-]{43}")))
+        throw std::runtime_error("arbiter apikey failed: " + r.output);
+    return key.str();
 }
 
 inline std::string write_config(const std::string& name, const std::string& yaml) {

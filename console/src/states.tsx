@@ -1,0 +1,32 @@
+// Loading, error and empty states: each says what is happening or what to do next.
+import type { ComponentChildren } from "preact";
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p class="state loading" role="status">
+      <span class="spinner" aria-hidden="true" /> Loading {what}…
+    </p>
+  );
+}
+
+export function ErrorBox({ message, retry }: { message: string; retry?: () => void }) {
+  return (
+    <div class="state error" role="alert">
+      <p>{message}</p>
+      {retry && (
+        <button type="button" onClick={retry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Empty({ title, children }: { title: string; children?: ComponentChildren }) {
+  return (
+    <div class="state empty">
+      <p class="empty-title">{title}</p>
+      {children}
+    </div>
+  );
+}

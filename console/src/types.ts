@@ -1,0 +1,55 @@
+// The shapes of arbiter's HTTP API that the console reads (src/service/server.h lists the routes).
+
+export type Role = "classify" | "review" | "admin";
+
+// GET /v1/me
+export interface Me {
+  name: string;
+  role: Role;
+  keys: boolean; // false: the server has no API keys (loopback only) and everyone is admin
+}
+
+// GET /v1/policies/{id}: core/policy_json.h's shape; created_at and deleted with ?version=N.
+export interface Policy {
+  id: string;
+  version: number;
+  title: string;
+  labels: string[];
+  output: string;
+  effort: string;
+  text: string;
+  rules: unknown[];
+  cascade?: unknown;
+  stream?: unknown;
+  created_at?: string;
+  deleted?: boolean;
+}
+
+// GET /v1/policies/{id}/versions
+export interface VersionInfo {
+  version: number;
+  created_at: string;
+  deleted: boolean;
+}
+export interface Versions {
+  id: string;
+  current: number | null; // null: the policy was retired
+  versions: VersionInfo[];
+}
+
+// POST /v1/lint
+export interface LintWarning {
+  line: number; // 1-based in the text; 0 for the policy as a whole
+  message: string;
+}
+export interface LintResult {
+  warnings: LintWarning[];
+  estimated_tokens: number;
+}
+
+const rank: Record<Role, number> = { classify: 0, review: 1, admin: 2 };
+
+// Whether `me` may do what `needed` allows: the service's order, classify < review < admin.
+export function can(me: Me, needed: Role): boolean {
+  return rank[me.role] >= rank[needed];
+}
