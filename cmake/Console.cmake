@@ -25,7 +25,7 @@ function(arbiter_console_sources out_var)
       VERBATIM)
   else()
     message(WARNING "node or npm not found: arbiter is built WITHOUT its review console (`arbiter serve` "
-                    "answers / with a 404 saying so). Install Node.js 20 and npm, then re-run cmake.")
+                    "answers / with a 404 saying so). Install Node.js (18 or later) and npm, then re-run cmake.")
     add_custom_command(
       OUTPUT "${generated}"
       COMMAND "${CMAKE_COMMAND}" "-DOUTPUT=${generated}" -P "${embed}"
