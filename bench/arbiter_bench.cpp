@@ -28,6 +28,7 @@
 #include "harmony/classification.h"
 #include "llama/embedded_engine.h"
 #include "llama/model.h"
+#include "llama_server_completion.h"
 #include "machine_probe.h"
 
 namespace {
@@ -196,19 +197,14 @@ nlohmann::ordered_json run_baseline(const Args& a, const Workload& w) {
                                              {"ignore_eos", true},     {"cache_prompt", true},
                                              {"temperature", 0.0},     {"logit_bias", bias}};
                 const auto s = Clock::now();
-                const auto r = http.Post("/completion", body.dump(), "application/json");
+                const std::optional<nlohmann::json> j = bench::post_completion(http, body);
                 latency[i] = std::chrono::duration<double, std::milli>(Clock::now() - s).count();
-                if (!r || r->status != 200) {
+                if (!j) {
                     ++failures;
                     continue;
                 }
-                const auto j = nlohmann::json::parse(r->body, nullptr, false);
-                if (j.is_discarded()) {
-                    ++failures;
-                    continue;
-                }
-                evaluated[i] = j["timings"].value("prompt_n", 0);
-                generated[i] = j["timings"].value("predicted_n", 0);
+                evaluated[i] = (*j)["timings"].value("prompt_n", 0);
+                generated[i] = (*j)["timings"].value("predicted_n", 0);
             }
         });
     }

@@ -25,6 +25,7 @@
 #include "harmony/classification.h"
 #include "llama/embedded_engine.h"
 #include "llama/model.h"
+#include "llama_server_completion.h"
 
 namespace {
 
@@ -249,11 +250,8 @@ nlohmann::ordered_json run_server(const Args& a, const std::vector<Completion>& 
                                      {"temperature", 0.0}};
         httplib::Client http(a.server);
         http.set_read_timeout(600, 0);
-        const auto r = http.Post("/completion", body.dump(), "application/json");
-        if (!r || r->status != 200) return -1;
-        const auto j = nlohmann::json::parse(r->body, nullptr, false);
-        if (j.is_discarded()) return -1;
-        return j["timings"].value("prompt_n", -1);
+        const std::optional<nlohmann::json> j = bench::post_completion(http, body);
+        return j ? (*j)["timings"].value("prompt_n", -1) : -1;
     });
 }
 
