@@ -5,10 +5,9 @@
 // as does any error on the page, any Content-Security-Policy report, or any request that leaves
 // the server. OPEN_URL is a server without API keys, where everyone is the anonymous admin.
 //   node e2e.mjs BASE_URL ADMIN_KEY REVIEW_KEY OUTDIR OPEN_URL
-import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
+import { fail, harness } from "./harness.mjs";
 
 const [base, adminKey, reviewKey, outdir, openBase] = process.argv.slice(2);
 if (!openBase) {
@@ -16,49 +15,10 @@ if (!openBase) {
   process.exit(2);
 }
 mkdirSync(outdir, { recursive: true });
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const executablePath = process.env.ARBITER_CHROMIUM || "/usr/bin/chromium";
 
-const problems = [];
-function fail(message) {
-  throw new Error(message);
-}
-
-// Screenshot and accessibility check of what the page shows now.
-async function check(page, name) {
-  await page.screenshot({ path: join(outdir, `${name}.png`), fullPage: true });
-  // evaluate() runs through the DevTools protocol, which the page's CSP does not govern, so axe
-  // is injected without loosening the policy under test.
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag21a"] } }),
-  );
-  for (const v of result.violations) {
-    problems.push(`${name}: axe ${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  }
-  console.log(`page ${name}: ${result.violations.length} level-A violation(s)`);
-}
-
-function watch(page, origin = base) {
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 40[1349]/.test(m.text())) problems.push(`console error: ${m.text()}`);
-  });
-  page.on("request", (r) => {
-    if (!r.url().startsWith(origin)) problems.push(`a request left the server: ${r.url()}`);
-  });
-}
-
-async function api(method, path, key, body) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) fail(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
+const t = harness(base, outdir);
+const { check, watch, api, problems } = t;
 
 const browser = await chromium.launch({ executablePath, headless: true, args: ["--no-sandbox"] });
 try {
