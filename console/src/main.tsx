@@ -6,6 +6,7 @@ import { ApiError, api, describe, storeKey, unauthorizedEvent } from "./api";
 import { PolicyEditor } from "./policy_editor";
 import { PolicyList } from "./policy_list";
 import { PolicyPage } from "./policy_page";
+import { reviewScreen, reviewSections } from "./review_routes";
 import { href, useRoute } from "./route";
 import { SignIn } from "./signin";
 import { ErrorBox, Loading } from "./states";
@@ -30,6 +31,13 @@ function Sidebar({ me, section, onSignOut }: { me: Me; section: string; onSignOu
             Policies
           </a>
         </li>
+        {reviewSections(me).map(([name, label]) => (
+          <li key={name}>
+            <a href={href([name])} aria-current={section === name ? "page" : undefined}>
+              {label}
+            </a>
+          </li>
+        ))}
       </ul>
       <div class="who">
         <p>
@@ -59,7 +67,7 @@ function Screen({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
   } else if (section === "policies" && id && !action) {
     screen = <PolicyPage me={me} id={id} query={route.query} />;
   } else {
-    screen = <PolicyList me={me} />;
+    screen = reviewScreen(me, route) ?? <PolicyList me={me} />;
   }
   return (
     <div class="shell">

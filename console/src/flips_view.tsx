@@ -1,0 +1,61 @@
+// The items whose verdict two versions disagree on: the content, then each side's verdict and
+// rationale side by side, and the label reviewers gave where there is one. A run's flips and a
+// shadow's differing items both read this way.
+import type { ComponentChildren } from "preact";
+import { ContentView, Rationale, VerdictBadge } from "./content_view";
+import type { Content } from "./review_types";
+
+export interface Side {
+  name: string; // "baseline v2", "shadow v3"
+  violation: boolean | null;
+  probability: number | null;
+  rationale: string;
+}
+
+export interface Difference {
+  key: string;
+  title: ComponentChildren;
+  content: Content | string | null;
+  gold?: boolean | null;
+  sides: [Side, Side];
+}
+
+function SideView({ side, gold }: { side: Side; gold: boolean | null | undefined }) {
+  const right = gold === null || gold === undefined || side.violation === null ? null : gold === side.violation;
+  return (
+    <div class="flip-side">
+      <h4>
+        {side.name} <VerdictBadge violation={side.violation} />
+        {side.probability !== null && <span class="muted"> p {side.probability.toFixed(3)}</span>}
+        {right !== null && <span class={right ? "agrees" : "disagree"}>{right ? " right" : " wrong"}</span>}
+      </h4>
+      <Rationale text={side.rationale} label={`Rationale of ${side.name}`} />
+    </div>
+  );
+}
+
+export function Differences({ items, empty }: { items: Difference[]; empty: string }) {
+  if (items.length === 0) return <p class="muted">{empty}</p>;
+  return (
+    <ol class="flips">
+      {items.map((d) => (
+        <li key={d.key} class="flip">
+          <h3>
+            {d.title}
+            {d.gold !== null && d.gold !== undefined && (
+              <span class="muted">
+                {" "}
+                · labelled <VerdictBadge violation={d.gold} />
+              </span>
+            )}
+          </h3>
+          <ContentView content={d.content} />
+          <div class="flip-sides">
+            <SideView side={d.sides[0]} gold={d.gold} />
+            <SideView side={d.sides[1]} gold={d.gold} />
+          </div>
+        </li>
+      ))}
+    </ol>
+  );
+}
