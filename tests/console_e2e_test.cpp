@@ -45,6 +45,12 @@ TEST(ConsoleEndToEnd, WritesLintsSavesAndDiffsAPolicyInChromium) {
     for (const char* page : {"01-sign-in", "03-policies", "05-editor-lint-warning", "07-policy-diff",
                              "08-editor-conflict", "09-review-role", "10-no-keys"})
         EXPECT_TRUE(std::filesystem::exists(shots / (std::string(page) + ".png"))) << page;
+    // The review sections' pages (tests/console/review_steps.mjs).
+    for (const char* page :
+         {"14-queue-no-rules", "14-queue-rules", "14-queue-overview", "14-queue-reviewed", "15-review-item",
+          "15-review-saved", "15-review-second-opinion", "15-review-disagreement", "16-sets", "17-run-new",
+          "17-run-results", "17-run-promoted", "18-shadow"})
+        EXPECT_TRUE(std::filesystem::exists(shots / (std::string(page) + ".png"))) << page;
 }
 
 }  // namespace

@@ -42,7 +42,7 @@ export function CurveChart({
       {
         width: 420,
         height: 280,
-        legend: { show: true },
+        legend: { show: true, live: false },
         cursor: { y: false },
         scales: { x: { time: false, range: [0, 1] }, y: { range: [0, 1] } },
         axes: [

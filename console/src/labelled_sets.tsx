@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, describe, storedKey } from "./api";
 import type { LabelledSet } from "./review_types";
-import { href } from "./route";
+import { href, navigate } from "./route";
 import { ShortcutBar, useShortcuts } from "./shortcuts";
 import { Empty, ErrorBox, Loading } from "./states";
 import { useApi } from "./use_api";
@@ -56,7 +56,14 @@ export function LabelledSets() {
       setBusy(null);
     }
   };
-  const shortcuts = [{ key: "e", label: "export the first set", run: () => rows[0] && exportSet(rows[0].policy), when: rows.length > 0 }];
+  const [selected, setSelected] = useState(0);
+  const at = Math.min(selected, Math.max(rows.length - 1, 0));
+  const shortcuts = [
+    { key: "j", label: "next", run: () => setSelected(Math.min(at + 1, rows.length - 1)), also: ["ArrowDown"] },
+    { key: "k", label: "previous", run: () => setSelected(Math.max(at - 1, 0)), also: ["ArrowUp"] },
+    { key: "e", label: "export JSONL", run: () => rows[at] && exportSet(rows[at].policy), when: rows.length > 0 && busy === null },
+    { key: "r", label: "run a version over it", run: () => rows[at] && navigate(["runs"], { policy: rows[at].policy }), when: rows.length > 0 },
+  ];
   useShortcuts(shortcuts);
 
   let body;
@@ -93,12 +100,12 @@ export function LabelledSets() {
             </tr>
           </thead>
           <tbody>
-            {rows.map((s) => (
-              <tr key={s.policy}>
+            {rows.map((s, i) => (
+              <tr key={s.policy} class={i === at ? "selected" : undefined}>
                 <td>
                   <strong>{s.policy}</strong>
                   <p class="help">
-                    <code>arbiter eval --model MODEL.gguf --policy {s.policy}.md --data {s.policy}-labelled.jsonl</code>
+                    Evaluate it: <code>arbiter eval --model MODEL.gguf --policy {s.policy}.md --data {s.policy}-labelled.jsonl</code>
                   </p>
                 </td>
                 <td class="num">{s.items}</td>
@@ -132,7 +139,9 @@ export function LabelledSets() {
       <header class="screen-head">
         <div>
           <h1>Labelled sets</h1>
-          <p class="muted">Reviewed items, ready for `arbiter eval` and for runs</p>
+          <p class="muted">
+            Reviewed items, ready for <code>arbiter eval</code> and for runs
+          </p>
         </div>
       </header>
       {body}

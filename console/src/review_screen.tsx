@@ -3,7 +3,6 @@
 // x skips, j/k move. The queue is loaded in pages; saved items leave it at once.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, describe } from "./api";
-import { VerdictBadge } from "./content_view";
 import type { Queue, QueueItem, Review } from "./review_types";
 import { ReviewItem } from "./review_item";
 import { href, navigate } from "./route";
@@ -143,7 +142,9 @@ export function ReviewScreen({ me, policy }: { me: Me; policy: string }) {
             )}
           </div>
           <label class="note-field">
-            Note <span class="muted">(optional)</span>
+            <span>
+              Note <span class="muted">(optional)</span>
+            </span>
             <textarea
               ref={noteRef}
               rows={2}
@@ -190,12 +191,6 @@ export function ReviewScreen({ me, policy }: { me: Me; policy: string }) {
           </h1>
           <p class="muted">
             {queue.data ? `${waiting} waiting for you` : "Loading"}
-            {item && (
-              <>
-                {" "}
-                · model says <VerdictBadge violation={item.verdict.violation} status={item.verdict.status} />
-              </>
-            )}
           </p>
         </div>
         <div class="actions">

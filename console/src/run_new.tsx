@@ -71,6 +71,7 @@ function Form({ policies, initial }: { policies: Policy[]; initial: string }) {
 
   const versionChoices = [...numbers].reverse().map((v): [string, string] => [String(v), v === current?.version ? `v${v} (live)` : `v${v}`]);
   return (
+    <>
     <form
       class="run-form"
       onSubmit={(e) => {
@@ -109,7 +110,9 @@ function Form({ policies, initial }: { policies: Policy[]; initial: string }) {
           <Select label="Candidate version" value={candidate || String(numbers[numbers.length - 1] ?? "")} options={versionChoices} onChange={setCandidate} />
         ) : (
           <label class="draft-text">
-            Draft text <span class="muted">(from v{current?.version}; nothing is stored unless promoted)</span>
+            <span>
+              Draft text <span class="muted">(from v{current?.version}; nothing is stored unless promoted)</span>
+            </span>
             <textarea rows={14} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
           </label>
         )}
@@ -125,8 +128,9 @@ function Form({ policies, initial }: { policies: Policy[]; initial: string }) {
           {starting ? "Starting…" : "Start run"}
         </button>
       </div>
-      <ShortcutBar shortcuts={shortcuts} />
     </form>
+    <ShortcutBar shortcuts={shortcuts} />
+    </>
   );
 }
 

@@ -38,9 +38,11 @@ function Choose({ id, versions, current, shadow, onChanged }: { id: string; vers
       ) : (
         <>
           <Select label="Shadow version" value={version} options={others.map((v) => [String(v), `v${v}`])} onChange={setVersion} />
-          <button type="button" class="primary" onClick={() => send("PUT")} disabled={busy || !version}>
-            {shadow ? "Shadow this instead" : "Start shadowing"}
-          </button>
+          {shadow?.version !== Number(version) && (
+            <button type="button" class="primary" onClick={() => send("PUT")} disabled={busy || !version}>
+              {shadow ? "Shadow this instead" : "Start shadowing"}
+            </button>
+          )}
         </>
       )}
       {shadow && (

@@ -8,6 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { fail, harness } from "./harness.mjs";
+import { labelledSetSteps, queueSteps, reviewSteps, runSteps, shadowSteps } from "./review_steps.mjs";
 
 const [base, adminKey, reviewKey, outdir, openBase] = process.argv.slice(2);
 if (!openBase) {
@@ -107,6 +108,14 @@ try {
   // Any two versions compared.
   await page.getByLabel("From").selectOption("1");
   await page.getByText("v1 → v4:").waitFor();
+
+  // The review queue, labelled sets, runs and shadow (review_steps.mjs).
+  const review = { browser, page, adminKey, reviewKey };
+  await queueSteps(t, review);
+  const labels = await reviewSteps(t, review);
+  const labelled = await labelledSetSteps(t, review, labels);
+  const baseline = await runSteps(t, review, labelled);
+  await shadowSteps(t, review, baseline);
 
   // A review key reads but cannot edit, and is told so.
   const reviewer = await browser.newContext({ viewport: { width: 1360, height: 860 } });
