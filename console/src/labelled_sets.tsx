@@ -36,10 +36,12 @@ async function download(policy: string): Promise<void> {
 }
 
 export function LabelledSets() {
-  const sets = useApi<LabelledSet[]>("/v1/labelled-sets");
+  // {"sets": [...]} as the server answers; docs/review-api.md shows the bare list.
+  const sets = useApi<{ sets: LabelledSet[] } | LabelledSet[]>("/v1/labelled-sets");
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const rows = (sets.data ?? []).filter((s) => s.items > 0);
+  const all = sets.data ? (Array.isArray(sets.data) ? sets.data : sets.data.sets) : [];
+  const rows = all.filter((s) => s.items > 0);
 
   useEffect(() => {
     document.title = "Labelled sets · arbiter";

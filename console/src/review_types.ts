@@ -100,7 +100,7 @@ export interface Metrics {
   policy?: string;
   items: number;
   evaluated: number;
-  confusion: { tp: number; fp: number; tn: number; fn: number };
+  confusion?: { tp: number; fp: number; tn: number; fn: number };
   precision: Rate;
   recall: Rate;
   f1: Rate;
@@ -131,7 +131,7 @@ export interface Comparison {
     compared: number;
     flipped: number;
     with_gold: number;
-    mcnemar: { only_before_right: number; only_after_right: number; p_value: number };
+    mcnemar: { only_before_right: number; only_after_right: number; p_value: number | null };
   }[];
   flips: Flip[];
 }
@@ -144,8 +144,10 @@ export interface Run {
   created_at: string;
   created_by: string;
   finished_at: string | null;
-  candidate: { version: number } | { draft: true; sha256: string };
-  baseline: { version: number } | null;
+  // A draft names the version it would become (the server) or its hash (docs/review-api.md).
+  candidate: { version?: number; draft?: boolean; sha256?: string };
+  // A replay's baseline is the verdicts logged then: {"logged": true}, or none.
+  baseline: { version?: number; logged?: boolean } | null;
   items: { labelled_set: true } | { replay: number };
   mode: "score" | "reason";
   progress: { done: number; total: number };

@@ -87,6 +87,7 @@ export function MetricsTable({ baseline, candidate, names }: { baseline: Metrics
 
 export function Confusion({ metrics, title }: { metrics: Metrics; title: string }) {
   const c = metrics.confusion;
+  if (!c) return <p class="muted">{title}: no item was judged.</p>;
   return (
     <table class="confusion">
       <caption>{title}</caption>

@@ -9,7 +9,7 @@ import { type Difference, Differences } from "./flips_view";
 import { when } from "./format";
 import type { Metrics, Run } from "./review_types";
 import { href, navigate } from "./route";
-import { CancelButton, Progress, candidateName, itemsName } from "./runs_list";
+import { CancelButton, Progress, baselineName, candidateName, itemsName } from "./runs_list";
 import { ShortcutBar, useShortcuts } from "./shortcuts";
 import { ErrorBox, Loading } from "./states";
 import type { Me, Policy } from "./types";
@@ -69,7 +69,7 @@ function curveSummary(kind: "roc" | "pr", b: Metrics, c: Metrics): string {
 function Results({ run, me }: { run: Run; me: Me }) {
   const [promoted, setPromoted] = useState<Policy | null>(null);
   const r = run.results!;
-  const names: [string, string] = [run.baseline ? `v${run.baseline.version}` : "logged", candidateName(run)];
+  const names: [string, string] = [baselineName(run), candidateName(run)];
   const block = r.comparison.policies[0];
   const curves = !!(r.baseline.curves || r.candidate.curves);
   const flips = r.comparison.flips.map(
@@ -92,7 +92,7 @@ function Results({ run, me }: { run: Run; me: Me }) {
           <MetricsTable baseline={r.baseline} candidate={r.candidate} names={names} />
           {block && (
             <p class="help">
-              {block.compared} items compared, {block.flipped} flipped; McNemar p = {block.mcnemar.p_value.toFixed(3)} (
+              {block.compared} items compared, {block.flipped} flipped; McNemar p = {block.mcnemar.p_value?.toFixed(3) ?? "—"} (
               {block.mcnemar.only_after_right} only the candidate got right, {block.mcnemar.only_before_right} only the baseline).
             </p>
           )}
@@ -169,7 +169,7 @@ export function RunPage({ me, id }: { me: Me; id: string }) {
       <header class="screen-head">
         <div>
           <h1>
-            {r ? `${r.policy}: ${candidateName(r)} against ${r.baseline ? `v${r.baseline.version}` : "the logged verdicts"}` : `Run ${id}`}{" "}
+            {r ? `${r.policy}: ${candidateName(r)} against ${baselineName(r)}` : `Run ${id}`}{" "}
             {r && <span class={`status status-${r.status}`}>{r.status}</span>}
           </h1>
           {r && (

@@ -10,7 +10,12 @@ import { Empty, ErrorBox, Loading } from "./states";
 import { active, usePoll } from "./use_poll";
 
 export function candidateName(run: Run): string {
-  return "version" in run.candidate ? `v${run.candidate.version}` : `draft ${run.candidate.sha256.slice(0, 8)}`;
+  const c = run.candidate;
+  if (!c.draft) return `v${c.version}`;
+  return c.sha256 ? `draft ${c.sha256.slice(0, 8)}` : "draft";
+}
+export function baselineName(run: Run): string {
+  return run.baseline?.version !== undefined ? `v${run.baseline.version}` : "logged verdicts";
 }
 export function itemsName(run: Run): string {
   return "replay" in run.items ? `last ${run.items.replay} decisions` : "labelled set";
@@ -98,7 +103,7 @@ export function RunsList({ policy }: { policy: string | null }) {
               </td>
               <td>{r.policy}</td>
               <td>{candidateName(r)}</td>
-              <td>{r.baseline ? `v${r.baseline.version}` : "live"}</td>
+              <td>{baselineName(r)}</td>
               <td>
                 {itemsName(r)} · {r.mode}
               </td>
