@@ -5,7 +5,8 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, describe, storedKey } from "./api";
 import type { LabelledSet } from "./review_types";
 import { href, navigate } from "./route";
-import { ShortcutBar, useShortcuts } from "./shortcuts";
+import { ScreenFrame, TableHead } from "./screen_frame";
+import { useShortcuts } from "./shortcuts";
 import { Empty, ErrorBox, Loading } from "./states";
 import { useApi } from "./use_api";
 
@@ -84,23 +85,7 @@ export function LabelledSets() {
     body = (
       <>
         <table class="list sets">
-          <thead>
-            <tr>
-              <th scope="col">Policy</th>
-              <th scope="col" class="num">
-                Items
-              </th>
-              <th scope="col" class="num">
-                Violations
-              </th>
-              <th scope="col" class="num">
-                Ties
-              </th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={["Policy", "#Items", "#Violations", "#Ties", ""]} />
           <tbody>
             {rows.map((s, i) => (
               <tr key={s.policy} class={i === at ? "selected" : undefined}>
@@ -137,17 +122,16 @@ export function LabelledSets() {
   }
 
   return (
-    <section class="screen">
-      <header class="screen-head">
-        <div>
-          <h1>Labelled sets</h1>
-          <p class="muted">
-            Reviewed items, ready for <code>arbiter eval</code> and for runs
-          </p>
-        </div>
-      </header>
+    <ScreenFrame
+      title="Labelled sets"
+      subtitle={
+        <>
+          Reviewed items, ready for <code>arbiter eval</code> and for runs
+        </>
+      }
+      shortcuts={shortcuts}
+    >
       {body}
-      <ShortcutBar shortcuts={shortcuts} />
-    </section>
+    </ScreenFrame>
   );
 }

@@ -4,7 +4,8 @@ import { useEffect, useState } from "preact/hooks";
 import { percent } from "./format";
 import type { QueueSummaryRow } from "./review_types";
 import { href, navigate } from "./route";
-import { ShortcutBar, useShortcuts } from "./shortcuts";
+import { ScreenFrame, TableHead } from "./screen_frame";
+import { useShortcuts } from "./shortcuts";
 import { Empty, ErrorBox, Loading } from "./states";
 import type { Me } from "./types";
 import { can } from "./types";
@@ -69,27 +70,7 @@ export function QueueOverview({ me }: { me: Me }) {
           )
         )}
         <table class="list queue-summary">
-          <thead>
-            <tr>
-              <th scope="col">Policy</th>
-              <th scope="col">Rules</th>
-              <th scope="col" class="num">
-                Waiting
-              </th>
-              <th scope="col" class="num">
-                Reviewed
-              </th>
-              <th scope="col" class="num">
-                Reviewer agreement
-              </th>
-              <th scope="col" class="num">
-                Model agreement
-              </th>
-              <th scope="col" class="num">
-                Disagreements
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={["Policy", "Rules", "#Waiting", "#Reviewed", "#Reviewer agreement", "#Model agreement", "#Disagreements"]} />
           <tbody>
             {rows.map((r, i) => (
               <tr key={r.policy} class={i === at ? "selected" : undefined} onClick={() => navigate(["queue", r.policy])}>
@@ -123,20 +104,17 @@ export function QueueOverview({ me }: { me: Me }) {
   }
 
   return (
-    <section class="screen">
-      <header class="screen-head">
-        <div>
-          <h1>Review queue</h1>
-          <p class="muted">Logged decisions chosen by each policy's rules, to be marked right or wrong</p>
-        </div>
-        <div class="actions">
-          <button type="button" onClick={summary.reload}>
-            Refresh
-          </button>
-        </div>
-      </header>
+    <ScreenFrame
+      title="Review queue"
+      subtitle="Logged decisions chosen by each policy's rules, to be marked right or wrong"
+      actions={
+        <button type="button" onClick={summary.reload}>
+          Refresh
+        </button>
+      }
+      shortcuts={shortcuts}
+    >
       {body}
-      <ShortcutBar shortcuts={shortcuts} />
-    </section>
+    </ScreenFrame>
   );
 }

@@ -5,8 +5,9 @@ import { api, describe } from "./api";
 import { when } from "./format";
 import type { QueueRules } from "./review_types";
 import { href, navigate } from "./route";
-import { ShortcutBar, useShortcuts } from "./shortcuts";
-import { ErrorBox, Loading } from "./states";
+import { ScreenFrame } from "./screen_frame";
+import { useShortcuts } from "./shortcuts";
+import { ErrorBox, FieldError, Loading } from "./states";
 import type { Me } from "./types";
 import { can } from "./types";
 import { useApi } from "./use_api";
@@ -160,11 +161,7 @@ export function QueueRulesPage({ me, policy }: { me: Me; policy: string }) {
             <p class="help">Chosen by decision id, so the same decisions stay chosen.</p>
           </div>
         </fieldset>
-        {error && (
-          <p class="field-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FieldError message={error} />
         {saved && (
           <p class="saved" role="status">
             Saved. <a href={href(["queue", policy])}>Review {policy}'s queue</a>
@@ -182,23 +179,22 @@ export function QueueRulesPage({ me, policy }: { me: Me; policy: string }) {
   }
 
   return (
-    <section class="screen">
-      <p class="crumbs">
-        <a href={href(["queue"])}>Review queue</a> / {policy}
-      </p>
-      <header class="screen-head">
-        <div>
-          <h1>Queue rules for {policy}</h1>
-          <p class="muted">Which of {policy}'s logged decisions reviewers see</p>
-        </div>
-        <div class="actions">
-          <a class="button" href={href(["queue", policy])}>
-            Review queue
-          </a>
-        </div>
-      </header>
+    <ScreenFrame
+      crumbs={
+        <>
+          <a href={href(["queue"])}>Review queue</a> / {policy}
+        </>
+      }
+      title={`Queue rules for ${policy}`}
+      subtitle={`Which of ${policy}'s logged decisions reviewers see`}
+      actions={
+        <a class="button" href={href(["queue", policy])}>
+          Review queue
+        </a>
+      }
+      shortcuts={shortcuts}
+    >
       {body}
-      <ShortcutBar shortcuts={shortcuts} />
-    </section>
+    </ScreenFrame>
   );
 }

@@ -24,7 +24,9 @@ function Reviews({ reviews, disagreement }: { reviews: Review[]; disagreement: b
         {reviews.map((r) => (
           <li key={r.id}>
             <strong>{r.reviewer}</strong> <VerdictBadge violation={r.violation} />{" "}
-            <span class={r.agrees_with_model ? "agrees" : "disagree"}>{r.agrees_with_model ? "Model right" : "Model wrong"}</span>{" "}
+            {r.agrees_with_model !== null && (
+              <span class={r.agrees_with_model ? "agrees" : "disagree"}>{r.agrees_with_model ? "Model right" : "Model wrong"}</span>
+            )}{" "}
             <span class="muted">{when(r.created_at)}</span>
             {r.note && <p class="note">{r.note}</p>}
           </li>

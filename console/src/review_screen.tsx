@@ -6,8 +6,9 @@ import { api, describe } from "./api";
 import type { Queue, QueueItem, Review } from "./review_types";
 import { ReviewItem } from "./review_item";
 import { href, navigate } from "./route";
-import { ShortcutBar, useShortcuts } from "./shortcuts";
-import { Empty, ErrorBox, Loading } from "./states";
+import { ScreenFrame } from "./screen_frame";
+import { useShortcuts } from "./shortcuts";
+import { Empty, ErrorBox, FieldError, Loading } from "./states";
 import type { Me } from "./types";
 import { can } from "./types";
 import { useApi } from "./use_api";
@@ -16,9 +17,9 @@ import { useApi } from "./use_api";
 function savedMessage(item: QueueItem, review: Review): string {
   const others = item.reviews.filter((r) => r.violation !== review.violation).map((r) => r.reviewer);
   const label = review.violation ? "violates" : "safe";
-  const model = review.agrees_with_model ? "model right" : "model wrong";
+  const model = review.agrees_with_model === null ? "" : review.agrees_with_model ? " (model right)" : " (model wrong)";
   const clash = others.length ? ` ${others.join(", ")} said otherwise: the reviewers disagree on it.` : "";
-  return `Saved decision ${item.decision_id} as ${label} (${model}).${clash}`;
+  return `Saved decision ${item.decision_id} as ${label}${model}.${clash}`;
 }
 
 export function ReviewScreen({ me, policy }: { me: Me; policy: string }) {
@@ -169,43 +170,38 @@ export function ReviewScreen({ me, policy }: { me: Me; policy: string }) {
               Skip
             </button>
           </div>
-          {error && (
-            <p class="field-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FieldError message={error} />
         </form>
       </>
     );
   }
 
   return (
-    <section class="screen">
-      <p class="crumbs">
-        <a href={href(["queue"])}>Review queue</a> / {policy}
-      </p>
-      <header class="screen-head">
-        <div>
-          <h1>
-            Review {policy} {item && <span class="badge">{at + 1} of {items.length}</span>}
-          </h1>
-          <p class="muted">
-            {queue.data ? `${waiting} waiting for you` : "Loading"}
-          </p>
-        </div>
-        <div class="actions">
-          <a class="button" href={href(["queue", policy, "rules"])}>
-            Rules
-          </a>
-        </div>
-      </header>
+    <ScreenFrame
+      crumbs={
+        <>
+          <a href={href(["queue"])}>Review queue</a> / {policy}
+        </>
+      }
+      title={
+        <>
+          Review {policy} {item && <span class="badge">{at + 1} of {items.length}</span>}
+        </>
+      }
+      subtitle={queue.data ? `${waiting} waiting for you` : "Loading"}
+      actions={
+        <a class="button" href={href(["queue", policy, "rules"])}>
+          Rules
+        </a>
+      }
+      shortcuts={shortcuts}
+    >
       {told && (
         <p class={told.clash ? "told clash" : "told"} role="status">
           {told.text}
         </p>
       )}
       {body}
-      <ShortcutBar shortcuts={shortcuts} />
-    </section>
+    </ScreenFrame>
   );
 }

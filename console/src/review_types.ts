@@ -48,8 +48,8 @@ export interface Review {
   policy_id: string;
   policy_version: number;
   violation: boolean;
-  agrees_with_model: boolean;
-  note?: string;
+  agrees_with_model: boolean | null; // null: the model gave no verdict to agree with
+  note?: string | null;
 }
 
 // GET /v1/queue

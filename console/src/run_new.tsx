@@ -6,7 +6,7 @@ import type { Run } from "./review_types";
 import { href, navigate } from "./route";
 import { Select } from "./select";
 import { ShortcutBar, useShortcuts } from "./shortcuts";
-import { Empty, ErrorBox, Loading } from "./states";
+import { Empty, ErrorBox, FieldError, Loading } from "./states";
 import type { Policy, Versions } from "./types";
 import { useApi } from "./use_api";
 
@@ -118,11 +118,7 @@ function Form({ policies, initial }: { policies: Policy[]; initial: string }) {
         )}
       </fieldset>
       {versions.error && <ErrorBox message={versions.error} retry={versions.reload} />}
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldError message={error} />
       <div class="actions">
         <button type="submit" class="primary" disabled={starting || !current}>
           {starting ? "Starting…" : "Start run"}

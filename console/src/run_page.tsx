@@ -10,8 +10,9 @@ import { when } from "./format";
 import type { Metrics, Run } from "./review_types";
 import { href, navigate } from "./route";
 import { CancelButton, Progress, baselineName, candidateName, itemsName } from "./runs_list";
-import { ShortcutBar, useShortcuts } from "./shortcuts";
-import { ErrorBox, Loading } from "./states";
+import { ScreenFrame } from "./screen_frame";
+import { useShortcuts } from "./shortcuts";
+import { ErrorBox, FieldError, Loading } from "./states";
 import type { Me, Policy } from "./types";
 import { can } from "./types";
 import { active, usePoll } from "./use_poll";
@@ -51,11 +52,7 @@ function Promote({ run, onPromoted }: { run: Run; onPromoted: (p: Policy) => voi
           </button>
         </div>
       )}
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldError message={error} />
     </div>
   );
 }
@@ -162,33 +159,36 @@ export function RunPage({ me, id }: { me: Me; id: string }) {
   else body = <p class="notice">The run was cancelled{r.finished_at ? ` at ${when(r.finished_at)}` : ""}; its results were dropped.</p>;
 
   return (
-    <section class="screen">
-      <p class="crumbs">
-        <a href={href(["runs"], r ? { policy: r.policy } : undefined)}>Runs</a> / {id}
-      </p>
-      <header class="screen-head">
-        <div>
-          <h1>
-            {r ? `${r.policy}: ${candidateName(r)} against ${baselineName(r)}` : `Run ${id}`}{" "}
-            {r && <span class={`status status-${r.status}`}>{r.status}</span>}
-          </h1>
-          {r && (
-            <p class="muted">
-              {itemsName(r)} · {r.mode} mode · started {when(r.created_at)} by {r.created_by}
-              {r.finished_at && ` · finished ${when(r.finished_at)}`}
-            </p>
-          )}
-        </div>
-        {r && (
-          <div class="actions">
-            <a class="button" href={href(["policies", r.policy], { view: "shadow" })}>
-              Shadow
-            </a>
-          </div>
-        )}
-      </header>
+    <ScreenFrame
+      crumbs={
+        <>
+          <a href={href(["runs"], r ? { policy: r.policy } : undefined)}>Runs</a> / {id}
+        </>
+      }
+      title={
+        <>
+          {r ? `${r.policy}: ${candidateName(r)} against ${baselineName(r)}` : `Run ${id}`}{" "}
+          {r && <span class={`status status-${r.status}`}>{r.status}</span>}
+        </>
+      }
+      subtitle={
+        r && (
+          <>
+            {itemsName(r)} · {r.mode} mode · started {when(r.created_at)} by {r.created_by}
+            {r.finished_at && ` · finished ${when(r.finished_at)}`}
+          </>
+        )
+      }
+      actions={
+        r && (
+          <a class="button" href={href(["policies", r.policy], { view: "shadow" })}>
+            {r.policy}'s shadow
+          </a>
+        )
+      }
+      shortcuts={shortcuts}
+    >
       {body}
-      <ShortcutBar shortcuts={shortcuts} />
-    </section>
+    </ScreenFrame>
   );
 }

@@ -5,7 +5,8 @@ import { api, describe } from "./api";
 import { when } from "./format";
 import type { Run } from "./review_types";
 import { href, navigate } from "./route";
-import { ShortcutBar, useShortcuts } from "./shortcuts";
+import { ScreenFrame, TableHead } from "./screen_frame";
+import { useShortcuts } from "./shortcuts";
 import { Empty, ErrorBox, Loading } from "./states";
 import { active, usePoll } from "./use_poll";
 
@@ -81,20 +82,7 @@ export function RunsList({ policy }: { policy: string | null }) {
   } else {
     body = (
       <table class="list runs">
-        <thead>
-          <tr>
-            <th scope="col">Run</th>
-            <th scope="col">Policy</th>
-            <th scope="col">Candidate</th>
-            <th scope="col">Baseline</th>
-            <th scope="col">Items</th>
-            <th scope="col">Status</th>
-            <th scope="col">Started</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={["Run", "Policy", "Candidate", "Baseline", "Items", "Status", "Started", ""]} />
         <tbody>
           {list.map((r, i) => (
             <tr key={r.id} class={i === at ? "selected" : undefined} onClick={() => navigate(["runs", r.id])}>
@@ -125,13 +113,12 @@ export function RunsList({ policy }: { policy: string | null }) {
   }
 
   return (
-    <section class="screen">
-      <header class="screen-head">
-        <div>
-          <h1>Runs{policy && <span class="muted"> of {policy}</span>}</h1>
-          <p class="muted">Versions judged over labelled sets or replayed traffic, compared with a baseline</p>
-        </div>
-        <div class="actions">
+    <ScreenFrame
+      title={<>Runs{policy && <span class="muted"> of {policy}</span>}</>}
+      subtitle="Versions judged over labelled sets or replayed traffic, compared with a baseline"
+      shortcuts={shortcuts}
+      actions={
+        <>
           {policy && (
             <>
               <a class="button" href={href(["policies", policy], { view: "shadow" })}>
@@ -145,11 +132,11 @@ export function RunsList({ policy }: { policy: string | null }) {
           <a class="button primary" href={href(["runs", "new"], policy ? { policy } : undefined)}>
             New run
           </a>
-        </div>
-      </header>
+        </>
+      }
+    >
       {body}
-      <ShortcutBar shortcuts={shortcuts} />
-    </section>
+    </ScreenFrame>
   );
 }
 

@@ -9,7 +9,7 @@ import { percent, when } from "./format";
 import type { Shadow } from "./review_types";
 import { href } from "./route";
 import { Select } from "./select";
-import { ErrorBox, Loading } from "./states";
+import { ErrorBox, FieldError, Loading } from "./states";
 import type { Me } from "./types";
 import { can } from "./types";
 import { usePoll } from "./use_poll";
@@ -50,11 +50,7 @@ function Choose({ id, versions, current, shadow, onChanged }: { id: string; vers
           Stop the shadow
         </button>
       )}
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldError message={error} />
     </div>
   );
 }

@@ -1,0 +1,56 @@
+// The frame every review screen shares: breadcrumbs, a heading with its subtitle and actions, the
+// body, and the shortcut bar at the foot; and a list table's header row.
+import type { ComponentChildren } from "preact";
+import { type Shortcut, ShortcutBar } from "./shortcuts";
+
+export function ScreenFrame({
+  crumbs,
+  title,
+  subtitle,
+  actions,
+  shortcuts,
+  children,
+}: {
+  crumbs?: ComponentChildren;
+  title: ComponentChildren;
+  subtitle?: ComponentChildren;
+  actions?: ComponentChildren;
+  shortcuts: Shortcut[];
+  children: ComponentChildren;
+}) {
+  return (
+    <section class="screen">
+      {crumbs && <p class="crumbs">{crumbs}</p>}
+      <header class="screen-head">
+        <div>
+          <h1>{title}</h1>
+          {subtitle && <p class="muted">{subtitle}</p>}
+        </div>
+        {actions && <div class="actions">{actions}</div>}
+      </header>
+      {children}
+      <ShortcutBar shortcuts={shortcuts} />
+    </section>
+  );
+}
+
+// Column headings; "#Items" is a numeric column (right-aligned), "" one of row actions.
+export function TableHead({ columns }: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c, i) =>
+          c === "" ? (
+            <th key={i} scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
+          ) : (
+            <th key={i} scope="col" class={c.startsWith("#") ? "num" : undefined}>
+              {c.replace(/^#/, "")}
+            </th>
+          ),
+        )}
+      </tr>
+    </thead>
+  );
+}
