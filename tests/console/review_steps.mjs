@@ -86,7 +86,8 @@ export async function queueSteps(t, { page, adminKey }) {
 }
 
 // Five items reviewed by the review key by keyboard only, then the first of them by the admin
-// with the other label. Returns each reviewed decision's expected label in the labelled set.
+// with the other label. Returns what the labelled set must hold: for each reviewed decision its
+// content's hash, and for each content the labels given, in order.
 export async function reviewSteps(t, { browser, page, adminKey, reviewKey }) {
   const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
   const rita = await context.newPage();
@@ -111,7 +112,12 @@ export async function reviewSteps(t, { browser, page, adminKey, reviewKey }) {
   await rita.locator(".review-content h2", { hasText: `decision ${first} ` }).waitFor();
 
   const pressed = [true, false, true, false, true];
-  const expected = new Map();
+  const reviewed = new Map(); // decision id -> content hash
+  const labels = new Map(); // content hash -> labels given, oldest first
+  const given = (item, label) => {
+    reviewed.set(item.decision_id, item.content_sha256);
+    labels.set(item.content_sha256, [...(labels.get(item.content_sha256) ?? []), label]);
+  };
   for (let i = 0; i < pressed.length; i++) {
     const item = queue.items[i];
     await rita.locator(".review-content h2", { hasText: `decision ${item.decision_id} ` }).waitFor();
@@ -127,9 +133,10 @@ export async function reviewSteps(t, { browser, page, adminKey, reviewKey }) {
     if (i === 0) await t.check(rita, "15-review-item");
     await rita.keyboard.press("Enter");
     await rita.getByText(`Saved decision ${item.decision_id} as ${pressed[i] ? "violates" : "safe"}`).waitFor();
-    expected.set(item.decision_id, pressed[i]);
+    given(item, pressed[i]);
   }
-  for (const [id, label] of expected) {
+  for (const [i, item] of queue.items.slice(0, pressed.length).entries()) {
+    const [id, label] = [item.decision_id, pressed[i]];
     const reviews = await t.api("GET", `/v1/reviews?decision=${id}`, reviewKey);
     const list = Array.isArray(reviews) ? reviews : reviews.reviews;
     if (list.length !== 1 || list[0].reviewer !== "rita" || list[0].violation !== label)
@@ -148,8 +155,7 @@ export async function reviewSteps(t, { browser, page, adminKey, reviewKey }) {
   await page.keyboard.press("Enter");
   await page.getByText("rita said otherwise: the reviewers disagree on it.").waitFor();
   await t.check(page, "15-review-disagreement");
-  // A tie: the latest review's label counts.
-  expected.set(first, !pressed[0]);
+  given(queue.items[0], !pressed[0]);
 
   await page.goto(t.base + "/#/queue");
   const summary = (await t.api("GET", "/v1/queue/summary", adminKey)).policies.find((p) => p.policy === "spam");
@@ -157,27 +163,35 @@ export async function reviewSteps(t, { browser, page, adminKey, reviewKey }) {
     fail(`the summary does not count the disagreement: ${JSON.stringify(summary)}`);
   const row = page.locator("tr", { hasText: "spam" });
   await row.locator("td.num").nth(2).getByText("0%", { exact: true }).waitFor();
-  await row.locator("td.num").nth(3).getByText(`${Math.round(summary.model_agreement * 100)}%`, { exact: true }).waitFor();
+  await row.locator("td.num").nth(3).getByText(`${(summary.model_agreement * 100).toFixed(0)}%`, { exact: true }).waitFor();
   await row.locator("td.num").nth(4).getByText("1", { exact: true }).waitFor();
   await t.check(page, "14-queue-reviewed");
-  return expected;
+  return { reviewed, labels };
+}
+
+// A labelled item's label: the majority of its reviews, a tie the latest.
+function majority(labels) {
+  const yes = labels.filter((l) => l).length;
+  return yes * 2 === labels.length ? labels[labels.length - 1] : yes * 2 > labels.length;
 }
 
 // The labelled set exported through the browser's download: one line per reviewed item.
-export async function labelledSetSteps(t, { page }, expected) {
+export async function labelledSetSteps(t, { page }, { reviewed, labels }) {
   await page.locator(".sidebar").getByRole("link", { name: "Labelled sets" }).click();
   const row = page.locator("tr", { hasText: "spam" });
-  await row.locator("td.num").first().getByText(String(expected.size), { exact: true }).waitFor();
+  await row.locator("td.num").first().getByText(String(labels.size), { exact: true }).waitFor();
   await page.getByText("arbiter eval --model MODEL.gguf --policy spam.md --data spam-labelled.jsonl").waitFor();
   await t.check(page, "16-sets");
   const [download] = await Promise.all([page.waitForEvent("download"), row.getByRole("button", { name: "Export JSONL" }).click()]);
   if (download.suggestedFilename() !== "spam-labelled.jsonl") fail(`the export is named ${download.suggestedFilename()}`);
   const lines = readFileSync(await download.path(), "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
-  if (lines.length !== expected.size) fail(`the export has ${lines.length} lines, not ${expected.size}`);
+  // Five in the usual run: one line per reviewed content.
+  if (lines.length !== labels.size) fail(`the export has ${lines.length} lines, not ${labels.size}`);
   for (const line of lines) {
-    const id = Number(String(line.id).replace("decision-", ""));
-    if (!expected.has(id)) fail(`the export has an item no one reviewed here: ${JSON.stringify(line)}`);
-    if (line.label !== (expected.get(id) ? 1 : 0)) fail(`${line.id} is labelled ${line.label}, the reviews said ${expected.get(id)}`);
+    const hash = reviewed.get(Number(String(line.id).replace("decision-", "")));
+    if (!hash) fail(`the export has an item no one reviewed here: ${JSON.stringify(line)}`);
+    const want = majority(labels.get(hash));
+    if (line.label !== (want ? 1 : 0)) fail(`${line.id} is labelled ${line.label}, the keys pressed said ${want}`);
   }
   return lines;
 }
