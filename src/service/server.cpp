@@ -42,6 +42,7 @@ public:
         : context_(std::move(config), policies, log, std::move(keys)),
           router_(context_),
           sessions_(context_),
+          runs_(context_),
           http_(router_, limits_of(context_.config)) {
         add_health_routes(router_, context_);
         add_account_routes(router_, context_);
@@ -51,6 +52,9 @@ public:
         add_decision_routes(router_, context_);
         add_perspective_routes(router_, context_);
         add_review_routes(router_, context_);
+        add_queue_routes(router_, context_);
+        add_shadow_routes(router_, context_);
+        add_run_routes(router_, context_, runs_);
         add_stream_routes(router_, context_, sessions_);
         if (!context_.config.gateway.upstream.empty()) {
             gateway_ = std::make_unique<Gateway>(context_.config.gateway);
@@ -62,19 +66,26 @@ public:
     void set_policy_check(std::function<void(const Policy&)> check) {
         context_.policy_check = std::move(check);
     }
-    void set_review_log(storage::ReviewLog& reviews) { context_.reviews = &reviews; }
+    void set_review_stores(const ReviewStores& stores) {
+        context_.reviews = &stores.reviews;
+        context_.queue = &stores.queue;
+        context_.runs = &stores.runs;
+        context_.shadows = &stores.shadows;
+    }
     int bind() { return http_.bind(context_.config.host, context_.config.port); }
     void run() { http_.run(); }
     void stop() {
         context_.draining = true;
         if (gateway_) gateway_->stopping = true;
         http_.stop();
+        runs_.stop();
     }
 
 private:
     ServiceContext context_;
     Router router_;
     StreamSessions sessions_;
+    EvalRuns runs_;
     std::unique_ptr<Gateway> gateway_;  // after sessions_: its relays close their streams
     HttpServer http_;
 };
@@ -89,8 +100,8 @@ void Server::set_backend(Backend& backend) {
 void Server::set_policy_check(std::function<void(const Policy&)> check) {
     impl_->set_policy_check(std::move(check));
 }
-void Server::set_review_log(storage::ReviewLog& reviews) {
-    impl_->set_review_log(reviews);
+void Server::set_review_stores(const ReviewStores& stores) {
+    impl_->set_review_stores(stores);
 }
 int Server::bind() {
     return impl_->bind();

@@ -12,7 +12,9 @@
 // saw it (core/content_layout.h), so the same content hashes alike however its JSON was written;
 // verdict is the verdict's JSON as the API returned it; policy_source is "stored" or "inline" (a
 // policy sent with the request, which may reuse any id and version) and policy_sha256 hashes the
-// text that judged. Logs written before these two columns existed get them (NULL) when opened.
+// text that judged; shadow is 1 for a verdict of a policy's shadow version (service/shadow.h),
+// logged beside the live verdict of the same request and item, never returned to the caller.
+// Logs written before these columns existed get them (NULL, 0) when opened.
 
 #include <filesystem>
 #include <mutex>
@@ -39,13 +41,22 @@ struct Decision {
     Verdict verdict;
     nlohmann::ordered_json verdict_json;  // as returned to the client
     bool store_content = true;            // false: only the hash is kept, whatever the log's setting
+    bool shadow = false;                  // a shadow version's verdict (never returned)
 };
 
+// Live verdicts (never shadow ones) unless asked.
 struct DecisionQuery {
     std::optional<std::string> policy;
     std::optional<bool> violation;
     std::optional<std::string> since;  // rows created at or after it (canonical_utc_timestamp)
     int limit = 100;
+};
+
+// How a policy's shadow version compares with its live version on the same requests and items.
+struct ShadowComparison {
+    size_t pairs = 0;                               // live and shadow verdicts of one item, both ok
+    size_t agree = 0;                               // of those, the same violation
+    std::vector<nlohmann::ordered_json> differing;  // the latest that differ: both rows
 };
 
 // A verdict the model itself gave (not the cascade's rules or fast tier), with its content: what
@@ -73,6 +84,12 @@ public:
 
     // Newest first.
     std::vector<nlohmann::ordered_json> query(const DecisionQuery& query);
+    // One decision as query() shows it; nullopt when there is none with that id.
+    std::optional<nlohmann::ordered_json> row(int64_t id);
+    // The shadow verdicts of `policy_id`'s `shadow_version` logged at or after `since`, paired
+    // with the live verdicts of the same items; at most `limit` differing pairs, latest first.
+    ShadowComparison compare_shadow(const std::string& policy_id, int shadow_version,
+                                    const std::string& since, size_t limit);
 
     // The model's verdicts for `policy` in the log at `path`, oldest first: rows of its id judged
     // by a stored policy with its exact text (never an inline policy that took its id), with status
