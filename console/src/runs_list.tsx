@@ -13,7 +13,8 @@ import { active, usePoll } from "./use_poll";
 export function candidateName(run: Run): string {
   const c = run.candidate;
   if (!c.draft) return `v${c.version}`;
-  return c.sha256 ? `draft ${c.sha256.slice(0, 8)}` : "draft";
+  if (c.sha256) return `draft ${c.sha256.slice(0, 8)}`;
+  return c.version !== undefined ? `draft for v${c.version}` : "draft";
 }
 export function baselineName(run: Run): string {
   return run.baseline?.version !== undefined ? `v${run.baseline.version}` : "logged verdicts";

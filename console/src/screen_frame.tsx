@@ -1,6 +1,7 @@
 // The frame every review screen shares: breadcrumbs, a heading with its subtitle and actions, the
 // body, and the shortcut bar at the foot; and a list table's header row.
 import type { ComponentChildren } from "preact";
+import { useEffect, useRef } from "preact/hooks";
 import { type Shortcut, ShortcutBar } from "./shortcuts";
 
 export function ScreenFrame({
@@ -18,12 +19,20 @@ export function ScreenFrame({
   shortcuts: Shortcut[];
   children: ComponentChildren;
 }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Opened from the sidebar, the screen takes the focus: Enter and the arrows would otherwise
+  // still act on the sidebar's link rather than on this screen's shortcuts.
+  useEffect(() => {
+    if ((document.activeElement as HTMLElement | null)?.closest(".sidebar")) heading.current?.focus();
+  }, []);
   return (
     <section class="screen">
       {crumbs && <p class="crumbs">{crumbs}</p>}
       <header class="screen-head">
         <div>
-          <h1>{title}</h1>
+          <h1 ref={heading} tabIndex={-1}>
+            {title}
+          </h1>
           {subtitle && <p class="muted">{subtitle}</p>}
         </div>
         {actions && <div class="actions">{actions}</div>}

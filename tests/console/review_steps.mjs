@@ -97,6 +97,7 @@ export async function reviewSteps(t, { browser, page, adminKey, reviewKey }) {
   await rita.locator(".sidebar").getByRole("link", { name: "Review queue" }).click();
   await rita.getByRole("heading", { name: "Review queue" }).waitFor();
   // The queue opens by keyboard too: the first row is spam's only if it sorts first, so j to it.
+  await rita.locator("table.queue-summary tr", { hasText: "spam" }).waitFor();
   const rows = (await t.api("GET", "/v1/queue/summary", reviewKey)).policies.map((p) => p.policy);
   for (let i = 0; i < rows.indexOf("spam"); i++) await rita.keyboard.press("j");
   await rita.keyboard.press("Enter");
@@ -205,11 +206,13 @@ export async function runSteps(t, { page, adminKey }, lines) {
   const verdictsOf = async (policy) =>
     (await t.api("POST", "/v1/classify", adminKey, { policies: [policy], items, mode: "score" })).items.map((it) => it.verdicts[0].violation);
   const before = await verdictsOf({ ...fields, text: live.text });
+  // The test model is random: these drafts were found by searching for texts that push some of
+  // the texts above over 0.5 in score mode (the first lifts the lunch and meeting texts). Should
+  // the model change, search again; the failure below says so.
   const drafts = [
+    "# Spam (strict draft)\n\nFlag these: link violates free buy free link click friend content friend",
+    "# Spam (strict draft)\n\nFlag these: link violates free buy buy content click friend content friend click",
     live.text + "\nAny message that mentions money, a prize or a link violates this policy.\n",
-    live.text.replace("# Spam Policy", "# Spam Policy (strict)\nWhen in doubt, answer 1."),
-    "# Spam\nAnswer 1 if the content is a message between friends, 0 otherwise.\n",
-    "# Spam\nAnswer 0 for everything.\n",
   ];
   let draft = null;
   for (const text of drafts) {
@@ -243,7 +246,7 @@ export async function runSteps(t, { page, adminKey }, lines) {
   if (run.results.candidate.curves) await page.locator("figure.chart canvas").first().waitFor();
   await checkTall(t, page, "17-run-results");
 
-  await page.getByRole("button", { name: /^Promote draft .* to live/ }).click();
+  await page.getByRole("button", { name: /^Promote draft/ }).click();
   await page.getByRole("button", { name: "Yes, promote" }).click();
   const promoted = page.getByText(/^Promoted: spam is now live at/);
   await promoted.waitFor();
