@@ -20,7 +20,8 @@ export interface Difference {
   sides: [Side, Side];
 }
 
-function SideView({ side, gold }: { side: Side; gold: boolean | null | undefined }) {
+// `reasoned`: some item in the list has a rationale, so a missing one is worth saying.
+function SideView({ side, gold, reasoned }: { side: Side; gold: boolean | null | undefined; reasoned: boolean }) {
   const right = gold === null || gold === undefined || side.violation === null ? null : gold === side.violation;
   return (
     <div class="flip-side">
@@ -29,33 +30,37 @@ function SideView({ side, gold }: { side: Side; gold: boolean | null | undefined
         {side.probability !== null && <span class="muted"> p {side.probability.toFixed(3)}</span>}
         {right !== null && <span class={right ? "agrees" : "disagree"}>{right ? " right" : " wrong"}</span>}
       </h4>
-      <Rationale text={side.rationale} label={`Rationale of ${side.name}`} />
+      {(side.rationale || reasoned) && <Rationale text={side.rationale} label={`Rationale of ${side.name}`} />}
     </div>
   );
 }
 
 export function Differences({ items, empty }: { items: Difference[]; empty: string }) {
   if (items.length === 0) return <p class="muted">{empty}</p>;
+  const reasoned = items.some((d) => d.sides.some((s) => s.rationale));
   return (
-    <ol class="flips">
-      {items.map((d) => (
-        <li key={d.key} class="flip">
-          <h3>
-            {d.title}
-            {d.gold !== null && d.gold !== undefined && (
-              <span class="muted">
-                {" "}
-                · labelled <VerdictBadge violation={d.gold} />
-              </span>
-            )}
-          </h3>
-          <ContentView content={d.content} />
-          <div class="flip-sides">
-            <SideView side={d.sides[0]} gold={d.gold} />
-            <SideView side={d.sides[1]} gold={d.gold} />
-          </div>
-        </li>
-      ))}
-    </ol>
+    <>
+      {!reasoned && <p class="muted">No rationales: these verdicts were judged in score mode, which gives none.</p>}
+      <ol class="flips">
+        {items.map((d) => (
+          <li key={d.key} class="flip">
+            <h3>
+              {d.title}
+              {d.gold !== null && d.gold !== undefined && (
+                <span class="muted">
+                  {" "}
+                  · labelled <VerdictBadge violation={d.gold} />
+                </span>
+              )}
+            </h3>
+            <ContentView content={d.content} />
+            <div class="flip-sides">
+              <SideView side={d.sides[0]} gold={d.gold} reasoned={reasoned} />
+              <SideView side={d.sides[1]} gold={d.gold} reasoned={reasoned} />
+            </div>
+          </li>
+        ))}
+      </ol>
+    </>
   );
 }

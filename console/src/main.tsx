@@ -15,7 +15,7 @@ import { can } from "./types";
 
 const roleSays: Record<Me["role"], string> = {
   classify: "may read policies and check drafts",
-  review: "may read policies and check drafts, and read the decision log over the API",
+  review: "may read policies, review queued decisions, run versions over labelled sets, and read the decision log",
   admin: "may do everything, policy edits included",
 };
 

@@ -72,60 +72,60 @@ function Form({ policies, initial }: { policies: Policy[]; initial: string }) {
   const versionChoices = [...numbers].reverse().map((v): [string, string] => [String(v), v === current?.version ? `v${v} (live)` : `v${v}`]);
   return (
     <>
-    <form
-      class="run-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        start();
-      }}
-    >
-      <div class="fields">
-        <Select label="Policy" value={policy} options={policies.map((p) => [p.id, p.id])} onChange={setPolicy} />
-        <Select label="Baseline" value={baseline} options={versionChoices} onChange={setBaseline} />
-        <Select label="Mode" value={mode} options={[["score", "score (fast, probabilities)"], ["reason", "reason (with rationales)"]]} onChange={setMode} />
-      </div>
-      <fieldset>
-        <legend>Items</legend>
-        <label class="inline">
-          <input type="radio" name="source" checked={source === "set"} onChange={() => setSource("set")} /> {policy}'s labelled set
-        </label>
-        <label class="inline">
-          <input type="radio" name="source" checked={source === "replay"} onChange={() => setSource("replay")} /> the last
-        </label>
-        <label class="inline">
-          <span class="visually-hidden">Number of logged decisions to replay</span>
-          <input type="number" min="1" max="1000" value={replay} disabled={source !== "replay"} onInput={(e) => setReplay((e.target as HTMLInputElement).value)} />
-        </label>{" "}
-        logged decisions
-      </fieldset>
-      <fieldset>
-        <legend>Candidate</legend>
-        <label class="inline">
-          <input type="radio" name="kind" checked={kind === "draft"} onChange={() => setKind("draft")} /> a draft, edited below
-        </label>
-        <label class="inline">
-          <input type="radio" name="kind" checked={kind === "version"} onChange={() => setKind("version")} /> a stored version
-        </label>
-        {kind === "version" ? (
-          <Select label="Candidate version" value={candidate || String(numbers[numbers.length - 1] ?? "")} options={versionChoices} onChange={setCandidate} />
-        ) : (
-          <label class="draft-text">
-            <span>
-              Draft text <span class="muted">(from v{current?.version}; nothing is stored unless promoted)</span>
-            </span>
-            <textarea rows={14} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
+      <form
+        class="run-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          start();
+        }}
+      >
+        <div class="fields">
+          <Select label="Policy" value={policy} options={policies.map((p) => [p.id, p.id])} onChange={setPolicy} />
+          <Select label="Baseline" value={baseline} options={versionChoices} onChange={setBaseline} />
+          <Select label="Mode" value={mode} options={[["score", "score (fast, probabilities)"], ["reason", "reason (with rationales)"]]} onChange={setMode} />
+        </div>
+        <fieldset>
+          <legend>Items</legend>
+          <label class="inline">
+            <input type="radio" name="source" checked={source === "set"} onChange={() => setSource("set")} /> {policy}'s labelled set
           </label>
-        )}
-      </fieldset>
-      {versions.error && <ErrorBox message={versions.error} retry={versions.reload} />}
-      <FieldError message={error} />
-      <div class="actions">
-        <button type="submit" class="primary" disabled={starting || !current}>
-          {starting ? "Starting…" : "Start run"}
-        </button>
-      </div>
-    </form>
-    <ShortcutBar shortcuts={shortcuts} />
+          <label class="inline">
+            <input type="radio" name="source" checked={source === "replay"} onChange={() => setSource("replay")} /> the last
+          </label>
+          <label class="inline">
+            <span class="visually-hidden">Number of logged decisions to replay</span>
+            <input type="number" min="1" max="1000" value={replay} disabled={source !== "replay"} onInput={(e) => setReplay((e.target as HTMLInputElement).value)} />
+          </label>{" "}
+          logged decisions
+        </fieldset>
+        <fieldset>
+          <legend>Candidate</legend>
+          <label class="inline">
+            <input type="radio" name="kind" checked={kind === "draft"} onChange={() => setKind("draft")} /> a draft, edited below
+          </label>
+          <label class="inline">
+            <input type="radio" name="kind" checked={kind === "version"} onChange={() => setKind("version")} /> a stored version
+          </label>
+          {kind === "version" ? (
+            <Select label="Candidate version" value={candidate || String(numbers[numbers.length - 1] ?? "")} options={versionChoices} onChange={setCandidate} />
+          ) : (
+            <label class="draft-text">
+              <span>
+                Draft text <span class="muted">(from v{current?.version}; nothing is stored unless promoted)</span>
+              </span>
+              <textarea rows={14} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
+            </label>
+          )}
+        </fieldset>
+        {versions.error && <ErrorBox message={versions.error} retry={versions.reload} />}
+        <FieldError message={error} />
+        <div class="actions">
+          <button type="submit" class="primary" disabled={starting || !current}>
+            {starting ? "Starting…" : "Start run"}
+          </button>
+        </div>
+      </form>
+      <ShortcutBar shortcuts={shortcuts} />
     </>
   );
 }

@@ -252,7 +252,7 @@ export async function runSteps(t, { page, adminKey }, lines) {
   await promoted.waitFor();
   const now = await t.api("GET", "/v1/policies/spam", adminKey);
   if (now.version !== liveVersion + 1 || now.text.trim() !== draft.trim()) fail(`promotion did not store the draft as v${liveVersion + 1}: ${JSON.stringify(now).slice(0, 300)}`);
-  await t.check(page, "17-run-promoted");
+  await checkTall(t, page, "17-run-promoted");
   await page.getByRole("link", { name: `version ${now.version}` }).click();
   await page.getByRole("heading", { name: `Version ${now.version}` }).waitFor();
   return liveVersion;
