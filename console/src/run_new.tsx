@@ -52,7 +52,8 @@ function Form({ policies, initial }: { policies: Policy[]; initial: string }) {
         body: {
           policy,
           candidate: kind === "draft" ? { draft: draftOf(current, text) } : { version: Number(chosen) },
-          ...(baseline ? { baseline: { version: Number(baseline) } } : {}),
+          // A replay's baseline is the verdicts logged then; only a labelled set names one.
+          ...(baseline && source === "set" ? { baseline: { version: Number(baseline) } } : {}),
           items: source === "set" ? { labelled_set: true } : { replay: n },
           mode,
         },
@@ -81,7 +82,13 @@ function Form({ policies, initial }: { policies: Policy[]; initial: string }) {
       >
         <div class="fields">
           <Select label="Policy" value={policy} options={policies.map((p) => [p.id, p.id])} onChange={setPolicy} />
+          {source === "set" ? (
           <Select label="Baseline" value={baseline} options={versionChoices} onChange={setBaseline} />
+        ) : (
+          <p class="baseline-logged">
+            <strong>Baseline</strong> the verdicts logged then
+          </p>
+        )}
           <Select label="Mode" value={mode} options={[["score", "score (fast, probabilities)"], ["reason", "reason (with rationales)"]]} onChange={setMode} />
         </div>
         <fieldset>

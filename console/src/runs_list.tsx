@@ -83,25 +83,28 @@ export function RunsList({ policy }: { policy: string | null }) {
   } else {
     body = (
       <table class="list runs">
-        <TableHead columns={["Run", "Policy", "Candidate", "Baseline", "Items", "Status", "Started", ""]} />
+        <TableHead columns={[...(policy ? [] : ["Policy"]), "Run", "Candidate", "Baseline", "Items", "Mode", "Status", "Started", ""]} />
         <tbody>
           {list.map((r, i) => (
             <tr key={r.id} class={i === at ? "selected" : undefined} onClick={() => navigate(["runs", r.id])}>
+              {!policy && <td>{r.policy}</td>}
               <td>
-                <a href={href(["runs", r.id])}>{r.id}</a>
+                {/* The id's start tells runs apart; the whole id shows on hover. */}
+                <a href={href(["runs", r.id])} title={r.id}>
+                  {r.id.slice(0, 12)}
+                </a>
               </td>
-              <td>{r.policy}</td>
               <td>{candidateName(r)}</td>
               <td>{baselineName(r)}</td>
-              <td>
-                {itemsName(r)} · {r.mode}
-              </td>
+              <td>{itemsName(r)}</td>
+              <td>{r.mode}</td>
               <td>
                 <span class={`status status-${r.status}`}>{r.status}</span> {active(r.status) && <Progress run={r} />}
                 {r.error && <span class="field-error"> {r.error}</span>}
               </td>
-              <td>
-                {when(r.created_at)} <span class="muted">by {r.created_by}</span>
+              <td class="started">
+                {when(r.created_at)}
+                <span class="muted">by {r.created_by}</span>
               </td>
               <td class="row-actions" onClick={(e) => e.stopPropagation()}>
                 <CancelButton run={r} onDone={runs.reload} />

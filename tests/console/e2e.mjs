@@ -8,7 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { fail, harness } from "./harness.mjs";
-import { labelledSetSteps, queueSteps, reviewSteps, runSteps, shadowSteps } from "./review_steps.mjs";
+import { cancelSteps, labelledSetSteps, queueSteps, reviewSteps, runSteps, shadowSteps } from "./review_steps.mjs";
 
 const [base, adminKey, reviewKey, outdir, openBase] = process.argv.slice(2);
 if (!openBase) {
@@ -116,6 +116,7 @@ try {
   const labelled = await labelledSetSteps(t, review, labels);
   const baseline = await runSteps(t, review, labelled);
   await shadowSteps(t, review, baseline);
+  await cancelSteps(t, review);
 
   // A review key reads but cannot edit, and is told so.
   const reviewer = await browser.newContext({ viewport: { width: 1360, height: 860 } });

@@ -282,3 +282,30 @@ export async function shadowSteps(t, { page, adminKey }, shadowVersion) {
   await page.locator("dl.figures div", { hasText: "Differing" }).getByText(String(shadow.differing.length), { exact: true }).waitFor();
   await checkTall(t, page, "18-shadow");
 }
+
+// Runs go one at a time: behind a slow one (reason mode, replaying the log) started over the API,
+// the one started here waits, both shown with their progress in the list, and it is cancelled.
+export async function cancelSteps(t, { page, adminKey }) {
+  const replay = { policy: "spam", candidate: { version: 1 }, items: { replay: 200 }, mode: "reason" };
+  const blocker = await t.api("POST", "/v1/runs", adminKey, replay);
+  await page.goto(t.base + "/#/runs/new?policy=spam");
+  await page.getByRole("heading", { name: "New run" }).waitFor();
+  await page.getByLabel("the last").check();
+  await page.getByLabel("Mode").selectOption("reason");
+  await page.getByLabel("a stored version").check();
+  await page.keyboard.press("Control+Enter");
+  await page.locator(".run-going progress").waitFor();
+  const id = decodeURIComponent(page.url().split("#/runs/")[1]);
+  await page.keyboard.press("Escape");
+  const runRow = (run) => page.locator("tr", { has: page.locator(`a[href="#/runs/${run}"]`) });
+  const row = runRow(id);
+  await row.getByRole("button", { name: "Cancel" }).waitFor();
+  await runRow(blocker.id).locator("progress").waitFor();
+  await t.check(page, "17-runs");
+  await row.getByRole("button", { name: "Cancel" }).click();
+  await row.locator(".status-cancelled").waitFor();
+  const run = await t.api("GET", `/v1/runs/${encodeURIComponent(id)}`, adminKey);
+  if (run.status !== "cancelled") fail(`the cancelled run is ${run.status}`);
+  // The blocker is no part of what follows.
+  await fetch(`${t.base}/v1/runs/${blocker.id}/cancel`, { method: "POST", headers: { Authorization: `Bearer ${adminKey}` } });
+}
