@@ -24,9 +24,19 @@ class JobRunner {
 public:
     JobRunner(Backend& backend, size_t capacity) : backend_(backend), capacity_(capacity) {}
 
+    // One request's jobs once admitted and submitted.
+    class Batch;
+
     // Verdicts in the order of `jobs`; empty if the queue has no room for all of them.
     std::optional<std::vector<Verdict>> run(std::vector<Job> jobs,
                                             std::chrono::steady_clock::time_point deadline);
+    // run() in two steps, for a request that answers once its jobs are admitted and the verdicts
+    // later (the playground's event stream): start() admits and submits (nullptr if the queue has
+    // no room), wait() blocks for the verdicts as run() does. cancel() ends the batch's jobs early
+    // (a client that left); safe from any thread, before or during wait().
+    std::shared_ptr<Batch> start(std::vector<Job> jobs, std::chrono::steady_clock::time_point deadline);
+    std::vector<Verdict> wait(Batch& batch);
+    void cancel(Batch& batch);
 
     size_t depth() const;
     size_t capacity() const { return capacity_; }
