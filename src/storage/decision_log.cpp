@@ -47,6 +47,44 @@ std::string dump(const nlohmann::ordered_json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// What query() and decision() read of a row, in read_row's order.
+constexpr std::string_view kRowSelect =
+    "SELECT id, created_at, request_id, item_id, policy_id, policy_version, content_sha256, content, mode, "
+    "verdict, policy_source, policy_sha256 FROM decisions";
+
+nlohmann::ordered_json read_row(Statement& select) {
+    const auto optional_text = [&](int column) {
+        const std::optional<std::string> text = select.text(column);
+        return text ? nlohmann::ordered_json(*text) : nlohmann::ordered_json(nullptr);
+    };
+    nlohmann::ordered_json row;
+    row["decision_id"] = select.integer(0);
+    row["created_at"] = select.text(1).value_or("");
+    row["request_id"] = select.text(2).value_or("");
+    row["item_id"] = select.text(3).value_or("");
+    row["policy_id"] = select.text(4).value_or("");
+    row["policy_version"] = select.integer(5);
+    row["content_sha256"] = select.text(6).value_or("");
+    const std::optional<std::string> content = select.text(7);
+    row["content"] =
+        content ? nlohmann::ordered_json::parse(*content, nullptr, false) : nlohmann::ordered_json(nullptr);
+    row["mode"] = select.text(8).value_or("");
+    row["verdict"] = nlohmann::ordered_json::parse(select.text(9).value_or("null"), nullptr, false);
+    row["policy_source"] = optional_text(10);
+    row["policy_sha256"] = optional_text(11);
+    return row;
+}
+
+// A LIKE pattern matching `text` anywhere, its own wildcards (and the escape) taken literally.
+std::string like_pattern(std::string_view text) {
+    std::string out = "%";
+    for (const char c : text) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "%";
+}
+
 }  // namespace
 
 std::string utc_timestamp_now() {
@@ -145,39 +183,43 @@ void DecisionLog::write(const std::vector<Decision>& decisions) {
 }
 
 std::vector<nlohmann::ordered_json> DecisionLog::query(const DecisionQuery& q) {
-    std::string sql =
-        "SELECT id, created_at, request_id, item_id, content_sha256, content, mode, verdict, policy_source, "
-        "policy_sha256 FROM decisions WHERE 1";
+    std::string sql = std::string(kRowSelect) + " WHERE 1";
     if (q.policy) sql += " AND policy_id = ?1";
-    if (q.violation) sql += " AND violation = ?2";
-    if (q.since) sql += " AND created_at >= ?3";
-    sql += " ORDER BY id DESC LIMIT ?4";
+    if (q.version) sql += " AND policy_version = ?2";
+    if (q.violation) sql += " AND violation = ?3";
+    if (q.since) sql += " AND created_at >= ?4";
+    if (q.until) sql += " AND created_at < ?5";
+    // The content's strings, not its JSON text: a search for "text" or a quote must not match the
+    // encoding. LIKE ignores the case of ASCII letters; the pattern's own % and _ are escaped.
+    if (q.text)
+        sql +=
+            " AND content IS NOT NULL AND json_valid(content) AND EXISTS (SELECT 1 FROM json_tree(content) "
+            "WHERE type = 'text' AND key IS NOT 'role' AND value LIKE ?6 ESCAPE '\\')";
+    if (q.before) sql += " AND id < ?7";
+    sql += " ORDER BY id DESC LIMIT ?8";
 
     std::lock_guard lock(mutex_);
     Statement select = db_.prepare(sql);
     if (q.policy) select.bind(1, std::string_view(*q.policy));
-    if (q.violation) select.bind(2, int64_t{*q.violation ? 1 : 0});
-    if (q.since) select.bind(3, std::string_view(*q.since));
-    select.bind(4, int64_t{q.limit});
+    if (q.version) select.bind(2, int64_t{*q.version});
+    if (q.violation) select.bind(3, int64_t{*q.violation ? 1 : 0});
+    if (q.since) select.bind(4, std::string_view(*q.since));
+    if (q.until) select.bind(5, std::string_view(*q.until));
+    if (q.text) select.bind(6, std::string_view(like_pattern(*q.text)));
+    if (q.before) select.bind(7, *q.before);
+    select.bind(8, int64_t{q.limit});
 
     std::vector<nlohmann::ordered_json> rows;
-    while (select.step()) {
-        nlohmann::ordered_json row;
-        row["decision_id"] = select.integer(0);
-        row["created_at"] = select.text(1).value_or("");
-        row["request_id"] = select.text(2).value_or("");
-        row["item_id"] = select.text(3).value_or("");
-        row["content_sha256"] = select.text(4).value_or("");
-        const std::optional<std::string> content = select.text(5);
-        row["content"] = content ? nlohmann::ordered_json::parse(*content, nullptr, false)
-                                 : nlohmann::ordered_json(nullptr);
-        row["mode"] = select.text(6).value_or("");
-        row["verdict"] = nlohmann::ordered_json::parse(select.text(7).value_or("null"), nullptr, false);
-        row["policy_source"] = select.text(8) ? nlohmann::ordered_json(*select.text(8)) : nullptr;
-        row["policy_sha256"] = select.text(9) ? nlohmann::ordered_json(*select.text(9)) : nullptr;
-        rows.push_back(std::move(row));
-    }
+    while (select.step()) rows.push_back(read_row(select));
     return rows;
+}
+
+std::optional<nlohmann::ordered_json> DecisionLog::decision(int64_t id) {
+    std::lock_guard lock(mutex_);
+    Statement select = db_.prepare(std::string(kRowSelect) + " WHERE id = ?1");
+    select.bind(1, id);
+    if (!select.step()) return std::nullopt;
+    return read_row(select);
 }
 
 ModelVerdicts DecisionLog::model_verdicts(const std::filesystem::path& path, const Policy& policy) {

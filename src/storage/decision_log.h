@@ -43,8 +43,14 @@ struct Decision {
 
 struct DecisionQuery {
     std::optional<std::string> policy;
+    std::optional<int> version;  // of the policy that judged
     std::optional<bool> violation;
     std::optional<std::string> since;  // rows created at or after it (canonical_utc_timestamp)
+    std::optional<std::string> until;  // rows created before it (likewise)
+    // Rows whose stored content holds it in one of its strings (a message, a prompt, a response or
+    // a turn's text; not roles), ignoring the case of ASCII letters. Rows without content never match.
+    std::optional<std::string> text;
+    std::optional<int64_t> before;  // rows older than this decision id: the next page
     int limit = 100;
 };
 
@@ -71,8 +77,12 @@ public:
     // full disk or a damaged file fail every write until one succeeds again).
     bool healthy();
 
-    // Newest first.
+    // Newest first. Each row: decision_id, created_at, request_id, item_id, policy_id,
+    // policy_version, content_sha256, content (null when not stored), mode, verdict (its JSON),
+    // policy_source, policy_sha256.
     std::vector<nlohmann::ordered_json> query(const DecisionQuery& query);
+    // The row of decision `id`, as query() gives it; nullopt when there is none.
+    std::optional<nlohmann::ordered_json> decision(int64_t id);
 
     // The model's verdicts for `policy` in the log at `path`, oldest first: rows of its id judged
     // by a stored policy with its exact text (never an inline policy that took its id), with status
