@@ -30,7 +30,7 @@ export function DecisionPage({ id }: { id: string }) {
   useEffect(() => {
     document.title = `Decision ${id} · arbiter`;
   }, [id]);
-  const shortcuts = [{ key: "Escape", label: "back to the search", run: () => history.back() }];
+  const shortcuts = [{ key: "Escape", label: "back to the search", run: () => (history.length > 1 ? history.back() : navigate(["decisions"])) }];
   useShortcuts(shortcuts);
   const d = decision.data;
   return (

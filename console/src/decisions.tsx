@@ -138,6 +138,7 @@ export function Decisions({ query }: { query: URLSearchParams }) {
                 <th scope="col">Verdict</th>
                 <th scope="col">Probability</th>
                 <th scope="col">Tier</th>
+                <th scope="col">Mode</th>
                 <th scope="col">Content</th>
               </tr>
             </thead>
@@ -156,6 +157,7 @@ export function Decisions({ query }: { query: URLSearchParams }) {
                   </td>
                   <td>{percent(d.verdict.probability)}</td>
                   <td>{d.verdict.tier}</td>
+                  <td>{d.mode}</td>
                   <td class="snippet">{snippet(d.content)}</td>
                 </tr>
               ))}
@@ -167,7 +169,9 @@ export function Decisions({ query }: { query: URLSearchParams }) {
                 {loading ? "Loading…" : "Older"}
               </button>
             ) : (
-              <span class="muted">{rows.length} decision{rows.length === 1 ? "" : "s"}: the oldest is shown.</span>
+              <span class="muted">
+                {rows.length} matching decision{rows.length === 1 ? "" : "s"}, none older.
+              </span>
             )}
           </p>
         </>

@@ -1,6 +1,7 @@
 // The playground: one content judged by one or two policies side by side (stored versions or an
 // unsaved draft), in score or reason mode, the reasoning shown as the model writes it
 // (POST /v1/playground's events). #/playground?policy=ID&v=N opens with that version chosen.
+import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describe } from "./api";
 import { ContentEditor, emptyContent, hasContent, toContent } from "./content_editor";
@@ -28,13 +29,23 @@ interface Result {
 
 const draftFields = ["title", "output", "effort", "labels", "text"] as const;
 
+// A field's label: short on screen, naming its column for screen readers.
+function ColumnLabel({ text, column }: { text: string; column: number }) {
+  return (
+    <>
+      {text}
+      <span class="visually-hidden"> (column {column})</span>
+    </>
+  );
+}
+
 function DraftEditor({ draft, onChange, column }: { draft: Record<string, unknown>; onChange: (d: Record<string, unknown>) => void; column: number }) {
   const lint = useLint(draft);
   const warnings = lint.result?.warnings ?? [];
   return (
     <div class="draft">
       <label>
-        Draft policy text (column {column})
+        <ColumnLabel text="Draft policy text" column={column} />
         <textarea
           class="draft-text"
           rows={12}
@@ -66,11 +77,27 @@ function DraftEditor({ draft, onChange, column }: { draft: Record<string, unknow
   );
 }
 
-function ColumnChoice({ policies, choice, onChange, column }: { policies: Policy[]; choice: Choice; onChange: (c: Choice) => void; column: number }) {
+// A column: its policy and version, then `children` (the result), then a draft's editor, so the
+// two columns' verdicts start level however long a draft is.
+function Column({
+  policies,
+  choice,
+  onChange,
+  column,
+  children,
+}: {
+  policies: Policy[];
+  choice: Choice;
+  onChange: (c: Choice) => void;
+  column: number;
+  children: ComponentChildren;
+}) {
   const id = encodeURIComponent(choice.policy);
   const versions = useApi<Versions>(choice.policy ? `/v1/policies/${id}/versions` : null);
   const needsBase = choice.version === "draft" && choice.draft === null;
-  const base = useApi<Policy>(needsBase ? `/v1/policies/${id}?version=${versions.data?.current ?? ""}` : null);
+  // The draft starts from the chosen policy's current version (its latest, if it was retired).
+  const from = versions.data ? (versions.data.current ?? versions.data.versions[versions.data.versions.length - 1]?.version) : null;
+  const base = useApi<Policy>(needsBase && from ? `/v1/policies/${id}?version=${from}` : null);
   useEffect(() => {
     if (!needsBase || !base.data) return;
     const d: Record<string, unknown> = {};
@@ -84,22 +111,23 @@ function ColumnChoice({ policies, choice, onChange, column }: { policies: Policy
     ["draft", "draft (unsaved)"],
   ];
   return (
-    <div class="choice">
+    <section class="column" aria-label={`Column ${column}`}>
       <div class="choice-pick">
         <Select
-          label={`Policy (column ${column})`}
+          label={<ColumnLabel text="Policy" column={column} />}
           value={choice.policy}
           options={policies.map((p): [string, string] => [p.id, p.title || p.id])}
           onChange={(policy) => onChange({ policy, version: "", draft: null })}
         />
         <Select
-          label={`Version (column ${column})`}
+          label={<ColumnLabel text="Version" column={column} />}
           value={choice.version}
           options={versionOptions}
           onChange={(version) => onChange({ ...choice, version, draft: version === "draft" ? choice.draft : null })}
         />
       </div>
       {versions.error && <ErrorBox message={versions.error} retry={versions.reload} />}
+      {children}
       {choice.version === "draft" &&
         (base.error ? (
           <ErrorBox message={base.error} retry={base.reload} />
@@ -108,7 +136,7 @@ function ColumnChoice({ policies, choice, onChange, column }: { policies: Policy
         ) : (
           <Loading what="the version to start the draft from" />
         ))}
-    </div>
+    </section>
   );
 }
 
@@ -228,10 +256,9 @@ export function Playground({ query }: { query: URLSearchParams }) {
         {error && <ErrorBox message={error} />}
         <div class={`columns columns-${choices.length}`}>
           {choices.map((c, i) => (
-            <section key={i} class="column" aria-label={`Column ${i + 1}`}>
-              <ColumnChoice policies={policies.data!.policies} choice={c} onChange={setChoice(i)} column={i + 1} />
+            <Column key={i} policies={policies.data!.policies} choice={c} onChange={setChoice(i)} column={i + 1}>
               <ResultView result={results[i]} running={running} column={i + 1} />
-            </section>
+            </Column>
           ))}
         </div>
       </>
