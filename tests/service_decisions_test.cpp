@@ -17,7 +17,6 @@ using nlohmann::json;
 using test::error_message;
 using test::fresh_db;
 using test::kPolicies;
-using test::post;
 using test::Reply;
 using test::send;
 using test::ServerProcess;

@@ -33,36 +33,41 @@ using ordered_json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
 // The event stream of one request. reasoning() runs on the engine's thread, the rest on the
-// playground's; the mutex keeps each run's held bytes and the order of events.
+// playground's. The mutex guards only the bytes each run holds back: events are written with no
+// lock held, since a write that overflows the body cancels the runs from inside it.
 class PlaygroundEvents {
 public:
     PlaygroundEvents(std::shared_ptr<BodyStream> body, size_t runs) : body_(std::move(body)), held_(runs) {}
 
     void reasoning(size_t run, std::string_view piece) {
-        std::lock_guard lock(mutex_);
-        std::string& held = held_[run];
-        held.append(piece);
-        const size_t cut = complete_utf8_prefix(held);
-        if (cut == 0) return;
-        send_reasoning(run, std::string_view(held).substr(0, cut));
-        held.erase(0, cut);
+        std::string ready;
+        {
+            std::lock_guard lock(mutex_);
+            std::string& held = held_[run];
+            held.append(piece);
+            const size_t cut = complete_utf8_prefix(held);
+            ready = held.substr(0, cut);
+            held.erase(0, cut);
+        }
+        if (!ready.empty()) send_reasoning(run, ready);
     }
     // What run `run` still holds (a character never completed), before its verdict.
     void flush(size_t run) {
-        std::lock_guard lock(mutex_);
-        if (!held_[run].empty()) send_reasoning(run, held_[run]);
-        held_[run].clear();
+        std::string rest;
+        {
+            std::lock_guard lock(mutex_);
+            rest.swap(held_[run]);
+        }
+        if (!rest.empty()) send_reasoning(run, rest);
     }
     void event(std::string_view name, const ordered_json& data) {
-        std::lock_guard lock(mutex_);
         body_->write("event: " + std::string(name) + "\ndata: " + to_json_line(data) + "\n\n");
     }
     void finish() { body_->finish(); }
 
 private:
     void send_reasoning(size_t run, std::string_view bytes) {
-        const ordered_json data = {{"run", run}, {"text", valid_utf8(bytes)}};
-        body_->write("event: reasoning\ndata: " + to_json_line(data) + "\n\n");
+        event("reasoning", {{"run", run}, {"text", valid_utf8(bytes)}});
     }
 
     const std::shared_ptr<BodyStream> body_;
