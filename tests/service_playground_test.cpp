@@ -1,10 +1,12 @@
 // POST /v1/playground over real HTTP on the tiny model: the event sequence, reasoning pieces that
 // concatenate to each verdict's rationale, two runs side by side, a draft, score mode, the
-// refusals before the stream starts (400, 404, 413, roles), and every verdict in the decision log.
+// refusals before the stream starts (400, 404, 413, 429, roles), deadlines, and every verdict in
+// the decision log.
 // The model's weights are random: these compare structure, never wording.
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -197,6 +199,44 @@ TEST_F(PlaygroundTest, NeedsAKey) {
     EXPECT_EQ(post(port(), "/v1/playground", body).status, 401);
     EXPECT_EQ(post(port(), "/v1/playground", body, "arb_wrong").status, 401);
     EXPECT_EQ(post(port(), "/v1/playground", body, classify_).status, 200);
+}
+
+// The queue and the deadline hold for the playground as for /v1/classify: more runs than the
+// queue holds are a 413, a full queue a 429 before any stream starts, and a run past the deadline
+// a timeout verdict in the stream (and the log).
+TEST(PlaygroundLimits, QueueAndDeadline) {
+    const std::string config = test::write_config(
+        "playground-limits",
+        "server:\n  queue_depth: 1\n  request_timeout_ms: 200\n  max_content_tokens: 60000\n");
+    ServerProcess server(fresh_db("playground-limits"),
+                         {"--policies", kPolicies, "--config", config, "--ctx", "65536"});
+    const int port = server.port();
+    const Reply two = post(
+        port, "/v1/playground",
+        {{"content", "x"}, {"runs", {{{"policy", "spam"}}, {{"policy", "self-harm"}}}}, {"mode", "score"}});
+    EXPECT_EQ(two.status, 413) << two.text;
+    EXPECT_NE(error_message(two).find("queue_depth 1"), std::string::npos) << two.text;
+
+    // About 40,000 prompt tokens: far more than 200 ms of work for the tiny model, holding the
+    // queue's one slot meanwhile.
+    auto slow = std::async(std::launch::async, [&] {
+        return post(
+            port, "/v1/playground",
+            {{"content", std::string(40000, 'q')}, {"runs", {{{"policy", "spam"}}}}, {"mode", "score"}});
+    });
+    ASSERT_TRUE(test::wait_for_queue_depth(port, 1));
+    const Reply refused = post(port, "/v1/playground", {{"content", "y"}, {"runs", {{{"policy", "spam"}}}}});
+    EXPECT_EQ(refused.status, 429) << refused.text;
+
+    const Reply late = slow.get();
+    ASSERT_EQ(late.status, 200) << late.text;
+    const std::vector<Event> events = parse_events(late.text);
+    ASSERT_EQ(events.size(), 2u) << late.text;
+    EXPECT_EQ(events[0].data["verdict"]["status"], "timeout");
+    EXPECT_EQ(events[1].name, "done");
+    const Reply log = send(port, "GET", "/v1/decisions");
+    ASSERT_EQ(log.body["decisions"].size(), 1u) << log.text;
+    EXPECT_EQ(log.body["decisions"][0]["verdict"]["status"], "timeout");
 }
 
 }  // namespace
