@@ -12,7 +12,6 @@ struct Pending {
     std::mutex mutex;
     std::condition_variable done;
     std::vector<std::optional<Verdict>> verdicts;
-    size_t remaining = 0;
 };
 
 }  // namespace
@@ -54,7 +53,6 @@ std::shared_ptr<JobRunner::Batch> JobRunner::start(std::vector<Job> jobs,
     auto& pending = batch->pending;
     pending = std::make_shared<Pending>();
     pending->verdicts.resize(jobs.size());
-    pending->remaining = jobs.size();
 
     for (size_t i = 0; i < jobs.size(); ++i) {
         Job job = jobs[i];
@@ -64,7 +62,7 @@ std::shared_ptr<JobRunner::Batch> JobRunner::start(std::vector<Job> jobs,
                 release(1);
                 std::lock_guard lock(pending->mutex);
                 pending->verdicts[i] = std::move(v);
-                if (--pending->remaining == 0) pending->done.notify_all();
+                pending->done.notify_all();  // wait_each hands each verdict on as it arrives
             });
             std::lock_guard lock(pending->mutex);
             batch->ids.push_back(id);
@@ -72,7 +70,6 @@ std::shared_ptr<JobRunner::Batch> JobRunner::start(std::vector<Job> jobs,
             release(1);
             std::lock_guard lock(pending->mutex);
             pending->verdicts[i] = failed_verdict(jobs[i], e.what());
-            --pending->remaining;
         }
     }
     batch->jobs = std::move(jobs);
@@ -89,20 +86,50 @@ void JobRunner::cancel(Batch& batch) {
 }
 
 std::vector<Verdict> JobRunner::wait(Batch& batch) {
-    Pending& pending = *batch.pending;
-    std::unique_lock lock(pending.mutex);
-    if (!pending.done.wait_until(lock, batch.deadline + kGrace, [&] { return pending.remaining == 0; })) {
-        lock.unlock();
-        cancel(batch);
-        lock.lock();
-        pending.done.wait_for(lock, kGrace, [&] { return pending.remaining == 0; });
-    }
-    std::vector<Verdict> verdicts;
-    verdicts.reserve(batch.jobs.size());
-    for (size_t i = 0; i < batch.jobs.size(); ++i)
-        verdicts.push_back(pending.verdicts[i] ? std::move(*pending.verdicts[i])
-                                               : stopped_verdict(batch.jobs[i], Stop::deadline));
+    std::vector<Verdict> verdicts(batch.jobs.size());
+    wait_each(batch, [&](size_t i, Verdict v) { verdicts[i] = std::move(v); });
     return verdicts;
+}
+
+void JobRunner::wait_each(Batch& batch, const std::function<void(size_t, Verdict)>& each) {
+    Pending& pending = *batch.pending;
+    std::vector<bool> given(batch.jobs.size(), false);
+    size_t left = given.size();
+    const auto ready = [&] {
+        for (size_t i = 0; i < given.size(); ++i) {
+            if (!given[i] && pending.verdicts[i]) return true;
+        }
+        return false;
+    };
+    std::unique_lock lock(pending.mutex);
+    auto until = batch.deadline + kGrace;
+    bool cancelled = false;
+    while (left > 0) {
+        if (!pending.done.wait_until(lock, until, ready)) {
+            if (cancelled) break;
+            // Past the deadline and its grace: what is still running is cancelled, and has one
+            // more grace period to report.
+            lock.unlock();
+            cancel(batch);
+            lock.lock();
+            cancelled = true;
+            until = std::chrono::steady_clock::now() + kGrace;
+            continue;
+        }
+        for (size_t i = 0; i < given.size(); ++i) {
+            if (given[i] || !pending.verdicts[i]) continue;
+            given[i] = true;
+            --left;
+            Verdict v = std::move(*pending.verdicts[i]);
+            lock.unlock();  // `each` may take its time (a log write): the backend keeps answering
+            each(i, std::move(v));
+            lock.lock();
+        }
+    }
+    lock.unlock();
+    for (size_t i = 0; i < given.size(); ++i) {
+        if (!given[i]) each(i, stopped_verdict(batch.jobs[i], Stop::deadline));
+    }
 }
 
 }  // namespace arbiter::service

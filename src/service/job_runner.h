@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -36,6 +37,9 @@ public:
     // (a client that left); safe from any thread, before or during wait().
     std::shared_ptr<Batch> start(std::vector<Job> jobs, std::chrono::steady_clock::time_point deadline);
     std::vector<Verdict> wait(Batch& batch);
+    // wait(), handing each verdict to `each(index, verdict)` on this thread as soon as it arrives,
+    // in the order they arrive; each index exactly once.
+    void wait_each(Batch& batch, const std::function<void(size_t, Verdict)>& each);
     void cancel(Batch& batch);
 
     size_t depth() const;

@@ -10,7 +10,7 @@
 // queue, a draining server) is an ordinary JSON error instead: the jobs are admitted before the
 // stream starts. A run's reasoning pieces concatenate to its verdict's rationale (both made valid
 // UTF-8 the same way: a character split across tokens waits for its last byte). The verdicts
-// arrive together once every run is done, each in the decision log before its event is sent.
+// arrive as each run is done, each in the decision log before its event is sent.
 
 #include <mutex>
 
@@ -75,31 +75,21 @@ private:
     std::vector<std::string> held_;
 };
 
-// After every run is done: each verdict into the decision log, then the verdict events and done.
+// Run `p`'s verdict, once it is done: into the decision log, then its event.
 void deliver(ServiceContext& context, const PlaygroundRequest& request, const std::string& request_id,
-             std::vector<Verdict> verdicts, PlaygroundEvents& events) {
+             size_t p, const Verdict& v, PlaygroundEvents& events) {
     const ClassifyItem& item = request.item;
-    const std::string content_hash = sha256_hex(user_message(item.content));
+    ordered_json j = verdict_to_json(item.id, v);
+    // As the reasoning events decoded it, so that their pieces concatenate to it exactly.
+    j["rationale"] = valid_utf8(j["rationale"].get<std::string>());
+    context.metrics.verdict(v,
+                            request.drafts[p] ? std::string_view("(inline)") : std::string_view(v.policy_id));
     const std::string mode = request.settings.mode == Mode::score ? "score" : "reason";
-    std::vector<ordered_json> answers;
-    std::vector<storage::Decision> decisions;
-    for (size_t p = 0; p < verdicts.size(); ++p) {
-        Verdict& v = verdicts[p];
-        ordered_json j = verdict_to_json(item.id, v);
-        // As the reasoning events decoded it, so that their pieces concatenate to it exactly.
-        j["rationale"] = valid_utf8(j["rationale"].get<std::string>());
-        context.metrics.verdict(
-            v, request.drafts[p] ? std::string_view("(inline)") : std::string_view(v.policy_id));
-        decisions.push_back({request_id, item.id, item.content_json, content_hash, mode, request.drafts[p],
-                             sha256_hex(request.policies[p]->text), v, j, context.config.store_content});
-        answers.push_back(std::move(j));
-    }
-    context.log.record(decisions);
-    for (size_t p = 0; p < answers.size(); ++p) {
-        events.flush(p);
-        events.event("verdict", {{"run", p}, {"verdict", std::move(answers[p])}});
-    }
-    events.event("done", {{"request_id", request_id}});
+    context.log.record(
+        {{request_id, item.id, item.content_json, sha256_hex(user_message(item.content)), mode,
+          request.drafts[p], sha256_hex(request.policies[p]->text), v, j, context.config.store_content}});
+    events.flush(p);
+    events.event("verdict", {{"run", p}, {"verdict", std::move(j)}});
 }
 
 void playground(ServiceContext& context, WorkerPool& runs, const HttpRequest& req, HttpResponse& res) {
@@ -129,7 +119,10 @@ void playground(ServiceContext& context, WorkerPool& runs, const HttpRequest& re
                                     " jobs); retry shortly");
     const bool queued = runs.try_submit([&context, &runner, request, request_id, batch, events] {
         try {
-            deliver(context, *request, request_id, runner.wait(*batch), *events);
+            runner.wait_each(*batch, [&](size_t p, const Verdict& v) {
+                deliver(context, *request, request_id, p, v, *events);
+            });
+            events->event("done", {{"request_id", request_id}});
         } catch (const std::exception& e) {
             events->event("error", {{"message", e.what()}});
         }
