@@ -141,13 +141,18 @@ function Column({
 }
 
 function ResultView({ result, running, column }: { result: Result | undefined; running: boolean; column: number }) {
+  // The newest reasoning stays in view as it streams in.
+  const reasoning = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    if (reasoning.current) reasoning.current.scrollTop = reasoning.current.scrollHeight;
+  }, [result?.reasoning]);
   if (!result) return <Empty title="No run yet">Press Run (Ctrl+Enter) to judge the content.</Empty>;
   return (
     <div class="result" aria-label={`Result of column ${column}`}>
       {result.verdict && <VerdictFacts v={result.verdict} />}
       <h3>Reasoning</h3>
       {result.reasoning ? (
-        <pre class="text reasoning" aria-live="off">
+        <pre class="text reasoning" ref={reasoning} tabIndex={0} aria-label={`Reasoning of column ${column}`}>
           {result.reasoning}
         </pre>
       ) : (
