@@ -8,10 +8,10 @@
 
 #include <future>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "support/server_process.h"
 #include "support/service_client.h"
+#include "support/sse_events.h"
 
 namespace arbiter {
 namespace {
@@ -25,25 +25,8 @@ using test::Reply;
 using test::send;
 using test::ServerProcess;
 
-struct Event {
-    std::string name;
-    json data;
-};
-
-std::vector<Event> parse_events(const std::string& text) {
-    std::vector<Event> events;
-    size_t at = 0;
-    for (size_t end; (end = text.find("\n\n", at)) != std::string::npos; at = end + 2) {
-        Event e;
-        std::istringstream lines(text.substr(at, end - at));
-        for (std::string line; std::getline(lines, line);) {
-            if (line.rfind("event: ", 0) == 0) e.name = line.substr(7);
-            if (line.rfind("data: ", 0) == 0) e.data = json::parse(line.substr(6));
-        }
-        if (!e.name.empty()) events.push_back(std::move(e));
-    }
-    return events;
-}
+using Event = test::SseEvent;
+constexpr auto parse_events = test::parse_sse;
 
 const json kDraft = {{"text",
                       "# Draft spam policy\n\n## Instructions\nFlag unsolicited advertising.\n\n"
