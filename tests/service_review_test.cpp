@@ -11,8 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "support/review_server.h"
 #include "support/scratch.h"
-#include "support/server_process.h"
 #include "support/service_client.h"
 #include "support/test_model.h"
 
@@ -21,35 +21,20 @@ namespace {
 
 using nlohmann::json;
 using test::error_message;
-using test::fresh_db;
 using test::kPolicies;
 using test::post;
 using test::Reply;
 using test::send;
-using test::ServerProcess;
-
-const char* const kTexts[] = {"buy followers now, cheap",  "hello friend, how are you",
-                              "click here for free money", "the weather is nice today",
-                              "win a prize, act fast",     "see you at lunch"};
 
 class ReviewQueueTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        const std::string keys = (test::scratch_dir() / "review-keys.txt").string();
-        std::filesystem::remove(keys);
-        app_ = test::new_api_key(keys, "app", "classify");
-        rita_ = test::new_api_key(keys, "rita", "review");
-        sam_ = test::new_api_key(keys, "sam", "review");
-        ops_ = test::new_api_key(keys, "ops", "admin");
-        server_ = std::make_unique<ServerProcess>(
-            fresh_db("review"), std::vector<std::string>{"--policies", kPolicies, "--api-keys", keys});
-    }
-    int port() const { return server_->port(); }
+    ReviewQueueTest() : s_("review"), app_(s_.app), rita_(s_.rita), sam_(s_.sam), ops_(s_.ops) {}
+    int port() const { return s_.port(); }
 
     // Classifies each text against spam in score mode; returns the probabilities in order.
     std::vector<double> classify_all() {
         std::vector<double> p;
-        for (const char* text : kTexts) {
+        for (const char* text : test::kReviewTexts) {
             const Reply r =
                 post(port(), "/v1/classify",
                      {{"policies", {"spam"}}, {"mode", "score"}, {"content", {{"text", text}}}}, app_);
@@ -72,8 +57,8 @@ protected:
         return out;
     }
 
-    std::string app_, rita_, sam_, ops_;
-    std::unique_ptr<ServerProcess> server_;
+    test::ReviewServer s_;
+    const std::string &app_, &rita_, &sam_, &ops_;
 };
 
 TEST_F(ReviewQueueTest, RulesChooseWhatIsQueuedAndOnlyAnAdminSetsThem) {
@@ -108,7 +93,7 @@ TEST_F(ReviewQueueTest, RulesChooseWhatIsQueuedAndOnlyAnAdminSetsThem) {
     const std::set<int64_t> half = ids(queue(rita_));
     EXPECT_EQ(ids(queue(rita_)), half);
     ASSERT_EQ(rules({{"sample_percent", 100}}, ops_).status, 200);
-    EXPECT_EQ(ids(queue(rita_)).size(), std::size(kTexts));
+    EXPECT_EQ(ids(queue(rita_)).size(), test::kReviewTextCount);
     ASSERT_EQ(rules({{"sample_percent", 0}, {"flagged", false}}, ops_).status, 200);
     EXPECT_TRUE(queue(rita_)["items"].empty());
 
@@ -180,7 +165,7 @@ TEST_F(ReviewQueueTest, ReviewsAreStoredWithReviewerVersionAndDisagreementsShow)
     EXPECT_EQ(spam["double_reviewed"], 2);
     EXPECT_EQ(spam["disagreements"], 1);
     EXPECT_DOUBLE_EQ(spam["agreement"].get<double>(), 0.5);
-    EXPECT_EQ(spam["waiting"], std::size(kTexts) - 2);
+    EXPECT_EQ(spam["waiting"], test::kReviewTextCount - 2);
 
     // Bad reviews.
     for (const json& bad :
@@ -227,7 +212,7 @@ TEST_F(ReviewQueueTest, LabelledSetsTakeTheMajorityAndExportAsEvalJsonl) {
     for (std::string line; std::getline(lines, line);) rows.push_back(json::parse(line));
     ASSERT_EQ(rows.size(), 3u);
     EXPECT_EQ(rows[0]["id"], "decision-1");
-    EXPECT_EQ(rows[0]["text"], kTexts[0]);
+    EXPECT_EQ(rows[0]["text"], test::kReviewTexts[0]);
     EXPECT_EQ(rows[0]["label"], 1);
     EXPECT_EQ(rows[0]["reviews"], 3);
     EXPECT_EQ(rows[0]["reviewers"], json::array({"rita", "sam", "ops"}));
