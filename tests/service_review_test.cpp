@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "support/decision_rows.h"
 #include "support/review_server.h"
 #include "support/scratch.h"
 #include "support/service_client.h"
@@ -114,6 +115,43 @@ TEST_F(ReviewQueueTest, RulesChooseWhatIsQueuedAndOnlyAnAdminSetsThem) {
     EXPECT_EQ(send(port(), "GET", "/v1/queue", "", rita_).status, 400);
     EXPECT_EQ(send(port(), "GET", "/v1/queue?policy=spam&limit=0", "", rita_).status, 400);
     EXPECT_EQ(send(port(), "GET", "/v1/queue?policy=spam", "", app_).status, 403);
+}
+
+// Flagged and escalated, on a log written with the cascade's tiers (the tiny model has none):
+// only live verdicts of stored policies that parsed, with their content, are ever queued.
+TEST(ReviewQueue, FlaggedAndEscalatedRulesQueueTheirDecisionsOnly) {
+    const std::filesystem::path db = test::fresh_db("review-tiers");
+    const std::string text = R"({"text":"x"})";
+    const auto row = [&](const std::string& policy, const std::string& content, int violation) {
+        test::DecisionRow r;
+        r.policy = policy;
+        r.content_json = content;
+        r.violation = violation;
+        return r;
+    };
+    std::vector<test::DecisionRow> rows = {
+        row("spam", text, 1), row("spam", text, 0),  row("spam", text, 0),     row("spam", text, 1),
+        row("spam", "", 1),   row("spam", text, -1), row("self-harm", text, 1)};
+    rows[0].tier = Tier::rules;             // 1: flagged
+    rows[1].fast_probability = 0.4;         // 2: escalated by the fast tier; 3: neither
+    rows[3].inline_policy = true;           // 4: an inline policy's
+    rows[5].status = VerdictStatus::error;  // 5: no content, 6: no verdict, 7: another policy
+    test::write_decisions(db.string(), rows);
+    test::ServerProcess server(db, {"--policies", kPolicies});
+    ASSERT_EQ(send(server.port(), "PUT", "/v1/queue/rules/spam",
+                   json{{"flagged", true}, {"escalated", true}}.dump())
+                  .status,
+              200);
+    const Reply q = send(server.port(), "GET", "/v1/queue?policy=spam");
+    ASSERT_EQ(q.status, 200) << q.text;
+    ASSERT_EQ(q.body["items"].size(), 2u) << q.text;
+    EXPECT_EQ(q.body["items"][0]["decision_id"], 1);
+    EXPECT_EQ(q.body["items"][0]["why"], json::array({"flagged"}));
+    EXPECT_EQ(q.body["items"][1]["decision_id"], 2);
+    EXPECT_EQ(q.body["items"][1]["why"], json::array({"escalated"}));
+    // Decisions that cannot be reviewed are refused as reviews too.
+    EXPECT_EQ(post(server.port(), "/v1/reviews", {{"decision_id", 5}, {"violation", true}}).status, 400);
+    EXPECT_EQ(post(server.port(), "/v1/reviews", {{"decision_id", 6}, {"violation", true}}).status, 400);
 }
 
 TEST_F(ReviewQueueTest, ReviewsAreStoredWithReviewerVersionAndDisagreementsShow) {
