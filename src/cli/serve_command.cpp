@@ -81,11 +81,17 @@ int run(const ServeArgs& a) {
     std::unique_ptr<storage::PolicyStore> store;
     std::unique_ptr<storage::DecisionLog> log;
     std::unique_ptr<storage::ReviewLog> reviews;
+    std::unique_ptr<storage::ReviewQueue> queue;
+    std::unique_ptr<storage::RunStore> runs;
+    std::unique_ptr<storage::ShadowVersions> shadows;
     try {
         store = std::make_unique<storage::PolicyStore>(a.db);
         const size_t added = store->seed(files);
         log = std::make_unique<storage::DecisionLog>(a.db, config.store_content);
         reviews = std::make_unique<storage::ReviewLog>(a.db);
+        queue = std::make_unique<storage::ReviewQueue>(a.db);
+        runs = std::make_unique<storage::RunStore>(a.db);
+        shadows = std::make_unique<storage::ShadowVersions>(a.db, *store);
         std::fprintf(stderr, "arbiter serve: %zu polic%s (%zu new version%s) in %s\n",
                      store->current_all().size(), store->current_all().size() == 1 ? "y" : "ies", added,
                      added == 1 ? "" : "s", a.db.c_str());
@@ -135,7 +141,7 @@ int run(const ServeArgs& a) {
     // Rules that Hyperscan refuses would make the next start fail: a PUT with them is a 400 now.
     server.set_policy_check(
         [](const Policy& policy) { const cascade::RuleSet rules({std::make_shared<const Policy>(policy)}); });
-    server.set_review_log(*reviews);
+    server.set_review_stores({*reviews, *queue, *runs, *shadows});
     int port = 0;
     try {
         port = server.bind();

@@ -170,8 +170,11 @@ nlohmann::ordered_json policy_metrics(const std::string& policy, const std::vect
                                   {"f1", best.f1}};
         nlohmann::ordered_json sweep = nlohmann::ordered_json::array();
         for (const ThresholdPoint& p : threshold_sweep(scored_gold, scores)) {
-            sweep.push_back(
-                {{"threshold", p.threshold}, {"precision", p.precision}, {"recall", p.recall}, {"f1", p.f1}});
+            sweep.push_back({{"threshold", p.threshold},
+                             {"precision", p.precision},
+                             {"recall", p.recall},
+                             {"f1", p.f1},
+                             {"false_positive_rate", p.false_positive_rate}});
         }
         j["threshold_sweep"] = std::move(sweep);
     }

@@ -178,7 +178,9 @@ std::vector<ThresholdPoint> threshold_sweep(const std::vector<bool>& gold,
                 c.tn--;
             }
         }
-        out.push_back({scores[ranked.order[start]], precision(c), recall(c), f1(c)});
+        const double negatives = static_cast<double>(c.fp + c.tn);
+        out.push_back({scores[ranked.order[start]], precision(c), recall(c), f1(c),
+                       negatives > 0 ? static_cast<double>(c.fp) / negatives : 0.0});
         start = end;
     }
     return out;

@@ -48,6 +48,7 @@ double average_precision(const std::vector<bool>& gold, const std::vector<double
 struct ThresholdPoint {
     double threshold = 0;  // predict a violation when score >= threshold
     double precision = 0, recall = 0, f1 = 0;
+    double false_positive_rate = 0;  // with recall, the point's place on the ROC curve
 };
 
 // One point per distinct score, highest threshold first (sklearn's precision_recall_curve

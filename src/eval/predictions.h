@@ -3,6 +3,7 @@
 // plus "gold" (true, false or null). What metrics, reports, comparisons and resumed runs read.
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ struct Prediction {
     int completion_tokens = 0;
     double latency_ms = 0;
 };
+
+// One line of a predictions file, or a verdict as the service returns it (plus "gold" and
+// "content" where known). Throws nlohmann::json::exception for a missing or mistyped field.
+Prediction prediction_from_json(const nlohmann::json& line);
 
 // Reads a predictions file; throws DatasetError naming the line that is not a prediction.
 std::vector<Prediction> read_predictions(const std::filesystem::path& path);

@@ -86,7 +86,7 @@ void add_decision_routes(Router& router, ServiceContext& context) {
                    const std::optional<int> id = whole_number(text);
                    if (!id || *id < 1)
                        throw RequestError(400, "a decision id is a whole number from 1, not '" + text + "'");
-                   std::optional<nlohmann::ordered_json> row = context.log.decision(*id);
+                   std::optional<nlohmann::ordered_json> row = context.log.row(*id);
                    if (!row) throw RequestError(404, "no decision " + text);
                    send_json(res, 200, *row);
                });

@@ -28,7 +28,7 @@ ErrorKind error_kind(int status) {
     case 405:
         return {"invalid_request_error", "method_not_allowed"};
     case 409:
-        return {"conflict_error", "version_conflict"};
+        return {"conflict_error", "conflict"};
     case 413:
         return {"request_too_large", "request_too_large"};
     case 415:
@@ -91,6 +91,10 @@ std::string random_id(std::string_view prefix) {
         id.push_back(kHex[b & 0xf]);
     }
     return id;
+}
+
+std::string caller_name(const HttpRequest& req) {
+    return req.caller.empty() ? "anonymous" : req.caller;
 }
 
 }  // namespace arbiter::service

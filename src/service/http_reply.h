@@ -21,6 +21,10 @@ nlohmann::json parse_body(const HttpRequest& req);
 // A query parameter that must be a whole number.
 std::optional<int> whole_number(const std::string& text);
 
+// The name of the key that authorized `req`, or "anonymous" on a server without keys: who a
+// review, a run or a rule change is recorded as made by.
+std::string caller_name(const HttpRequest& req);
+
 // `prefix` and 24 random hex digits, e.g. "req_3f2a...".
 std::string random_id(std::string_view prefix);
 

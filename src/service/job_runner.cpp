@@ -34,6 +34,24 @@ void JobRunner::release(size_t n) {
     depth_ -= n;
 }
 
+bool JobRunner::submit_detached(Job job, size_t max_depth, Done done) {
+    {
+        std::lock_guard lock(mutex_);
+        if (depth_ + 1 > max_depth) return false;
+        ++depth_;
+    }
+    try {
+        backend_.submit(std::move(job), [this, done = std::move(done)](Verdict v) {
+            release(1);
+            done(std::move(v));
+        });
+    } catch (const std::exception&) {
+        release(1);
+        return false;
+    }
+    return true;
+}
+
 std::optional<std::vector<Verdict>> JobRunner::run(std::vector<Job> jobs,
                                                    std::chrono::steady_clock::time_point deadline) {
     const std::shared_ptr<Batch> batch = start(std::move(jobs), deadline);

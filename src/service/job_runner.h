@@ -42,6 +42,11 @@ public:
     void wait_each(Batch& batch, const std::function<void(size_t, Verdict)>& each);
     void cancel(Batch& batch);
 
+    // Submits one job whose verdict goes to `done` (on the backend's thread) instead of a waiting
+    // request, if the queue holds at most `max_depth` jobs with it; false, and nothing queued,
+    // otherwise. Its slot is held until the backend answers, like every job's.
+    bool submit_detached(Job job, size_t max_depth, Done done);
+
     size_t depth() const;
     size_t capacity() const { return capacity_; }
 

@@ -1,21 +1,31 @@
 #include "service/http_reply.h"
 #include "service/request_error.h"
+#include "service/review_json.h"
 #include "service/routes.h"
 
 namespace arbiter::service {
 
 namespace {
 
-// One review as a line `arbiter eval` reads: the content's own fields ("text", or "prompt" and
-// "response", or "messages") beside "id" and "label".
-nlohmann::ordered_json eval_line(const storage::Review& review) {
-    nlohmann::ordered_json line = {{"id", "review-" + std::to_string(review.id)}};
-    const nlohmann::json content = nlohmann::json::parse(review.content_json, nullptr, false);
+using ordered_json = nlohmann::ordered_json;
+
+constexpr size_t kMaxNote = 2000;
+
+// The content's own fields ("text", or "prompt" and "response", or "messages") into `line`, as
+// input files and `arbiter eval` have them.
+void put_content(ordered_json& line, const std::string& content_json) {
+    const nlohmann::json content = nlohmann::json::parse(content_json, nullptr, false);
     if (content.is_string()) {
         line["text"] = content;
     } else if (content.is_object()) {
         for (const auto& [key, value] : content.items()) line[key] = value;
     }
+}
+
+// One review as a line `arbiter eval` reads.
+ordered_json eval_line(const storage::Review& review) {
+    ordered_json line = {{"id", "review-" + std::to_string(review.id)}};
+    put_content(line, review.content_json);
     line["label"] = review.violation ? 1 : 0;
     line["policy_version"] = review.policy_version;
     line["reviewer"] = review.reviewer;
@@ -23,18 +33,134 @@ nlohmann::ordered_json eval_line(const storage::Review& review) {
     return line;
 }
 
+int64_t decision_id_of(const std::string& text) {
+    const std::optional<int> id = whole_number(text);
+    if (!id || *id < 1) throw RequestError(400, "decision must be a decision id (a whole number from 1)");
+    return *id;
+}
+
+void add_review(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
+    const nlohmann::json body = parse_body(req);
+    if (!body.is_object())
+        throw RequestError(400, "the body must be a JSON object: {\"decision_id\", \"violation\"}");
+    for (const auto& [key, value] : body.items()) {
+        if (key != "decision_id" && key != "violation" && key != "note")
+            throw RequestError(400, "unknown field '" + key + "' (known: decision_id, violation, note)");
+    }
+    if (!body.contains("decision_id") || !body["decision_id"].is_number_integer() ||
+        body["decision_id"].get<int64_t>() < 1)
+        throw RequestError(400, "decision_id must be a decision id (a whole number from 1)");
+    if (!body.contains("violation") || !body["violation"].is_boolean())
+        throw RequestError(400, "violation must be true or false: the correct label");
+    std::string note;
+    if (body.contains("note")) {
+        if (!body["note"].is_string()) throw RequestError(400, "note must be a string");
+        note = body["note"].get<std::string>();
+        if (note.size() > kMaxNote)
+            throw RequestError(400, "note is " + std::to_string(note.size()) + " bytes; the limit is " +
+                                        std::to_string(kMaxNote));
+    }
+    const int64_t decision_id = body["decision_id"].get<int64_t>();
+    const std::optional<ordered_json> row = context.log.row(decision_id);
+    if (!row || (*row)["shadow"].get<bool>())
+        throw RequestError(404, "no decision " + std::to_string(decision_id));
+    if ((*row)["content"].is_null())
+        throw RequestError(
+            400, "decision " + std::to_string(decision_id) +
+                     " has no stored content (the server kept only its hash): it cannot be reviewed");
+    const std::optional<bool> model = logged_violation(*row);
+    if (!model)
+        throw RequestError(400, "decision " + std::to_string(decision_id) +
+                                    " has no verdict to review (status " +
+                                    (*row)["verdict"].value("status", std::string("unknown")) + ")");
+    storage::ReviewLog& reviews = context.review_log();
+    const std::string reviewer = caller_name(req);
+    for (const storage::Review& r : reviews.of_decision(decision_id)) {
+        if (r.reviewer == reviewer)
+            throw RequestError(409,
+                               "'" + reviewer + "' already reviewed decision " + std::to_string(decision_id));
+    }
+    storage::Review review;
+    review.policy_id = (*row)["policy_id"].get<std::string>();
+    review.policy_version = (*row)["policy_version"].get<int>();
+    review.content_json = (*row)["content"].dump();
+    review.content_sha256 = (*row)["content_sha256"].get<std::string>();
+    review.violation = body["violation"].get<bool>();
+    review.reviewer = reviewer;
+    review.source = "console";
+    review.note = note;
+    review.decision_id = decision_id;
+    review.created_at = storage::utc_timestamp_now();
+    review.id = reviews.add(review);
+    send_json(res, 201, review_json(review, model));
+}
+
+void get_reviews(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
+    const std::optional<std::string> decision = req.param("decision");
+    const std::optional<std::string> policy = req.param("policy");
+    if (decision.has_value() == policy.has_value())
+        throw RequestError(400,
+                           "name one of policy or decision: GET /v1/reviews?policy=ID (JSONL for arbiter "
+                           "eval) or ?decision=ID");
+    storage::ReviewLog& reviews = context.review_log();
+    if (decision) {
+        const int64_t id = decision_id_of(*decision);
+        const std::optional<ordered_json> row = context.log.row(id);
+        const std::optional<bool> model = row ? logged_violation(*row) : std::nullopt;
+        ordered_json list = ordered_json::array();
+        for (const storage::Review& r : reviews.of_decision(id)) list.push_back(review_json(r, model));
+        return send_json(res, 200, {{"decision_id", id}, {"reviews", list}});
+    }
+    res.content_type = "application/x-ndjson";
+    for (const storage::Review& r : reviews.of_policy(*policy)) res.body += eval_line(r).dump() + "\n";
+}
+
+void labelled_sets(ServiceContext& context, HttpResponse& res) {
+    ordered_json sets = ordered_json::array();
+    for (const auto& policy : context.policies.current_all()) {
+        const std::vector<storage::Review> reviews = context.review_log().of_policy(policy->id);
+        const std::vector<storage::LabelledItem> items = storage::labelled_set(reviews);
+        size_t violations = 0;
+        size_t ties = 0;
+        for (const storage::LabelledItem& item : items) {
+            violations += item.violation ? 1 : 0;
+            ties += item.tie ? 1 : 0;
+        }
+        sets.push_back(
+            {{"policy", policy->id}, {"items", items.size()}, {"violations", violations}, {"ties", ties}});
+    }
+    send_json(res, 200, {{"sets", sets}});
+}
+
+void labelled_set(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
+    const std::string& policy = req.path_params.at(0);
+    if (context.policies.versions(policy).empty()) throw RequestError(404, "no policy '" + policy + "'");
+    const std::vector<storage::Review> reviews = context.review_log().of_policy(policy);
+    res.content_type = "application/x-ndjson";
+    res.set_header("Content-Disposition", "attachment; filename=\"" + policy + "-labelled.jsonl\"");
+    for (const storage::LabelledItem& item : storage::labelled_set(reviews)) {
+        const storage::Review& first = *item.first;
+        ordered_json line = {{"id", first.decision_id ? "decision-" + std::to_string(*first.decision_id)
+                                                      : "review-" + std::to_string(first.id)}};
+        put_content(line, first.content_json);
+        line["label"] = item.violation ? 1 : 0;
+        line["reviews"] = item.reviews;
+        line["reviewers"] = item.reviewers;
+        res.body += line.dump() + "\n";
+    }
+}
+
 }  // namespace
 
 void add_review_routes(Router& router, ServiceContext& context) {
     router.add("GET", "/v1/reviews", Role::review, Cost::blocking,
-               [&context](const HttpRequest& req, HttpResponse& res) {
-                   const std::optional<std::string> policy = req.param("policy");
-                   if (!policy) throw RequestError(400, "policy is required: GET /v1/reviews?policy=ID");
-                   if (!context.reviews) throw RequestError(503, "this server keeps no reviews");
-                   res.content_type = "application/x-ndjson";
-                   for (const storage::Review& r : context.reviews->of_policy(*policy))
-                       res.body += eval_line(r).dump() + "\n";
-               });
+               [&context](const HttpRequest& req, HttpResponse& res) { get_reviews(context, req, res); });
+    router.add("POST", "/v1/reviews", Role::review, Cost::blocking,
+               [&context](const HttpRequest& req, HttpResponse& res) { add_review(context, req, res); });
+    router.add("GET", "/v1/labelled-sets", Role::review, Cost::blocking,
+               [&context](const HttpRequest&, HttpResponse& res) { labelled_sets(context, res); });
+    router.add("GET", "/v1/labelled-sets/{policy}", Role::review, Cost::blocking,
+               [&context](const HttpRequest& req, HttpResponse& res) { labelled_set(context, req, res); });
 }
 
 }  // namespace arbiter::service

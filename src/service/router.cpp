@@ -46,9 +46,9 @@ std::optional<ApiKeyEntry> authorize(const ServiceContext& context, const HttpRe
 
 // Metrics name requests by endpoint, a fixed set, whatever path a client sends.
 std::string_view endpoint_of(const std::string& path) {
-    for (std::string_view e :
-         {"/v1/classify", "/v1/moderations", "/v1/policies", "/v1/decisions", "/v1/me", "/v1/lint",
-          "/v1/streams", "/v1/chat/completions", "/healthz", "/readyz", "/metrics"}) {
+    for (std::string_view e : {"/v1/classify", "/v1/moderations", "/v1/policies", "/v1/decisions", "/v1/me",
+                               "/v1/lint", "/v1/streams", "/v1/chat/completions", "/v1/reviews", "/v1/queue",
+                               "/v1/labelled-sets", "/v1/runs", "/healthz", "/readyz", "/metrics"}) {
         if (path == e ||
             (path.size() > e.size() && path.compare(0, e.size(), e) == 0 && path[e.size()] == '/'))
             return e;

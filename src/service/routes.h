@@ -2,6 +2,7 @@
 // The service's routes, one family per file, each added to the router over the shared context
 // (see server.h for the table of endpoints and roles).
 
+#include "service/eval_runs.h"
 #include "service/gateway.h"
 #include "service/router.h"
 #include "service/service_context.h"
@@ -25,8 +26,16 @@ void add_decision_routes(Router& router, ServiceContext& context);
 // POST /v1/playground: policies and drafts side by side on one content, the reasoning streamed as
 // Server-Sent Events; `runs` waits for the verdicts (a handler returns once the stream starts).
 void add_playground_routes(Router& router, ServiceContext& context, WorkerPool& runs);
-// GET /v1/reviews?policy=ID: the policy's review labels as JSONL that `arbiter eval` reads.
+// GET and POST /v1/reviews (a policy's labels as JSONL that `arbiter eval` reads, a decision's
+// reviews, a review given), GET /v1/labelled-sets[/{policy}].
 void add_review_routes(Router& router, ServiceContext& context);
+// GET /v1/queue, /v1/queue/summary, /v1/queue/rules; PUT /v1/queue/rules/{policy}.
+void add_queue_routes(Router& router, ServiceContext& context);
+// PUT, DELETE and GET /v1/policies/{id}/shadow.
+void add_shadow_routes(Router& router, ServiceContext& context);
+// POST and GET /v1/runs, GET /v1/runs/{id}, POST /v1/runs/{id}/cancel, POST
+// /v1/policies/{id}/promote.
+void add_run_routes(Router& router, ServiceContext& context, EvalRuns& runs);
 // Perspective's POST /v1alpha1/comments:analyze and :suggestscore, and its discovery document.
 void add_perspective_routes(Router& router, ServiceContext& context);
 // POST /v1/streams, /v1/streams/{id}/append and /close, GET /v1/streams/{id}/events (SSE).

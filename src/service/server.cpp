@@ -45,6 +45,7 @@ public:
         : context_(std::move(config), policies, log, std::move(keys)),
           router_(context_),
           sessions_(context_),
+          runs_(context_),
           playground_runs_(kPlaygroundRuns, kPlaygroundRuns),
           http_(router_, limits_of(context_.config)) {
         add_health_routes(router_, context_);
@@ -55,6 +56,9 @@ public:
         add_decision_routes(router_, context_);
         add_perspective_routes(router_, context_);
         add_review_routes(router_, context_);
+        add_queue_routes(router_, context_);
+        add_shadow_routes(router_, context_);
+        add_run_routes(router_, context_, runs_);
         add_stream_routes(router_, context_, sessions_);
         add_playground_routes(router_, context_, playground_runs_);
         if (!context_.config.gateway.upstream.empty()) {
@@ -67,19 +71,26 @@ public:
     void set_policy_check(std::function<void(const Policy&)> check) {
         context_.policy_check = std::move(check);
     }
-    void set_review_log(storage::ReviewLog& reviews) { context_.reviews = &reviews; }
+    void set_review_stores(const ReviewStores& stores) {
+        context_.reviews = &stores.reviews;
+        context_.queue = &stores.queue;
+        context_.runs = &stores.runs;
+        context_.shadows = &stores.shadows;
+    }
     int bind() { return http_.bind(context_.config.host, context_.config.port); }
     void run() { http_.run(); }
     void stop() {
         context_.draining = true;
         if (gateway_) gateway_->stopping = true;
         http_.stop();
+        runs_.stop();
     }
 
 private:
     ServiceContext context_;
     Router router_;
     StreamSessions sessions_;
+    EvalRuns runs_;
     WorkerPool playground_runs_;        // joined before the context they log to goes
     std::unique_ptr<Gateway> gateway_;  // after sessions_: its relays close their streams
     HttpServer http_;
@@ -95,8 +106,8 @@ void Server::set_backend(Backend& backend) {
 void Server::set_policy_check(std::function<void(const Policy&)> check) {
     impl_->set_policy_check(std::move(check));
 }
-void Server::set_review_log(storage::ReviewLog& reviews) {
-    impl_->set_review_log(reviews);
+void Server::set_review_stores(const ReviewStores& stores) {
+    impl_->set_review_stores(stores);
 }
 int Server::bind() {
     return impl_->bind();

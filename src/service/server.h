@@ -14,6 +14,14 @@
 //                                                                        role classify
 //   POST /v1alpha1/comments:analyze|suggestscore  Perspective's API      role classify (?key=)
 //   GET  /v1/reviews?policy=ID   review labels as JSONL for arbiter eval role review
+//   POST /v1/reviews, GET /v1/reviews?decision=ID  review a decision    role review
+//   GET  /v1/queue[/summary], GET /v1/queue/rules  the review queue      role review
+//   PUT  /v1/queue/rules/{policy}  which decisions are queued           role admin
+//   GET  /v1/labelled-sets[/{policy}]  reviewed items; JSONL for eval   role review
+//   POST|GET /v1/runs, GET /v1/runs/{id}, POST /v1/runs/{id}/cancel     role review
+//   POST /v1/policies/{id}/promote  a run's candidate becomes live      role admin
+//   PUT|DELETE /v1/policies/{id}/shadow  judge live traffic with a version too  role admin
+//   GET  /v1/policies/{id}/shadow  how the shadow compares with live    role review
 //   POST /v1/streams             open a stream session                   role classify
 //   POST /v1/streams/{id}/append|close  text as it grows / its verdict   role classify
 //   GET  /v1/streams/{id}/events check events (Server-Sent Events)       role classify
@@ -22,7 +30,8 @@
 //   GET  /healthz /readyz /metrics                                       no key
 //   GET  / /app.js /app.css      the review console (console/)           no key
 //
-// Roles are ordered: classify < review < admin, each allowed what the ones before it are.
+// docs/review-api.md documents the review endpoints. Roles are ordered: classify < review <
+// admin, each allowed what the ones before it are.
 //
 // Every verdict is in the decision log before the response carrying it is sent. stop() drains:
 // the listener closes, requests already being handled are answered, then run() returns.
@@ -37,8 +46,18 @@
 #include "storage/decision_log.h"
 #include "storage/policy_store.h"
 #include "storage/review_log.h"
+#include "storage/review_queue.h"
+#include "storage/run_store.h"
+#include "storage/shadow_versions.h"
 
 namespace arbiter::service {
+
+struct ReviewStores {
+    storage::ReviewLog& reviews;
+    storage::ReviewQueue& queue;
+    storage::RunStore& runs;
+    storage::ShadowVersions& shadows;
+};
 
 class Server {
 public:
@@ -58,9 +77,9 @@ public:
     // Set before run().
     void set_policy_check(std::function<void(const Policy&)> check);
 
-    // Where POST /v1alpha1/comments:suggestscore stores its labels (without one it answers 503).
-    // Set before run().
-    void set_review_log(storage::ReviewLog& reviews);
+    // Where reviews (the console's queue, Perspective's suggestscore), queue rules, runs and
+    // shadow versions are kept (without them those endpoints answer 503). Set before run().
+    void set_review_stores(const ReviewStores& stores);
 
     // Binds config.host:config.port (port 0: any free one); returns the port. Throws
     // std::runtime_error when the address cannot be bound.

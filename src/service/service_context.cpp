@@ -43,4 +43,34 @@ std::shared_ptr<const Policy> ServiceContext::known_policy(const std::string& id
     return policy;
 }
 
+std::shared_ptr<const Policy> ServiceContext::known_version(const std::string& id, int version) const {
+    const std::optional<storage::PolicyVersion> stored = policies.version(id, version);
+    if (!stored || stored->deleted)
+        throw RequestError(404, "policy '" + id + "' has no version " + std::to_string(version));
+    return stored->policy;
+}
+
+namespace {
+
+template <typename Store>
+Store& present(Store* store) {
+    if (store == nullptr) throw RequestError(503, "this server keeps no reviews");
+    return *store;
+}
+
+}  // namespace
+
+storage::ReviewLog& ServiceContext::review_log() const {
+    return present(reviews);
+}
+storage::ReviewQueue& ServiceContext::review_queue() const {
+    return present(queue);
+}
+storage::RunStore& ServiceContext::run_store() const {
+    return present(runs);
+}
+storage::ShadowVersions& ServiceContext::shadow_versions() const {
+    return present(shadows);
+}
+
 }  // namespace arbiter::service

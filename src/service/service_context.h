@@ -16,6 +16,9 @@
 #include "storage/decision_log.h"
 #include "storage/policy_store.h"
 #include "storage/review_log.h"
+#include "storage/review_queue.h"
+#include "storage/run_store.h"
+#include "storage/shadow_versions.h"
 
 namespace arbiter::service {
 
@@ -34,8 +37,13 @@ public:
     const std::optional<ApiKeys> keys;
     Metrics metrics;
     std::function<void(const Policy&)> policy_check;  // set before serving: read-only while serving
-    storage::ReviewLog* reviews = nullptr;            // likewise
+    // The review console's stores (server.h's set_review_stores); likewise set before serving.
+    storage::ReviewLog* reviews = nullptr;
+    storage::ReviewQueue* queue = nullptr;
+    storage::RunStore* runs = nullptr;
+    storage::ShadowVersions* shadows = nullptr;
     std::atomic<bool> draining = false;
+    std::atomic<uint64_t> shadow_skipped = 0;  // shadow jobs dropped for a busy queue (service/shadow.h)
 
     void set_backend(Backend& backend);
     // The backend and its job runner; RequestError 503 while the model loads or the server drains.
@@ -47,6 +55,13 @@ public:
 
     // The stored policy `id`; RequestError 404 when there is none.
     std::shared_ptr<const Policy> known_policy(const std::string& id) const;
+    // Stored version `version` of `id`; RequestError 404 when there is none.
+    std::shared_ptr<const Policy> known_version(const std::string& id, int version) const;
+    // The review console's stores; RequestError 503 on a server built without them.
+    storage::ReviewLog& review_log() const;
+    storage::ReviewQueue& review_queue() const;
+    storage::RunStore& run_store() const;
+    storage::ShadowVersions& shadow_versions() const;
 
 private:
     std::mutex backend_mutex_;

@@ -7,6 +7,7 @@
 #include "core/verdict_json.h"
 #include "service/fanout_jobs.h"
 #include "service/request_error.h"
+#include "service/shadow.h"
 
 namespace arbiter::service {
 
@@ -53,6 +54,7 @@ std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanou
         }
     }
     context.log.record(decisions);
+    judge_in_shadow(context, f);
     if (timed_out)
         throw RequestError(
             504, "no verdict within " + std::to_string(context.config.request_timeout.count()) + " ms");

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 #include <regex>
 
 #include "core/content_json.h"
@@ -41,38 +42,46 @@ CREATE INDEX IF NOT EXISTS decisions_request ON decisions(request_id);
 constexpr std::pair<std::string_view, std::string_view> kAddedColumns[] = {
     {"policy_source", "TEXT"},
     {"policy_sha256", "TEXT"},
+    {"shadow", "INTEGER NOT NULL DEFAULT 0"},
 };
+
+// The columns query() and row() show, in the order row_json() reads them.
+constexpr std::string_view kRowColumns[] = {
+    "id",      "created_at",    "request_id",    "item_id",   "content_sha256", "content", "mode",
+    "verdict", "policy_source", "policy_sha256", "policy_id", "policy_version", "shadow"};
+constexpr int kRowWidth = static_cast<int>(std::size(kRowColumns));
+
+// "p.id, p.created_at, ..." for the table named `prefix`.
+std::string row_columns(std::string_view prefix) {
+    std::string out;
+    for (std::string_view column : kRowColumns)
+        out += (out.empty() ? "" : ", ") + std::string(prefix) + "." + std::string(column);
+    return out;
+}
+
+nlohmann::ordered_json row_json(const Statement& select, int first = 0) {
+    const auto text = [&](int c) { return select.text(first + c); };
+    nlohmann::ordered_json row;
+    row["decision_id"] = select.integer(first);
+    row["created_at"] = text(1).value_or("");
+    row["request_id"] = text(2).value_or("");
+    row["item_id"] = text(3).value_or("");
+    row["policy_id"] = text(10).value_or("");
+    row["policy_version"] = select.integer(first + 11);
+    row["content_sha256"] = text(4).value_or("");
+    const std::optional<std::string> content = text(5);
+    row["content"] =
+        content ? nlohmann::ordered_json::parse(*content, nullptr, false) : nlohmann::ordered_json(nullptr);
+    row["mode"] = text(6).value_or("");
+    row["verdict"] = nlohmann::ordered_json::parse(text(7).value_or("null"), nullptr, false);
+    row["policy_source"] = text(8) ? nlohmann::ordered_json(*text(8)) : nullptr;
+    row["policy_sha256"] = text(9) ? nlohmann::ordered_json(*text(9)) : nullptr;
+    row["shadow"] = select.integer(first + 12) != 0;
+    return row;
+}
 
 std::string dump(const nlohmann::ordered_json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// What query() and decision() read of a row, in read_row's order.
-constexpr std::string_view kRowSelect =
-    "SELECT id, created_at, request_id, item_id, policy_id, policy_version, content_sha256, content, mode, "
-    "verdict, policy_source, policy_sha256 FROM decisions";
-
-nlohmann::ordered_json read_row(Statement& select) {
-    const auto optional_text = [&](int column) {
-        const std::optional<std::string> text = select.text(column);
-        return text ? nlohmann::ordered_json(*text) : nlohmann::ordered_json(nullptr);
-    };
-    nlohmann::ordered_json row;
-    row["decision_id"] = select.integer(0);
-    row["created_at"] = select.text(1).value_or("");
-    row["request_id"] = select.text(2).value_or("");
-    row["item_id"] = select.text(3).value_or("");
-    row["policy_id"] = select.text(4).value_or("");
-    row["policy_version"] = select.integer(5);
-    row["content_sha256"] = select.text(6).value_or("");
-    const std::optional<std::string> content = select.text(7);
-    row["content"] =
-        content ? nlohmann::ordered_json::parse(*content, nullptr, false) : nlohmann::ordered_json(nullptr);
-    row["mode"] = select.text(8).value_or("");
-    row["verdict"] = nlohmann::ordered_json::parse(select.text(9).value_or("null"), nullptr, false);
-    row["policy_source"] = optional_text(10);
-    row["policy_sha256"] = optional_text(11);
-    return row;
 }
 
 // A LIKE pattern matching `text` anywhere, its own wildcards (and the escape) taken literally.
@@ -148,8 +157,8 @@ void DecisionLog::write(const std::vector<Decision>& decisions) {
     Statement insert = db_.prepare(
         "INSERT INTO decisions (created_at, request_id, item_id, policy_id, policy_version, content_sha256, "
         "content, mode, status, violation, category, probability, rationale, verdict, latency_ms, "
-        "policy_source, "
-        "policy_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+        "policy_source, policy_sha256, shadow) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
     for (const Decision& d : decisions) {
         const Verdict& v = d.verdict;
         insert.reset();
@@ -176,14 +185,15 @@ void DecisionLog::write(const std::vector<Decision>& decisions) {
             .bind(14, std::string_view(dump(d.verdict_json)))
             .bind(15, v.latency_ms)
             .bind(16, std::string_view(d.inline_policy ? "inline" : "stored"))
-            .bind(17, std::string_view(d.policy_sha256));
+            .bind(17, std::string_view(d.policy_sha256))
+            .bind(18, int64_t{d.shadow ? 1 : 0});
         insert.step();
     }
     transaction.commit();
 }
 
 std::vector<nlohmann::ordered_json> DecisionLog::query(const DecisionQuery& q) {
-    std::string sql = std::string(kRowSelect) + " WHERE 1";
+    std::string sql = "SELECT " + row_columns("decisions") + " FROM decisions WHERE shadow = 0";
     if (q.policy) sql += " AND policy_id = ?1";
     if (q.version) sql += " AND policy_version = ?2";
     if (q.violation) sql += " AND violation = ?3";
@@ -210,16 +220,45 @@ std::vector<nlohmann::ordered_json> DecisionLog::query(const DecisionQuery& q) {
     select.bind(8, int64_t{q.limit});
 
     std::vector<nlohmann::ordered_json> rows;
-    while (select.step()) rows.push_back(read_row(select));
+    while (select.step()) rows.push_back(row_json(select));
     return rows;
 }
 
-std::optional<nlohmann::ordered_json> DecisionLog::decision(int64_t id) {
+std::optional<nlohmann::ordered_json> DecisionLog::row(int64_t id) {
     std::lock_guard lock(mutex_);
-    Statement select = db_.prepare(std::string(kRowSelect) + " WHERE id = ?1");
+    Statement select = db_.prepare("SELECT " + row_columns("decisions") + " FROM decisions WHERE id = ?1");
     select.bind(1, id);
     if (!select.step()) return std::nullopt;
-    return read_row(select);
+    return row_json(select);
+}
+
+ShadowComparison DecisionLog::compare_shadow(const std::string& policy_id, int shadow_version,
+                                             const std::string& since, size_t limit) {
+    // A shadow verdict is logged after its live one, with the same request, item and policy.
+    const std::string pairs =
+        " FROM decisions s JOIN decisions l ON l.request_id = s.request_id AND l.item_id IS s.item_id "
+        "AND l.policy_id = s.policy_id AND l.shadow = 0 "
+        "WHERE s.shadow = 1 AND s.policy_id = ?1 AND s.policy_version = ?2 AND s.created_at >= ?3 "
+        "AND s.status = 'ok' AND l.status = 'ok' AND s.violation IS NOT NULL AND l.violation IS NOT NULL";
+    std::lock_guard lock(mutex_);
+    ShadowComparison out;
+    Statement count = db_.prepare("SELECT count(*), coalesce(sum(s.violation = l.violation), 0)" + pairs);
+    count.bind(1, std::string_view(policy_id))
+        .bind(2, int64_t{shadow_version})
+        .bind(3, std::string_view(since));
+    if (count.step()) {
+        out.pairs = static_cast<size_t>(count.integer(0));
+        out.agree = static_cast<size_t>(count.integer(1));
+    }
+    Statement differing = db_.prepare("SELECT " + row_columns("l") + ", " + row_columns("s") + pairs +
+                                      " AND s.violation != l.violation ORDER BY s.id DESC LIMIT ?4");
+    differing.bind(1, std::string_view(policy_id))
+        .bind(2, int64_t{shadow_version})
+        .bind(3, std::string_view(since))
+        .bind(4, static_cast<int64_t>(limit));
+    while (differing.step())
+        out.differing.push_back({{"live", row_json(differing)}, {"shadow", row_json(differing, kRowWidth)}});
+    return out;
 }
 
 ModelVerdicts DecisionLog::model_verdicts(const std::filesystem::path& path, const Policy& policy) {

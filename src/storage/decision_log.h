@@ -12,7 +12,9 @@
 // saw it (core/content_layout.h), so the same content hashes alike however its JSON was written;
 // verdict is the verdict's JSON as the API returned it; policy_source is "stored" or "inline" (a
 // policy sent with the request, which may reuse any id and version) and policy_sha256 hashes the
-// text that judged. Logs written before these two columns existed get them (NULL) when opened.
+// text that judged; shadow is 1 for a verdict of a policy's shadow version (service/shadow.h),
+// logged beside the live verdict of the same request and item, never returned to the caller.
+// Logs written before these columns existed get them (NULL, 0) when opened.
 
 #include <filesystem>
 #include <mutex>
@@ -39,8 +41,10 @@ struct Decision {
     Verdict verdict;
     nlohmann::ordered_json verdict_json;  // as returned to the client
     bool store_content = true;            // false: only the hash is kept, whatever the log's setting
+    bool shadow = false;                  // a shadow version's verdict (never returned)
 };
 
+// Live verdicts (never shadow ones) unless asked.
 struct DecisionQuery {
     std::optional<std::string> policy;
     std::optional<int> version;  // of the policy that judged
@@ -52,6 +56,13 @@ struct DecisionQuery {
     std::optional<std::string> text;
     std::optional<int64_t> before;  // rows older than this decision id: the next page
     int limit = 100;
+};
+
+// How a policy's shadow version compares with its live version on the same requests and items.
+struct ShadowComparison {
+    size_t pairs = 0;                               // live and shadow verdicts of one item, both ok
+    size_t agree = 0;                               // of those, the same violation
+    std::vector<nlohmann::ordered_json> differing;  // the latest that differ: both rows
 };
 
 // A verdict the model itself gave (not the cascade's rules or fast tier), with its content: what
@@ -79,10 +90,14 @@ public:
 
     // Newest first. Each row: decision_id, created_at, request_id, item_id, policy_id,
     // policy_version, content_sha256, content (null when not stored), mode, verdict (its JSON),
-    // policy_source, policy_sha256.
+    // policy_source, policy_sha256, shadow.
     std::vector<nlohmann::ordered_json> query(const DecisionQuery& query);
-    // The row of decision `id`, as query() gives it; nullopt when there is none.
-    std::optional<nlohmann::ordered_json> decision(int64_t id);
+    // One decision as query() shows it; nullopt when there is none with that id.
+    std::optional<nlohmann::ordered_json> row(int64_t id);
+    // The shadow verdicts of `policy_id`'s `shadow_version` logged at or after `since`, paired
+    // with the live verdicts of the same items; at most `limit` differing pairs, latest first.
+    ShadowComparison compare_shadow(const std::string& policy_id, int shadow_version,
+                                    const std::string& since, size_t limit);
 
     // The model's verdicts for `policy` in the log at `path`, oldest first: rows of its id judged
     // by a stored policy with its exact text (never an inline policy that took its id), with status

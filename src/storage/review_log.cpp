@@ -1,5 +1,8 @@
 #include "storage/review_log.h"
 
+#include <algorithm>
+#include <map>
+
 #include "storage/decision_log.h"
 
 namespace arbiter::storage {
@@ -23,10 +26,17 @@ CREATE TABLE IF NOT EXISTS reviews (
 CREATE INDEX IF NOT EXISTS reviews_policy ON reviews (policy_id, id);
 )";
 
+// Added since the first schema; opening an older file adds it (NULL: a review of no logged decision).
+constexpr std::string_view kDecisionColumn = "decision_id";
+
 }  // namespace
 
 ReviewLog::ReviewLog(const std::filesystem::path& path) : db_(path) {
     db_.exec(kSchema);
+    Statement has = db_.prepare("SELECT 1 FROM pragma_table_info('reviews') WHERE name = ?1");
+    has.bind(1, kDecisionColumn);
+    if (!has.step()) db_.exec("ALTER TABLE reviews ADD COLUMN decision_id INTEGER");
+    db_.exec("CREATE INDEX IF NOT EXISTS reviews_decision ON reviews (decision_id)");
 }
 
 int64_t ReviewLog::add(const Review& r) {
@@ -34,8 +44,8 @@ int64_t ReviewLog::add(const Review& r) {
     db_.ensure_file();
     Statement insert = db_.prepare(
         "INSERT INTO reviews (created_at, policy_id, policy_version, content, content_sha256, violation, "
-        "score, "
-        "reviewer, source, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id");
+        "score, reviewer, source, note, decision_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+        "RETURNING id");
     insert.bind(1, std::string_view(r.created_at.empty() ? utc_timestamp_now() : r.created_at))
         .bind(2, std::string_view(r.policy_id))
         .bind(3, int64_t{r.policy_version})
@@ -49,17 +59,29 @@ int64_t ReviewLog::add(const Review& r) {
     insert.bind(8, std::string_view(r.reviewer))
         .bind(9, std::string_view(r.source))
         .bind(10, std::string_view(r.note));
+    if (r.decision_id)
+        insert.bind(11, *r.decision_id);
+    else
+        insert.bind_null(11);
     if (!insert.step()) throw SqliteError("the review was not stored");
     return insert.integer(0);
 }
 
 std::vector<Review> ReviewLog::of_policy(const std::string& policy_id) {
+    return select("policy_id = ?1", [&](Statement& q) { q.bind(1, std::string_view(policy_id)); });
+}
+
+std::vector<Review> ReviewLog::of_decision(int64_t decision_id) {
+    return select("decision_id = ?1", [&](Statement& q) { q.bind(1, decision_id); });
+}
+
+std::vector<Review> ReviewLog::select(std::string_view where, const std::function<void(Statement&)>& bind) {
     const std::lock_guard lock(mutex_);
     Statement query = db_.prepare(
         "SELECT id, created_at, policy_id, policy_version, content, content_sha256, violation, score, "
-        "reviewer, "
-        "source, note FROM reviews WHERE policy_id = ?1 ORDER BY id");
-    query.bind(1, std::string_view(policy_id));
+        "reviewer, source, note, decision_id FROM reviews WHERE " +
+        std::string(where) + " ORDER BY id");
+    bind(query);
     std::vector<Review> out;
     while (query.step()) {
         Review r;
@@ -74,9 +96,36 @@ std::vector<Review> ReviewLog::of_policy(const std::string& policy_id) {
         r.reviewer = query.text(8).value_or("");
         r.source = query.text(9).value_or("");
         r.note = query.text(10).value_or("");
+        if (!query.is_null(11)) r.decision_id = query.integer(11);
         out.push_back(std::move(r));
     }
     return out;
+}
+
+std::vector<LabelledItem> labelled_set(const std::vector<Review>& reviews) {
+    std::vector<LabelledItem> items;
+    std::map<std::string, size_t> index;  // content hash -> item
+    std::vector<int> votes;               // per item: violations minus safes
+    std::vector<bool> latest;             // per item: the latest review's label
+    for (const Review& r : reviews) {
+        const auto [at, added] = index.try_emplace(r.content_sha256, items.size());
+        if (added) {
+            items.emplace_back().first = &r;
+            votes.push_back(0);
+            latest.push_back(false);
+        }
+        LabelledItem& item = items[at->second];
+        votes[at->second] += r.violation ? 1 : -1;
+        latest[at->second] = r.violation;
+        ++item.reviews;
+        if (std::find(item.reviewers.begin(), item.reviewers.end(), r.reviewer) == item.reviewers.end())
+            item.reviewers.push_back(r.reviewer);
+    }
+    for (size_t i = 0; i < items.size(); ++i) {
+        items[i].tie = votes[i] == 0;
+        items[i].violation = items[i].tie ? latest[i] : votes[i] > 0;
+    }
+    return items;
 }
 
 }  // namespace arbiter::storage

@@ -1,11 +1,13 @@
 #pragma once
 // Labels people (or their tools) give content for a policy: the ground truth eval measures a
 // policy version against. Each review names who gave it, when, through what (the review console,
-// Perspective's suggestscore), and the policy version it was given for. Kept beside the decision
-// log in the same SQLite file; this class owns the `reviews` table.
+// Perspective's suggestscore), and the policy version it was given for; a review given in the
+// console's queue also names the logged decision it judged. Kept beside the decision log in the
+// same SQLite file; this class owns the `reviews` table.
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -27,7 +29,21 @@ struct Review {
     std::string reviewer;         // the API key's name, or "anonymous" without keys
     std::string source;           // e.g. "perspective:suggestscore"
     std::string note;
+    std::optional<int64_t> decision_id;  // the logged decision reviewed, where there was one
 };
+
+// One item of a policy's labelled set: its reviews' majority label (a tie: the latest review's).
+struct LabelledItem {
+    const Review* first = nullptr;  // the item's first review: its id and content
+    bool violation = false;
+    std::vector<std::string> reviewers;
+    size_t reviews = 0;
+    bool tie = false;
+};
+
+// `reviews` (one policy's, oldest first) as a labelled set: one item per content, by its hash, in
+// the order each content was first reviewed. The items point into `reviews`.
+std::vector<LabelledItem> labelled_set(const std::vector<Review>& reviews);
 
 class ReviewLog {
 public:
@@ -38,8 +54,12 @@ public:
     int64_t add(const Review& review);
     // The reviews of `policy_id`, oldest first.
     std::vector<Review> of_policy(const std::string& policy_id);
+    // The reviews of one logged decision, oldest first.
+    std::vector<Review> of_decision(int64_t decision_id);
 
 private:
+    std::vector<Review> select(std::string_view where, const std::function<void(Statement&)>& bind);
+
     std::mutex mutex_;
     Sqlite db_;
 };

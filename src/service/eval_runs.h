@@ -1,0 +1,67 @@
+#pragma once
+// Runs in the background (docs/review-api.md, "Runs"): a candidate version of a policy judged
+// over the policy's labelled set beside a baseline version, or over its last logged decisions
+// against the verdicts logged then, and compared as `arbiter eval --compare` compares: metrics
+// with intervals for both, curves, every flipped item with both rationales.
+//
+// One run at a time (the rest wait, queued), on one thread, in chunks through the job runner that
+// take at most half the queue, so live traffic keeps its room; progress and results are written
+// to the run store. Run verdicts are measurements, not answers to traffic: they are not logged
+// as decisions.
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "core/backend.h"
+#include "service/service_context.h"
+#include "storage/run_store.h"
+
+namespace arbiter::service {
+
+struct RunPlan {
+    std::string policy_id;
+    std::shared_ptr<const Policy> candidate;
+    std::shared_ptr<const Policy> baseline;  // null: replay against the logged verdicts
+    size_t replay = 0;                       // 0: the labelled set; else the last N logged decisions
+    Mode mode = Mode::score;
+};
+
+class EvalRuns {
+public:
+    explicit EvalRuns(ServiceContext& context);
+    ~EvalRuns();
+    EvalRuns(const EvalRuns&) = delete;
+    EvalRuns& operator=(const EvalRuns&) = delete;
+
+    // Stores the run (queued) and returns it. `spec` is the request as checked, kept with it.
+    storage::Run start(nlohmann::ordered_json spec, RunPlan plan, const std::string& created_by);
+    // Stops a queued or running run; false when it is unknown or already finished.
+    bool cancel(const std::string& id);
+    // Cancels every run and waits for the worker: before the backend goes.
+    void stop();
+
+private:
+    struct Pending {
+        std::string id;
+        RunPlan plan;
+    };
+    void work();
+    void execute(const Pending& pending);
+
+    ServiceContext& context_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Pending> queue_;
+    std::string running_;  // the run being executed, if any
+    bool cancel_running_ = false;
+    bool stopping_ = false;
+    std::thread worker_;
+};
+
+}  // namespace arbiter::service

@@ -1,0 +1,66 @@
+#include "service/shadow.h"
+
+#include <chrono>
+
+#include "core/content_layout.h"
+#include "core/sha256.h"
+#include "core/verdict_json.h"
+#include "service/request_error.h"
+
+namespace arbiter::service {
+
+void judge_in_shadow(ServiceContext& context, const Fanout& f) {
+    if (context.shadows == nullptr) return;
+    const std::string mode_name = f.mode == Mode::score ? "score" : "reason";
+    for (size_t p = 0; p < f.policies.size(); ++p) {
+        if (f.inline_policy[p]) continue;
+        const std::optional<storage::Shadow> shadow = context.shadows->of(f.policies[p]->id);
+        if (!shadow || shadow->policy->version == f.policies[p]->version) continue;
+        const std::string policy_hash = sha256_hex(shadow->policy->text);
+        JobRunner* runner = nullptr;
+        try {
+            runner = &context.runner();
+        } catch (const RequestError&) {
+            // A draining server takes no new work, a shadow's least of all; the live answer stands.
+            context.shadow_skipped += f.items.size();
+            continue;
+        }
+        for (const ClassifyItem& item : f.items) {
+            Job job;
+            job.policy = shadow->policy;
+            job.content = item.content;
+            job.mode = f.mode;
+            job.effort = f.effort;
+            job.max_reasoning_tokens = f.max_reasoning_tokens;
+            job.deadline = std::chrono::steady_clock::now() + context.config.request_timeout;
+            storage::Decision decision{f.request_id,
+                                       item.id,
+                                       item.content_json,
+                                       sha256_hex(user_message(item.content)),
+                                       mode_name,
+                                       false,
+                                       policy_hash,
+                                       {},
+                                       {},
+                                       f.store_content,
+                                       true};
+            // Runs on the backend's thread; the context outlives the backend (serve stops it first).
+            const bool queued =
+                runner->submit_detached(std::move(job), runner->capacity() / 2,
+                                        [&context, decision = std::move(decision)](Verdict v) mutable {
+                                            decision.verdict_json = verdict_to_json(decision.item_id, v);
+                                            decision.verdict = std::move(v);
+                                            try {
+                                                context.log.record({decision});
+                                            } catch (const std::exception&) {
+                                                // The live verdict was logged and answered; a shadow's lost
+                                                // row is only a missing comparison, and the log's health
+                                                // check reports the failure.
+                                            }
+                                        });
+            if (!queued) ++context.shadow_skipped;
+        }
+    }
+}
+
+}  // namespace arbiter::service

@@ -1,0 +1,48 @@
+#pragma once
+// Which policies have a shadow version: a candidate that judges live traffic beside the live
+// version, its verdicts logged (marked shadow) but never returned, so a team sees how it would
+// behave before promoting it. Kept in SQLite beside the policies, one shadow per policy:
+//
+//   policy_shadows(policy_id, version, since, set_by)
+//
+// Read on every classification, so held in memory as well.
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "storage/policy_store.h"
+#include "storage/sqlite.h"
+
+namespace arbiter::storage {
+
+struct Shadow {
+    std::shared_ptr<const Policy> policy;  // the shadow version
+    std::string since;                     // when it was set: its verdicts are compared from then
+    std::string set_by;
+};
+
+class ShadowVersions {
+public:
+    // Opens (creating the table where missing) and loads the shadows from `policies`. Throws
+    // SqliteError.
+    ShadowVersions(const std::filesystem::path& path, PolicyStore& policies);
+
+    std::optional<Shadow> of(const std::string& policy_id) const;
+    // Makes version `version` of `policy_id` its shadow (replacing any); false when that version
+    // is not stored.
+    bool set(const std::string& policy_id, int version, const std::string& set_by);
+    // False when the policy had no shadow.
+    bool clear(const std::string& policy_id);
+
+private:
+    PolicyStore& policies_;
+    mutable std::mutex mutex_;
+    Sqlite db_;
+    std::map<std::string, Shadow> shadows_;
+};
+
+}  // namespace arbiter::storage
