@@ -46,7 +46,10 @@ export function useShortcuts(shortcuts: Shortcut[]): void {
 }
 
 function keyName(key: string): string {
-  if (key.startsWith("mod+")) return (isMac ? "⌘" : "Ctrl+") + key.slice(4).toUpperCase();
+  if (key.startsWith("mod+")) {
+    const k = key.slice(4); // "s" shows as S, "enter" as Enter
+    return (isMac ? "⌘" : "Ctrl+") + k[0].toUpperCase() + (k.length > 1 ? k.slice(1) : "");
+  }
   if (key === "Escape") return "Esc";
   return key;
 }

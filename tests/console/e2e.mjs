@@ -8,6 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { fail, harness } from "./harness.mjs";
+import { decisionsSteps, playgroundSteps } from "./playground_steps.mjs";
 
 const [base, adminKey, reviewKey, outdir, openBase] = process.argv.slice(2);
 if (!openBase) {
@@ -107,6 +108,9 @@ try {
   // Any two versions compared.
   await page.getByLabel("From").selectOption("1");
   await page.getByText("v1 → v4:").waitFor();
+
+  const message = await playgroundSteps(t, page);
+  await decisionsSteps(t, page, message);
 
   // A review key reads but cannot edit, and is told so.
   const reviewer = await browser.newContext({ viewport: { width: 1360, height: 860 } });
