@@ -32,7 +32,9 @@ TEST(ConsoleEndToEnd, WritesLintsSavesAndDiffsAPolicyInChromium) {
     const std::string admin = test::new_api_key(keys, "ops", "admin");
     const std::string review = test::new_api_key(keys, "rita", "review");
     test::ServerProcess server(test::fresh_db("console-e2e"),
-                               {"--policies", test::kPolicies, "--api-keys", keys});
+                               {"--policies", test::kPolicies, "--api-keys", keys,
+                                // The playground's reason-mode run stays short under sanitizers too.
+                                "--max-reasoning-tokens", "64"});
     const std::filesystem::path shots =
         std::filesystem::path(ARBITER_BIN_DIR).parent_path() / "console-screenshots";
     std::filesystem::remove_all(shots);
@@ -42,8 +44,10 @@ TEST(ConsoleEndToEnd, WritesLintsSavesAndDiffsAPolicyInChromium) {
         " " + review + " " + shots.string() + " http://127.0.0.1:" + std::to_string(keyless.port()));
     EXPECT_EQ(run.exit_code, 0) << run.output << "\n--- server log:\n" << server.log();
     EXPECT_NE(run.output.find("console e2e: ok"), std::string::npos) << run.output;
-    for (const char* page : {"01-sign-in", "03-policies", "05-editor-lint-warning", "07-policy-diff",
-                             "08-editor-conflict", "09-review-role", "10-no-keys"})
+    for (const char* page :
+         {"01-sign-in", "03-policies", "05-editor-lint-warning", "07-policy-diff", "08-editor-conflict",
+          "09-review-role", "10-no-keys", "12-playground", "12-playground-reason", "12-playground-score",
+          "13-decisions", "13-decisions-detail"})
         EXPECT_TRUE(std::filesystem::exists(shots / (std::string(page) + ".png"))) << page;
     // The review sections' pages (tests/console/review_steps.mjs).
     for (const char* page :

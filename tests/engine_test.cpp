@@ -1,6 +1,6 @@
 // The embedded engine on the generated tiny model: equality of shared/unshared prefixes and of
-// batched/unbatched runs, score probabilities against the logits, reasoning budgets, deadlines,
-// cancellation, and clear errors.
+// batched/unbatched runs, score probabilities against the logits, reasoning budgets, the reasoning
+// as it streams, deadlines, cancellation, and clear errors.
 
 #include <gtest/gtest.h>
 
@@ -234,6 +234,35 @@ TEST(Engine, ReasoningBudgetIsRespected) {
             ASSERT_EQ(v.status, VerdictStatus::ok) << v.error;
             EXPECT_EQ(v.usage.completion_tokens, budget + 1);
         }
+    }
+}
+
+// What the playground streams: each reasoning piece as it is generated, which together are the
+// verdict's rationale. Reasoning to a budget of several tokens makes several pieces.
+TEST(Engine, ReasoningPiecesConcatenateToTheRationale) {
+    const auto policy = example("spam");
+    EngineOptions o = tiny_options();
+    EmbeddedEngine engine(o);
+    std::vector<Job> jobs = jobs_for(policy, Mode::reason);
+    std::mutex mutex;
+    std::vector<std::vector<std::string>> pieces(jobs.size());
+    for (size_t i = 0; i < jobs.size(); ++i) {
+        jobs[i].max_reasoning_tokens = 12;
+        jobs[i].reason_to_budget = true;
+        jobs[i].on_reasoning = [&mutex, &pieces, i](std::string_view piece) {
+            std::lock_guard lock(mutex);
+            pieces[i].emplace_back(piece);
+        };
+    }
+    const std::vector<Verdict> verdicts = run_all(engine, std::move(jobs));
+    std::lock_guard lock(mutex);
+    for (size_t i = 0; i < verdicts.size(); ++i) {
+        ASSERT_EQ(verdicts[i].status, VerdictStatus::ok) << verdicts[i].error;
+        EXPECT_GT(pieces[i].size(), 1u) << "item " << i;
+        std::string joined;
+        for (const std::string& piece : pieces[i]) joined += piece;
+        EXPECT_EQ(joined, verdicts[i].rationale) << "item " << i;
+        EXPECT_FALSE(joined.empty()) << "item " << i;
     }
 }
 

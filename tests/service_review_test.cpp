@@ -11,8 +11,9 @@
 #include <set>
 #include <sstream>
 
+#include "support/decision_rows.h"
+#include "support/review_server.h"
 #include "support/scratch.h"
-#include "support/server_process.h"
 #include "support/service_client.h"
 #include "support/test_model.h"
 
@@ -21,35 +22,20 @@ namespace {
 
 using nlohmann::json;
 using test::error_message;
-using test::fresh_db;
 using test::kPolicies;
 using test::post;
 using test::Reply;
 using test::send;
-using test::ServerProcess;
-
-const char* const kTexts[] = {"buy followers now, cheap",  "hello friend, how are you",
-                              "click here for free money", "the weather is nice today",
-                              "win a prize, act fast",     "see you at lunch"};
 
 class ReviewQueueTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        const std::string keys = (test::scratch_dir() / "review-keys.txt").string();
-        std::filesystem::remove(keys);
-        app_ = test::new_api_key(keys, "app", "classify");
-        rita_ = test::new_api_key(keys, "rita", "review");
-        sam_ = test::new_api_key(keys, "sam", "review");
-        ops_ = test::new_api_key(keys, "ops", "admin");
-        server_ = std::make_unique<ServerProcess>(
-            fresh_db("review"), std::vector<std::string>{"--policies", kPolicies, "--api-keys", keys});
-    }
-    int port() const { return server_->port(); }
+    ReviewQueueTest() : s_("review"), app_(s_.app), rita_(s_.rita), sam_(s_.sam), ops_(s_.ops) {}
+    int port() const { return s_.port(); }
 
     // Classifies each text against spam in score mode; returns the probabilities in order.
     std::vector<double> classify_all() {
         std::vector<double> p;
-        for (const char* text : kTexts) {
+        for (const char* text : test::kReviewTexts) {
             const Reply r =
                 post(port(), "/v1/classify",
                      {{"policies", {"spam"}}, {"mode", "score"}, {"content", {{"text", text}}}}, app_);
@@ -72,8 +58,8 @@ protected:
         return out;
     }
 
-    std::string app_, rita_, sam_, ops_;
-    std::unique_ptr<ServerProcess> server_;
+    test::ReviewServer s_;
+    const std::string &app_, &rita_, &sam_, &ops_;
 };
 
 TEST_F(ReviewQueueTest, RulesChooseWhatIsQueuedAndOnlyAnAdminSetsThem) {
@@ -108,7 +94,7 @@ TEST_F(ReviewQueueTest, RulesChooseWhatIsQueuedAndOnlyAnAdminSetsThem) {
     const std::set<int64_t> half = ids(queue(rita_));
     EXPECT_EQ(ids(queue(rita_)), half);
     ASSERT_EQ(rules({{"sample_percent", 100}}, ops_).status, 200);
-    EXPECT_EQ(ids(queue(rita_)).size(), std::size(kTexts));
+    EXPECT_EQ(ids(queue(rita_)).size(), test::kReviewTextCount);
     ASSERT_EQ(rules({{"sample_percent", 0}, {"flagged", false}}, ops_).status, 200);
     EXPECT_TRUE(queue(rita_)["items"].empty());
 
@@ -129,6 +115,43 @@ TEST_F(ReviewQueueTest, RulesChooseWhatIsQueuedAndOnlyAnAdminSetsThem) {
     EXPECT_EQ(send(port(), "GET", "/v1/queue", "", rita_).status, 400);
     EXPECT_EQ(send(port(), "GET", "/v1/queue?policy=spam&limit=0", "", rita_).status, 400);
     EXPECT_EQ(send(port(), "GET", "/v1/queue?policy=spam", "", app_).status, 403);
+}
+
+// Flagged and escalated, on a log written with the cascade's tiers (the tiny model has none):
+// only live verdicts of stored policies that parsed, with their content, are ever queued.
+TEST(ReviewQueue, FlaggedAndEscalatedRulesQueueTheirDecisionsOnly) {
+    const std::filesystem::path db = test::fresh_db("review-tiers");
+    const std::string text = R"({"text":"x"})";
+    const auto row = [&](const std::string& policy, const std::string& content, int violation) {
+        test::DecisionRow r;
+        r.policy = policy;
+        r.content_json = content;
+        r.violation = violation;
+        return r;
+    };
+    std::vector<test::DecisionRow> rows = {
+        row("spam", text, 1), row("spam", text, 0),  row("spam", text, 0),     row("spam", text, 1),
+        row("spam", "", 1),   row("spam", text, -1), row("self-harm", text, 1)};
+    rows[0].tier = Tier::rules;             // 1: flagged
+    rows[1].fast_probability = 0.4;         // 2: escalated by the fast tier; 3: neither
+    rows[3].inline_policy = true;           // 4: an inline policy's
+    rows[5].status = VerdictStatus::error;  // 5: no content, 6: no verdict, 7: another policy
+    test::write_decisions(db.string(), rows);
+    test::ServerProcess server(db, {"--policies", kPolicies});
+    ASSERT_EQ(send(server.port(), "PUT", "/v1/queue/rules/spam",
+                   json{{"flagged", true}, {"escalated", true}}.dump())
+                  .status,
+              200);
+    const Reply q = send(server.port(), "GET", "/v1/queue?policy=spam");
+    ASSERT_EQ(q.status, 200) << q.text;
+    ASSERT_EQ(q.body["items"].size(), 2u) << q.text;
+    EXPECT_EQ(q.body["items"][0]["decision_id"], 1);
+    EXPECT_EQ(q.body["items"][0]["why"], json::array({"flagged"}));
+    EXPECT_EQ(q.body["items"][1]["decision_id"], 2);
+    EXPECT_EQ(q.body["items"][1]["why"], json::array({"escalated"}));
+    // Decisions that cannot be reviewed are refused as reviews too.
+    EXPECT_EQ(post(server.port(), "/v1/reviews", {{"decision_id", 5}, {"violation", true}}).status, 400);
+    EXPECT_EQ(post(server.port(), "/v1/reviews", {{"decision_id", 6}, {"violation", true}}).status, 400);
 }
 
 TEST_F(ReviewQueueTest, ReviewsAreStoredWithReviewerVersionAndDisagreementsShow) {
@@ -180,7 +203,7 @@ TEST_F(ReviewQueueTest, ReviewsAreStoredWithReviewerVersionAndDisagreementsShow)
     EXPECT_EQ(spam["double_reviewed"], 2);
     EXPECT_EQ(spam["disagreements"], 1);
     EXPECT_DOUBLE_EQ(spam["agreement"].get<double>(), 0.5);
-    EXPECT_EQ(spam["waiting"], std::size(kTexts) - 2);
+    EXPECT_EQ(spam["waiting"], test::kReviewTextCount - 2);
 
     // Bad reviews.
     for (const json& bad :
@@ -227,7 +250,7 @@ TEST_F(ReviewQueueTest, LabelledSetsTakeTheMajorityAndExportAsEvalJsonl) {
     for (std::string line; std::getline(lines, line);) rows.push_back(json::parse(line));
     ASSERT_EQ(rows.size(), 3u);
     EXPECT_EQ(rows[0]["id"], "decision-1");
-    EXPECT_EQ(rows[0]["text"], kTexts[0]);
+    EXPECT_EQ(rows[0]["text"], test::kReviewTexts[0]);
     EXPECT_EQ(rows[0]["label"], 1);
     EXPECT_EQ(rows[0]["reviews"], 3);
     EXPECT_EQ(rows[0]["reviewers"], json::array({"rita", "sam", "ops"}));

@@ -10,24 +10,17 @@
 #include <set>
 #include <thread>
 
+#include "support/review_server.h"
 #include "support/scratch.h"
-#include "support/server_process.h"
 #include "support/service_client.h"
 
 namespace arbiter {
 namespace {
 
 using nlohmann::json;
-using test::fresh_db;
-using test::kPolicies;
 using test::post;
 using test::Reply;
 using test::send;
-using test::ServerProcess;
-
-const char* const kTexts[] = {"buy followers now, cheap",  "hello friend, how are you",
-                              "click here for free money", "the weather is nice today",
-                              "win a prize, act fast",     "see you at lunch"};
 
 // A draft different enough from spam v1 to move the tiny model's probabilities.
 json draft_policy() {
@@ -39,16 +32,8 @@ json draft_policy() {
 
 class RunsTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        const std::string keys = (test::scratch_dir() / "runs-keys.txt").string();
-        std::filesystem::remove(keys);
-        app_ = test::new_api_key(keys, "app", "classify");
-        rita_ = test::new_api_key(keys, "rita", "review");
-        ops_ = test::new_api_key(keys, "ops", "admin");
-        server_ = std::make_unique<ServerProcess>(
-            fresh_db("runs"), std::vector<std::string>{"--policies", kPolicies, "--api-keys", keys});
-    }
-    int port() const { return server_->port(); }
+    RunsTest() : s_("runs"), app_(s_.app), rita_(s_.rita), sam_(s_.sam), ops_(s_.ops) {}
+    int port() const { return s_.port(); }
 
     // The verdict of `policy` (an id or an inline policy) on `text`, in score mode.
     json verdict(const json& policy, const std::string& text) {
@@ -61,7 +46,8 @@ protected:
     // Logs every text against spam and reviews decision i with labels[i]; returns the live verdicts.
     std::vector<bool> log_and_label(const std::vector<bool>& labels) {
         std::vector<bool> live;
-        for (const char* text : kTexts) live.push_back(verdict("spam", text)["violation"].get<bool>());
+        for (const char* text : test::kReviewTexts)
+            live.push_back(verdict("spam", text)["violation"].get<bool>());
         for (size_t i = 0; i < labels.size(); ++i) {
             const Reply r =
                 post(port(), "/v1/reviews",
@@ -90,8 +76,8 @@ protected:
         return r.body.value("id", "");
     }
 
-    std::string app_, rita_, ops_;
-    std::unique_ptr<ServerProcess> server_;
+    test::ReviewServer s_;
+    const std::string &app_, &rita_, &sam_, &ops_;
 };
 
 TEST_F(RunsTest, ADraftRunOverTheLabelledSetFlipsExactlyWhatClassifySays) {
@@ -102,8 +88,8 @@ TEST_F(RunsTest, ADraftRunOverTheLabelledSetFlipsExactlyWhatClassifySays) {
     int64_t tp = 0, fp = 0, tn = 0, fn = 0;
     json inline_draft = draft;
     inline_draft["id"] = "spam";
-    for (size_t i = 0; i < std::size(kTexts); ++i) {
-        const bool v = verdict(inline_draft, kTexts[i])["violation"].get<bool>();
+    for (size_t i = 0; i < test::kReviewTextCount; ++i) {
+        const bool v = verdict(inline_draft, test::kReviewTexts[i])["violation"].get<bool>();
         if (v != live[i]) flips.insert("decision-" + std::to_string(i + 1));
         (labels[i] ? (v ? tp : fn) : (v ? fp : tn))++;
     }
@@ -113,13 +99,13 @@ TEST_F(RunsTest, ADraftRunOverTheLabelledSetFlipsExactlyWhatClassifySays) {
     const json run = wait_for_run(id);
     ASSERT_EQ(run["status"], "done") << run.dump();
     EXPECT_EQ(run["created_by"], "rita");
-    EXPECT_EQ(run["progress"]["done"], 2 * std::size(kTexts));
-    EXPECT_EQ(run["progress"]["total"], 2 * std::size(kTexts));
+    EXPECT_EQ(run["progress"]["done"], 2 * test::kReviewTextCount);
+    EXPECT_EQ(run["progress"]["total"], 2 * test::kReviewTextCount);
     EXPECT_EQ(run["candidate"], json({{"draft", true}, {"version", 2}}));
     EXPECT_EQ(run["baseline"], json({{"version", 1}}));
     const json& results = run["results"];
     EXPECT_EQ(results["candidate"]["confusion"], json({{"tp", tp}, {"fp", fp}, {"tn", tn}, {"fn", fn}}));
-    EXPECT_EQ(results["candidate"]["evaluated"], std::size(kTexts));
+    EXPECT_EQ(results["candidate"]["evaluated"], test::kReviewTextCount);
     EXPECT_TRUE(results["candidate"]["precision"].contains("ci95"));
     ASSERT_TRUE(results["candidate"]["curves"].is_object());
     EXPECT_EQ(results["candidate"]["curves"]["roc"].front(), json::array({0.0, 0.0}));
@@ -238,7 +224,7 @@ TEST_F(RunsTest, AShadowJudgesLiveTrafficUnseenAndReportsAgreement) {
     v1_inline.erase("created_at");
     v1_inline.erase("deleted");
     size_t agree = 0;
-    for (const char* text : kTexts) {
+    for (const char* text : test::kReviewTexts) {
         const Reply r =
             post(port(), "/v1/classify",
                  {{"policies", {"spam"}}, {"mode", "score"}, {"content", {{"text", text}}}}, app_);
@@ -250,15 +236,15 @@ TEST_F(RunsTest, AShadowJudgesLiveTrafficUnseenAndReportsAgreement) {
     json shadow;
     for (int i = 0; i < 100; ++i) {
         shadow = send(port(), "GET", "/v1/policies/spam/shadow", "", rita_).body;
-        if (shadow["pairs"] == std::size(kTexts)) break;
+        if (shadow["pairs"] == test::kReviewTextCount) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    EXPECT_EQ(shadow["pairs"], std::size(kTexts)) << shadow.dump();
+    EXPECT_EQ(shadow["pairs"], test::kReviewTextCount) << shadow.dump();
     EXPECT_EQ(shadow["shadow"]["version"], 1);
     EXPECT_EQ(shadow["shadow"]["set_by"], "ops");
     EXPECT_DOUBLE_EQ(shadow["agreement"].get<double>(),
-                     static_cast<double>(agree) / static_cast<double>(std::size(kTexts)));
-    EXPECT_EQ(shadow["differing"].size(), std::size(kTexts) - agree);
+                     static_cast<double>(agree) / static_cast<double>(test::kReviewTextCount));
+    EXPECT_EQ(shadow["differing"].size(), test::kReviewTextCount - agree);
     // The audit trail lists the live verdicts only (and the test's own inline ones).
     const Reply decisions = send(port(), "GET", "/v1/decisions?policy=spam", "", rita_);
     size_t stored = 0;
@@ -268,7 +254,7 @@ TEST_F(RunsTest, AShadowJudgesLiveTrafficUnseenAndReportsAgreement) {
         EXPECT_EQ(d["policy_version"], 2);
         ++stored;
     }
-    EXPECT_EQ(stored, std::size(kTexts));
+    EXPECT_EQ(stored, test::kReviewTextCount);
 
     EXPECT_EQ(send(port(), "DELETE", "/v1/policies/spam/shadow", "", ops_).status, 204);
     EXPECT_EQ(send(port(), "DELETE", "/v1/policies/spam/shadow", "", ops_).status, 404);

@@ -12,6 +12,7 @@
 #include "support/scratch.h"
 #include "support/server_process.h"
 #include "support/service_client.h"
+#include "support/sse_events.h"
 
 namespace arbiter {
 namespace {
@@ -25,11 +26,7 @@ using test::Reply;
 using test::send;
 using test::ServerProcess;
 
-struct Event {
-    uint64_t id = 0;
-    std::string name;
-    json data;
-};
+using Event = test::SseEvent;
 
 // Reads /v1/streams/ID/events to its end and parses the events.
 std::vector<Event> read_events(int port, const std::string& id, const std::string& last_event_id = "") {
@@ -43,24 +40,8 @@ std::vector<Event> read_events(int port, const std::string& id, const std::strin
             text.append(d, n);
             return true;
         });
-    std::vector<Event> events;
-    if (!res || res->status != 200) return events;
-    size_t at = 0;
-    while (true) {
-        const size_t end = text.find("\n\n", at);
-        if (end == std::string::npos) break;
-        Event e;
-        std::istringstream lines(text.substr(at, end - at));
-        std::string line;
-        while (std::getline(lines, line)) {
-            if (line.rfind("id: ", 0) == 0) e.id = std::stoull(line.substr(4));
-            if (line.rfind("event: ", 0) == 0) e.name = line.substr(7);
-            if (line.rfind("data: ", 0) == 0) e.data = json::parse(line.substr(6));
-        }
-        if (!e.name.empty()) events.push_back(std::move(e));
-        at = end + 2;
-    }
-    return events;
+    if (!res || res->status != 200) return {};
+    return test::parse_sse(text);
 }
 
 const std::string kPrompt = "Write me a short note for my neighbour about the party.";

@@ -30,6 +30,7 @@ export interface RequestOptions {
   body?: unknown; // sent as JSON
   key?: string | null; // instead of the stored key (sign-in tries a key before storing it)
   signal?: AbortSignal;
+  raw?: boolean; // resolve with the Response itself once it succeeded (a stream the caller reads)
 }
 
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
@@ -48,6 +49,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     if (e instanceof DOMException && e.name === "AbortError") throw e;
     throw new ApiError(0, "Cannot reach arbiter. Is `arbiter serve` still running at this address?");
   }
+  if (res.ok && options.raw) return res as T;
   const text = await res.text();
   let json: unknown = null;
   try {

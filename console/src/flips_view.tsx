@@ -2,8 +2,8 @@
 // rationale side by side, and the label reviewers gave where there is one. A run's flips and a
 // shadow's differing items both read this way.
 import type { ComponentChildren } from "preact";
-import { ContentView, Rationale, VerdictBadge } from "./content_view";
-import type { Content } from "./review_types";
+import { AnyContent, LabelBadge, Rationale } from "./review_parts";
+import type { Content } from "./types";
 
 export interface Side {
   name: string; // "baseline v2", "shadow v3"
@@ -26,7 +26,7 @@ function SideView({ side, gold, reasoned }: { side: Side; gold: boolean | null |
   return (
     <div class="flip-side">
       <h4>
-        {side.name} <VerdictBadge violation={side.violation} />
+        {side.name} <LabelBadge violation={side.violation} />
         {side.probability !== null && <span class="muted"> p {side.probability.toFixed(3)}</span>}
         {right !== null && <span class={right ? "agrees" : "disagree"}>{right ? " right" : " wrong"}</span>}
       </h4>
@@ -49,11 +49,11 @@ export function Differences({ items, empty }: { items: Difference[]; empty: stri
               {d.gold !== null && d.gold !== undefined && (
                 <span class="muted">
                   {" "}
-                  · labelled <VerdictBadge violation={d.gold} />
+                  · labelled <LabelBadge violation={d.gold} />
                 </span>
               )}
             </h3>
-            <ContentView content={d.content} />
+            <AnyContent content={d.content} />
             <div class="flip-sides">
               <SideView side={d.sides[0]} gold={d.gold} reasoned={reasoned} />
               <SideView side={d.sides[1]} gold={d.gold} reasoned={reasoned} />

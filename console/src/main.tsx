@@ -3,6 +3,9 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, api, describe, storeKey, unauthorizedEvent } from "./api";
+import { DecisionPage } from "./decision_page";
+import { Decisions } from "./decisions";
+import { Playground } from "./playground";
 import { PolicyEditor } from "./policy_editor";
 import { PolicyList } from "./policy_list";
 import { PolicyPage } from "./policy_page";
@@ -15,7 +18,7 @@ import { can } from "./types";
 
 const roleSays: Record<Me["role"], string> = {
   classify: "may read policies and check drafts",
-  review: "may read policies, review queued decisions, run versions over labelled sets, and read the decision log",
+  review: "may read policies, check drafts, search the decision log, review queued decisions and run versions",
   admin: "may do everything, policy edits included",
 };
 
@@ -31,6 +34,18 @@ function Sidebar({ me, section, onSignOut }: { me: Me; section: string; onSignOu
             Policies
           </a>
         </li>
+        <li>
+          <a href={href(["playground"])} aria-current={section === "playground" ? "page" : undefined}>
+            Playground
+          </a>
+        </li>
+        {can(me, "review") && (
+          <li>
+            <a href={href(["decisions"])} aria-current={section === "decisions" ? "page" : undefined}>
+              Decisions
+            </a>
+          </li>
+        )}
         {reviewSections(me).map(([name, label]) => (
           <li key={name}>
             <a href={href([name])} aria-current={section === name ? "page" : undefined}>
@@ -64,6 +79,10 @@ function Screen({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
     screen = <PolicyEditor id={null} />;
   } else if (section === "policies" && id && action === "edit" && can(me, "admin")) {
     screen = <PolicyEditor id={id} />;
+  } else if (section === "playground") {
+    screen = <Playground query={route.query} />;
+  } else if (section === "decisions" && can(me, "review")) {
+    screen = id ? <DecisionPage id={id} /> : <Decisions query={route.query} />;
   } else if (section === "policies" && id && !action) {
     screen = <PolicyPage me={me} id={id} query={route.query} />;
   } else {

@@ -133,6 +133,11 @@ export function PolicyPage({ me, id, query }: { me: Me; id: string; query: URLSe
               </a>
             )}
           </div>
+          {current !== null && (
+            <a class="button" href={href(["playground"], shown ? { policy: id, v: shown } : { policy: id })}>
+              Try in playground
+            </a>
+          )}
           {editable && (
             <a class="button primary" href={href(["policies", id, "edit"])}>
               Edit

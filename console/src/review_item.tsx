@@ -1,6 +1,7 @@
 // One queued decision as a reviewer reads it: the content as its kind, the verdict, the model's
 // rationale, why it was queued and what other reviewers said, disagreement marked.
-import { ContentView, Rationale, VerdictBadge, VerdictLine } from "./content_view";
+import { LabelBadge, Rationale } from "./review_parts";
+import { ContentView, VerdictFacts } from "./verdict_view";
 import { when } from "./format";
 import type { QueueItem, Review } from "./review_types";
 
@@ -23,7 +24,7 @@ function Reviews({ reviews, disagreement }: { reviews: Review[]; disagreement: b
       <ul class="reviews">
         {reviews.map((r) => (
           <li key={r.id}>
-            <strong>{r.reviewer}</strong> <VerdictBadge violation={r.violation} />{" "}
+            <strong>{r.reviewer}</strong> <LabelBadge violation={r.violation} />{" "}
             {r.agrees_with_model !== null && (
               <span class={r.agrees_with_model ? "agrees" : "disagree"}>{r.agrees_with_model ? "Model right" : "Model wrong"}</span>
             )}{" "}
@@ -47,8 +48,10 @@ export function ReviewItem({ item }: { item: QueueItem }) {
       </section>
       <div class="review-side">
         <section aria-label="Verdict">
-          <h2>Model's verdict</h2>
-          <VerdictLine verdict={item.verdict} />
+          <h2>
+            Model's verdict <span class="muted">· v{item.policy_version}</span>
+          </h2>
+          <VerdictFacts v={item.verdict} />
           <p class="why">
             Queued: {item.why.length ? item.why.map((w) => whyText[w] ?? w).join(", ") : <span class="muted">no rule named</span>}
           </p>

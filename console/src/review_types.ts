@@ -1,33 +1,7 @@
 // The shapes of the review API the Review queue, Labelled sets, Runs and Shadow screens read
 // (docs/review-api.md).
 
-// Content as input files write it: one message, a prompt and its response, or a conversation.
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
-export interface Content {
-  text?: string;
-  prompt?: string;
-  response?: string;
-  messages?: ChatMessage[];
-}
-
-// A verdict as POST /v1/classify answers it (core/verdict_json.cpp).
-export interface Verdict {
-  id?: string;
-  policy: string;
-  policy_version: number;
-  violation: boolean | null;
-  category: string | null;
-  rule_ids?: string[];
-  confidence?: string | null;
-  probability: number | null;
-  tier: string;
-  rationale: string;
-  status: string;
-  error?: string | null;
-}
+import type { Content, Verdict } from "./types";
 
 // GET/PUT /v1/queue/rules
 export interface QueueRules {
@@ -58,7 +32,7 @@ export interface QueueItem {
   created_at: string;
   policy_id: string;
   policy_version: number;
-  content: Content;
+  content: Content | null; // null: the server does not store content
   verdict: Verdict;
   why: string[];
   reviews: Review[];
@@ -121,7 +95,7 @@ export interface Flip {
   id: string;
   policy: string;
   gold: boolean | null;
-  content: Content | string;
+  content: Content | string | null;
   before: FlipSide;
   after: FlipSide;
 }
@@ -160,7 +134,7 @@ export interface ShadowDiffering {
   decision_id: number;
   shadow_decision_id: number;
   created_at: string;
-  content: Content;
+  content: Content | null;
   live: Verdict;
   shadow: Verdict;
 }

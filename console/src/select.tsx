@@ -1,3 +1,5 @@
+import type { ComponentChildren } from "preact";
+
 // A labelled choice: the label wraps the select, so it names it for screen readers too.
 export function Select({
   label,
@@ -5,7 +7,7 @@ export function Select({
   options,
   onChange,
 }: {
-  label: string;
+  label: ComponentChildren;
   value: string;
   options: [value: string, text: string][];
   onChange: (value: string) => void;

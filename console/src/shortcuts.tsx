@@ -54,7 +54,7 @@ const arrows: Record<string, string> = { ArrowLeft: "←", ArrowRight: "→", Ar
 
 function keyName(key: string): string {
   if (key.startsWith("mod+")) {
-    const k = key.slice(4);
+    const k = key.slice(4); // "s" shows as S, "enter" as Enter
     return (isMac ? "⌘" : "Ctrl+") + k[0].toUpperCase() + (k.length > 1 ? k.slice(1) : "");
   }
   if (key === "Escape") return "Esc";

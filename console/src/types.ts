@@ -53,3 +53,54 @@ const rank: Record<Role, number> = { classify: 0, review: 1, admin: 2 };
 export function can(me: Me, needed: Role): boolean {
   return rank[me.role] >= rank[needed];
 }
+
+// A verdict as /v1/classify returns it (core/verdict_json.h).
+export interface Verdict {
+  id: string;
+  policy: string;
+  policy_version: number;
+  violation: boolean | null;
+  category: string | null;
+  rule_ids: string[];
+  confidence: string | null;
+  probability: number | null;
+  tier: string;
+  fast_probability?: number;
+  rationale: string;
+  status: string;
+  error: string;
+  usage: { prompt_tokens: number; cached_tokens: number; completion_tokens: number };
+  latency_ms: number;
+}
+
+// Content as the decision log stores it and the API takes it.
+export type Turn = { role: string; content: string };
+export type Content = { text: string } | { prompt: string; response: string } | { messages: Turn[] };
+
+// A review of a decision, when the server sends them with GET /v1/decisions/{id}.
+export interface Review {
+  reviewer: string;
+  created_at: string;
+  violation: boolean | null;
+  note: string;
+  policy_version: number;
+}
+
+// GET /v1/decisions rows and GET /v1/decisions/{id}
+export interface Decision {
+  decision_id: number;
+  created_at: string;
+  request_id: string;
+  item_id: string;
+  policy_id: string;
+  policy_version: number;
+  content: Content | null; // null: the server does not store content
+  mode: string;
+  verdict: Verdict;
+  policy_source: string | null;
+  reviews?: Review[];
+}
+export interface DecisionPage {
+  decisions: Decision[];
+  next_before: number | null;
+}

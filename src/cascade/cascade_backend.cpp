@@ -120,7 +120,7 @@ void CascadeBackend::submit_stage(JobId id, uint64_t stage, Mode mode) {
         std::lock_guard lock(mutex_);
         const auto it = jobs_.find(id);
         if (it == jobs_.end()) return;
-        job = it->second.job;
+        job = it->second.job;  // whole: its on_reasoning watches the model stage's reasoning
     }
     job.mode = mode;
     // Not under the lock: the inner backend may deliver (or refuse) the job before it returns.

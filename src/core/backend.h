@@ -34,6 +34,12 @@ struct Job {
     // costs the same. For benchmarks that compare engines at a fixed amount of generation.
     bool reason_to_budget = false;
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    // Reason mode: called with each piece of the analysis channel as the model generates it, so a
+    // client can watch the reasoning (the console's playground). The pieces, concatenated, are the
+    // verdict's rationale. It runs on the engine's thread, inside its batch loop: it must return
+    // quickly and never call back into the backend. The remote backend gets the reasoning whole
+    // when the server answers and calls it once with all of it, before Done. Empty: not called.
+    std::function<void(std::string_view)> on_reasoning;
 };
 
 using JobId = uint64_t;

@@ -55,6 +55,27 @@ std::string valid_utf8(std::string_view bytes) {
     return out;
 }
 
+size_t complete_utf8_prefix(std::string_view bytes) {
+    // A lead byte in the last three whose sequence runs past the end, followed only by
+    // continuation bytes: the character may still be completed, so it is held back. (A lead byte
+    // is never a continuation, so no earlier sequence spans the cut: the decoding before it is
+    // the same whatever follows.)
+    const size_t from = bytes.size() > 3 ? bytes.size() - 3 : 0;
+    for (size_t i = from; i < bytes.size(); ++i) {
+        const auto c = static_cast<unsigned char>(bytes[i]);
+        const size_t need = c >= 0xC2 && c <= 0xDF   ? 2
+                            : c >= 0xE0 && c <= 0xEF ? 3
+                            : c >= 0xF0 && c <= 0xF4 ? 4
+                                                     : 0;
+        if (need == 0 || i + need <= bytes.size()) continue;
+        bool continuations = true;
+        for (size_t k = i + 1; k < bytes.size(); ++k)
+            continuations = continuations && (static_cast<unsigned char>(bytes[k]) & 0xC0) == 0x80;
+        if (continuations) return i;
+    }
+    return bytes.size();
+}
+
 std::optional<size_t> first_invalid_utf8(std::string_view bytes) {
     for (size_t i = 0; i < bytes.size();) {
         const size_t n = sequence_length(bytes, i);

@@ -10,6 +10,11 @@ namespace arbiter {
 
 std::string valid_utf8(std::string_view bytes);
 
+// The length of the longest prefix of `bytes` that does not end inside a character that later bytes
+// could still complete: valid_utf8 of that prefix, then of the rest with what follows, equals
+// valid_utf8 of the whole. For text that arrives in pieces (reasoning as the model writes it).
+size_t complete_utf8_prefix(std::string_view bytes);
+
 // The offset of the first byte that is not part of valid UTF-8, or nullopt when all of it is.
 std::optional<size_t> first_invalid_utf8(std::string_view bytes);
 

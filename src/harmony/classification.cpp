@@ -55,6 +55,7 @@ bool Classification::reasoning_continues(bool control_token) {
 
 void Classification::add_reasoning(std::string_view text) {
     analysis_ += text;
+    if (job_.on_reasoning && !text.empty()) job_.on_reasoning(text);
 }
 
 bool Classification::answer_continues(std::string_view piece) {

@@ -52,7 +52,8 @@ public:
     // ends the reasoning (any control token, the model's own <|end|> included, or the budget is
     // spent): the token is dropped and the answer comes next, after final_channel_header().
     bool reasoning_continues(bool control_token);
-    // The text of reasoning tokens kept, in order (in pieces or at once).
+    // The text of reasoning tokens kept, in order (in pieces or at once); each piece also goes to
+    // the job's on_reasoning as it arrives.
     void add_reasoning(std::string_view text);
 
     // The answer, a token at a time: false once it is complete (it parses, closes, or reached its

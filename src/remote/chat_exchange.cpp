@@ -67,6 +67,8 @@ Verdict classify_chat(const Job& job, const RemoteOptions& options, const Post& 
     Verdict v = verdict_for(*job.policy);
     v.rationale = string_field(message, "reasoning_content");
     if (v.rationale.empty()) v.rationale = string_field(message, "reasoning");
+    // The chat API answers the reasoning whole: the watcher gets it in one piece, before Done.
+    if (job.on_reasoning && !v.rationale.empty()) job.on_reasoning(v.rationale);
     v.raw_answer = string_field(message, "content");
     if (const auto usage = reply->find("usage"); usage != reply->end() && usage->is_object()) {
         v.usage.prompt_tokens = int_field(*usage, "prompt_tokens");

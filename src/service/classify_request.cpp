@@ -50,6 +50,28 @@ ClassifyItem parse_item_content(const nlohmann::json& content, const std::string
     return item;
 }
 
+RunSettings parse_run_settings(const nlohmann::json& body) {
+    RunSettings settings;
+    if (body.contains("mode")) {
+        const nlohmann::json& mode = body.at("mode");
+        if (mode != "reason" && mode != "score") bad("mode must be reason or score");
+        settings.mode = mode == "score" ? Mode::score : Mode::reason;
+    }
+    if (body.contains("effort")) {
+        const nlohmann::json& effort = body.at("effort");
+        if (effort.is_string()) settings.effort = parse_reasoning_effort(effort.get<std::string>());
+        if (!settings.effort) bad("effort must be low, medium or high");
+    }
+    if (body.contains("max_reasoning_tokens")) {
+        const nlohmann::json& n = body.at("max_reasoning_tokens");
+        if (!n.is_number_integer() || n.get<int64_t>() < 1 || n.get<int64_t>() > kMaxReasoningTokens)
+            bad("max_reasoning_tokens must be a whole number from 1 to " +
+                std::to_string(kMaxReasoningTokens));
+        settings.max_reasoning_tokens = n.get<int>();
+    }
+    return settings;
+}
+
 ClassifyRequest parse_classify_request(const nlohmann::json& body, size_t max_items) {
     if (!body.is_object()) bad("the body must be a JSON object");
     static const std::set<std::string> known = {
@@ -116,23 +138,10 @@ ClassifyRequest parse_classify_request(const nlohmann::json& body, size_t max_it
         }
     }
 
-    if (body.contains("mode")) {
-        const nlohmann::json& mode = body.at("mode");
-        if (mode != "reason" && mode != "score") bad("mode must be reason or score");
-        request.mode = mode == "score" ? Mode::score : Mode::reason;
-    }
-    if (body.contains("effort")) {
-        const nlohmann::json& effort = body.at("effort");
-        if (effort.is_string()) request.effort = parse_reasoning_effort(effort.get<std::string>());
-        if (!request.effort) bad("effort must be low, medium or high");
-    }
-    if (body.contains("max_reasoning_tokens")) {
-        const nlohmann::json& n = body.at("max_reasoning_tokens");
-        if (!n.is_number_integer() || n.get<int64_t>() < 1 || n.get<int64_t>() > kMaxReasoningTokens)
-            bad("max_reasoning_tokens must be a whole number from 1 to " +
-                std::to_string(kMaxReasoningTokens));
-        request.max_reasoning_tokens = n.get<int>();
-    }
+    const RunSettings settings = parse_run_settings(body);
+    request.mode = settings.mode;
+    request.effort = settings.effort;
+    request.max_reasoning_tokens = settings.max_reasoning_tokens;
     return request;
 }
 

@@ -41,6 +41,14 @@ struct ClassifyRequest {
     int max_reasoning_tokens = 0;
 };
 
+// How a request's jobs run: "mode", "effort" and "max_reasoning_tokens" of `body`, each optional.
+struct RunSettings {
+    Mode mode = Mode::reason;
+    std::optional<ReasoningEffort> effort;
+    int max_reasoning_tokens = 0;
+};
+RunSettings parse_run_settings(const nlohmann::json& body);
+
 ClassifyRequest parse_classify_request(const nlohmann::json& body, size_t max_items);
 
 // An item's content from the API's forms: a string is a message; an object is as in input files.

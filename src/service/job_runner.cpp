@@ -12,10 +12,17 @@ struct Pending {
     std::mutex mutex;
     std::condition_variable done;
     std::vector<std::optional<Verdict>> verdicts;
-    size_t remaining = 0;
 };
 
 }  // namespace
+
+class JobRunner::Batch {
+public:
+    std::shared_ptr<Pending> pending;
+    std::vector<JobId> ids;  // under pending->mutex: a cancel may read them while jobs are submitted
+    std::vector<Job> jobs;
+    std::chrono::steady_clock::time_point deadline;
+};
 
 size_t JobRunner::depth() const {
     std::lock_guard lock(mutex_);
@@ -47,48 +54,100 @@ bool JobRunner::submit_detached(Job job, size_t max_depth, Done done) {
 
 std::optional<std::vector<Verdict>> JobRunner::run(std::vector<Job> jobs,
                                                    std::chrono::steady_clock::time_point deadline) {
+    const std::shared_ptr<Batch> batch = start(std::move(jobs), deadline);
+    if (!batch) return std::nullopt;
+    return wait(*batch);
+}
+
+std::shared_ptr<JobRunner::Batch> JobRunner::start(std::vector<Job> jobs,
+                                                   std::chrono::steady_clock::time_point deadline) {
     {
         std::lock_guard lock(mutex_);
-        if (depth_ + jobs.size() > capacity_) return std::nullopt;
+        if (depth_ + jobs.size() > capacity_) return nullptr;
         depth_ += jobs.size();
     }
-    auto pending = std::make_shared<Pending>();
+    auto batch = std::make_shared<Batch>();
+    batch->deadline = deadline;
+    auto& pending = batch->pending;
+    pending = std::make_shared<Pending>();
     pending->verdicts.resize(jobs.size());
-    pending->remaining = jobs.size();
 
-    std::vector<JobId> ids;
-    ids.reserve(jobs.size());
     for (size_t i = 0; i < jobs.size(); ++i) {
         Job job = jobs[i];
         job.deadline = deadline;
         try {
-            ids.push_back(backend_.submit(std::move(job), [this, pending, i](Verdict v) {
+            const JobId id = backend_.submit(std::move(job), [this, pending, i](Verdict v) {
                 release(1);
                 std::lock_guard lock(pending->mutex);
                 pending->verdicts[i] = std::move(v);
-                if (--pending->remaining == 0) pending->done.notify_all();
-            }));
+                pending->done.notify_all();  // wait_each hands each verdict on as it arrives
+            });
+            std::lock_guard lock(pending->mutex);
+            batch->ids.push_back(id);
         } catch (const std::exception& e) {
             release(1);
             std::lock_guard lock(pending->mutex);
             pending->verdicts[i] = failed_verdict(jobs[i], e.what());
-            --pending->remaining;
         }
     }
+    batch->jobs = std::move(jobs);
+    return batch;
+}
 
-    std::unique_lock lock(pending->mutex);
-    if (!pending->done.wait_until(lock, deadline + kGrace, [&] { return pending->remaining == 0; })) {
-        lock.unlock();
-        for (JobId id : ids) backend_.cancel(id);
-        lock.lock();
-        pending->done.wait_for(lock, kGrace, [&] { return pending->remaining == 0; });
+void JobRunner::cancel(Batch& batch) {
+    std::vector<JobId> ids;
+    {
+        std::lock_guard lock(batch.pending->mutex);
+        ids = batch.ids;
     }
-    std::vector<Verdict> verdicts;
-    verdicts.reserve(jobs.size());
-    for (size_t i = 0; i < jobs.size(); ++i)
-        verdicts.push_back(pending->verdicts[i] ? std::move(*pending->verdicts[i])
-                                                : stopped_verdict(jobs[i], Stop::deadline));
+    for (JobId id : ids) backend_.cancel(id);
+}
+
+std::vector<Verdict> JobRunner::wait(Batch& batch) {
+    std::vector<Verdict> verdicts(batch.jobs.size());
+    wait_each(batch, [&](size_t i, Verdict v) { verdicts[i] = std::move(v); });
     return verdicts;
+}
+
+void JobRunner::wait_each(Batch& batch, const std::function<void(size_t, Verdict)>& each) {
+    Pending& pending = *batch.pending;
+    std::vector<bool> given(batch.jobs.size(), false);
+    size_t left = given.size();
+    const auto ready = [&] {
+        for (size_t i = 0; i < given.size(); ++i) {
+            if (!given[i] && pending.verdicts[i]) return true;
+        }
+        return false;
+    };
+    std::unique_lock lock(pending.mutex);
+    auto until = batch.deadline + kGrace;
+    bool cancelled = false;
+    while (left > 0) {
+        if (!pending.done.wait_until(lock, until, ready)) {
+            if (cancelled) break;
+            // Past the deadline and its grace: what is still running is cancelled, and has one
+            // more grace period to report.
+            lock.unlock();
+            cancel(batch);
+            lock.lock();
+            cancelled = true;
+            until = std::chrono::steady_clock::now() + kGrace;
+            continue;
+        }
+        for (size_t i = 0; i < given.size(); ++i) {
+            if (given[i] || !pending.verdicts[i]) continue;
+            given[i] = true;
+            --left;
+            Verdict v = std::move(*pending.verdicts[i]);
+            lock.unlock();  // `each` may take its time (a log write): the backend keeps answering
+            each(i, std::move(v));
+            lock.lock();
+        }
+    }
+    lock.unlock();
+    for (size_t i = 0; i < given.size(); ++i) {
+        if (!given[i]) each(i, stopped_verdict(batch.jobs[i], Stop::deadline));
+    }
 }
 
 }  // namespace arbiter::service

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,9 +25,22 @@ class JobRunner {
 public:
     JobRunner(Backend& backend, size_t capacity) : backend_(backend), capacity_(capacity) {}
 
+    // One request's jobs once admitted and submitted.
+    class Batch;
+
     // Verdicts in the order of `jobs`; empty if the queue has no room for all of them.
     std::optional<std::vector<Verdict>> run(std::vector<Job> jobs,
                                             std::chrono::steady_clock::time_point deadline);
+    // run() in two steps, for a request that answers once its jobs are admitted and the verdicts
+    // later (the playground's event stream): start() admits and submits (nullptr if the queue has
+    // no room), wait() blocks for the verdicts as run() does. cancel() ends the batch's jobs early
+    // (a client that left); safe from any thread, before or during wait().
+    std::shared_ptr<Batch> start(std::vector<Job> jobs, std::chrono::steady_clock::time_point deadline);
+    std::vector<Verdict> wait(Batch& batch);
+    // wait(), handing each verdict to `each(index, verdict)` on this thread as soon as it arrives,
+    // in the order they arrive; each index exactly once.
+    void wait_each(Batch& batch, const std::function<void(size_t, Verdict)>& each);
+    void cancel(Batch& batch);
 
     // Submits one job whose verdict goes to `done` (on the backend's thread) instead of a waiting
     // request, if the queue holds at most `max_depth` jobs with it; false, and nothing queued,

@@ -7,6 +7,7 @@
 #include "service/router.h"
 #include "service/service_context.h"
 #include "service/stream_sessions.h"
+#include "service/worker_pool.h"
 
 namespace arbiter::service {
 
@@ -20,8 +21,11 @@ void add_health_routes(Router& router, ServiceContext& context);
 void add_classify_routes(Router& router, ServiceContext& context);
 // GET, PUT and DELETE /v1/policies[/{id}], GET /v1/policies/{id}/versions, POST /v1/lint.
 void add_policy_routes(Router& router, ServiceContext& context);
-// GET /v1/decisions.
+// GET /v1/decisions and /v1/decisions/{id}.
 void add_decision_routes(Router& router, ServiceContext& context);
+// POST /v1/playground: policies and drafts side by side on one content, the reasoning streamed as
+// Server-Sent Events; `runs` waits for the verdicts (a handler returns once the stream starts).
+void add_playground_routes(Router& router, ServiceContext& context, WorkerPool& runs);
 // GET and POST /v1/reviews (a policy's labels as JSONL that `arbiter eval` reads, a decision's
 // reviews, a review given), GET /v1/labelled-sets[/{policy}].
 void add_review_routes(Router& router, ServiceContext& context);

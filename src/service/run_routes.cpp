@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "core/policy_json.h"
 #include "service/eval_runs.h"
 #include "service/http_reply.h"
@@ -29,7 +31,8 @@ ordered_json run_json(const storage::Run& r, bool with_results) {
 
 void only_fields(const nlohmann::json& object, const std::string& what,
                  std::initializer_list<const char*> known) {
-    for (const auto& [key, value] : object.items()) {
+    for (const auto& field : object.items()) {
+        const std::string& key = field.key();
         if (std::find_if(known.begin(), known.end(), [&](const char* k) { return key == k; }) == known.end())
             throw RequestError(400, "unknown field '" + key + "' in " + what);
     }

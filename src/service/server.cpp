@@ -20,6 +20,9 @@ bool is_loopback_host(const std::string& host) {
 
 namespace {
 
+// Playground requests waiting for their verdicts at once (more are a 429): a person's tool.
+constexpr size_t kPlaygroundRuns = 8;
+
 HttpLimits limits_of(const ServiceConfig& c) {
     HttpLimits limits;
     limits.max_body_bytes = c.max_body_bytes;
@@ -43,6 +46,7 @@ public:
           router_(context_),
           sessions_(context_),
           runs_(context_),
+          playground_runs_(kPlaygroundRuns, kPlaygroundRuns),
           http_(router_, limits_of(context_.config)) {
         add_health_routes(router_, context_);
         add_account_routes(router_, context_);
@@ -56,6 +60,7 @@ public:
         add_shadow_routes(router_, context_);
         add_run_routes(router_, context_, runs_);
         add_stream_routes(router_, context_, sessions_);
+        add_playground_routes(router_, context_, playground_runs_);
         if (!context_.config.gateway.upstream.empty()) {
             gateway_ = std::make_unique<Gateway>(context_.config.gateway);
             add_gateway_routes(router_, context_, sessions_, *gateway_);
@@ -86,6 +91,7 @@ private:
     Router router_;
     StreamSessions sessions_;
     EvalRuns runs_;
+    WorkerPool playground_runs_;        // joined before the context they log to goes
     std::unique_ptr<Gateway> gateway_;  // after sessions_: its relays close their streams
     HttpServer http_;
 };

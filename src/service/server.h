@@ -9,7 +9,9 @@
 //   GET  /v1/policies/{id}/versions  every stored version, oldest first  role classify
 //   POST /v1/lint                `policy lint`'s findings for a draft    role classify
 //   PUT|DELETE /v1/policies/{id} store a new version / retire            role admin
-//   GET  /v1/decisions           the audit trail                         role review
+//   GET  /v1/decisions[/{id}]    the audit trail, searched; one decision role review
+//   POST /v1/playground          drafts and versions side by side, the reasoning streamed (SSE)
+//                                                                        role classify
 //   POST /v1alpha1/comments:analyze|suggestscore  Perspective's API      role classify (?key=)
 //   GET  /v1/reviews?policy=ID   review labels as JSONL for arbiter eval role review
 //   POST /v1/reviews, GET /v1/reviews?decision=ID  review a decision    role review

@@ -84,6 +84,16 @@ std::string dump(const nlohmann::ordered_json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// A LIKE pattern matching `text` anywhere, its own wildcards (and the escape) taken literally.
+std::string like_pattern(std::string_view text) {
+    std::string out = "%";
+    for (const char c : text) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "%";
+}
+
 }  // namespace
 
 std::string utc_timestamp_now() {
@@ -185,16 +195,29 @@ void DecisionLog::write(const std::vector<Decision>& decisions) {
 std::vector<nlohmann::ordered_json> DecisionLog::query(const DecisionQuery& q) {
     std::string sql = "SELECT " + row_columns("decisions") + " FROM decisions WHERE shadow = 0";
     if (q.policy) sql += " AND policy_id = ?1";
-    if (q.violation) sql += " AND violation = ?2";
-    if (q.since) sql += " AND created_at >= ?3";
-    sql += " ORDER BY id DESC LIMIT ?4";
+    if (q.version) sql += " AND policy_version = ?2";
+    if (q.violation) sql += " AND violation = ?3";
+    if (q.since) sql += " AND created_at >= ?4";
+    if (q.until) sql += " AND created_at < ?5";
+    // The content's strings, not its JSON text: a search for "text" or a quote must not match the
+    // encoding. LIKE ignores the case of ASCII letters; the pattern's own % and _ are escaped.
+    if (q.text)
+        sql +=
+            " AND content IS NOT NULL AND json_valid(content) AND EXISTS (SELECT 1 FROM json_tree(content) "
+            "WHERE type = 'text' AND key IS NOT 'role' AND value LIKE ?6 ESCAPE '\\')";
+    if (q.before) sql += " AND id < ?7";
+    sql += " ORDER BY id DESC LIMIT ?8";
 
     std::lock_guard lock(mutex_);
     Statement select = db_.prepare(sql);
     if (q.policy) select.bind(1, std::string_view(*q.policy));
-    if (q.violation) select.bind(2, int64_t{*q.violation ? 1 : 0});
-    if (q.since) select.bind(3, std::string_view(*q.since));
-    select.bind(4, int64_t{q.limit});
+    if (q.version) select.bind(2, int64_t{*q.version});
+    if (q.violation) select.bind(3, int64_t{*q.violation ? 1 : 0});
+    if (q.since) select.bind(4, std::string_view(*q.since));
+    if (q.until) select.bind(5, std::string_view(*q.until));
+    if (q.text) select.bind(6, std::string_view(like_pattern(*q.text)));
+    if (q.before) select.bind(7, *q.before);
+    select.bind(8, int64_t{q.limit});
 
     std::vector<nlohmann::ordered_json> rows;
     while (select.step()) rows.push_back(row_json(select));

@@ -47,8 +47,14 @@ struct Decision {
 // Live verdicts (never shadow ones) unless asked.
 struct DecisionQuery {
     std::optional<std::string> policy;
+    std::optional<int> version;  // of the policy that judged
     std::optional<bool> violation;
     std::optional<std::string> since;  // rows created at or after it (canonical_utc_timestamp)
+    std::optional<std::string> until;  // rows created before it (likewise)
+    // Rows whose stored content holds it in one of its strings (a message, a prompt, a response or
+    // a turn's text; not roles), ignoring the case of ASCII letters. Rows without content never match.
+    std::optional<std::string> text;
+    std::optional<int64_t> before;  // rows older than this decision id: the next page
     int limit = 100;
 };
 
@@ -82,7 +88,9 @@ public:
     // full disk or a damaged file fail every write until one succeeds again).
     bool healthy();
 
-    // Newest first.
+    // Newest first. Each row: decision_id, created_at, request_id, item_id, policy_id,
+    // policy_version, content_sha256, content (null when not stored), mode, verdict (its JSON),
+    // policy_source, policy_sha256, shadow.
     std::vector<nlohmann::ordered_json> query(const DecisionQuery& query);
     // One decision as query() shows it; nullopt when there is none with that id.
     std::optional<nlohmann::ordered_json> row(int64_t id);

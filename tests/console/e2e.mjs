@@ -8,6 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { fail, harness } from "./harness.mjs";
+import { decisionsSteps, playgroundSteps } from "./playground_steps.mjs";
 import { cancelSteps, labelledSetSteps, queueSteps, reviewSteps, runSteps, shadowSteps } from "./review_steps.mjs";
 
 const [base, adminKey, reviewKey, outdir, openBase] = process.argv.slice(2);
@@ -108,6 +109,9 @@ try {
   // Any two versions compared.
   await page.getByLabel("From").selectOption("1");
   await page.getByText("v1 → v4:").waitFor();
+
+  const message = await playgroundSteps(t, page);
+  await decisionsSteps(t, page, message);
 
   // The review queue, labelled sets, runs and shadow (review_steps.mjs).
   const review = { browser, page, adminKey, reviewKey };

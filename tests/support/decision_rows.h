@@ -1,6 +1,7 @@
 #pragma once
 // Decision logs for tests, written the way `arbiter serve` writes them (storage::DecisionLog).
 
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -17,8 +18,9 @@ struct DecisionRow {
     int violation = -1;        // -1: none (the verdict has no decision)
     VerdictStatus status = VerdictStatus::ok;
     Tier tier = Tier::model;
-    bool inline_policy = false;               // sent with the request instead of stored
-    std::string policy_text = "Flag scams.";  // what judged
+    bool inline_policy = false;                             // sent with the request instead of stored
+    std::string policy_text = "Flag scams.";                // what judged
+    std::optional<double> fast_probability = std::nullopt;  // the cascade's fast tier ran (and passed it on)
 };
 
 // Appends `rows` to the decision log at `path` (created if missing), one request each.
@@ -32,6 +34,7 @@ inline void write_decisions(const std::string& path, const std::vector<DecisionR
         v.status = row.status;
         v.tier = row.tier;
         if (row.violation >= 0) v.violation = row.violation == 1;
+        v.fast_probability = row.fast_probability;
         const storage::Decision d{"req",
                                   "item",
                                   row.content_json,
