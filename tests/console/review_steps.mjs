@@ -7,11 +7,13 @@
 import { readFileSync } from "node:fs";
 import { fail } from "./harness.mjs";
 
+// The first two are the ones runSteps' draft flips: first, so that they are among the five items
+// reviewed even when earlier steps (the playground) left spam decisions in the queue before them.
 const spammy = [
-  "WIN a FREE cruise!!! Click bit.ly/fr33-cruise now to claim your prize before midnight",
   "Hey, are we still on for lunch at the noodle place on Friday?",
-  "Buy 10,000 real followers for $5, instant delivery, DM me now",
   "The meeting notes from Tuesday are in the shared folder, section three",
+  "WIN a FREE cruise!!! Click bit.ly/fr33-cruise now to claim your prize before midnight",
+  "Buy 10,000 real followers for $5, instant delivery, DM me now",
   "Your account is locked: verify your password at secure-login-help.example",
   "Thanks for the recipe, the lemon cake came out great",
 ];
@@ -207,7 +209,7 @@ export async function runSteps(t, { page, adminKey }, lines) {
     (await t.api("POST", "/v1/classify", adminKey, { policies: [policy], items, mode: "score" })).items.map((it) => it.verdicts[0].violation);
   const before = await verdictsOf({ ...fields, text: live.text });
   // The test model is random: these drafts were found by searching for texts that push some of
-  // the texts above over 0.5 in score mode (the first lifts the lunch and meeting texts). Should
+  // the texts above over 0.5 in score mode (the first lifts the lunch and meeting texts, first in `spammy`). Should
   // the model change, search again; the failure below says so.
   const drafts = [
     "# Spam (strict draft)\n\nFlag these: link violates free buy free link click friend content friend",
