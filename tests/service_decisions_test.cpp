@@ -111,6 +111,7 @@ TEST_F(DecisionsTest, RowsNameThePolicyVersionAndOneOpensByItsId) {
     EXPECT_EQ(r.body["policy_version"], 1);
     EXPECT_EQ(r.body["content"], json::parse(kTexts[3]));
     EXPECT_EQ(r.body["verdict"]["violation"], true);
+    EXPECT_EQ(r.body["reviews"], json::array());  // none given yet
     EXPECT_EQ(get("/v1/decisions?limit=1").body["decisions"][0]["policy_id"], "spam");
 
     EXPECT_EQ(get("/v1/decisions/999").status, 404);

@@ -192,6 +192,10 @@ TEST_F(ReviewQueueTest, ReviewsAreStoredWithReviewerVersionAndDisagreementsShow)
     ASSERT_EQ(reviews.body["reviews"].size(), 2u);
     EXPECT_EQ(reviews.body["reviews"][0]["reviewer"], "rita");
     EXPECT_EQ(reviews.body["reviews"][1]["reviewer"], "sam");
+    // The decision opened from the log carries them too.
+    const Reply opened = send(port(), "GET", "/v1/decisions/" + std::to_string(id), "", rita_);
+    ASSERT_EQ(opened.status, 200) << opened.text;
+    EXPECT_EQ(opened.body["reviews"], reviews.body["reviews"]);
 
     const Reply summary = send(port(), "GET", "/v1/queue/summary", "", rita_);
     ASSERT_EQ(summary.status, 200);

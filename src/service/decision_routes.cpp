@@ -4,6 +4,7 @@
 
 #include "service/http_reply.h"
 #include "service/request_error.h"
+#include "service/review_json.h"
 #include "service/routes.h"
 
 namespace arbiter::service {
@@ -88,6 +89,14 @@ void add_decision_routes(Router& router, ServiceContext& context) {
                        throw RequestError(400, "a decision id is a whole number from 1, not '" + text + "'");
                    std::optional<nlohmann::ordered_json> row = context.log.row(*id);
                    if (!row) throw RequestError(404, "no decision " + text);
+                   // With the reviews it has had: a reader sees the model's verdict and people's.
+                   nlohmann::ordered_json reviews = nlohmann::ordered_json::array();
+                   if (context.reviews != nullptr) {
+                       const std::optional<bool> model = logged_violation(*row);
+                       for (const storage::Review& r : context.reviews->of_decision(*id))
+                           reviews.push_back(review_json(r, model));
+                   }
+                   (*row)["reviews"] = std::move(reviews);
                    send_json(res, 200, *row);
                });
 }
