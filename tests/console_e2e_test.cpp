@@ -49,6 +49,12 @@ TEST(ConsoleEndToEnd, WritesLintsSavesAndDiffsAPolicyInChromium) {
           "09-review-role", "10-no-keys", "12-playground", "12-playground-reason", "12-playground-score",
           "13-decisions", "13-decisions-detail"})
         EXPECT_TRUE(std::filesystem::exists(shots / (std::string(page) + ".png"))) << page;
+    // The review sections' pages (tests/console/review_steps.mjs).
+    for (const char* page :
+         {"14-queue-no-rules", "14-queue-rules", "14-queue-overview", "14-queue-reviewed", "15-review-item",
+          "15-review-saved", "15-review-second-opinion", "15-review-disagreement", "16-sets", "17-run-new",
+          "17-run-results", "17-run-promoted", "18-shadow", "17-runs"})
+        EXPECT_TRUE(std::filesystem::exists(shots / (std::string(page) + ".png"))) << page;
 }
 
 }  // namespace

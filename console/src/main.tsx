@@ -9,6 +9,7 @@ import { Playground } from "./playground";
 import { PolicyEditor } from "./policy_editor";
 import { PolicyList } from "./policy_list";
 import { PolicyPage } from "./policy_page";
+import { reviewScreen, reviewSections } from "./review_routes";
 import { href, useRoute } from "./route";
 import { SignIn } from "./signin";
 import { ErrorBox, Loading } from "./states";
@@ -17,7 +18,7 @@ import { can } from "./types";
 
 const roleSays: Record<Me["role"], string> = {
   classify: "may read policies and check drafts",
-  review: "may read policies, check drafts and search the decision log",
+  review: "may read policies, check drafts, search the decision log, review queued decisions and run versions",
   admin: "may do everything, policy edits included",
 };
 
@@ -45,6 +46,13 @@ function Sidebar({ me, section, onSignOut }: { me: Me; section: string; onSignOu
             </a>
           </li>
         )}
+        {reviewSections(me).map(([name, label]) => (
+          <li key={name}>
+            <a href={href([name])} aria-current={section === name ? "page" : undefined}>
+              {label}
+            </a>
+          </li>
+        ))}
       </ul>
       <div class="who">
         <p>
@@ -78,7 +86,7 @@ function Screen({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
   } else if (section === "policies" && id && !action) {
     screen = <PolicyPage me={me} id={id} query={route.query} />;
   } else {
-    screen = <PolicyList me={me} />;
+    screen = reviewScreen(me, route) ?? <PolicyList me={me} />;
   }
   return (
     <div class="shell">

@@ -1,19 +1,17 @@
 // One policy: its versions, any version's text, and a line diff between any two versions.
-// ?v=N picks the version shown; ?view=compare&from=A&to=B the diff.
+// ?v=N picks the version shown; ?view=compare&from=A&to=B the diff; ?view=shadow its shadow
+// version (review role and up).
 import { useEffect } from "preact/hooks";
 import { DiffView, NumberedText } from "./diff_view";
+import { when } from "./format";
 import { href, navigate } from "./route";
 import { Select } from "./select";
+import { ShadowPanel } from "./shadow_panel";
 import { ShortcutBar, useShortcuts } from "./shortcuts";
 import { ErrorBox, Loading } from "./states";
 import type { Me, Policy, Versions } from "./types";
 import { can } from "./types";
 import { useApi } from "./use_api";
-
-function when(timestamp: string): string {
-  const d = new Date(timestamp);
-  return isNaN(d.getTime()) ? timestamp : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
 
 function versionPath(id: string, version: number | null): string | null {
   return version === null ? null : `/v1/policies/${encodeURIComponent(id)}?version=${version}`;
@@ -49,6 +47,7 @@ export function PolicyPage({ me, id, query }: { me: Me; id: string; query: URLSe
   const asked = Number(query.get("v"));
   const shown = numbers.includes(asked) ? asked : (history.data?.current ?? latest);
   const comparing = query.get("view") === "compare" && numbers.length > 1;
+  const shadowing = query.get("view") === "shadow" && can(me, "review");
   const to = numbers.includes(Number(query.get("to"))) ? Number(query.get("to")) : (latest ?? 1);
   const fromAsked = Number(query.get("from"));
   const from = numbers.includes(fromAsked) ? fromAsked : numbers[Math.max(numbers.indexOf(to) - 1, 0)];
@@ -67,10 +66,11 @@ export function PolicyPage({ me, id, query }: { me: Me; id: string; query: URLSe
   const shortcuts = [
     { key: "e", label: "edit", run: () => navigate(["policies", id, "edit"]), when: editable },
     { key: "c", label: "compare versions", run: () => navigate(["policies", id], { view: "compare" }), when: numbers.length > 1 && !comparing },
-    { key: "t", label: "text", run: () => navigate(["policies", id]), when: comparing },
+    { key: "t", label: "text", run: () => navigate(["policies", id]), when: comparing || shadowing },
+    { key: "w", label: "shadow", run: () => navigate(["policies", id], { view: "shadow" }), when: can(me, "review") && !shadowing },
     // The list shows the newest first: j goes down it, to older versions.
-    { key: "j", label: "older version", run: () => step(-1), when: !comparing },
-    { key: "k", label: "newer version", run: () => step(1), when: !comparing },
+    { key: "j", label: "older version", run: () => step(-1), when: !comparing && !shadowing },
+    { key: "k", label: "newer version", run: () => step(1), when: !comparing && !shadowing },
     { key: "Escape", label: "all policies", run: () => navigate(["policies"]) },
   ];
   useShortcuts(shortcuts);
@@ -106,7 +106,7 @@ export function PolicyPage({ me, id, query }: { me: Me; id: string; query: URLSe
             {policy.data?.title || id}{" "}
             {current === null ? <span class="badge retired">retired</span> : <span class="badge">v{current} current</span>}
           </h1>
-          {policy.data && !comparing && (
+          {policy.data && !comparing && !shadowing && (
             <p class="muted">
               {id} · output {policy.data.output} · effort {policy.data.effort} · labels{" "}
               {policy.data.labels.length ? policy.data.labels.join(", ") : "none"} · {policy.data.rules.length} rules
@@ -115,7 +115,7 @@ export function PolicyPage({ me, id, query }: { me: Me; id: string; query: URLSe
         </div>
         <div class="actions">
           <div class="segmented" role="group" aria-label="View">
-            <a href={href(["policies", id], shown ? { v: shown } : undefined)} aria-current={comparing ? undefined : "page"}>
+            <a href={href(["policies", id], shown ? { v: shown } : undefined)} aria-current={comparing || shadowing ? undefined : "page"}>
               Text
             </a>
             {numbers.length > 1 ? (
@@ -126,6 +126,11 @@ export function PolicyPage({ me, id, query }: { me: Me; id: string; query: URLSe
               <span class="disabled" title="Only one version: nothing to compare yet">
                 Compare
               </span>
+            )}
+            {can(me, "review") && (
+              <a href={href(["policies", id], { view: "shadow" })} aria-current={shadowing ? "page" : undefined}>
+                Shadow
+              </a>
             )}
           </div>
           {current !== null && (
@@ -151,7 +156,7 @@ export function PolicyPage({ me, id, query }: { me: Me; id: string; query: URLSe
               <li key={v.version}>
                 <a
                   href={href(["policies", id], { v: v.version })}
-                  aria-current={!comparing && v.version === shown ? "page" : undefined}
+                  aria-current={!comparing && !shadowing && v.version === shown ? "page" : undefined}
                 >
                   <span class="v">v{v.version}</span>
                   <span class="when">{when(v.created_at)}</span>
@@ -163,7 +168,9 @@ export function PolicyPage({ me, id, query }: { me: Me; id: string; query: URLSe
           </ol>
         </aside>
         <div class="pane">
-          {comparing ? (
+          {shadowing ? (
+            <ShadowPanel me={me} id={id} versions={numbers} current={current} />
+          ) : comparing ? (
             <Compare id={id} from={from} to={to} versions={numbers} />
           ) : policy.error ? (
             <ErrorBox message={policy.error} retry={policy.reload} />

@@ -4,6 +4,7 @@ import { useEffect, useRef } from "preact/hooks";
 
 export interface Shortcut {
   key: string; // KeyboardEvent.key ("e", "/", "Enter", "Escape"); "mod+s" is Ctrl+S or ⌘S
+  also?: string[]; // other keys that do the same ("ArrowRight" beside "j"), shown beside it
   label: string;
   run: () => void;
   when?: boolean; // false: not offered now (e.g. an action the role may not take)
@@ -11,11 +12,15 @@ export interface Shortcut {
 
 const isMac = /Mac|iPhone|iPad/.test(navigator.platform);
 
-function matches(shortcut: Shortcut, e: KeyboardEvent): boolean {
-  if (shortcut.key.startsWith("mod+")) {
-    return (isMac ? e.metaKey : e.ctrlKey) && e.key.toLowerCase() === shortcut.key.slice(4);
+function matchesKey(key: string, e: KeyboardEvent): boolean {
+  if (key.startsWith("mod+")) {
+    return (isMac ? e.metaKey : e.ctrlKey) && e.key.toLowerCase() === key.slice(4);
   }
-  return !e.ctrlKey && !e.metaKey && !e.altKey && e.key === shortcut.key;
+  return !e.ctrlKey && !e.metaKey && !e.altKey && e.key === key;
+}
+
+function matches(shortcut: Shortcut, e: KeyboardEvent): boolean {
+  return [shortcut.key, ...(shortcut.also ?? [])].some((k) => matchesKey(k, e));
 }
 
 function typing(target: EventTarget | null): boolean {
@@ -45,13 +50,15 @@ export function useShortcuts(shortcuts: Shortcut[]): void {
   }, []);
 }
 
+const arrows: Record<string, string> = { ArrowLeft: "←", ArrowRight: "→", ArrowUp: "↑", ArrowDown: "↓" };
+
 function keyName(key: string): string {
   if (key.startsWith("mod+")) {
     const k = key.slice(4); // "s" shows as S, "enter" as Enter
     return (isMac ? "⌘" : "Ctrl+") + k[0].toUpperCase() + (k.length > 1 ? k.slice(1) : "");
   }
   if (key === "Escape") return "Esc";
-  return key;
+  return arrows[key] ?? key;
 }
 
 export function ShortcutBar({ shortcuts }: { shortcuts: Shortcut[] }) {
@@ -61,7 +68,10 @@ export function ShortcutBar({ shortcuts }: { shortcuts: Shortcut[] }) {
     <footer class="shortcuts" aria-label="Keyboard shortcuts">
       {shown.map((s) => (
         <span key={s.key}>
-          <kbd>{keyName(s.key)}</kbd> {s.label}
+          {[s.key, ...(s.also ?? [])].map((k) => (
+            <kbd key={k}>{keyName(k)}</kbd>
+          ))}{" "}
+          {s.label}
         </span>
       ))}
     </footer>

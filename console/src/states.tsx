@@ -30,3 +30,13 @@ export function Empty({ title, children }: { title: string; children?: Component
     </div>
   );
 }
+
+// A form's refusal beside the control that caused it; nothing when there is none.
+export function FieldError({ message }: { message: string | null }) {
+  if (!message) return null;
+  return (
+    <p class="field-error" role="alert">
+      {message}
+    </p>
+  );
+}

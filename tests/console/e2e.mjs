@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { fail, harness } from "./harness.mjs";
 import { decisionsSteps, playgroundSteps } from "./playground_steps.mjs";
+import { cancelSteps, labelledSetSteps, queueSteps, reviewSteps, runSteps, shadowSteps } from "./review_steps.mjs";
 
 const [base, adminKey, reviewKey, outdir, openBase] = process.argv.slice(2);
 if (!openBase) {
@@ -111,6 +112,15 @@ try {
 
   const message = await playgroundSteps(t, page);
   await decisionsSteps(t, page, message);
+
+  // The review queue, labelled sets, runs and shadow (review_steps.mjs).
+  const review = { browser, page, adminKey, reviewKey };
+  await queueSteps(t, review);
+  const labels = await reviewSteps(t, review);
+  const labelled = await labelledSetSteps(t, review, labels);
+  const baseline = await runSteps(t, review, labelled);
+  await shadowSteps(t, review, baseline);
+  await cancelSteps(t, review);
 
   // A review key reads but cannot edit, and is told so.
   const reviewer = await browser.newContext({ viewport: { width: 1360, height: 860 } });
