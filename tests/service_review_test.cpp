@@ -179,13 +179,17 @@ TEST_F(ReviewQueueTest, ReviewsAreStoredWithReviewerVersionAndDisagreementsShow)
     const Reply theirs = post(port(), "/v1/reviews", {{"decision_id", id}, {"violation", model}}, sam_);
     ASSERT_EQ(theirs.status, 201) << theirs.text;
     EXPECT_EQ(theirs.body["agrees_with_model"], true);
-    // Two reviews: nobody is offered it any more.
-    EXPECT_EQ(ids(queue(ops_)).count(id), 0u);
+    // Two reviews that disagree: a third reviewer is offered it, marked, to break the tie.
+    const json third = queue(ops_);
+    ASSERT_EQ(third["items"][0]["decision_id"], id);
+    EXPECT_TRUE(third["items"][0]["disagreement"].get<bool>());
+    EXPECT_EQ(third["items"][0]["reviews"].size(), 2u);
 
     // A second item both agree on.
     const int64_t other = queue(rita_)["items"][0]["decision_id"].get<int64_t>();
     ASSERT_EQ(post(port(), "/v1/reviews", {{"decision_id", other}, {"violation", true}}, rita_).status, 201);
     ASSERT_EQ(post(port(), "/v1/reviews", {{"decision_id", other}, {"violation", true}}, sam_).status, 201);
+    EXPECT_EQ(ids(queue(ops_)).count(other), 0u);  // two who agree settle it
 
     const Reply reviews = send(port(), "GET", "/v1/reviews?decision=" + std::to_string(id), "", rita_);
     ASSERT_EQ(reviews.status, 200) << reviews.text;

@@ -114,9 +114,11 @@ std::vector<QueuedDecision> ReviewQueue::next(const std::string& policy_id, cons
     const std::optional<QueueRules> found = rules(policy_id);
     *waiting = 0;
     if (!found) return {};
+    // Two reviews settle an item unless they disagree: then a third breaks the tie.
     const std::string open =
         " AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.decision_id = d.id AND r.reviewer = ?2)"
-        " AND (SELECT count(*) FROM reviews r WHERE r.decision_id = d.id) < 2";
+        " AND (SELECT count(*) < 2 OR (count(*) < 3 AND min(r.violation) != max(r.violation))"
+        "      FROM reviews r WHERE r.decision_id = d.id)";
     std::string why_columns;
     for (const auto& [name, condition] : kRules) why_columns += ", " + std::string(condition);
 

@@ -57,7 +57,8 @@ public:
     void set_rules(const QueueRules& rules);  // updated_at is set here
 
     // What `reviewer` may review next for `policy_id`, oldest first: matched by its rules, not
-    // reviewed by `reviewer`, reviewed by fewer than two people. `waiting` gets how many there are.
+    // reviewed by `reviewer`, and reviewed by fewer than two people, or by two who disagree (a
+    // third breaks the tie). `waiting` gets how many there are.
     std::vector<QueuedDecision> next(const std::string& policy_id, const std::string& reviewer, size_t limit,
                                      size_t* waiting);
     QueueSummary summary(const std::string& policy_id);
