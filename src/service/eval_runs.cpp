@@ -13,7 +13,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Jobs in flight at once: small enough that a cancel takes effect soon, and at most half the queue.
+// Jobs in flight at once (and at most half the queue): small enough that progress moves often.
 constexpr size_t kChunk = 8;
 // How long a chunk waits for room in the queue before trying again.
 constexpr std::chrono::milliseconds kRetry{200};
@@ -47,6 +47,7 @@ bool EvalRuns::cancel(const std::string& id) {
     std::unique_lock lock(mutex_);
     if (running_ == id) {
         cancel_running_ = true;
+        cancel_chunk();
         return true;
     }
     const auto queued =
@@ -67,9 +68,14 @@ void EvalRuns::stop() {
         std::lock_guard lock(mutex_);
         stopping_ = true;
         cancel_running_ = true;
+        cancel_chunk();
     }
     wake_.notify_all();
     if (worker_.joinable()) worker_.join();
+}
+
+void EvalRuns::cancel_chunk() {
+    if (chunk_) chunk_runner_->cancel(*chunk_);
 }
 
 void EvalRuns::work() {
@@ -143,15 +149,26 @@ void EvalRuns::execute(const Pending& pending) {
             const size_t n = std::min({kChunk, half_queue, jobs.size() - verdicts.size()});
             const std::vector<Job> chunk(jobs.begin() + static_cast<std::ptrdiff_t>(verdicts.size()),
                                          jobs.begin() + static_cast<std::ptrdiff_t>(verdicts.size() + n));
-            std::optional<std::vector<Verdict>> answered =
+            std::shared_ptr<JobRunner::Batch> batch =
                 runner.depth() + n <= half_queue
-                    ? runner.run(chunk, Clock::now() + context_.config.request_timeout)
-                    : std::nullopt;
-            if (!answered) {
+                    ? runner.start(chunk, Clock::now() + context_.config.request_timeout)
+                    : nullptr;
+            if (!batch) {
                 std::this_thread::sleep_for(kRetry);
                 continue;
             }
-            for (Verdict& v : *answered) verdicts.push_back(std::move(v));
+            {
+                std::lock_guard lock(mutex_);
+                chunk_ = batch;
+                chunk_runner_ = &runner;
+                if (cancel_running_) cancel_chunk();  // cancelled while it was being submitted
+            }
+            std::vector<Verdict> answered = runner.wait(*batch);
+            {
+                std::lock_guard lock(mutex_);
+                chunk_.reset();
+            }
+            for (Verdict& v : answered) verdicts.push_back(std::move(v));
             run.done = static_cast<int64_t>(verdicts.size());
             store.update(run);
         }

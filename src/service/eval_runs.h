@@ -5,9 +5,9 @@
 // with intervals for both, curves, every flipped item with both rationales.
 //
 // One run at a time (the rest wait, queued), on one thread, in chunks through the job runner that
-// take at most half the queue, so live traffic keeps its room; progress and results are written
-// to the run store. Run verdicts are measurements, not answers to traffic: they are not logged
-// as decisions.
+// take at most half the queue, so live traffic keeps its room; a cancel stops the chunk in flight.
+// Progress and results are written to the run store. Run verdicts are measurements, not answers to traffic:
+// they are not logged as decisions.
 
 #include <condition_variable>
 #include <deque>
@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "core/backend.h"
+#include "service/job_runner.h"
 #include "service/service_context.h"
 #include "storage/run_store.h"
 
@@ -47,6 +48,9 @@ public:
     void stop();
 
 private:
+    // Cancels the chunk in flight, if any (with mutex_ held).
+    void cancel_chunk();
+
     struct Pending {
         std::string id;
         RunPlan plan;
@@ -60,6 +64,9 @@ private:
     std::deque<Pending> queue_;
     std::string running_;  // the run being executed, if any
     bool cancel_running_ = false;
+    // Its chunk in flight and the runner holding it, so a cancel stops the jobs at once.
+    std::shared_ptr<JobRunner::Batch> chunk_;
+    JobRunner* chunk_runner_ = nullptr;
     bool stopping_ = false;
     std::thread worker_;
 };
