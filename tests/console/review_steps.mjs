@@ -287,7 +287,13 @@ export async function shadowSteps(t, { page, adminKey }, shadowVersion) {
 
 // Runs go one at a time: behind a slow one (reason mode, replaying the log) started over the API,
 // the one started here waits, both shown with their progress in the list, and it is cancelled.
+// The blocker must outlast the steps however fast the machine: 192 more decisions in the log
+// (three batches of 64, score mode, quick) give it that many reason-mode jobs to replay.
 export async function cancelSteps(t, { page, adminKey }) {
+  for (let batch = 0; batch < 3; batch++) {
+    const items = Array.from({ length: 64 }, (_, i) => ({ id: `bulk-${batch}-${i}`, content: `bulk message ${batch}-${i}` }));
+    await t.api("POST", "/v1/classify", adminKey, { policies: ["spam"], items, mode: "score" });
+  }
   const replay = { policy: "spam", candidate: { version: 1 }, items: { replay: 200 }, mode: "reason" };
   const blocker = await t.api("POST", "/v1/runs", adminKey, replay);
   await page.goto(t.base + "/#/runs/new?policy=spam");
