@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "support/certain_policies.h"
 #include "support/llama_server.h"
 #include "support/scratch.h"
 #include "support/server_process.h"
@@ -29,18 +30,6 @@ using test::Reply;
 using test::send;
 using test::ServerProcess;
 
-std::string gateway_policies() {
-    const std::filesystem::path dir = test::scratch_dir() / "gateway-policies";
-    std::filesystem::create_directories(dir);
-    std::ofstream(dir / "always.md")
-        << "---\nid: always\nstream: {check_every_tokens: 4, threshold: 0.0}\n---\n"
-           "# Everything\nFlag any text at all.\n";
-    std::ofstream(dir / "never.md")
-        << "---\nid: never\nstream: {check_every_tokens: 4, threshold: 1.0}\n---\n"
-           "# Nothing\nFlag nothing.\n";
-    return dir.string();
-}
-
 std::string node_dir() {
     return std::string(ARBITER_SOURCE_DIR) + "/tests/node";
 }
@@ -50,8 +39,9 @@ void expect_scenario(const std::string& name, const std::string& upstream, const
                      const std::string& scenario, const std::string& release) {
     SCOPED_TRACE(name);
     const std::string config = test::write_config("gateway-" + name, "gateway:\n" + gateway_yaml);
-    ServerProcess server(fresh_db("gateway-" + name), {"--policies", gateway_policies(), "--config", config,
-                                                       "--upstream", upstream + "/v1", "--release", release});
+    ServerProcess server(fresh_db("gateway-" + name),
+                         {"--policies", test::certain_policies(), "--config", config, "--upstream",
+                          upstream + "/v1", "--release", release});
     const test::CommandResult sdk = test::run_command(
         "node " + node_dir() + "/gateway.mjs http://127.0.0.1:" + std::to_string(server.port()) + "/v1 " +
         upstream + "/v1 " + scenario + " " + release);
@@ -111,7 +101,7 @@ TEST(Gateway, RefusesWhatItCannotForward) {
         "gateway-dead",
         "gateway:\n  input_policies: [never]\n  output_policies: [never]\n  input_threshold: 1.0\n");
     ServerProcess server(fresh_db("gateway-dead"),
-                         {"--policies", gateway_policies(), "--config", config, "--upstream", dead});
+                         {"--policies", test::certain_policies(), "--config", config, "--upstream", dead});
     const json messages = {{{"role", "user"}, {"content", "hi"}}};
     Reply r = post(server.port(), "/v1/chat/completions", {{"model", "m"}, {"messages", messages}});
     EXPECT_EQ(r.status, 502) << r.text;
@@ -125,7 +115,7 @@ TEST(Gateway, RefusesWhatItCannotForward) {
     EXPECT_EQ(r.status, 400) << r.text;
     const test::CommandResult bad = test::run_command(
         test::built_binary("arbiter") + " serve --model " + test::tiny_model().string() + " --policies " +
-        gateway_policies() + " --upstream ftp://x --port 0 --db " + fresh_db("gateway-bad").string());
+        test::certain_policies() + " --upstream ftp://x --port 0 --db " + fresh_db("gateway-bad").string());
     EXPECT_EQ(bad.exit_code, 2) << bad.output;
     EXPECT_NE(bad.output.find("--upstream"), std::string::npos) << bad.output;
 }
@@ -215,7 +205,7 @@ TEST(Gateway, ACutStopsTheUpstream) {
     const std::string config = test::write_config(
         "gateway-cut",
         "gateway:\n  input_policies: [never]\n  output_policies: [always]\n  input_threshold: 1.0\n");
-    ServerProcess server(fresh_db("gateway-cut"), {"--policies", gateway_policies(), "--config", config,
+    ServerProcess server(fresh_db("gateway-cut"), {"--policies", test::certain_policies(), "--config", config,
                                                    "--upstream", upstream.url()});
     const Relayed r = stream_chat(server.port());
     ASSERT_FALSE(r.events.empty());
@@ -236,8 +226,8 @@ TEST(Gateway, TextThatCannotBeJudgedIsNeverReleased) {
         "gateway-long",
         "gateway:\n  input_policies: [never]\n  output_policies: [never]\n  input_threshold: 1.0\n");
     ServerProcess server(fresh_db("gateway-long"),
-                         {"--policies", gateway_policies(), "--config", config, "--upstream", upstream.url(),
-                          "--release", "hold", "--ctx", "1024"});
+                         {"--policies", test::certain_policies(), "--config", config, "--upstream",
+                          upstream.url(), "--release", "hold", "--ctx", "1024"});
     const Relayed r = stream_chat(server.port());
     ASSERT_FALSE(r.events.empty());
     EXPECT_TRUE(r.events.back().contains("error")) << r.events.back().dump();

@@ -323,6 +323,10 @@ TEST(StreamEngine, LimitsAndEndedStreamsAreClearErrors) {
     const StreamId id = engine.open_stream(two, events);
     // Both sequences are taken.
     EXPECT_EQ(code([&] { engine.open_stream(two, {}); }), StreamError::Code::limit);
+    // Three policies can never fit in two sequences: not a retryable limit.
+    StreamSpec three = two;
+    three.policies.push_back({.policy = policy});
+    EXPECT_EQ(code([&] { engine.open_stream(three, {}); }), StreamError::Code::never_fits);
     EXPECT_EQ(code([&] { engine.append_stream(id, std::string(101, 'a')); }), StreamError::Code::limit);
     EXPECT_EQ(code([&] { engine.append_stream(id, "\xFF"); }), StreamError::Code::bad_input);
     EXPECT_EQ(code([&] { engine.append_stream(999, "x"); }), StreamError::Code::unknown);

@@ -83,6 +83,7 @@ public:
     enum class Code {
         unsupported,  // the backend cannot stream
         limit,        // too many open streams, or a stream over its byte or token limit
+        never_fits,   // more policies than the backend has stream sequences: no retry can open it
         unknown,      // no such stream
         ended,        // closed, expired (idle too long) or failed: the message says which
         bad_input,    // invalid UTF-8, no policy, a context that cannot grow

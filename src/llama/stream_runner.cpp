@@ -85,6 +85,11 @@ StreamId StreamRunner::open(StreamSpec spec, StreamEvents events) {
             throw StreamError(StreamError::Code::bad_input,
                               "check interval and consecutive checks must be >= 1");
     }
+    if (spec.policies.size() > static_cast<size_t>(limits_.sequences))
+        throw StreamError(StreamError::Code::never_fits,
+                          "a stream of " + std::to_string(spec.policies.size()) + " policies needs " +
+                              std::to_string(spec.policies.size()) + " sequences; this server has " +
+                              std::to_string(limits_.sequences) + " (--streams)");
     auto s = std::make_unique<Session>();
     s->text = std::make_unique<StreamText>(model_.tokens(), spec.context);  // throws bad_input
     if (s->text->appended_bytes() > limits_.max_bytes)

@@ -1,6 +1,7 @@
 #include "service/chat_relay.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "core/verdict_json.h"
 
@@ -58,11 +59,16 @@ bool ChatRelay::feed(std::string_view bytes) {
         std::vector<std::string> events;
         try {
             events = parser_.feed(bytes);
-        } catch (const std::length_error&) {
+        } catch (const std::length_error& e) {
+            broken_ = std::string("the upstream's stream is not valid: ") + e.what();
             return false;
         }
+        if (events.empty()) keep_alive();
         for (std::string& data : events) {
-            if (data == "[DONE]") continue;  // ours follows the verdict
+            if (data == "[DONE]") {  // ours follows the verdict
+                complete_ = true;
+                continue;
+            }
             const nlohmann::json chunk = nlohmann::json::parse(data, nullptr, false);
             if (chunk.is_object()) {
                 for (const char* key : {"id", "created", "model", "system_fingerprint"}) {
@@ -73,6 +79,7 @@ bool ChatRelay::feed(std::string_view bytes) {
             offset_ += text.size();
             if (!text.empty()) texts.push_back(std::move(text));
             if (finishes(chunk)) {
+                complete_ = true;
                 trailer_.push_back("data: " + data + "\n\n");
             } else {
                 held_.push_back({offset_, "data: " + data + "\n\n"});
@@ -116,12 +123,9 @@ void ChatRelay::finish(const StreamResult& result, const std::string& upstream_e
             return cut(policies_[p], stream.value("flagged_at_bytes", offset_));
         }
     }
-    if (unjudged_ || !upstream_error.empty() || !result.ok) {
+    const std::string why = unjudged_reason(result, upstream_error);
+    if (!why.empty()) {
         // The answer could not be judged whole: what was not released stays unreleased.
-        const std::string why = unjudged_
-                                    ? "the answer is longer than a stream may be; the rest was not judged"
-                                : !upstream_error.empty() ? "upstream: " + upstream_error
-                                                          : result.error;
         client_->write(sse({{"error",
                              {{"message", why},
                               {"type", "server_error"},
@@ -132,6 +136,28 @@ void ChatRelay::finish(const StreamResult& result, const std::string& upstream_e
     release(offset_);
     for (const std::string& chunk : trailer_) client_->write(chunk);
     done();
+}
+
+std::string ChatRelay::unjudged_reason(const StreamResult& result, const std::string& upstream_error) const {
+    if (unjudged_) return "the answer is longer than a stream may be; the rest was not judged";
+    if (!broken_.empty()) return broken_;
+    if (!upstream_error.empty()) return "upstream: " + upstream_error;
+    if (!result.ok) return result.error;
+    // A guard says when it could not judge what it relays: a stream cut short, or one whose events
+    // never completed (lines that end without the blank line), is no answer.
+    if (!complete_)
+        return "the upstream's stream ended before its answer did (no finish_reason and no [DONE]): what "
+               "it sent could not be judged whole";
+    return {};
+}
+
+void ChatRelay::keep_alive() {
+    // An upstream's keep-alive comments pass on as one of ours, at most once a second: a write is
+    // how the transport finds a client that left, so its upstream request stops.
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_keep_alive_ < std::chrono::seconds(1)) return;
+    last_keep_alive_ = now;
+    client_->write(":\n\n");
 }
 
 void ChatRelay::release(size_t upto) {

@@ -9,6 +9,7 @@
 //
 // Threads: feed() and finish() run on the relay's thread, on_check() on the engine's.
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -49,6 +50,9 @@ private:
         std::string sse;  // as the client gets it
     };
     void release(size_t upto);  // sends held chunks that end at or before `upto`
+    void keep_alive();          // bytes came without an event (comments, a part of one)
+    // Why the answer cannot be released as judged ("" when it can), with mutex_ held.
+    std::string unjudged_reason(const StreamResult& result, const std::string& upstream_error) const;
     void cut(const std::string& policy, size_t offset);
     nlohmann::ordered_json chunk_shell() const;
     void done();
@@ -66,7 +70,10 @@ private:
     std::vector<std::string> trailer_;  // the chunks with a finish_reason, and usage: after the verdict
     std::vector<size_t> passed_;        // per policy: bytes its last passing check covered
     std::optional<std::pair<std::string, size_t>> flag_;  // the policy that flagged, and where
-    bool unjudged_ = false;        // the session refused text (over its limit): the rest is never released
+    bool unjudged_ = false;  // the session refused text (over its limit): the rest is never released
+    bool complete_ = false;  // a chunk with a finish_reason, or [DONE], arrived
+    std::string broken_;     // why the upstream's stream could not be read, if it could not
+    std::chrono::steady_clock::time_point last_keep_alive_{};
     bool ended_ = false;           // the client's stream is complete (cut or finished)
     nlohmann::ordered_json meta_;  // id, created and model of the upstream's chunks
 };

@@ -4,6 +4,7 @@
 
 #include "core/content_json.h"
 #include "core/policy_json.h"
+#include "service/http_reply.h"
 #include "service/request_error.h"
 
 namespace arbiter::service {
@@ -63,11 +64,12 @@ RunSettings parse_run_settings(const nlohmann::json& body) {
         if (!settings.effort) bad("effort must be low, medium or high");
     }
     if (body.contains("max_reasoning_tokens")) {
-        const nlohmann::json& n = body.at("max_reasoning_tokens");
-        if (!n.is_number_integer() || n.get<int64_t>() < 1 || n.get<int64_t>() > kMaxReasoningTokens)
+        const std::optional<int64_t> n =
+            whole_number_in(body.at("max_reasoning_tokens"), 1, kMaxReasoningTokens);
+        if (!n)
             bad("max_reasoning_tokens must be a whole number from 1 to " +
                 std::to_string(kMaxReasoningTokens));
-        settings.max_reasoning_tokens = n.get<int>();
+        settings.max_reasoning_tokens = static_cast<int>(*n);
     }
     return settings;
 }

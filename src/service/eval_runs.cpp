@@ -26,6 +26,17 @@ EvalRuns::~EvalRuns() {
     stop();
 }
 
+void EvalRuns::check_room(const std::string& created_by) const {
+    if (queue_.size() >= kMaxQueued)
+        throw RunQueueFull(std::to_string(queue_.size()) + " runs are waiting, the most the server queues; " +
+                           "retry when one has finished");
+    const auto mine = static_cast<size_t>(std::count_if(
+        queue_.begin(), queue_.end(), [&](const Pending& p) { return p.created_by == created_by; }));
+    if (mine >= kMaxQueuedPerKey)
+        throw RunQueueFull("'" + created_by + "' has " + std::to_string(mine) +
+                           " runs waiting, the most one key may queue; retry when one has finished");
+}
+
 storage::Run EvalRuns::start(nlohmann::ordered_json spec, RunPlan plan, const std::string& created_by) {
     storage::Run run;
     run.id = random_id("run_");
@@ -34,10 +45,13 @@ storage::Run EvalRuns::start(nlohmann::ordered_json spec, RunPlan plan, const st
     run.policy_id = plan.policy_id;
     run.spec = std::move(spec);
     run.status = "queued";
-    context_.run_store().add(run);
     {
+        // One lock from the check to the queue, so that requests at once cannot overfill it; a
+        // refused run leaves nothing in the store.
         std::lock_guard lock(mutex_);
-        queue_.push_back({run.id, std::move(plan)});
+        check_room(created_by);
+        context_.run_store().add(run);
+        queue_.push_back({run.id, std::move(plan), created_by});
     }
     wake_.notify_one();
     return run;

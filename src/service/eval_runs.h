@@ -15,6 +15,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -33,14 +34,25 @@ struct RunPlan {
     Mode mode = Mode::score;
 };
 
+// A run refused because the queue is full (in all, or for the key that asked): a run can keep the
+// engine busy for a long time, so the queue is short and no one key may fill it.
+class RunQueueFull : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 class EvalRuns {
 public:
+    static constexpr size_t kMaxQueued = 16;       // runs waiting, in all
+    static constexpr size_t kMaxQueuedPerKey = 4;  // runs waiting that one key started
+
     explicit EvalRuns(ServiceContext& context);
     ~EvalRuns();
     EvalRuns(const EvalRuns&) = delete;
     EvalRuns& operator=(const EvalRuns&) = delete;
 
     // Stores the run (queued) and returns it. `spec` is the request as checked, kept with it.
+    // Throws RunQueueFull past kMaxQueued, or kMaxQueuedPerKey for `created_by`.
     storage::Run start(nlohmann::ordered_json spec, RunPlan plan, const std::string& created_by);
     // Stops a queued or running run; false when it is unknown or already finished.
     bool cancel(const std::string& id);
@@ -54,7 +66,10 @@ private:
     struct Pending {
         std::string id;
         RunPlan plan;
+        std::string created_by;
     };
+    // Throws RunQueueFull when `created_by` may queue no more (with mutex_ held).
+    void check_room(const std::string& created_by) const;
     void work();
     void execute(const Pending& pending);
 

@@ -10,6 +10,8 @@
 //      withheld (finish_reason "content_filter").
 //   3. With "stream": true: the answer streams through a stream session of the output policies
 //      (service/chat_relay.h, observe or hold), and a flag ends the stream with content_filter.
+// Steps 2 and 3 wait on the gateway's own threads (service/gateway_answers.h), never on an HTTP
+// worker, and each upstream request is bounded start to end by timeout_ms.
 //
 // Every judgement is in the decision log: the input's and a whole answer's as classifications
 // (request id "chatcmpl-..."), a streamed answer's as its stream's verdict. A refusal or cut
@@ -34,6 +36,8 @@ struct Gateway {
     const UpstreamClient upstream;
     std::atomic<bool> stopping = false;  // relays stop reading their upstreams
     std::atomic<size_t> active = 0;      // streamed answers being relayed (at most max_streams)
+    std::atomic<size_t> waiting = 0;     // whole answers being waited for (at most max_waiting)
+    WorkerPool waits;                    // the threads that wait for whole answers
     WorkerPool relays;                   // the threads that read streamed answers (last: joined first)
 };
 

@@ -189,6 +189,7 @@ void HttpConnection::refuse_read(beast::error_code ec) {
 }
 
 void HttpConnection::send(HttpResponse response, bool close_after) {
+    if (response.later) return send_later(std::move(response.later), close_after);
     if (response.stream) return send_streamed(std::move(response), close_after);
     auto message = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version_);
@@ -206,6 +207,19 @@ void HttpConnection::send(HttpResponse response, bool close_after) {
         if (!message->keep_alive()) return self->linger();
         self->first_ = false;
         self->read_header();
+    });
+}
+
+void HttpConnection::send_later(std::shared_ptr<LateResponse> later, bool close_after) {
+    busy_ = true;
+    // The guard keeps the event loop (and so the server's run()) going until the answer is here.
+    auto guard =
+        std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(shared_.io.get_executor());
+    later->when_ready([self = shared_from_this(), guard, close_after](HttpResponse response) {
+        net::post(self->stream_.get_executor(),
+                  [self, guard, close_after, response = std::move(response)]() mutable {
+                      self->send(std::move(response), close_after);
+                  });
     });
 }
 

@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "service/http_server.h"
+#include "service/late_response.h"
 #include "service/worker_pool.h"
 
 namespace arbiter::service {
@@ -65,6 +66,8 @@ private:
     void refuse_read(boost::beast::error_code ec);
     // Writes the answer; `close` ends the connection after it (lingering to let the client read).
     void send(HttpResponse response, bool close);
+    // Waits, with no thread held, for an answer another thread delivers, then sends it.
+    void send_later(std::shared_ptr<LateResponse> later, bool close);
     // Writes a streamed answer's header, then its body's bytes as they arrive.
     void send_streamed(HttpResponse response, bool close);
     void pump();

@@ -57,6 +57,17 @@ std::optional<std::string> HttpRequest::param(std::string_view name) const {
     return std::nullopt;
 }
 
+std::optional<std::string_view> bearer_token(std::string_view header) {
+    constexpr std::string_view kBearer = "bearer";
+    const bool bearer = header.size() > kBearer.size() && header[kBearer.size()] == ' ' &&
+                        std::equal(kBearer.begin(), kBearer.end(), header.begin(), [](char a, char b) {
+                            return a == std::tolower(static_cast<unsigned char>(b));
+                        });
+    if (!bearer) return std::nullopt;
+    const size_t token_at = header.find_first_not_of(' ', kBearer.size());
+    return token_at == std::string_view::npos ? std::string_view() : header.substr(token_at);
+}
+
 bool split_target(std::string_view target, std::string& path,
                   std::vector<std::pair<std::string, std::string>>& query) {
     const size_t mark = target.find('?');

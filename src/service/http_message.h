@@ -29,6 +29,7 @@ struct HttpRequest {
 };
 
 class BodyStream;
+class LateResponse;
 
 struct HttpResponse {
     int status = 200;
@@ -38,11 +39,18 @@ struct HttpResponse {
     // When set, the body is this stream's bytes as they are written (service/body_stream.h), sent
     // chunked; `body` is ignored.
     std::shared_ptr<BodyStream> stream;
+    // When set, this is no answer yet: the answer comes through `later` from another thread
+    // (service/late_response.h), and everything else here is ignored.
+    std::shared_ptr<LateResponse> later;
 
     void set_header(std::string name, std::string value) {
         headers.emplace_back(std::move(name), std::move(value));
     }
 };
+
+// The credentials of an `Authorization: Bearer <token>` header: the scheme in any case (RFC 7235),
+// the token after one or more spaces. nullopt for another scheme or none.
+std::optional<std::string_view> bearer_token(std::string_view header);
 
 // Splits a request target ("/path?a=1&b=x%20y") into its path and percent-decoded parameters
 // ('+' is a space, as HTML forms send it). Returns false for a malformed escape.

@@ -81,6 +81,19 @@ std::optional<int> whole_number(const std::string& text) {
     return value;
 }
 
+std::optional<int64_t> whole_number_in(const nlohmann::json& value, int64_t low, int64_t high) {
+    if (value.is_number_unsigned()) {
+        const uint64_t n = value.get<uint64_t>();
+        if (high < 0 || n > static_cast<uint64_t>(high) || (low > 0 && n < static_cast<uint64_t>(low)))
+            return std::nullopt;
+        return static_cast<int64_t>(n);
+    }
+    if (!value.is_number_integer()) return std::nullopt;
+    const int64_t n = value.get<int64_t>();
+    if (n < low || n > high) return std::nullopt;
+    return n;
+}
+
 std::string random_id(std::string_view prefix) {
     unsigned char bytes[12];
     if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes for an id");

@@ -20,6 +20,9 @@ nlohmann::json parse_body(const HttpRequest& req);
 
 // A query parameter that must be a whole number.
 std::optional<int> whole_number(const std::string& text);
+// A JSON value that must be a whole number from `low` to `high`; nullopt for anything else (a
+// fraction, a string, a number out of range: never wrapped to fit, as get<int>() would).
+std::optional<int64_t> whole_number_in(const nlohmann::json& value, int64_t low, int64_t high);
 
 // The name of the key that authorized `req`, or "anonymous" on a server without keys: who a
 // review, a run or a rule change is recorded as made by.

@@ -14,19 +14,19 @@ namespace {
 using ordered_json = nlohmann::ordered_json;
 
 // Perspective's clients send the key as ?key=; Google's answers for a missing or a wrong key.
-std::string authorize_key(const ServiceContext& context, const HttpRequest& req) {
-    if (!context.keys) return "anonymous";
+// Without keys every caller is "anonymous" and may do anything, as on the rest of the API.
+ApiKeyEntry authorize_key(const ServiceContext& context, const HttpRequest& req) {
+    if (!context.keys) return {"anonymous", Role::admin, ""};
     std::optional<std::string> key = req.param("key");
     if (!key) {
+        // Any case of the scheme, as the rest of the API takes it.
         const std::string header = req.header("Authorization");
-        if (header.size() > 7 &&
-            (header.compare(0, 7, "Bearer ") == 0 || header.compare(0, 7, "bearer ") == 0))
-            key = header.substr(7);
+        if (const std::optional<std::string_view> token = bearer_token(header)) key = std::string(*token);
     }
     if (!key) throw RequestError(403, "The request is missing a valid API key.");
     const std::optional<ApiKeyEntry> entry = context.keys->find(*key);
     if (!entry) throw RequestError(400, "API key not valid. Please pass a valid API key.");
-    return entry->name;
+    return *entry;
 }
 
 // The policy each attribute maps to; 400 naming the attributes served for any other.
@@ -110,7 +110,10 @@ void analyze(ServiceContext& context, const HttpRequest& req, HttpResponse& res)
 }
 
 void suggest(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
-    const std::string reviewer = authorize_key(context, req);
+    const ApiKeyEntry caller = authorize_key(context, req);
+    // A key that may review gives labels; any other key's scores are kept as suggestions, apart.
+    const std::string_view source =
+        role_allows(caller.role, Role::review) ? "perspective:suggestscore" : storage::kSuggestionSource;
     const SuggestRequest request =
         parse_suggest_request(parse_body(req), context.config.perspective_max_text_bytes);
     if (!context.reviews) throw RequestError(503, "this server keeps no reviews");
@@ -127,8 +130,8 @@ void suggest(ServiceContext& context, const HttpRequest& req, HttpResponse& res)
         review.content_sha256 = sha256_hex(user_message(item.content));
         review.violation = score >= 0.5;
         review.score = score;
-        review.reviewer = reviewer;
-        review.source = "perspective:suggestscore";
+        review.reviewer = caller.name;
+        review.source = source;
         context.reviews->add(review);
         ++p;
     }

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/policy_json.h"
+#include "service/http_reply.h"
 #include "service/request_error.h"
 
 namespace arbiter::service {
@@ -42,10 +43,9 @@ std::shared_ptr<const Policy> run_policy(const nlohmann::json& run, const std::s
         bad(field + ".policy must be a policy id or a draft policy object");
     std::optional<int> version;
     if (run.contains("version")) {
-        const nlohmann::json& v = run.at("version");
-        if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > INT32_MAX)
-            bad(field + ".version must be a whole number from 1");
-        version = v.get<int>();
+        const std::optional<int64_t> v = whole_number_in(run.at("version"), 1, INT32_MAX);
+        if (!v) bad(field + ".version must be a whole number from 1");
+        version = static_cast<int>(*v);
     }
     return stored(policy.get<std::string>(), version);
 }

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "service/http_reply.h"
 #include "service/request_error.h"
 #include "service/review_json.h"
@@ -9,7 +11,15 @@ namespace {
 
 using ordered_json = nlohmann::ordered_json;
 
-constexpr size_t kMaxNote = 2000;
+// In characters (code points), as docs/review-api.md says: 2,000 emoji are as welcome as 2,000
+// letters. The body's limit bounds the bytes.
+constexpr size_t kMaxNoteCharacters = 2000;
+
+// The code points of valid UTF-8 text (parse_body has checked it): every byte but continuations.
+size_t count_code_points(std::string_view text) {
+    return static_cast<size_t>(std::count_if(
+        text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
 
 // The content's own fields ("text", or "prompt" and "response", or "messages") into `line`, as
 // input files and `arbiter eval` have them.
@@ -47,20 +57,21 @@ void add_review(ServiceContext& context, const HttpRequest& req, HttpResponse& r
         if (key != "decision_id" && key != "violation" && key != "note")
             throw RequestError(400, "unknown field '" + key + "' (known: decision_id, violation, note)");
     }
-    if (!body.contains("decision_id") || !body["decision_id"].is_number_integer() ||
-        body["decision_id"].get<int64_t>() < 1)
-        throw RequestError(400, "decision_id must be a decision id (a whole number from 1)");
+    const std::optional<int64_t> asked =
+        body.contains("decision_id") ? whole_number_in(body["decision_id"], 1, INT64_MAX) : std::nullopt;
+    if (!asked) throw RequestError(400, "decision_id must be a decision id (a whole number from 1)");
     if (!body.contains("violation") || !body["violation"].is_boolean())
         throw RequestError(400, "violation must be true or false: the correct label");
     std::string note;
     if (body.contains("note")) {
         if (!body["note"].is_string()) throw RequestError(400, "note must be a string");
         note = body["note"].get<std::string>();
-        if (note.size() > kMaxNote)
-            throw RequestError(400, "note is " + std::to_string(note.size()) + " bytes; the limit is " +
-                                        std::to_string(kMaxNote));
+        const size_t characters = count_code_points(note);
+        if (characters > kMaxNoteCharacters)
+            throw RequestError(400, "note is " + std::to_string(characters) + " characters; the limit is " +
+                                        std::to_string(kMaxNoteCharacters));
     }
-    const int64_t decision_id = body["decision_id"].get<int64_t>();
+    const int64_t decision_id = *asked;
     const std::optional<ordered_json> row = context.log.row(decision_id);
     if (!row || (*row)["shadow"].get<bool>())
         throw RequestError(404, "no decision " + std::to_string(decision_id));
@@ -112,7 +123,9 @@ void get_reviews(ServiceContext& context, const HttpRequest& req, HttpResponse& 
         return send_json(res, 200, {{"decision_id", id}, {"reviews", list}});
     }
     res.content_type = "application/x-ndjson";
-    for (const storage::Review& r : reviews.of_policy(*policy)) res.body += eval_line(r).dump() + "\n";
+    for (const storage::Review& r : reviews.of_policy(*policy)) {
+        if (storage::is_label(r)) res.body += eval_line(r).dump() + "\n";
+    }
 }
 
 void labelled_sets(ServiceContext& context, HttpResponse& res) {

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "service/http_reply.h"
+#include "service/late_response.h"
 #include "service/request_error.h"
 
 namespace arbiter::service {
@@ -26,16 +27,9 @@ std::vector<std::string> split_path(const std::string& path) {
 std::optional<ApiKeyEntry> authorize(const ServiceContext& context, const HttpRequest& req, Role needed) {
     if (!context.keys) return std::nullopt;
     const std::string header = req.header("Authorization");
-    // The scheme is case-insensitive (RFC 7235), the key after one or more spaces is not.
-    constexpr std::string_view kBearer = "bearer";
-    const bool bearer = header.size() > kBearer.size() && header[kBearer.size()] == ' ' &&
-                        std::equal(kBearer.begin(), kBearer.end(), header.begin(), [](char a, char b) {
-                            return a == std::tolower(static_cast<unsigned char>(b));
-                        });
-    if (!bearer) throw RequestError(401, "an API key is required: Authorization: Bearer <key>");
-    const size_t key_at = header.find_first_not_of(' ', kBearer.size());
-    std::optional<ApiKeyEntry> entry = context.keys->find(
-        key_at == std::string::npos ? std::string_view() : std::string_view(header).substr(key_at));
+    const std::optional<std::string_view> key = bearer_token(header);
+    if (!key) throw RequestError(401, "an API key is required: Authorization: Bearer <key>");
+    std::optional<ApiKeyEntry> entry = context.keys->find(*key);
     if (!entry) throw RequestError(401, "the API key is not valid");
     if (!role_allows(entry->role, needed))
         throw RequestError(403, "this needs " + std::string(needed == Role::admin ? "an admin" : "a review") +
@@ -98,6 +92,23 @@ Cost Router::cost(const HttpRequest& request) const {
     return route ? route->cost : Cost::quick;
 }
 
+HttpResponse refusal_of_current_exception() {
+    HttpResponse response;
+    try {
+        throw;
+    } catch (const RequestError& e) {
+        if (e.status() == 401) response.set_header("WWW-Authenticate", "Bearer");
+        if (e.status() == 429 || e.status() == 503) response.set_header("Retry-After", "1");
+        send_error(response, e.status(), e.what());
+    } catch (const storage::SqliteError& e) {
+        response.set_header("Retry-After", "5");
+        send_error(response, 503, std::string("the decision log is unavailable: ") + e.what());
+    } catch (const std::exception& e) {
+        send_error(response, 500, std::string("internal error: ") + e.what());
+    }
+    return response;
+}
+
 void Router::run(const Route& route, HttpRequest& request, HttpResponse& response) const {
     try {
         if (route.role) {
@@ -107,18 +118,8 @@ void Router::run(const Route& route, HttpRequest& request, HttpResponse& respons
             }
         }
         route.handler(request, response);
-    } catch (const RequestError& e) {
-        response = {};
-        if (e.status() == 401) response.set_header("WWW-Authenticate", "Bearer");
-        if (e.status() == 429 || e.status() == 503) response.set_header("Retry-After", "1");
-        send_error(response, e.status(), e.what());
-    } catch (const storage::SqliteError& e) {
-        response = {};
-        response.set_header("Retry-After", "5");
-        send_error(response, 503, std::string("the decision log is unavailable: ") + e.what());
-    } catch (const std::exception& e) {
-        response = {};
-        send_error(response, 500, std::string("internal error: ") + e.what());
+    } catch (const std::exception&) {
+        response = refusal_of_current_exception();
     }
 }
 
@@ -146,8 +147,21 @@ HttpResponse Router::handle(HttpRequest request) const {
     } else {
         send_error(response, 404, "no such endpoint: " + request.method + " " + request.path);
     }
+    const std::string_view endpoint = endpoint_of(request.path);
+    if (response.later) {
+        // Counted when it is answered: a relay that delivers it on, with the metrics on the way.
+        auto relayed = std::make_shared<LateResponse>();
+        response.later->when_ready([this, endpoint, start, relayed](HttpResponse late) {
+            const double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            context_.metrics.request(endpoint, late.status, seconds);
+            relayed->deliver(std::move(late));
+        });
+        response.later = std::move(relayed);
+        return response;
+    }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    context_.metrics.request(endpoint_of(request.path), response.status, seconds);
+    context_.metrics.request(endpoint, response.status, seconds);
     return response;
 }
 

@@ -16,6 +16,11 @@ namespace arbiter::service {
 
 using Handler = std::function<void(const HttpRequest&, HttpResponse&)>;
 
+// The answer to the exception being handled (call inside a catch block): a RequestError's status
+// and message, 503 with Retry-After for an unavailable decision log, 500 for anything else. For
+// answers given outside a handler (service/late_response.h).
+HttpResponse refusal_of_current_exception();
+
 // Whether a handler may run on the thread that reads sockets: quick ones answer from memory;
 // blocking ones wait for the engine or the disk and run on the worker pool.
 enum class Cost { quick, blocking };

@@ -39,9 +39,9 @@ void only_fields(const nlohmann::json& object, const std::string& what,
 }
 
 int version_of(const nlohmann::json& side, const std::string& what) {
-    if (!side["version"].is_number_integer() || side["version"].get<int>() < 1)
-        throw RequestError(400, what + ".version must be a whole number from 1");
-    return side["version"].get<int>();
+    const std::optional<int64_t> version = whole_number_in(side["version"], 1, INT32_MAX);
+    if (!version) throw RequestError(400, what + ".version must be a whole number from 1");
+    return static_cast<int>(*version);
 }
 
 // The draft in a run's candidate, checked as PUT checks a policy, with the version it would get.
@@ -84,20 +84,22 @@ void start_run(ServiceContext& context, EvalRuns& runs, const HttpRequest& req, 
     if (!body.contains("candidate")) throw RequestError(400, "candidate is required");
     plan.candidate = candidate_of(context, body, plan.policy_id);
 
-    const std::string mode = body.value("mode", std::string("score"));
-    if (mode != "score" && mode != "reason") throw RequestError(400, "mode must be score or reason");
+    const nlohmann::json mode_field = body.value("mode", nlohmann::json("score"));
+    if (mode_field != "score" && mode_field != "reason")
+        throw RequestError(400, "mode must be score or reason");
+    const std::string mode = mode_field.get<std::string>();
     plan.mode = mode == "score" ? Mode::score : Mode::reason;
 
     const nlohmann::json items = body.value("items", nlohmann::json{{"labelled_set", true}});
     if (!items.is_object() || items.size() != 1)
         throw RequestError(400, "items must be {\"labelled_set\": true} or {\"replay\": N}");
     if (items.contains("replay")) {
-        if (!items["replay"].is_number_integer() || items["replay"].get<int>() < 1 ||
-            items["replay"].get<int>() > kMaxReplay)
+        const std::optional<int64_t> replay = whole_number_in(items["replay"], 1, kMaxReplay);
+        if (!replay)
             throw RequestError(400,
                                "items.replay must be a whole number from 1 to " + std::to_string(kMaxReplay));
-        plan.replay = items["replay"].get<size_t>();
-    } else if (items.value("labelled_set", false) != true) {
+        plan.replay = static_cast<size_t>(*replay);
+    } else if (!items.contains("labelled_set") || items["labelled_set"] != true) {
         throw RequestError(400, "items must be {\"labelled_set\": true} or {\"replay\": N}");
     }
 
@@ -119,7 +121,12 @@ void start_run(ServiceContext& context, EvalRuns& runs, const HttpRequest& req, 
             throw RequestError(400, "a replay's baseline is the verdicts logged then: leave baseline out");
         spec["baseline"] = {{"logged", true}};
     }
-    const storage::Run run = runs.start(std::move(spec), std::move(plan), caller_name(req));
+    storage::Run run;
+    try {
+        run = runs.start(std::move(spec), std::move(plan), caller_name(req));
+    } catch (const RunQueueFull& e) {
+        throw RequestError(429, e.what());
+    }
     res.set_header("Location", "/v1/runs/" + run.id);
     send_json(res, 202, run_json(run, false));
 }
@@ -147,7 +154,7 @@ Policy promoted(ServiceContext& context, const std::string& id, const nlohmann::
             throw RequestError(500, std::string("the run's stored draft is unreadable: ") + e.what());
         }
     }
-    return *context.known_version(id, run.spec["candidate"]["version"].get<int>());
+    return *context.known_version(id, version_of(run.spec["candidate"], "the run's candidate"));
 }
 
 void promote(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {

@@ -200,7 +200,7 @@ void read_perspective(const Reader& r, const YAML::Node& node, ServiceConfig& c)
 void read_gateway(const Reader& r, const YAML::Node& node, GatewayConfig& g) {
     r.only_keys(node,
                 {"upstream", "api_key_env", "input_policies", "output_policies", "release", "input_threshold",
-                 "timeout_ms", "max_streams"},
+                 "timeout_ms", "max_streams", "max_waiting"},
                 "gateway");
     if (node["upstream"]) g.upstream = node["upstream"].as<std::string>();
     if (node["api_key_env"]) g.api_key_env = node["api_key_env"].as<std::string>();
@@ -221,6 +221,7 @@ void read_gateway(const Reader& r, const YAML::Node& node, GatewayConfig& g) {
     if (node["timeout_ms"])
         g.timeout = std::chrono::milliseconds(r.number<int>(node["timeout_ms"], "timeout_ms", 1, 3'600'000));
     if (node["max_streams"]) g.max_streams = r.number<size_t>(node["max_streams"], "max_streams", 1, 4096);
+    if (node["max_waiting"]) g.max_waiting = r.number<size_t>(node["max_waiting"], "max_waiting", 1, 4096);
 }
 
 }  // namespace

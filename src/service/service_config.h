@@ -39,8 +39,9 @@
 //     output_policies: [spam]              # judge the answer as it streams (default: every policy)
 //     release: observe                     # observe (relay at once, cut on a flag) | hold
 //     input_threshold: 0.5                 # messages refused when P(violation) >= it
-//     timeout_ms: 300000                   # one upstream request
+//     timeout_ms: 300000                   # one upstream request, start to end (then 504)
 //     max_streams: 32                      # streamed answers at once (429 beyond)
+//     max_waiting: 64                      # whole answers waited for at once (429 beyond)
 //   backend: ...                  # the engine's settings, read by the backend configuration
 //
 // Model names: OpenAI's moderation models (kOpenAIModerationModels: omni-moderation-latest, ...)
@@ -139,6 +140,7 @@ struct GatewayConfig {
     double input_threshold = 0.5;  // the messages are refused when a P(violation) is at or above it
     std::chrono::milliseconds timeout{300000};  // one upstream request, start to end
     size_t max_streams = 32;                    // streamed answers relayed at once (429 beyond)
+    size_t max_waiting = 64;                    // whole answers waited for at once (429 beyond)
 };
 
 struct ServiceConfig {

@@ -14,10 +14,11 @@ void put_shadow(ServiceContext& context, const HttpRequest& req, HttpResponse& r
     const std::string& id = req.path_params.at(0);
     const std::shared_ptr<const Policy> live = context.known_policy(id);
     const nlohmann::json body = parse_body(req);
-    if (!body.is_object() || body.size() != 1 || !body.contains("version") ||
-        !body["version"].is_number_integer())
-        throw RequestError(400, "the body must be {\"version\": N}: the stored version to shadow");
-    const int version = body["version"].get<int>();
+    const std::optional<int64_t> asked = body.is_object() && body.size() == 1 && body.contains("version")
+                                             ? whole_number_in(body["version"], 1, INT32_MAX)
+                                             : std::nullopt;
+    if (!asked) throw RequestError(400, "the body must be {\"version\": N}: the stored version to shadow");
+    const int version = static_cast<int>(*asked);
     context.known_version(id, version);
     if (version == live->version)
         throw RequestError(400,

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/content_json.h"
+#include "service/http_reply.h"
 #include "service/request_error.h"
 
 namespace arbiter::service {
@@ -14,10 +15,9 @@ namespace {
 }
 
 int whole(const nlohmann::json& object, const std::string& field, const char* key, int high) {
-    const nlohmann::json& v = object.at(key);
-    if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > high)
-        bad(field + "." + key + " must be a whole number from 1 to " + std::to_string(high));
-    return v.get<int>();
+    const std::optional<int64_t> v = whole_number_in(object.at(key), 1, high);
+    if (!v) bad(field + "." + key + " must be a whole number from 1 to " + std::to_string(high));
+    return static_cast<int>(*v);
 }
 
 // A policy entry: its id, or an object of its id and the settings that override its own.

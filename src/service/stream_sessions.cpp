@@ -26,6 +26,8 @@ RequestError request_error(const StreamError& e, int limit_status) {
         return {503, std::string(e.what()) + "; start the server with --streams N"};
     case StreamError::Code::limit:
         return {limit_status, e.what()};
+    case StreamError::Code::never_fits:
+        return {413, e.what()};
     case StreamError::Code::unknown:
         return {404, e.what()};
     case StreamError::Code::ended:
@@ -85,14 +87,18 @@ struct StreamSessions::Session {
     std::vector<std::vector<std::pair<size_t, double>>> series;  // per policy
     std::optional<StreamEnd> end;
     bool closing = false;
+    size_t closers = 0;      // close() calls waiting for the end: one of them finalizes
     bool reasoning = false;  // a closer is judging the whole text
     bool finalized = false;
     StreamResult result;
     std::condition_variable changed;
 };
 
-StreamSessions::StreamSessions(ServiceContext& context, size_t max_ended)
-    : context_(context), max_ended_(max_ended), anchor_(std::make_shared<Anchor>()) {
+StreamSessions::StreamSessions(ServiceContext& context, size_t max_ended, size_t max_ended_bytes)
+    : context_(context),
+      max_ended_(max_ended),
+      max_ended_bytes_(max_ended_bytes),
+      anchor_(std::make_shared<Anchor>()) {
     anchor_->owner = this;
 }
 
@@ -187,13 +193,15 @@ void StreamSessions::subscribe(const std::string& owner, const std::string& id, 
 
 StreamResult StreamSessions::close(const std::string& owner, const std::string& id) {
     const std::shared_ptr<Session> s = find(owner, id);
+    Backend& backend = context_.backend();  // 503 while the model loads: before this closer counts
     std::unique_lock lock(mutex_);
+    ++s->closers;  // from here on, the end waits for this closer (or its giving up) to finalize
     if (!s->closing && !s->end) {
         s->closing = true;
         const StreamId backend_id = s->backend_id;
         lock.unlock();
         try {
-            context_.backend().close_stream(backend_id);
+            backend.close_stream(backend_id);
         } catch (const StreamError&) {
             // It ended meanwhile (expired, failed): its end is here or on its way.
         }
@@ -201,9 +209,16 @@ StreamResult StreamSessions::close(const std::string& owner, const std::string& 
     }
     s->closing = true;
     const auto ready = [&] { return s->finalized || (s->end && !s->reasoning); };
-    if (!s->changed.wait_until(lock, Clock::now() + context_.config.request_timeout, ready))
+    const bool ended = s->changed.wait_until(lock, Clock::now() + context_.config.request_timeout, ready);
+    --s->closers;
+    if (!ended) {
+        // The stream still ends: its end (on_end, with no closer left waiting) finalizes it, so its
+        // readers get the end event and the log its rows; a later close returns them.
         throw RequestError(504, "stream '" + id + "' did not end within " +
-                                    std::to_string(context_.config.request_timeout.count()) + " ms");
+                                    std::to_string(context_.config.request_timeout.count()) +
+                                    " ms; it is closing, and its verdicts are logged when it ends (close "
+                                    "again or read its events for them)");
+    }
     if (s->finalized) return s->result;
 
     std::vector<std::optional<Verdict>> reasoned(s->request.policies.size());
@@ -252,8 +267,9 @@ void StreamSessions::on_check(const std::shared_ptr<Session>& s, const StreamChe
 void StreamSessions::on_end(const std::shared_ptr<Session>& s, StreamEnd end) {
     const std::lock_guard lock(mutex_);
     s->end = std::move(end);
-    // A closer finalizes (and may reason first); an expired or failed stream has none waiting.
-    if (!s->closing) finalize(*s, {});
+    // A waiting closer finalizes (and may reason first); an expired or failed stream, or one whose
+    // closer gave up waiting, has none.
+    if (s->closers == 0) finalize(*s, {});
     s->changed.notify_all();
 }
 
@@ -325,7 +341,7 @@ void StreamSessions::finalize(Session& s, const std::vector<std::optional<Verdic
                   {"response_bytes", e.response_bytes}};
     publish(s, "end", j);
     s.finalized = true;
-    retire(s.id);
+    retire(s);
 }
 
 void StreamSessions::publish(Session& s, std::string_view name, const ordered_json& data) {
@@ -339,10 +355,15 @@ void StreamSessions::publish(Session& s, std::string_view name, const ordered_js
     });
 }
 
-void StreamSessions::retire(const std::string& id) {
-    ended_.push_back(id);
-    while (ended_.size() > max_ended_) {
-        sessions_.erase(ended_.front());
+void StreamSessions::retire(const Session& s) {
+    size_t bytes = 0;
+    for (const std::string& event : s.events) bytes += event.size();
+    ended_.emplace_back(s.id, bytes);
+    ended_bytes_ += bytes;
+    // The oldest go first; the one just ended stays, so its closer and readers find it.
+    while (ended_.size() > 1 && (ended_.size() > max_ended_ || ended_bytes_ > max_ended_bytes_)) {
+        sessions_.erase(ended_.front().first);
+        ended_bytes_ -= ended_.front().second;
         ended_.pop_front();
     }
 }

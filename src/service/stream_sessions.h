@@ -47,8 +47,10 @@ struct StreamResult {
 
 class StreamSessions {
 public:
-    // Keeps up to `max_ended` ended sessions for late readers and closers.
-    explicit StreamSessions(ServiceContext& context, size_t max_ended = 256);
+    // Keeps up to `max_ended` ended sessions, and their events up to `max_ended_bytes` in all, for
+    // late readers and closers (a stream checked every token logs megabytes of events).
+    explicit StreamSessions(ServiceContext& context, size_t max_ended = 256,
+                            size_t max_ended_bytes = size_t{64} << 20);
     ~StreamSessions();
     StreamSessions(const StreamSessions&) = delete;
     StreamSessions& operator=(const StreamSessions&) = delete;
@@ -80,7 +82,7 @@ private:
     // session's lock held (`reasoned`: the reason-mode verdicts of the policies that asked for one).
     void finalize(Session& s, const std::vector<std::optional<Verdict>>& reasoned);
     void publish(Session& s, std::string_view name, const nlohmann::ordered_json& data);
-    void retire(const std::string& id);
+    void retire(const Session& s);
 
     // What the backend's callbacks reach this through: they may outlive it (the engine shuts down
     // after the server and ends its streams then).
@@ -91,10 +93,12 @@ private:
 
     ServiceContext& context_;
     const size_t max_ended_;
+    const size_t max_ended_bytes_;
     std::shared_ptr<Anchor> anchor_;
     std::mutex mutex_;  // the map and every session's state
     std::map<std::string, std::shared_ptr<Session>> sessions_;
-    std::deque<std::string> ended_;  // oldest first
+    std::deque<std::pair<std::string, size_t>> ended_;  // id and event bytes, oldest first
+    size_t ended_bytes_ = 0;
 };
 
 }  // namespace arbiter::service

@@ -1,7 +1,8 @@
 #pragma once
 // The gateway's client of its upstream LLM server (any OpenAI-compatible one: vLLM,
 // llama-server, Ollama, a hosted API): POST under its base URL, the answer whole or as it
-// arrives, with a bearer token, certificates verified for https, and one time limit.
+// arrives, with a bearer token, certificates verified for https, and one time limit for the whole
+// request, start to end, however the server trickles its bytes (keep-alive comments included).
 
 #include <chrono>
 #include <functional>
@@ -13,25 +14,37 @@
 namespace arbiter::service {
 
 struct UpstreamReply {
-    int status = 0;     // 0: no answer (error says why)
-    std::string body;   // the whole body, unless it went to on_bytes
-    std::string error;  // a connection failure, a timeout, or "stopped" when a callback stopped it
+    int status = 0;          // 0: no answer (error says why)
+    std::string body;        // the whole body, unless it went to on_bytes
+    std::string error;       // a connection failure, a timeout, or "stopped" when a callback stopped it
+    bool timed_out = false;  // the request ran past the time limit (error says so too)
+};
+
+// What a caller hears of one request, and how it stops it.
+struct UpstreamCall {
+    std::function<void(int status)> on_status;  // the status, first
+    // A 200's body as it arrives (return false to stop reading, which drops the connection: the
+    // server cancels the generation); without it the body is kept whole in the reply.
+    std::function<bool(std::string_view bytes)> on_bytes;
+    // Asked every kPoll while the request runs, from another thread: true stops it (the client
+    // left, the server is stopping) even while the upstream sends nothing.
+    std::function<bool()> abandoned;
 };
 
 class UpstreamClient {
 public:
+    static constexpr std::chrono::milliseconds kPoll{100};
+
     // `base_url` is the server's as OpenAI's SDKs take it ("http://host:8080/v1"); without a path
     // ending in /v1, /v1 is added. Throws std::invalid_argument for a URL that is none.
     UpstreamClient(const std::string& base_url, std::string bearer_token, std::chrono::milliseconds limit);
 
-    // POSTs `json` to `path` ("/chat/completions"). With `on_bytes`, a 200's body goes to it as it
-    // arrives (return false to stop reading, which drops the connection: the server cancels the
-    // generation); `on_status` hears the status first.
-    UpstreamReply post(const std::string& path, const std::string& json,
-                       const std::function<void(int status)>& on_status = {},
-                       const std::function<bool(std::string_view bytes)>& on_bytes = {}) const;
+    // POSTs `json` to `path` ("/chat/completions") and waits for the end, the time limit or the
+    // call's abandonment.
+    UpstreamReply post(const std::string& path, const std::string& json, const UpstreamCall& call = {}) const;
 
     const std::string& url() const { return url_; }
+    std::chrono::milliseconds limit() const { return limit_; }
 
 private:
     BaseUrl base_;

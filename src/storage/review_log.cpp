@@ -104,26 +104,29 @@ std::vector<Review> ReviewLog::select(std::string_view where, const std::functio
 
 std::vector<LabelledItem> labelled_set(const std::vector<Review>& reviews) {
     std::vector<LabelledItem> items;
-    std::map<std::string, size_t> index;  // content hash -> item
-    std::vector<int> votes;               // per item: violations minus safes
-    std::vector<bool> latest;             // per item: the latest review's label
+    std::map<std::string, size_t> index;                 // content hash -> item
+    std::vector<std::map<std::string, bool>> by_person;  // per item: each reviewer's latest label
+    std::vector<bool> latest;                            // per item: the latest review's label
     for (const Review& r : reviews) {
+        if (!is_label(r)) continue;
         const auto [at, added] = index.try_emplace(r.content_sha256, items.size());
         if (added) {
             items.emplace_back().first = &r;
-            votes.push_back(0);
+            by_person.emplace_back();
             latest.push_back(false);
         }
         LabelledItem& item = items[at->second];
-        votes[at->second] += r.violation ? 1 : -1;
+        by_person[at->second][r.reviewer] = r.violation;
         latest[at->second] = r.violation;
-        ++item.reviews;
         if (std::find(item.reviewers.begin(), item.reviewers.end(), r.reviewer) == item.reviewers.end())
             item.reviewers.push_back(r.reviewer);
     }
     for (size_t i = 0; i < items.size(); ++i) {
-        items[i].tie = votes[i] == 0;
-        items[i].violation = items[i].tie ? latest[i] : votes[i] > 0;
+        int votes = 0;  // violations minus safes, one vote a reviewer
+        for (const auto& [reviewer, violation] : by_person[i]) votes += violation ? 1 : -1;
+        items[i].reviews = by_person[i].size();
+        items[i].tie = votes == 0;
+        items[i].violation = items[i].tie ? latest[i] : votes > 0;
     }
     return items;
 }

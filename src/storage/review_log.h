@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/sqlite.h"
@@ -32,17 +33,29 @@ struct Review {
     std::optional<int64_t> decision_id;  // the logged decision reviewed, where there was one
 };
 
-// One item of a policy's labelled set: its reviews' majority label (a tie: the latest review's).
+// The source of a score suggested through Perspective's suggestscore by a key that may not review
+// (a classify key): kept, but a suggestion, not a label. It never counts in a labelled set or the
+// review export, so a client cannot outvote the people who review.
+inline constexpr std::string_view kSuggestionSource = "perspective:suggestion";
+
+// Whether `review` is a person's (or a reviewing key's) label rather than a suggestion.
+inline bool is_label(const Review& review) {
+    return review.source != kSuggestionSource;
+}
+
+// One item of a policy's labelled set: its reviewers' majority label (a tie: the latest review's).
+// Each reviewer counts once, by their latest label of the content, however often they gave one.
 struct LabelledItem {
     const Review* first = nullptr;  // the item's first review: its id and content
     bool violation = false;
     std::vector<std::string> reviewers;
-    size_t reviews = 0;
+    size_t reviews = 0;  // the labels counted: one per reviewer
     bool tie = false;
 };
 
 // `reviews` (one policy's, oldest first) as a labelled set: one item per content, by its hash, in
-// the order each content was first reviewed. The items point into `reviews`.
+// the order each content was first labelled; suggestions are left out. The items point into
+// `reviews`.
 std::vector<LabelledItem> labelled_set(const std::vector<Review>& reviews);
 
 class ReviewLog {

@@ -1,0 +1,28 @@
+#pragma once
+// What the gateway judges with, and how: the policies of a stage (input or output; all when the
+// configuration names none) and which of them flag one conversation, in score mode, logged.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/content.h"
+#include "core/policy.h"
+#include "service/service_context.h"
+
+namespace arbiter::service {
+
+// The policies `ids` names (RequestError 404 for an unknown one), or every current policy.
+std::vector<std::shared_ptr<const Policy>> stage_policies(ServiceContext& context,
+                                                          const std::optional<std::vector<std::string>>& ids);
+
+// Score-mode verdicts of `content` against `policies`, logged under `request_id` and `item_id`;
+// the ids of those at or above their threshold (`threshold`, or each policy's stream threshold
+// when it is absent). A verdict without a probability flags unless it says no violation.
+std::vector<std::string> flagged_by(ServiceContext& context, const std::string& request_id,
+                                    const std::string& item_id, const Content& content,
+                                    const std::vector<std::shared_ptr<const Policy>>& policies,
+                                    std::optional<double> threshold);
+
+}  // namespace arbiter::service
