@@ -9,7 +9,6 @@
 #include <mutex>
 #include <random>
 
-#include "cascade/cascade_backend.h"
 #include "core/policy_file.h"
 #include "llama/embedded_engine.h"
 #include "support/example_policy.h"
@@ -52,7 +51,7 @@ struct StreamRun {
 
 // Streams `response` in chunks of 1..max_chunk bytes (splitting characters too) and waits for
 // the end.
-StreamRun stream(Backend& engine, StreamSpec spec, const std::string& response, size_t max_chunk,
+StreamRun stream(StreamBackend& engine, StreamSpec spec, const std::string& response, size_t max_chunk,
                  uint32_t seed) {
     auto run = std::make_shared<StreamRun>();
     auto mutex = std::make_shared<std::mutex>();
@@ -409,21 +408,6 @@ TEST(StreamEngine, ShutdownEndsOpenStreams) {
     const StreamEnd e = ended.get_future().get();
     EXPECT_FALSE(e.ok);
     EXPECT_NE(e.error.find("shut down"), std::string::npos) << e.error;
-}
-
-// The service wraps the engine in the cascade; streams pass through it to the engine.
-TEST(StreamEngine, StreamsPassThroughTheCascade) {
-    const auto policy = example("spam");
-    EmbeddedEngine engine(stream_options());
-    cascade::CascadeBackend cascaded(
-        engine, std::make_shared<const cascade::Cascade>(std::vector<std::shared_ptr<const Policy>>{policy}));
-    StreamSpec spec;
-    spec.policies = {{.policy = policy, .check_every_tokens = 8}};
-    spec.context = Content::completion("p", "");
-    const StreamRun run = stream(cascaded, spec, "Buy cheap followers now, it's the best deal!", 5, 1);
-    ASSERT_TRUE(run.end.ok) << run.end.error;
-    EXPECT_GE(run.checks.size(), 2u);
-    EXPECT_THROW(cascaded.append_stream(run.end.stream, "x"), StreamError);
 }
 
 }  // namespace

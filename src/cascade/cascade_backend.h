@@ -63,12 +63,6 @@ public:
     std::optional<int> content_tokens(const Content& content) const override {
         return inner_.content_tokens(content);
     }
-    // Streams go to the inner backend: the cascade's tiers judge whole texts, not growing ones.
-    StreamId open_stream(StreamSpec spec, StreamEvents events) override {
-        return inner_.open_stream(std::move(spec), std::move(events));
-    }
-    void append_stream(StreamId id, std::string_view text) override { inner_.append_stream(id, text); }
-    void close_stream(StreamId id) override { inner_.close_stream(id); }
 
 private:
     struct State {

@@ -179,7 +179,7 @@ int run(const ClassifyArgs& a) {
     OrderedWriter writer(out, policies.size(), a.combined);
     Progress progress(total);
     InputReader reader(*in, parse_kind(a.kind));
-    const Mode mode = a.mode == "score" ? Mode::score : Mode::reason;
+    const Mode mode = parse_mode(a.mode).value_or(Mode::reason);  // CLI11 allows reason and score only
     const size_t window = settings.window();
     size_t submitted = 0;
     while (std::optional<InputItem> item = reader.next()) {

@@ -236,7 +236,7 @@ int run(const EvalArgs& a) {
             Job j;
             j.policy = job.policy;
             j.content = item.content;
-            j.mode = a.mode == "score" ? Mode::score : Mode::reason;
+            j.mode = parse_mode(a.mode).value_or(Mode::reason);  // CLI11 allows reason and score only
             j.seed = settings.seed;
             const std::optional<bool> gold = eval::gold_label(item, job.policy->id, map);
             backend.submit(std::move(j), [&, id = item.id, gold,

@@ -22,6 +22,9 @@ public:
     Pipeline(const BackendSettings& settings, std::shared_ptr<const cascade::Cascade> cascade);
 
     Backend& backend() { return cascaded_ ? static_cast<Backend&>(*cascaded_) : *engine_; }
+    // The engine's stream sessions, where it keeps them (the embedded engine); null elsewhere.
+    // Streams skip the cascade: its tiers judge whole texts, not growing ones.
+    StreamBackend* streams() { return dynamic_cast<StreamBackend*>(engine_.get()); }
 
 private:
     std::unique_ptr<Backend> engine_;

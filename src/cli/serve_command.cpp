@@ -183,7 +183,7 @@ int run(const ServeArgs& a) {
             "mode and %d in score mode, below max_content_tokens %d: longer content gets 413\n",
             policy->id.c_str(), *reasoned, *scored, config.max_content_tokens);
     }
-    server.set_backend(pipeline->backend());
+    server.set_backend(pipeline->backend(), pipeline->streams());
     std::fprintf(stderr, "arbiter serve: ready\n");
 
     int signal = 0;

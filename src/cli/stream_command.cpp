@@ -133,12 +133,18 @@ int run(const StreamArgs& a) {
 
     std::unique_ptr<engine::Model> vocab;
     std::unique_ptr<Backend> backend;
+    StreamBackend* streams = nullptr;
     try {
         vocab = engine::Model::load(settings.embedded.model, {.vocab_only = true});
         backend = make_backend(settings);
+        streams = dynamic_cast<StreamBackend*>(backend.get());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "arbiter stream: %s\n", e.what());
         return kExitFailure;
+    }
+    if (streams == nullptr) {
+        std::fprintf(stderr, "arbiter stream: this backend keeps no stream sessions\n");
+        return kExitBadInput;
     }
 
     Printer printer(policies);
@@ -160,7 +166,7 @@ int run(const StreamArgs& a) {
         events.end = [&printer, id = item->id](const StreamEnd& e) { printer.end(id, e); };
         printer.wait_below(a.concurrent);
         try {
-            const StreamId stream = backend->open_stream(spec, std::move(events));
+            const StreamId stream = streams->open_stream(spec, std::move(events));
             printer.opened();
             // The response as a generator would send it: `chunk_tokens` tokens per append, so a
             // chunk may end inside a character.
@@ -170,13 +176,13 @@ int run(const StreamArgs& a) {
             for (llama_token t : vocab->tokens().tokenize_text(response)) {
                 chunk += vocab->tokens().piece(t);
                 if (++in_chunk == a.chunk_tokens) {
-                    backend->append_stream(stream, chunk);
+                    streams->append_stream(stream, chunk);
                     chunk.clear();
                     in_chunk = 0;
                 }
             }
-            if (!chunk.empty()) backend->append_stream(stream, chunk);
-            backend->close_stream(stream);
+            if (!chunk.empty()) streams->append_stream(stream, chunk);
+            streams->close_stream(stream);
         } catch (const StreamError& e) {
             std::fprintf(stderr, "arbiter stream: item %s: %s\n", item->id.c_str(), e.what());
             ++refused;

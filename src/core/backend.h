@@ -12,16 +12,12 @@
 #include <string_view>
 
 #include "core/content.h"
+#include "core/mode.h"
 #include "core/policy.h"
 #include "core/stream.h"
 #include "core/verdict.h"
 
 namespace arbiter {
-
-enum class Mode {
-    reason,  // the model reasons on the analysis channel, then answers (the answer is grammar-bound)
-    score,   // no reasoning: P(violation) read from the answer's first-token logits
-};
 
 struct Job {
     std::shared_ptr<const Policy> policy;
@@ -82,25 +78,6 @@ public:
     virtual std::optional<int> content_room(const Job& job) const {
         (void)job;
         return std::nullopt;
-    }
-
-    // Stream sessions (core/stream.h). A backend that cannot keep a stream's state throws
-    // StreamError(unsupported); so do these defaults. `append` and `close` throw StreamError for
-    // an unknown or ended stream, or one over its limits.
-    // NOLINTNEXTLINE(performance-unnecessary-value-param): by value so that overrides can keep them
-    virtual StreamId open_stream(StreamSpec spec, StreamEvents events) {
-        (void)spec;
-        (void)events;
-        throw StreamError(StreamError::Code::unsupported, "this backend does not support stream sessions");
-    }
-    virtual void append_stream(StreamId id, std::string_view text) {
-        (void)id;
-        (void)text;
-        throw StreamError(StreamError::Code::unsupported, "this backend does not support stream sessions");
-    }
-    virtual void close_stream(StreamId id) {
-        (void)id;
-        throw StreamError(StreamError::Code::unsupported, "this backend does not support stream sessions");
     }
 };
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/content.h"
@@ -76,6 +77,18 @@ struct StreamEnd {
 struct StreamEvents {
     std::function<void(const StreamCheck&)> check;  // on the engine's thread
     std::function<void(StreamEnd)> end;             // exactly once, on the engine's thread
+};
+
+// A backend that keeps a growing text's state between checks (the embedded engine), apart from
+// the Backend seam for jobs: only what can stream implements it, and a consumer that has none
+// knows before it tries. `append` and `close` throw StreamError for an unknown or ended stream,
+// or one over its limits; `open` for a spec it can never or cannot now take.
+class StreamBackend {
+public:
+    virtual ~StreamBackend() = default;
+    virtual StreamId open_stream(StreamSpec spec, StreamEvents events) = 0;
+    virtual void append_stream(StreamId id, std::string_view text) = 0;
+    virtual void close_stream(StreamId id) = 0;
 };
 
 class StreamError : public std::runtime_error {

@@ -45,7 +45,7 @@ struct EngineOptions {
     bool stream_swa_full = true;          // off only to measure what llama.cpp's pruned window does to probes
 };
 
-class EmbeddedEngine : public Backend {
+class EmbeddedEngine : public Backend, public StreamBackend {
 public:
     // Loads the model and starts the worker. Throws ModelFileError or std::invalid_argument.
     explicit EmbeddedEngine(const EngineOptions& options);
@@ -55,6 +55,7 @@ public:
     void cancel(JobId id) override;
     std::optional<int> content_tokens(const Content& content) const override;
     std::optional<int> content_room(const Job& job) const override;
+    // Stream sessions (core/stream.h), on the sequences --streams reserves.
     StreamId open_stream(StreamSpec spec, StreamEvents events) override;
     void append_stream(StreamId id, std::string_view text) override;
     void close_stream(StreamId id) override;

@@ -55,8 +55,10 @@ RunSettings parse_run_settings(const nlohmann::json& body) {
     RunSettings settings;
     if (body.contains("mode")) {
         const nlohmann::json& mode = body.at("mode");
-        if (mode != "reason" && mode != "score") bad("mode must be reason or score");
-        settings.mode = mode == "score" ? Mode::score : Mode::reason;
+        const std::optional<Mode> parsed =
+            mode.is_string() ? parse_mode(mode.get<std::string>()) : std::nullopt;
+        if (!parsed) bad("mode must be reason or score");
+        settings.mode = *parsed;
     }
     if (body.contains("effort")) {
         const nlohmann::json& effort = body.at("effort");

@@ -26,17 +26,22 @@ void check_tokens(ServiceContext& context, const ClassifyItem& item, const std::
 
 }  // namespace
 
+Job fanout_job(const Fanout& f, std::shared_ptr<const Policy> policy) {
+    Job job;
+    job.policy = std::move(policy);
+    job.mode = f.mode;
+    job.effort = f.effort;
+    job.max_reasoning_tokens = f.max_reasoning_tokens;
+    return job;
+}
+
 std::vector<Job> fanout_jobs(ServiceContext& context, const Fanout& f) {
     JobRunner& runner = context.runner();
     // One job per policy, as every item's jobs are but for the content.
     std::vector<Job> per_policy;
     std::vector<std::optional<int>> rooms;
     for (const auto& policy : f.policies) {
-        Job job;
-        job.policy = policy;
-        job.mode = f.mode;
-        job.effort = f.effort;
-        job.max_reasoning_tokens = f.max_reasoning_tokens;
+        Job job = fanout_job(f, policy);
         rooms.push_back(context.backend().content_room(job));
         per_policy.push_back(std::move(job));
     }

@@ -14,11 +14,10 @@
 
 #include <mutex>
 
-#include "core/content_layout.h"
-#include "core/sha256.h"
 #include "core/utf8.h"
 #include "core/verdict_json.h"
 #include "service/body_stream.h"
+#include "service/decision_row.h"
 #include "service/fanout_jobs.h"
 #include "service/http_reply.h"
 #include "service/playground_request.h"
@@ -84,10 +83,14 @@ void deliver(ServiceContext& context, const PlaygroundRequest& request, const st
     j["rationale"] = valid_utf8(j["rationale"].get<std::string>());
     context.metrics.verdict(v,
                             request.drafts[p] ? std::string_view("(inline)") : std::string_view(v.policy_id));
-    const std::string mode = request.settings.mode == Mode::score ? "score" : "reason";
-    context.log.record(
-        {{request_id, item.id, item.content_json, sha256_hex(user_message(item.content)), mode,
-          request.drafts[p], sha256_hex(request.policies[p]->text), v, j, context.config.store_content}});
+    const DecisionSource source{.request_id = request_id,
+                                .item = item,
+                                .mode = request.settings.mode,
+                                .inline_policy = request.drafts[p],
+                                .store_content = context.config.store_content};
+    storage::Decision row = decision_row(source, *request.policies[p], v);
+    row.verdict_json = j;
+    context.log.record({row});
     events.flush(p);
     events.event("verdict", {{"run", p}, {"verdict", std::move(j)}});
 }

@@ -38,18 +38,6 @@ std::optional<ApiKeyEntry> authorize(const ServiceContext& context, const HttpRe
     return entry;
 }
 
-// Metrics name requests by endpoint, a fixed set, whatever path a client sends.
-std::string_view endpoint_of(const std::string& path) {
-    for (std::string_view e : {"/v1/classify", "/v1/moderations", "/v1/policies", "/v1/decisions", "/v1/me",
-                               "/v1/lint", "/v1/streams", "/v1/chat/completions", "/v1/reviews", "/v1/queue",
-                               "/v1/labelled-sets", "/v1/runs", "/healthz", "/readyz", "/metrics"}) {
-        if (path == e ||
-            (path.size() > e.size() && path.compare(0, e.size(), e) == 0 && path[e.size()] == '/'))
-            return e;
-    }
-    return "other";
-}
-
 }  // namespace
 
 void Router::add(std::string method, const std::string& pattern, std::optional<Role> role, Cost cost,
@@ -58,7 +46,35 @@ void Router::add(std::string method, const std::string& pattern, std::optional<R
     for (std::string& s : segments) {
         if (s.size() > 2 && s.front() == '{' && s.back() == '}') s = "{}";
     }
-    routes_.push_back({std::move(method), std::move(segments), role, cost, std::move(handler)});
+    routes_.push_back({std::move(method), pattern, std::move(segments), role, cost, std::move(handler)});
+}
+
+std::vector<RouteInfo> Router::routes() const {
+    std::vector<RouteInfo> out;
+    for (const Route& r : routes_) out.push_back({r.method, r.pattern, r.role});
+    return out;
+}
+
+std::string_view Router::label_of(const std::string& path) const {
+    const std::vector<std::string> segments = split_path(path);
+    for (const Route& r : routes_) {
+        if (matches(r, segments, nullptr)) return r.pattern;
+    }
+    return "other";
+}
+
+bool Router::matches(const Route& route, const std::vector<std::string>& segments,
+                     std::vector<std::string>* params) {
+    if (route.segments.size() != segments.size()) return false;
+    for (size_t i = 0; i < segments.size(); ++i) {
+        if (route.segments[i] == "{}") {
+            if (segments[i].empty()) return false;
+            if (params) params->push_back(segments[i]);
+        } else if (route.segments[i] != segments[i]) {
+            return false;
+        }
+    }
+    return true;
 }
 
 const Router::Route* Router::find(const HttpRequest& request, std::vector<std::string>* params,
@@ -66,18 +82,8 @@ const Router::Route* Router::find(const HttpRequest& request, std::vector<std::s
     const std::vector<std::string> segments = split_path(request.path);
     *path_known = false;
     for (const Route& route : routes_) {
-        if (route.segments.size() != segments.size()) continue;
         std::vector<std::string> found;
-        bool match = true;
-        for (size_t i = 0; i < segments.size() && match; ++i) {
-            if (route.segments[i] == "{}") {
-                match = !segments[i].empty();
-                found.push_back(segments[i]);
-            } else {
-                match = route.segments[i] == segments[i];
-            }
-        }
-        if (!match) continue;
+        if (!matches(route, segments, &found)) continue;
         *path_known = true;
         if (route.method != request.method) continue;
         if (params) *params = std::move(found);
@@ -147,7 +153,7 @@ HttpResponse Router::handle(HttpRequest request) const {
     } else {
         send_error(response, 404, "no such endpoint: " + request.method + " " + request.path);
     }
-    const std::string_view endpoint = endpoint_of(request.path);
+    const std::string_view endpoint = label_of(request.path);
     if (response.later) {
         // Counted when it is answered: a relay that delivers it on, with the metrics on the way.
         auto relayed = std::make_shared<LateResponse>();
@@ -166,7 +172,7 @@ HttpResponse Router::handle(HttpRequest request) const {
 }
 
 void Router::count(const std::string& path, int status) const {
-    context_.metrics.request(endpoint_of(path), status, 0);
+    context_.metrics.request(label_of(path), status, 0);
 }
 
 }  // namespace arbiter::service

@@ -25,6 +25,14 @@ HttpResponse refusal_of_current_exception();
 // blocking ones wait for the engine or the disk and run on the worker pool.
 enum class Cost { quick, blocking };
 
+// One registered route, as the router lists it: the single source of the service's endpoints
+// (metrics labels, the API docs' table, which a test checks against this list).
+struct RouteInfo {
+    std::string method;
+    std::string pattern;  // as registered, e.g. "/v1/policies/{id}": also its metrics label
+    std::optional<Role> role;
+};
+
 class Router {
 public:
     explicit Router(ServiceContext& context) : context_(context) {}
@@ -44,9 +52,13 @@ public:
     // Counts an answer the transport gave itself (a body too large, a server too busy).
     void count(const std::string& path, int status) const;
 
+    // Every route, in the order added.
+    std::vector<RouteInfo> routes() const;
+
 private:
     struct Route {
         std::string method;
+        std::string pattern;                // as registered: the metrics label
         std::vector<std::string> segments;  // "{}" for a parameter
         std::optional<Role> role;
         Cost cost;
@@ -56,6 +68,12 @@ private:
     // The route for `request`, its parameters filled in; nullptr when none.
     const Route* find(const HttpRequest& request, std::vector<std::string>* params, bool* path_known) const;
     void run(const Route& route, HttpRequest& request, HttpResponse& response) const;
+    // The metrics label of a request to `path`: its route's pattern, whatever the method (a 405
+    // counts under the path it was sent to), or "other" for a path no route has (a bounded set).
+    std::string_view label_of(const std::string& path) const;
+    // Whether `segments` (a path split at '/') fit `route`'s pattern; its parameters into `params`.
+    static bool matches(const Route& route, const std::vector<std::string>& segments,
+                        std::vector<std::string>* params);
 
     ServiceContext& context_;
     std::vector<Route> routes_;

@@ -85,10 +85,10 @@ void start_run(ServiceContext& context, EvalRuns& runs, const HttpRequest& req, 
     plan.candidate = candidate_of(context, body, plan.policy_id);
 
     const nlohmann::json mode_field = body.value("mode", nlohmann::json("score"));
-    if (mode_field != "score" && mode_field != "reason")
-        throw RequestError(400, "mode must be score or reason");
-    const std::string mode = mode_field.get<std::string>();
-    plan.mode = mode == "score" ? Mode::score : Mode::reason;
+    const std::optional<Mode> mode =
+        mode_field.is_string() ? parse_mode(mode_field.get<std::string>()) : std::nullopt;
+    if (!mode) throw RequestError(400, "mode must be score or reason");
+    plan.mode = *mode;
 
     const nlohmann::json items = body.value("items", nlohmann::json{{"labelled_set", true}});
     if (!items.is_object() || items.size() != 1)
@@ -108,7 +108,7 @@ void start_run(ServiceContext& context, EvalRuns& runs, const HttpRequest& req, 
                           ? ordered_json{{"draft", true}, {"version", plan.candidate->version}}
                           : ordered_json{{"version", plan.candidate->version}}},
         {"items", items},
-        {"mode", mode}};
+        {"mode", to_string(*mode)}};
     if (body["candidate"].contains("draft")) spec["draft"] = policy_to_json(*plan.candidate);
     if (plan.replay == 0) {
         const nlohmann::json baseline = body.value("baseline", nlohmann::json{{"version", live->version}});

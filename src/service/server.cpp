@@ -67,7 +67,7 @@ public:
         }
     }
 
-    void set_backend(Backend& backend) { context_.set_backend(backend); }
+    void set_backend(Backend& backend, StreamBackend* streams) { context_.set_backend(backend, streams); }
     void set_policy_check(std::function<void(const Policy&)> check) {
         context_.policy_check = std::move(check);
     }
@@ -78,6 +78,7 @@ public:
         context_.shadows = &stores.shadows;
     }
     int bind() { return http_.bind(context_.config.host, context_.config.port); }
+    const Router& router() const { return router_; }
     void run() { http_.run(); }
     void stop() {
         context_.draining = true;
@@ -100,8 +101,8 @@ Server::Server(ServiceConfig config, storage::PolicyStore& policies, storage::De
                std::optional<ApiKeys> keys)
     : impl_(std::make_unique<Impl>(std::move(config), policies, log, std::move(keys))) {}
 Server::~Server() = default;
-void Server::set_backend(Backend& backend) {
-    impl_->set_backend(backend);
+void Server::set_backend(Backend& backend, StreamBackend* streams) {
+    impl_->set_backend(backend, streams);
 }
 void Server::set_policy_check(std::function<void(const Policy&)> check) {
     impl_->set_policy_check(std::move(check));
@@ -117,6 +118,12 @@ void Server::run() {
 }
 void Server::stop() {
     impl_->stop();
+}
+std::vector<RouteInfo> Server::routes() const {
+    return impl_->router().routes();
+}
+HttpResponse Server::handle(HttpRequest request) const {
+    return impl_->router().handle(std::move(request));
 }
 
 }  // namespace arbiter::service

@@ -150,9 +150,9 @@ PolicySet read_policy_set(const Reader& r, const YAML::Node& node, const std::st
         for (const auto& id : node["policies"]) set.policies.push_back(id.as<std::string>());
     }
     if (node["mode"]) {
-        const std::string mode = node["mode"].as<std::string>();
-        if (mode != "score" && mode != "reason") r.fail(node["mode"], "mode must be score or reason");
-        set.mode = mode == "score" ? Mode::score : Mode::reason;
+        const std::optional<Mode> mode = parse_mode(node["mode"].as<std::string>());
+        if (!mode) r.fail(node["mode"], "mode must be score or reason");
+        set.mode = *mode;
     }
     if (node["threshold"]) set.threshold = r.number<double>(node["threshold"], "threshold", 0.0, 1.0);
     if (node["on_timeout"]) set.on_timeout = r.on_timeout(node["on_timeout"]);

@@ -4,15 +4,25 @@
 
 namespace arbiter::service {
 
-void ServiceContext::set_backend(Backend& backend) {
+void ServiceContext::set_backend(Backend& backend, StreamBackend* streams) {
     std::lock_guard lock(backend_mutex_);
     runner_ = std::make_unique<JobRunner>(backend, config.queue_depth);
     backend_ = &backend;
+    streams_ = streams;
 }
 
 Backend& ServiceContext::backend() {
     runner();
     return *backend_;
+}
+
+StreamBackend& ServiceContext::streams() {
+    runner();
+    if (streams_ == nullptr)
+        throw RequestError(503,
+                           "this backend keeps no stream sessions: they need the embedded engine "
+                           "(--model) started with --streams N");
+    return *streams_;
 }
 
 JobRunner& ServiceContext::runner() {

@@ -45,9 +45,14 @@ public:
     std::atomic<bool> draining = false;
     std::atomic<uint64_t> shadow_skipped = 0;  // shadow jobs dropped for a busy queue (service/shadow.h)
 
-    void set_backend(Backend& backend);
+    // `streams`: the backend's stream sessions, where it keeps them (null: stream sessions and the
+    // gateway's streamed answers are a 503).
+    void set_backend(Backend& backend, StreamBackend* streams = nullptr);
     // The backend and its job runner; RequestError 503 while the model loads or the server drains.
     Backend& backend();
+    // The stream sessions' backend; RequestError 503 while the model loads, or when the backend
+    // keeps none.
+    StreamBackend& streams();
     JobRunner& runner();
     // What /readyz reports: "ready", "loading", "draining" or "decision_log_unavailable".
     std::string_view readiness();
@@ -66,6 +71,7 @@ public:
 private:
     std::mutex backend_mutex_;
     Backend* backend_ = nullptr;
+    StreamBackend* streams_ = nullptr;
     std::unique_ptr<JobRunner> runner_;
 };
 

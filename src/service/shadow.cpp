@@ -2,21 +2,19 @@
 
 #include <chrono>
 
-#include "core/content_layout.h"
-#include "core/sha256.h"
 #include "core/verdict_json.h"
+#include "service/decision_row.h"
+#include "service/fanout_jobs.h"
 #include "service/request_error.h"
 
 namespace arbiter::service {
 
 void judge_in_shadow(ServiceContext& context, const Fanout& f) {
     if (context.shadows == nullptr) return;
-    const std::string mode_name = f.mode == Mode::score ? "score" : "reason";
     for (size_t p = 0; p < f.policies.size(); ++p) {
         if (f.inline_policy[p]) continue;
         const std::optional<storage::Shadow> shadow = context.shadows->of(f.policies[p]->id);
         if (!shadow || shadow->policy->version == f.policies[p]->version) continue;
-        const std::string policy_hash = sha256_hex(shadow->policy->text);
         JobRunner* runner = nullptr;
         try {
             runner = &context.runner();
@@ -26,24 +24,16 @@ void judge_in_shadow(ServiceContext& context, const Fanout& f) {
             continue;
         }
         for (const ClassifyItem& item : f.items) {
-            Job job;
-            job.policy = shadow->policy;
+            Job job = fanout_job(f, shadow->policy);
             job.content = item.content;
-            job.mode = f.mode;
-            job.effort = f.effort;
-            job.max_reasoning_tokens = f.max_reasoning_tokens;
             job.deadline = std::chrono::steady_clock::now() + context.config.request_timeout;
-            storage::Decision decision{f.request_id,
-                                       item.id,
-                                       item.content_json,
-                                       sha256_hex(user_message(item.content)),
-                                       mode_name,
-                                       false,
-                                       policy_hash,
-                                       {},
-                                       {},
-                                       f.store_content,
-                                       true};
+            const DecisionSource source{.request_id = f.request_id,
+                                        .item = item,
+                                        .mode = f.mode,
+                                        .store_content = f.store_content,
+                                        .shadow = true};
+            // The row but its verdict, which the job's Done fills in.
+            storage::Decision decision = decision_row(source, *shadow->policy, {});
             // Runs on the backend's thread; the context outlives the backend (serve stops it first).
             const bool queued =
                 runner->submit_detached(std::move(job), runner->capacity() / 2,

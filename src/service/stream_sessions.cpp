@@ -115,7 +115,7 @@ std::string StreamSessions::sse_event(uint64_t id, std::string_view name, const 
 }
 
 std::string StreamSessions::open(const std::string& owner, StreamOpen request, CheckObserver observer) {
-    Backend& backend = context_.backend();  // 503 while the model loads
+    StreamBackend& backend = context_.streams();  // 503 while the model loads, or without streams
     auto s = std::make_shared<Session>();
     s->id = random_id("str_");
     s->owner = owner;
@@ -172,7 +172,7 @@ size_t StreamSessions::append(const std::string& owner, const std::string& id, s
         backend_id = s->backend_id;
     }
     try {
-        context_.backend().append_stream(backend_id, text);
+        context_.streams().append_stream(backend_id, text);
     } catch (const StreamError& e) {
         throw request_error(e, 413);
     }
@@ -193,7 +193,7 @@ void StreamSessions::subscribe(const std::string& owner, const std::string& id, 
 
 StreamResult StreamSessions::close(const std::string& owner, const std::string& id) {
     const std::shared_ptr<Session> s = find(owner, id);
-    Backend& backend = context_.backend();  // 503 while the model loads: before this closer counts
+    StreamBackend& backend = context_.streams();  // 503 while the model loads: before this closer counts
     std::unique_lock lock(mutex_);
     ++s->closers;  // from here on, the end waits for this closer (or its giving up) to finalize
     if (!s->closing && !s->end) {
@@ -317,8 +317,14 @@ void StreamSessions::finalize(Session& s, const std::vector<std::optional<Verdic
         }
         j["stream"] = std::move(summary);
         context_.metrics.verdict(v, policy.id);
-        decisions.push_back(
-            {s.id, s.id, content_json, content_hash, "stream", false, sha256_hex(policy.text), v, j, true});
+        decisions.push_back({.request_id = s.id,
+                             .item_id = s.id,
+                             .content_json = content_json,
+                             .content_sha256 = content_hash,
+                             .mode = "stream",
+                             .policy_sha256 = sha256_hex(policy.text),
+                             .verdict = v,
+                             .verdict_json = j});
         verdicts.push_back(std::move(j));
         s.result.verdicts.push_back(std::move(v));
     }

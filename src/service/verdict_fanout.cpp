@@ -2,9 +2,7 @@
 
 #include <chrono>
 
-#include "core/content_layout.h"
-#include "core/sha256.h"
-#include "core/verdict_json.h"
+#include "service/decision_row.h"
 #include "service/fanout_jobs.h"
 #include "service/request_error.h"
 #include "service/shadow.h"
@@ -32,24 +30,23 @@ std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanou
         throw RequestError(429, "the queue is full (" + std::to_string(context.config.queue_depth) +
                                     " jobs); retry shortly");
 
-    std::vector<std::string> policy_hashes;
-    for (const auto& policy : f.policies) policy_hashes.push_back(sha256_hex(policy->text));
     std::vector<std::vector<Verdict>> by_item(f.items.size());
     std::vector<storage::Decision> decisions;
     bool timed_out = false;
-    const std::string mode_name = f.mode == Mode::score ? "score" : "reason";
     for (size_t i = 0; i < f.items.size(); ++i) {
         const ClassifyItem& item = f.items[i];
-        const std::string content_hash = sha256_hex(user_message(item.content));
         for (size_t p = 0; p < f.policies.size(); ++p) {
             Verdict v = std::move((*verdicts)[i * f.policies.size() + p]);
             apply_on_timeout(v, f.on_timeout);
             timed_out = timed_out || (v.status == VerdictStatus::timeout && !v.violation);
             context.metrics.verdict(
                 v, f.inline_policy[p] ? std::string_view("(inline)") : std::string_view(v.policy_id));
-            decisions.push_back({f.request_id, item.id, item.content_json, content_hash, mode_name,
-                                 f.inline_policy[p], policy_hashes[p], v, verdict_to_json(item.id, v),
-                                 f.store_content});
+            const DecisionSource source{.request_id = f.request_id,
+                                        .item = item,
+                                        .mode = f.mode,
+                                        .inline_policy = f.inline_policy[p],
+                                        .store_content = f.store_content};
+            decisions.push_back(decision_row(source, *f.policies[p], v));
             by_item[i].push_back(std::move(v));
         }
     }

@@ -1,0 +1,24 @@
+#include "service/decision_row.h"
+
+#include "core/content_layout.h"
+#include "core/sha256.h"
+#include "core/verdict_json.h"
+
+namespace arbiter::service {
+
+storage::Decision decision_row(const DecisionSource& source, const Policy& policy, Verdict verdict) {
+    nlohmann::ordered_json verdict_json = verdict_to_json(source.item.id, verdict);
+    return {.request_id = source.request_id,
+            .item_id = source.item.id,
+            .content_json = source.item.content_json,
+            .content_sha256 = sha256_hex(user_message(source.item.content)),
+            .mode = std::string(to_string(source.mode)),
+            .inline_policy = source.inline_policy,
+            .policy_sha256 = sha256_hex(policy.text),
+            .verdict = std::move(verdict),
+            .verdict_json = std::move(verdict_json),
+            .store_content = source.store_content,
+            .shadow = source.shadow};
+}
+
+}  // namespace arbiter::service
