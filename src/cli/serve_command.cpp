@@ -137,11 +137,19 @@ int run(const ServeArgs& a) {
     sigaddset(&signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    service::Server server(config, *store, *log, std::move(keys));
     // Rules that Hyperscan refuses would make the next start fail: a PUT with them is a 400 now.
-    server.set_policy_check(
-        [](const Policy& policy) { const cascade::RuleSet rules({std::make_shared<const Policy>(policy)}); });
-    server.set_review_stores({*reviews, *queue, *runs, *shadows});
+    auto compile_rules = [](const Policy& policy) {
+        const cascade::RuleSet rules({std::make_shared<const Policy>(policy)});
+    };
+    service::Server server({.config = config,
+                            .policies = *store,
+                            .log = *log,
+                            .reviews = *reviews,
+                            .queue = *queue,
+                            .runs = *runs,
+                            .shadows = *shadows,
+                            .keys = std::move(keys),
+                            .policy_check = compile_rules});
     int port = 0;
     try {
         port = server.bind();

@@ -50,7 +50,7 @@ storage::Run EvalRuns::start(nlohmann::ordered_json spec, RunPlan plan, const st
         // refused run leaves nothing in the store.
         std::lock_guard lock(mutex_);
         check_room(created_by);
-        context_.run_store().add(run);
+        context_.runs.add(run);
         queue_.push_back({run.id, std::move(plan), created_by});
     }
     wake_.notify_one();
@@ -69,10 +69,10 @@ bool EvalRuns::cancel(const std::string& id) {
     if (queued == queue_.end()) return false;
     queue_.erase(queued);
     lock.unlock();
-    if (std::optional<storage::Run> run = context_.run_store().get(id)) {
+    if (std::optional<storage::Run> run = context_.runs.get(id)) {
         run->status = "cancelled";
         run->finished_at = storage::utc_timestamp_now();
-        context_.run_store().update(*run);
+        context_.runs.update(*run);
     }
     return true;
 }
@@ -111,7 +111,7 @@ void EvalRuns::work() {
 }
 
 void EvalRuns::execute(const Pending& pending) {
-    storage::RunStore& store = context_.run_store();
+    storage::RunStore& store = context_.runs;
     std::optional<storage::Run> found = store.get(pending.id);
     if (!found) return;
     storage::Run run = std::move(*found);

@@ -70,7 +70,7 @@ void put_rules(ServiceContext& context, const HttpRequest& req, HttpResponse& re
     if (context.policies.versions(policy).empty()) throw RequestError(404, "no policy '" + policy + "'");
     storage::QueueRules rules = parse_rules(parse_body(req), policy);
     rules.updated_by = caller_name(req);
-    storage::ReviewQueue& queue = context.review_queue();
+    storage::ReviewQueue& queue = context.queue;
     queue.set_rules(rules);
     send_json(res, 200, rules_json(*queue.rules(policy)));
 }
@@ -87,7 +87,7 @@ void next_items(ServiceContext& context, const HttpRequest& req, HttpResponse& r
     if (context.policies.versions(*policy).empty()) throw RequestError(404, "no policy '" + *policy + "'");
     size_t waiting = 0;
     const std::vector<storage::QueuedDecision> queued =
-        context.review_queue().next(*policy, caller_name(req), limit, &waiting);
+        context.queue.next(*policy, caller_name(req), limit, &waiting);
     ordered_json items = ordered_json::array();
     for (const storage::QueuedDecision& q : queued) {
         std::optional<ordered_json> row = context.log.row(q.decision_id);
@@ -96,7 +96,7 @@ void next_items(ServiceContext& context, const HttpRequest& req, HttpResponse& r
         ordered_json reviews = ordered_json::array();
         bool saw_violation = false;
         bool saw_safe = false;
-        for (const storage::Review& r : context.review_log().of_decision(q.decision_id)) {
+        for (const storage::Review& r : context.reviews.of_decision(q.decision_id)) {
             saw_violation = saw_violation || r.violation;
             saw_safe = saw_safe || !r.violation;
             reviews.push_back(review_json(r, model));
@@ -114,7 +114,7 @@ ordered_json share(size_t part, size_t whole) {
 }
 
 void summary(ServiceContext& context, HttpResponse& res) {
-    storage::ReviewQueue& queue = context.review_queue();
+    storage::ReviewQueue& queue = context.queue;
     std::vector<std::string> ids;
     for (const auto& policy : context.policies.current_all()) ids.push_back(policy->id);
     for (const storage::QueueRules& r : queue.all_rules()) {
@@ -142,7 +142,7 @@ void add_queue_routes(Router& router, ServiceContext& context) {
     router.add("GET", "/v1/queue/rules", Role::review, Cost::blocking,
                [&context](const HttpRequest&, HttpResponse& res) {
                    ordered_json list = ordered_json::array();
-                   for (const storage::QueueRules& r : context.review_queue().all_rules())
+                   for (const storage::QueueRules& r : context.queue.all_rules())
                        list.push_back(rules_json(r));
                    send_json(res, 200, {{"rules", list}});
                });

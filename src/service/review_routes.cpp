@@ -84,7 +84,7 @@ void add_review(ServiceContext& context, const HttpRequest& req, HttpResponse& r
         throw RequestError(400, "decision " + std::to_string(decision_id) +
                                     " has no verdict to review (status " +
                                     (*row)["verdict"].value("status", std::string("unknown")) + ")");
-    storage::ReviewLog& reviews = context.review_log();
+    storage::ReviewLog& reviews = context.reviews;
     const std::string reviewer = caller_name(req);
     for (const storage::Review& r : reviews.of_decision(decision_id)) {
         if (r.reviewer == reviewer)
@@ -113,7 +113,7 @@ void get_reviews(ServiceContext& context, const HttpRequest& req, HttpResponse& 
         throw RequestError(400,
                            "name one of policy or decision: GET /v1/reviews?policy=ID (JSONL for arbiter "
                            "eval) or ?decision=ID");
-    storage::ReviewLog& reviews = context.review_log();
+    storage::ReviewLog& reviews = context.reviews;
     if (decision) {
         const int64_t id = decision_id_of(*decision);
         const std::optional<ordered_json> row = context.log.row(id);
@@ -131,7 +131,7 @@ void get_reviews(ServiceContext& context, const HttpRequest& req, HttpResponse& 
 void labelled_sets(ServiceContext& context, HttpResponse& res) {
     ordered_json sets = ordered_json::array();
     for (const auto& policy : context.policies.current_all()) {
-        const std::vector<storage::Review> reviews = context.review_log().of_policy(policy->id);
+        const std::vector<storage::Review> reviews = context.reviews.of_policy(policy->id);
         const std::vector<storage::LabelledItem> items = storage::labelled_set(reviews);
         size_t violations = 0;
         size_t ties = 0;
@@ -148,7 +148,7 @@ void labelled_sets(ServiceContext& context, HttpResponse& res) {
 void labelled_set(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
     const std::string& policy = req.path_params.at(0);
     if (context.policies.versions(policy).empty()) throw RequestError(404, "no policy '" + policy + "'");
-    const std::vector<storage::Review> reviews = context.review_log().of_policy(policy);
+    const std::vector<storage::Review> reviews = context.reviews.of_policy(policy);
     res.content_type = "application/x-ndjson";
     res.set_header("Content-Disposition", "attachment; filename=\"" + policy + "-labelled.jsonl\"");
     for (const storage::LabelledItem& item : storage::labelled_set(reviews)) {

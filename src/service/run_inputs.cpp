@@ -26,7 +26,7 @@ Content content_of(const std::string& json, const std::string& id) {
 }
 
 std::vector<RunInput> labelled_inputs(ServiceContext& context, const std::string& policy_id) {
-    const std::vector<storage::Review> reviews = context.review_log().of_policy(policy_id);
+    const std::vector<storage::Review> reviews = context.reviews.of_policy(policy_id);
     std::vector<RunInput> inputs;
     for (const storage::LabelledItem& item : storage::labelled_set(reviews)) {
         const storage::Review& first = *item.first;
@@ -50,7 +50,7 @@ std::vector<RunInput> replay_inputs(ServiceContext& context, const std::string& 
         const int64_t decision = row["decision_id"].get<int64_t>();
         const std::string id = "decision-" + std::to_string(decision);
         RunInput input{id, content_of(row["content"].dump(), id), std::nullopt, row["verdict"]};
-        const std::vector<storage::Review> reviews = context.review_log().of_decision(decision);
+        const std::vector<storage::Review> reviews = context.reviews.of_decision(decision);
         if (const std::vector<storage::LabelledItem> set = storage::labelled_set(reviews); !set.empty())
             input.gold = set.front().violation;
         inputs.push_back(std::move(input));

@@ -132,7 +132,7 @@ void start_run(ServiceContext& context, EvalRuns& runs, const HttpRequest& req, 
 }
 
 storage::Run known_run(ServiceContext& context, const std::string& id) {
-    std::optional<storage::Run> run = context.run_store().get(id);
+    std::optional<storage::Run> run = context.runs.get(id);
     if (!run) throw RequestError(404, "no run '" + id + "'");
     return std::move(*run);
 }
@@ -165,9 +165,9 @@ void promote(ServiceContext& context, const HttpRequest& req, HttpResponse& res)
     if (policy.text == live->text && from == live->version)
         throw RequestError(409, "version " + std::to_string(from) + " is already live");
     const std::shared_ptr<const Policy> stored = context.policies.put(std::move(policy), false);
-    if (const std::optional<storage::Shadow> shadow = context.shadow_versions().of(id);
+    if (const std::optional<storage::Shadow> shadow = context.shadows.of(id);
         shadow && shadow->policy->version == from)
-        context.shadow_versions().clear(id);
+        context.shadows.clear(id);
     ordered_json body = policy_to_json(*stored);
     body["promoted_from"] = from;
     send_json(res, 200, body);
@@ -181,7 +181,7 @@ void add_run_routes(Router& router, ServiceContext& context, EvalRuns& runs) {
     router.add("GET", "/v1/runs", Role::review, Cost::blocking,
                [&](const HttpRequest& req, HttpResponse& res) {
                    ordered_json list = ordered_json::array();
-                   for (const storage::Run& r : context.run_store().list(req.param("policy"), 100))
+                   for (const storage::Run& r : context.runs.list(req.param("policy"), 100))
                        list.push_back(run_json(r, false));
                    send_json(res, 200, {{"runs", list}});
                });

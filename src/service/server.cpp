@@ -40,9 +40,8 @@ HttpLimits limits_of(const ServiceConfig& c) {
 
 class Server::Impl {
 public:
-    Impl(ServiceConfig config, storage::PolicyStore& policies, storage::DecisionLog& log,
-         std::optional<ApiKeys> keys)
-        : context_(std::move(config), policies, log, std::move(keys)),
+    explicit Impl(ServiceParts parts)
+        : context_(std::move(parts)),
           router_(context_),
           sessions_(context_),
           runs_(context_),
@@ -68,15 +67,6 @@ public:
     }
 
     void set_backend(Backend& backend, StreamBackend* streams) { context_.set_backend(backend, streams); }
-    void set_policy_check(std::function<void(const Policy&)> check) {
-        context_.policy_check = std::move(check);
-    }
-    void set_review_stores(const ReviewStores& stores) {
-        context_.reviews = &stores.reviews;
-        context_.queue = &stores.queue;
-        context_.runs = &stores.runs;
-        context_.shadows = &stores.shadows;
-    }
     int bind() { return http_.bind(context_.config.host, context_.config.port); }
     const Router& router() const { return router_; }
     void run() { http_.run(); }
@@ -97,18 +87,10 @@ private:
     HttpServer http_;
 };
 
-Server::Server(ServiceConfig config, storage::PolicyStore& policies, storage::DecisionLog& log,
-               std::optional<ApiKeys> keys)
-    : impl_(std::make_unique<Impl>(std::move(config), policies, log, std::move(keys))) {}
+Server::Server(ServiceParts parts) : impl_(std::make_unique<Impl>(std::move(parts))) {}
 Server::~Server() = default;
 void Server::set_backend(Backend& backend, StreamBackend* streams) {
     impl_->set_backend(backend, streams);
-}
-void Server::set_policy_check(std::function<void(const Policy&)> check) {
-    impl_->set_policy_check(std::move(check));
-}
-void Server::set_review_stores(const ReviewStores& stores) {
-    impl_->set_review_stores(stores);
 }
 int Server::bind() {
     return impl_->bind();

@@ -19,6 +19,7 @@
 #include "service/http_message.h"
 #include "service/router.h"
 #include "service/service_config.h"
+#include "service/service_context.h"
 #include "storage/decision_log.h"
 #include "storage/policy_store.h"
 #include "storage/review_log.h"
@@ -28,18 +29,11 @@
 
 namespace arbiter::service {
 
-struct ReviewStores {
-    storage::ReviewLog& reviews;
-    storage::ReviewQueue& queue;
-    storage::RunStore& runs;
-    storage::ShadowVersions& shadows;
-};
-
 class Server {
 public:
-    // Without keys every request is allowed, so the caller must bind to loopback only.
-    Server(ServiceConfig config, storage::PolicyStore& policies, storage::DecisionLog& log,
-           std::optional<ApiKeys> keys);
+    // Everything the service is built on, given once (service/service_context.h). Without keys
+    // every request is allowed, so the caller must bind to loopback only.
+    explicit Server(ServiceParts parts);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -48,16 +42,6 @@ public:
     // `streams`: its stream sessions, where the backend keeps them (without, stream sessions and
     // streamed gateway answers are a 503).
     void set_backend(Backend& backend, StreamBackend* streams = nullptr);
-
-    // Checks a policy sent with PUT /v1/policies/{id} before it is stored, beyond what parsing
-    // checks; a PolicyError it throws is the request's 400. Serve compiles the policy's rules
-    // here: a version stored with rules the cascade cannot compile would stop the next start.
-    // Set before run().
-    void set_policy_check(std::function<void(const Policy&)> check);
-
-    // Where reviews (the console's queue, Perspective's suggestscore), queue rules, runs and
-    // shadow versions are kept (without them those endpoints answer 503). Set before run().
-    void set_review_stores(const ReviewStores& stores);
 
     // Binds config.host:config.port (port 0: any free one); returns the port. Throws
     // std::runtime_error when the address cannot be bound.

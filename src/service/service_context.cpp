@@ -60,27 +60,4 @@ std::shared_ptr<const Policy> ServiceContext::known_version(const std::string& i
     return stored->policy;
 }
 
-namespace {
-
-template <typename Store>
-Store& present(Store* store) {
-    if (store == nullptr) throw RequestError(503, "this server keeps no reviews");
-    return *store;
-}
-
-}  // namespace
-
-storage::ReviewLog& ServiceContext::review_log() const {
-    return present(reviews);
-}
-storage::ReviewQueue& ServiceContext::review_queue() const {
-    return present(queue);
-}
-storage::RunStore& ServiceContext::run_store() const {
-    return present(runs);
-}
-storage::ShadowVersions& ServiceContext::shadow_versions() const {
-    return present(shadows);
-}
-
 }  // namespace arbiter::service

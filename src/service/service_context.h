@@ -22,26 +22,46 @@
 
 namespace arbiter::service {
 
+// What the service is built on, each given once when it is built: nothing is set later, and
+// nothing is missing (every store is there, so no route checks for one).
+struct ServiceParts {
+    ServiceConfig config;
+    storage::PolicyStore& policies;
+    storage::DecisionLog& log;
+    storage::ReviewLog& reviews;
+    storage::ReviewQueue& queue;
+    storage::RunStore& runs;
+    storage::ShadowVersions& shadows;
+    std::optional<ApiKeys> keys;  // none: every caller is the anonymous admin (loopback only)
+    // Checks a policy sent with PUT /v1/policies/{id} (or a run's draft) before it is stored,
+    // beyond what parsing checks; a PolicyError it throws is the request's 400. Serve compiles the
+    // policy's rules here. Empty: parsing's checks only.
+    std::function<void(const Policy&)> policy_check;
+};
+
 class ServiceContext {
 public:
-    ServiceContext(ServiceConfig service_config, storage::PolicyStore& policy_store,
-                   storage::DecisionLog& decision_log, std::optional<ApiKeys> api_keys)
-        : config(std::move(service_config)),
-          policies(policy_store),
-          log(decision_log),
-          keys(std::move(api_keys)) {}
+    explicit ServiceContext(ServiceParts parts)
+        : config(std::move(parts.config)),
+          policies(parts.policies),
+          log(parts.log),
+          reviews(parts.reviews),
+          queue(parts.queue),
+          runs(parts.runs),
+          shadows(parts.shadows),
+          keys(std::move(parts.keys)),
+          policy_check(std::move(parts.policy_check)) {}
 
     const ServiceConfig config;
     storage::PolicyStore& policies;
     storage::DecisionLog& log;
+    storage::ReviewLog& reviews;
+    storage::ReviewQueue& queue;
+    storage::RunStore& runs;
+    storage::ShadowVersions& shadows;
     const std::optional<ApiKeys> keys;
+    const std::function<void(const Policy&)> policy_check;
     Metrics metrics;
-    std::function<void(const Policy&)> policy_check;  // set before serving: read-only while serving
-    // The review console's stores (server.h's set_review_stores); likewise set before serving.
-    storage::ReviewLog* reviews = nullptr;
-    storage::ReviewQueue* queue = nullptr;
-    storage::RunStore* runs = nullptr;
-    storage::ShadowVersions* shadows = nullptr;
     std::atomic<bool> draining = false;
     std::atomic<uint64_t> shadow_skipped = 0;  // shadow jobs dropped for a busy queue (service/shadow.h)
 
@@ -62,11 +82,6 @@ public:
     std::shared_ptr<const Policy> known_policy(const std::string& id) const;
     // Stored version `version` of `id`; RequestError 404 when there is none.
     std::shared_ptr<const Policy> known_version(const std::string& id, int version) const;
-    // The review console's stores; RequestError 503 on a server built without them.
-    storage::ReviewLog& review_log() const;
-    storage::ReviewQueue& review_queue() const;
-    storage::RunStore& run_store() const;
-    storage::ShadowVersions& shadow_versions() const;
 
 private:
     std::mutex backend_mutex_;

@@ -10,10 +10,9 @@
 namespace arbiter::service {
 
 void judge_in_shadow(ServiceContext& context, const Fanout& f) {
-    if (context.shadows == nullptr) return;
     for (size_t p = 0; p < f.policies.size(); ++p) {
         if (f.inline_policy[p]) continue;
-        const std::optional<storage::Shadow> shadow = context.shadows->of(f.policies[p]->id);
+        const std::optional<storage::Shadow> shadow = context.shadows.of(f.policies[p]->id);
         if (!shadow || shadow->policy->version == f.policies[p]->version) continue;
         JobRunner* runner = nullptr;
         try {

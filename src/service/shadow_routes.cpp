@@ -23,14 +23,14 @@ void put_shadow(ServiceContext& context, const HttpRequest& req, HttpResponse& r
     if (version == live->version)
         throw RequestError(400,
                            "version " + std::to_string(version) + " is the live version; shadow another");
-    context.shadow_versions().set(id, version, caller_name(req));
+    context.shadows.set(id, version, caller_name(req));
     send_json(res, 200, {{"policy", id}, {"shadow", {{"version", version}}}});
 }
 
 void get_shadow(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
     const std::string& id = req.path_params.at(0);
     const std::shared_ptr<const Policy> live = context.known_policy(id);
-    const std::optional<storage::Shadow> shadow = context.shadow_versions().of(id);
+    const std::optional<storage::Shadow> shadow = context.shadows.of(id);
     ordered_json body = {{"policy", id}, {"live_version", live->version}, {"shadow", nullptr}};
     body["skipped"] = context.shadow_skipped.load();
     if (!shadow) {
@@ -70,7 +70,7 @@ void add_shadow_routes(Router& router, ServiceContext& context) {
     router.add("DELETE", "/v1/policies/{id}/shadow", Role::admin, Cost::blocking,
                [&context](const HttpRequest& req, HttpResponse& res) {
                    const std::string& id = req.path_params.at(0);
-                   if (!context.shadow_versions().clear(id))
+                   if (!context.shadows.clear(id))
                        throw RequestError(404, "policy '" + id + "' has no shadow version");
                    res.status = 204;
                });

@@ -51,8 +51,15 @@ public:
         queue_ = std::make_unique<storage::ReviewQueue>(db);
         runs_ = std::make_unique<storage::RunStore>(db);
         shadows_ = std::make_unique<storage::ShadowVersions>(db, *store_);
-        server_ = std::make_unique<service::Server>(std::move(config), *store_, *log_, std::nullopt);
-        server_->set_review_stores({*reviews_, *queue_, *runs_, *shadows_});
+        server_ = std::make_unique<service::Server>(service::ServiceParts{.config = std::move(config),
+                                                                          .policies = *store_,
+                                                                          .log = *log_,
+                                                                          .reviews = *reviews_,
+                                                                          .queue = *queue_,
+                                                                          .runs = *runs_,
+                                                                          .shadows = *shadows_,
+                                                                          .keys = std::nullopt,
+                                                                          .policy_check = {}});
         server_->set_backend(backend_);
     }
 
