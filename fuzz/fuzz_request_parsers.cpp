@@ -19,7 +19,7 @@
 #include "service/classify_request.h"
 #include "service/http_message.h"
 #include "service/moderation.h"
-#include "service/request_error.h"
+#include "service/service_error.h"
 #include "service/sse_parser.h"
 #include "service/stream_request.h"
 
@@ -28,8 +28,8 @@ namespace {
 using namespace arbiter;
 using namespace arbiter::service;
 
-void expect_client_status(const RequestError& e) {
-    if (e.status() != 400 && e.status() != 413) std::abort();
+void expect_client_status(const ServiceError& e) {
+    if (e.refusal() != Refusal::invalid && e.refusal() != Refusal::too_large) std::abort();
 }
 
 void json_bodies(std::string_view text) {
@@ -42,13 +42,13 @@ void json_bodies(std::string_view text) {
     try {
         const ClassifyRequest request = parse_classify_request(*body, 64);
         if (request.policies.empty() || request.items.empty() || request.items.size() > 64) std::abort();
-    } catch (const RequestError& e) {
+    } catch (const ServiceError& e) {
         expect_client_status(e);
     }
     try {
         const ModerationRequest request = parse_moderation_request(*body, 64);
         if (request.inputs.size() > 64) std::abort();
-    } catch (const RequestError& e) {
+    } catch (const ServiceError& e) {
         expect_client_status(e);
     }
     try {
@@ -72,12 +72,12 @@ void json_bodies(std::string_view text) {
             if (p.check_every_tokens < 1 || p.consecutive < 1 || p.threshold < 0 || p.threshold > 1)
                 std::abort();
         }
-    } catch (const RequestError& e) {
+    } catch (const ServiceError& e) {
         expect_client_status(e);
     }
     try {
         (void)parse_stream_append(*body);
-    } catch (const RequestError& e) {
+    } catch (const ServiceError& e) {
         expect_client_status(e);
     }
 }

@@ -318,15 +318,17 @@ TEST(GatewayUpstreams, ChatsWaitingOnAnUpstreamTakeNoClassificationWorkers) {
                                 "  timeout_ms: 60000\n");
     std::vector<std::thread> chats;
     std::atomic<int> answered{0};
-    for (int i = 0; i < 40; ++i) {
+    for (size_t i = 0; i < 40; ++i) {
         chats.emplace_back([&, port = server->port()] {
             int status = 0;
             whole_chat(port, json::object(), &status);
             ++answered;
         });
+        // One at a time, each until it waits on the upstream: 40 at once would find the 4 workers
+        // and their queue of 16 full (429), which is the limit working, not what is tested here.
+        for (int k = 0; k < 100 && upstream.connections() <= i; ++k)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    for (int i = 0; i < 200 && upstream.connections() < 40; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     EXPECT_EQ(upstream.connections(), 40U) << "not every chat reached the upstream";
     const auto start = Clock::now();
     const Reply r =

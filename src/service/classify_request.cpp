@@ -5,7 +5,7 @@
 #include "core/content_json.h"
 #include "core/policy_json.h"
 #include "service/http_reply.h"
-#include "service/request_error.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -15,7 +15,7 @@ constexpr int kMaxPoliciesPerRequest = 32;
 constexpr int kMaxReasoningTokens = 65536;
 
 [[noreturn]] void bad(const std::string& message) {
-    throw RequestError(400, message);
+    throw ServiceError(Refusal::invalid, message);
 }
 
 std::string dump(const nlohmann::json& j) {
@@ -126,8 +126,8 @@ ClassifyRequest parse_classify_request(const nlohmann::json& body, size_t max_it
         const nlohmann::json& items = body.at("items");
         if (!items.is_array() || items.empty()) bad("items must be a non-empty list");
         if (items.size() > max_items)
-            throw RequestError(413, "a batch holds at most " + std::to_string(max_items) + " items, not " +
-                                        std::to_string(items.size()));
+            throw ServiceError(Refusal::too_large, "a batch holds at most " + std::to_string(max_items) +
+                                                       " items, not " + std::to_string(items.size()));
         for (size_t i = 0; i < items.size(); ++i) {
             const std::string field = "items[" + std::to_string(i) + "]";
             const nlohmann::json& it = items[i];

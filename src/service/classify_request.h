@@ -7,7 +7,7 @@
 //    "items": [{"id", "content"}, ...],                                     ... or a batch
 //    "mode": "reason" | "score", "effort": "low" | "medium" | "high", "max_reasoning_tokens": N}
 //
-// Every problem is a RequestError (400, or 413 for too many items) naming the field.
+// Every problem is a ServiceError (invalid, or too_large for too many items) naming the field.
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -52,7 +52,7 @@ RunSettings parse_run_settings(const nlohmann::json& body);
 ClassifyRequest parse_classify_request(const nlohmann::json& body, size_t max_items);
 
 // An item's content from the API's forms: a string is a message; an object is as in input files.
-// Throws RequestError 400 naming `field`.
+// Throws ServiceError invalid naming `field`.
 ClassifyItem parse_item_content(const nlohmann::json& content, const std::string& field);
 
 }  // namespace arbiter::service

@@ -2,8 +2,8 @@
 #include "service/classify_request.h"
 #include "service/http_reply.h"
 #include "service/moderation.h"
-#include "service/request_error.h"
 #include "service/routes.h"
+#include "service/service_error.h"
 #include "service/verdict_fanout.h"
 
 namespace arbiter::service {
@@ -57,8 +57,9 @@ void moderate(ServiceContext& context, const HttpRequest& req, HttpResponse& res
         for (const auto& [name, s] : context.config.policy_sets) {
             if (s.name == name) names += (names.empty() ? "" : ", ") + name;
         }
-        throw RequestError(404, "no policy set '" + model + "' on this server (sets: " + names +
-                                    "; OpenAI's moderation model names select 'default')");
+        throw ServiceError(Refusal::not_found, "no policy set '" + model +
+                                                   "' on this server (sets: " + names +
+                                                   "; OpenAI's moderation model names select 'default')");
     }
     const PolicySet& set = found->second;
     std::vector<std::shared_ptr<const Policy>> policies;
@@ -67,7 +68,8 @@ void moderate(ServiceContext& context, const HttpRequest& req, HttpResponse& res
     } else {
         for (const std::string& id : set.policies) policies.push_back(context.known_policy(id));
     }
-    if (policies.empty()) throw RequestError(404, "policy set '" + model + "' has no policies");
+    if (policies.empty())
+        throw ServiceError(Refusal::not_found, "policy set '" + model + "' has no policies");
 
     const OnTimeout on_timeout = set.on_timeout.value_or(context.config.on_timeout);
     const std::string request_id = random_id("modr-");
@@ -80,8 +82,9 @@ void moderate(ServiceContext& context, const HttpRequest& req, HttpResponse& res
     for (const auto& item : verdicts) {
         for (const Verdict& v : item) {
             if (v.status == VerdictStatus::ok || v.status == VerdictStatus::timeout) continue;
-            throw RequestError(502, "policy '" + v.policy_id + "' gave no verdict: " +
-                                        (v.error.empty() ? std::string(to_string(v.status)) : v.error));
+            throw ServiceError(Refusal::upstream_failed,
+                               "policy '" + v.policy_id + "' gave no verdict: " +
+                                   (v.error.empty() ? std::string(to_string(v.status)) : v.error));
         }
     }
     res.set_header("X-Request-Id", request_id);

@@ -3,9 +3,9 @@
 #include <set>
 
 #include "service/http_reply.h"
-#include "service/request_error.h"
 #include "service/review_json.h"
 #include "service/routes.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -18,7 +18,8 @@ constexpr std::string_view kKnown = "policy, version, violation, since, until, t
 std::string time_bound(const std::string& name, const std::string& value, bool end_of_day) {
     std::optional<std::string> canonical = storage::canonical_utc_timestamp(value);
     if (!canonical)
-        throw RequestError(400, name + " must be an ISO 8601 UTC date or time, e.g. 2026-11-27T20:00:00Z");
+        throw ServiceError(Refusal::invalid,
+                           name + " must be an ISO 8601 UTC date or time, e.g. 2026-11-27T20:00:00Z");
     if (end_of_day && value.size() == 10) {
         const std::chrono::year_month_day day{std::chrono::year(std::stoi(value.substr(0, 4))),
                                               std::chrono::month(std::stoul(value.substr(5, 2))),
@@ -35,7 +36,7 @@ std::string time_bound(const std::string& name, const std::string& value, bool e
 // A whole number from 1, or a 400 naming the parameter.
 int64_t positive(const std::string& name, const std::string& value) {
     const std::optional<int> n = whole_number(value);
-    if (!n || *n < 1) throw RequestError(400, name + " must be a whole number from 1");
+    if (!n || *n < 1) throw ServiceError(Refusal::invalid, name + " must be a whole number from 1");
     return *n;
 }
 
@@ -44,7 +45,8 @@ storage::DecisionQuery decision_query(const HttpRequest& req) {
                                                 "until",  "text",    "before",    "limit"};
     for (const auto& [key, value] : req.query) {
         if (!known.contains(key))
-            throw RequestError(400, "unknown parameter '" + key + "' (known: " + std::string(kKnown) + ")");
+            throw ServiceError(Refusal::invalid,
+                               "unknown parameter '" + key + "' (known: " + std::string(kKnown) + ")");
     }
     storage::DecisionQuery query;
     if (const auto policy = req.param("policy")) query.policy = *policy;
@@ -52,7 +54,8 @@ storage::DecisionQuery decision_query(const HttpRequest& req) {
         query.version = static_cast<int>(positive("version", *version));
     if (const auto violation = req.param("violation")) {
         const std::string& v = *violation;
-        if (v != "true" && v != "false") throw RequestError(400, "violation must be true or false");
+        if (v != "true" && v != "false")
+            throw ServiceError(Refusal::invalid, "violation must be true or false");
         query.violation = v == "true";
     }
     if (const auto since = req.param("since")) query.since = time_bound("since", *since, false);
@@ -61,7 +64,8 @@ storage::DecisionQuery decision_query(const HttpRequest& req) {
     if (const auto before = req.param("before")) query.before = positive("before", *before);
     if (const auto limit = req.param("limit")) {
         query.limit = whole_number(*limit).value_or(0);
-        if (query.limit < 1 || query.limit > 1000) throw RequestError(400, "limit must be from 1 to 1000");
+        if (query.limit < 1 || query.limit > 1000)
+            throw ServiceError(Refusal::invalid, "limit must be from 1 to 1000");
     }
     return query;
 }
@@ -86,9 +90,10 @@ void add_decision_routes(Router& router, ServiceContext& context) {
                    const std::string& text = req.path_params[0];
                    const std::optional<int> id = whole_number(text);
                    if (!id || *id < 1)
-                       throw RequestError(400, "a decision id is a whole number from 1, not '" + text + "'");
+                       throw ServiceError(Refusal::invalid,
+                                          "a decision id is a whole number from 1, not '" + text + "'");
                    std::optional<nlohmann::ordered_json> row = context.log.row(*id);
-                   if (!row) throw RequestError(404, "no decision " + text);
+                   if (!row) throw ServiceError(Refusal::not_found, "no decision " + text);
                    // With the reviews it has had: a reader sees the model's verdict and people's.
                    nlohmann::ordered_json reviews = nlohmann::ordered_json::array();
                    const std::optional<bool> model = logged_violation(*row);

@@ -1,6 +1,6 @@
 #include "service/fanout_jobs.h"
 
-#include "service/request_error.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -16,11 +16,13 @@ void check_tokens(ServiceContext& context, const ClassifyItem& item, const std::
     const std::string has = "item '" + item.id + "' has " + std::string(counted ? "" : "about ") +
                             std::to_string(tokens) + " content tokens";
     if (tokens > static_cast<size_t>(context.config.max_content_tokens))
-        throw RequestError(413, has + "; the limit is " + std::to_string(context.config.max_content_tokens));
+        throw ServiceError(Refusal::too_large,
+                           has + "; the limit is " + std::to_string(context.config.max_content_tokens));
     for (size_t p = 0; p < jobs.size(); ++p) {
         if (rooms[p] && tokens > static_cast<size_t>(*rooms[p]))
-            throw RequestError(413, has + "; with policy '" + jobs[p].policy->id +
-                                        "' the model's context leaves room for " + std::to_string(*rooms[p]));
+            throw ServiceError(Refusal::too_large, has + "; with policy '" + jobs[p].policy->id +
+                                                       "' the model's context leaves room for " +
+                                                       std::to_string(*rooms[p]));
     }
 }
 
@@ -54,11 +56,11 @@ std::vector<Job> fanout_jobs(ServiceContext& context, const Fanout& f) {
         }
     }
     if (jobs.size() > runner.capacity())
-        throw RequestError(413, std::to_string(f.items.size()) + " item(s) x " +
-                                    std::to_string(f.policies.size()) + " policies make " +
-                                    std::to_string(jobs.size()) +
-                                    " jobs, more than the queue holds (queue_depth " +
-                                    std::to_string(runner.capacity()) + ")");
+        throw ServiceError(Refusal::too_large, std::to_string(f.items.size()) + " item(s) x " +
+                                                   std::to_string(f.policies.size()) + " policies make " +
+                                                   std::to_string(jobs.size()) +
+                                                   " jobs, more than the queue holds (queue_depth " +
+                                                   std::to_string(runner.capacity()) + ")");
     return jobs;
 }
 

@@ -14,7 +14,7 @@ namespace arbiter::service {
 // place a classification's Job is made.
 Job fanout_job(const Fanout& f, std::shared_ptr<const Policy> policy);
 
-// Item-major jobs (item i against policy p at i * policies + p). Throws RequestError 413 for
+// Item-major jobs (item i against policy p at i * policies + p). Throws ServiceError too_large for
 // content over max_content_tokens or longer than the model's context leaves room for beside a
 // policy, or for more jobs than the queue holds: such requests can never be judged, and an error
 // verdict must never stand in for a judgement.

@@ -7,8 +7,8 @@
 #include "service/gateway_judging.h"
 #include "service/http_reply.h"
 #include "service/late_response.h"
-#include "service/request_error.h"
 #include "service/router.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -21,13 +21,15 @@ Content with_answer(Content conversation, std::string answer) {
     return conversation;
 }
 
-// The refusal of an upstream that gave no answer: 504 when it ran out of time (whole or
-// streamed alike), else 502.
-RequestError no_answer(const Gateway& gateway, const UpstreamReply& reply) {
+// The refusal of an upstream that gave no answer: timed_out when it ran out of time (whole or
+// streamed alike), else upstream_failed.
+ServiceError no_answer(const Gateway& gateway, const UpstreamReply& reply) {
     if (reply.timed_out)
-        return {504, "the upstream " + gateway.upstream.url() + " did not answer within " +
-                         std::to_string(gateway.config.timeout.count()) + " ms (gateway timeout_ms)"};
-    return {502, "the upstream " + gateway.upstream.url() + " did not answer: " + reply.error};
+        return {Refusal::timed_out, "the upstream " + gateway.upstream.url() + " did not answer within " +
+                                        std::to_string(gateway.config.timeout.count()) +
+                                        " ms (gateway timeout_ms)"};
+    return {Refusal::upstream_failed,
+            "the upstream " + gateway.upstream.url() + " did not answer: " + reply.error};
 }
 
 // The upstream's own refusal, passed on as it came.
@@ -39,17 +41,20 @@ HttpResponse passed_on(const UpstreamReply& reply) {
     return res;
 }
 
-// The text of a whole chat completion's first choice; RequestError 502 for an answer that is none.
+// The text of a whole chat completion's first choice; ServiceError upstream_failed for an answer that is
+// none.
 std::string answer_text(const json& answer) {
     if (!answer.is_object() || !answer.contains("choices") || !answer["choices"].is_array() ||
         answer["choices"].empty() || !answer["choices"][0].is_object())
-        throw RequestError(502, "the upstream's answer is not a chat completion");
+        throw ServiceError(Refusal::upstream_failed, "the upstream's answer is not a chat completion");
     const json& choice = answer["choices"][0];
     if (!choice.contains("message") || !choice["message"].is_object())
-        throw RequestError(502, "the upstream's answer is not a chat completion: its choice has no message");
+        throw ServiceError(Refusal::upstream_failed,
+                           "the upstream's answer is not a chat completion: its choice has no message");
     const json content = choice["message"].value("content", json());
     if (!content.is_string() && !content.is_null())
-        throw RequestError(502, "the upstream's answer is not a chat completion: its content is not text");
+        throw ServiceError(Refusal::upstream_failed,
+                           "the upstream's answer is not a chat completion: its content is not text");
     return content.is_string() ? content.get<std::string>() : "";
 }
 
@@ -89,7 +94,7 @@ std::shared_ptr<ChatRelay> open_relay(ServiceContext& context, StreamSessions& s
         open.reason_at_close.push_back(st.reason_at_close);
         ids.push_back(policy->id);
     }
-    if (open.policies.empty()) throw RequestError(500, "the gateway has no output policies");
+    if (open.policies.empty()) throw ServiceError(Refusal::internal, "the gateway has no output policies");
     open.context = with_answer(chat.conversation, "");
     auto relay = std::make_shared<ChatRelay>(client, gateway.config.release, ids);
     stream_id =
@@ -98,7 +103,7 @@ std::shared_ptr<ChatRelay> open_relay(ServiceContext& context, StreamSessions& s
         try {
             sessions.append(caller, stream_id, text);
             return true;
-        } catch (const RequestError&) {
+        } catch (const ServiceError&) {
             return false;  // over the stream's limit: the answer ends unjudged, and unreleased
         }
     });
@@ -128,7 +133,7 @@ void relay_answer(StreamSessions& sessions, Gateway& gateway, const ChatExchange
     StreamResult result;
     try {
         result = sessions.close(chat.caller, stream_id);
-    } catch (const RequestError& e) {
+    } catch (const ServiceError& e) {
         result.ok = false;
         result.error = e.what();
     }
@@ -139,7 +144,7 @@ void relay_answer(StreamSessions& sessions, Gateway& gateway, const ChatExchange
     } else {
         try {
             throw no_answer(gateway, reply);
-        } catch (const RequestError&) {
+        } catch (const ServiceError&) {
             refusal = refusal_of_current_exception();
         }
     }
@@ -178,8 +183,9 @@ void answer_whole(ServiceContext& context, Gateway& gateway, ChatExchange chat, 
         later->deliver(std::move(answer));
     });
     if (!queued)
-        throw RequestError(429, "the gateway waits for " + std::to_string(gateway.config.max_waiting) +
-                                    " whole answers at once (max_waiting); retry shortly");
+        throw ServiceError(Refusal::busy, "the gateway waits for " +
+                                              std::to_string(gateway.config.max_waiting) +
+                                              " whole answers at once (max_waiting); retry shortly");
     res.later = std::move(later);
 }
 
@@ -197,8 +203,8 @@ void answer_streamed(ServiceContext& context, StreamSessions& sessions, Gateway&
     });
     if (!queued) {
         sessions.close(chat.caller, stream_id);
-        throw RequestError(429, "the gateway relays " + std::to_string(gateway.config.max_streams) +
-                                    " streamed answers at once; retry shortly");
+        throw ServiceError(Refusal::busy, "the gateway relays " + std::to_string(gateway.config.max_streams) +
+                                              " streamed answers at once; retry shortly");
     }
     res.later = std::move(later);
 }

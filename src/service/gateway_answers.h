@@ -27,9 +27,9 @@ struct ChatExchange {
     std::string forwarded;   // the request body, as the upstream gets it
 };
 
-// Sets `res.later` and queues the wait; RequestError 429 when max_waiting answers are waited for.
+// Sets `res.later` and queues the wait; ServiceError busy when max_waiting answers are waited for.
 void answer_whole(ServiceContext& context, Gateway& gateway, ChatExchange chat, HttpResponse& res);
-// Opens the stream session, sets `res.later` and queues the relay; RequestError 429 past
+// Opens the stream session, sets `res.later` and queues the relay; ServiceError busy past
 // max_streams, and the stream session's refusals.
 void answer_streamed(ServiceContext& context, StreamSessions& sessions, Gateway& gateway, ChatExchange chat,
                      HttpResponse& res);

@@ -13,7 +13,7 @@
 
 namespace arbiter::service {
 
-// The policies `ids` names (RequestError 404 for an unknown one), or every current policy.
+// The policies `ids` names (ServiceError not_found for an unknown one), or every current policy.
 std::vector<std::shared_ptr<const Policy>> stage_policies(ServiceContext& context,
                                                           const std::optional<std::vector<std::string>>& ids);
 

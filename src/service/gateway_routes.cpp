@@ -7,8 +7,8 @@
 #include "service/gateway_answers.h"
 #include "service/gateway_judging.h"
 #include "service/http_reply.h"
-#include "service/request_error.h"
 #include "service/routes.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -40,7 +40,7 @@ std::string message_text(const json& content, const std::string& field) {
     if (content.is_string()) return content.get<std::string>();
     if (content.is_null()) return {};
     if (!content.is_array())
-        throw RequestError(400, field + ".content must be a string, a list of parts or null");
+        throw ServiceError(Refusal::invalid, field + ".content must be a string, a list of parts or null");
     std::string text;
     for (const json& part : content) {
         if (part.is_object() && part.contains("type") && part["type"] == "text" && part.contains("text") &&
@@ -53,19 +53,19 @@ std::string message_text(const json& content, const std::string& field) {
 // The conversation the messages hold, in the form the policies judge. Roles and text only: a
 // tool call or an image part has no text to judge.
 Content conversation_of(const json& body) {
-    if (!body.is_object()) throw RequestError(400, "the body must be a JSON object");
+    if (!body.is_object()) throw ServiceError(Refusal::invalid, "the body must be a JSON object");
     if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty())
-        throw RequestError(400, "messages must be a non-empty list");
+        throw ServiceError(Refusal::invalid, "messages must be a non-empty list");
     // OpenAI's schema allows null, which its SDKs send for an unset option.
     if (body.contains("stream") && !body["stream"].is_boolean() && !body["stream"].is_null())
-        throw RequestError(400, "stream must be true, false or null");
-    if (body["messages"].size() > kMaxTurns) throw RequestError(413, "too many messages");
+        throw ServiceError(Refusal::invalid, "stream must be true, false or null");
+    if (body["messages"].size() > kMaxTurns) throw ServiceError(Refusal::too_large, "too many messages");
     std::vector<Turn> turns;
     for (size_t i = 0; i < body["messages"].size(); ++i) {
         const json& m = body["messages"][i];
         const std::string field = "messages[" + std::to_string(i) + "]";
         if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
-            throw RequestError(400, field + " must be an object with a role");
+            throw ServiceError(Refusal::invalid, field + " must be an object with a role");
         turns.push_back({m["role"].get<std::string>(), message_text(m.value("content", json()), field)});
     }
     return Content::conversation(std::move(turns));

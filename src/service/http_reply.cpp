@@ -5,7 +5,7 @@
 #include <charconv>
 
 #include "core/json_input.h"
-#include "service/request_error.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -69,7 +69,7 @@ void send_error(HttpResponse& res, int status, const std::string& message) {
 nlohmann::json parse_body(const HttpRequest& req) {
     std::string error;
     std::optional<nlohmann::json> body = parse_json(req.body, error);
-    if (!body) throw RequestError(400, "the body is not valid JSON: " + error);
+    if (!body) throw ServiceError(Refusal::invalid, "the body is not valid JSON: " + error);
     return std::move(*body);
 }
 

@@ -15,7 +15,7 @@ namespace arbiter::service {
 void send_json(HttpResponse& res, int status, const nlohmann::ordered_json& body);
 void send_error(HttpResponse& res, int status, const std::string& message);
 
-// The body as JSON; RequestError 400 when it is not.
+// The body as JSON; ServiceError invalid when it is not.
 nlohmann::json parse_body(const HttpRequest& req);
 
 // A query parameter that must be a whole number.

@@ -3,14 +3,14 @@
 #include <algorithm>
 
 #include "core/verdict_json.h"
-#include "service/request_error.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
 namespace {
 
 [[noreturn]] void bad(const std::string& message) {
-    throw RequestError(400, message);
+    throw ServiceError(Refusal::invalid, message);
 }
 
 // A multi-part input is one item: its text parts, one paragraph each.
@@ -53,8 +53,9 @@ ModerationRequest parse_moderation_request(const nlohmann::json& body, size_t ma
         request.inputs.push_back(parse_item_content(nlohmann::json(text_parts(input)), "input"));
     } else if (input.is_array() && !input.empty()) {
         if (input.size() > max_items)
-            throw RequestError(413, "at most " + std::to_string(max_items) + " inputs per request, not " +
-                                        std::to_string(input.size()));
+            throw ServiceError(Refusal::too_large, "at most " + std::to_string(max_items) +
+                                                       " inputs per request, not " +
+                                                       std::to_string(input.size()));
         for (size_t i = 0; i < input.size(); ++i) {
             if (!input[i].is_string()) bad("input[" + std::to_string(i) + "] must be a string");
             request.inputs.push_back(parse_item_content(input[i], "input[" + std::to_string(i) + "]"));

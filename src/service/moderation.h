@@ -28,7 +28,7 @@ struct ModerationRequest {
     std::optional<std::string> model;
 };
 
-// Throws RequestError: 400 for a malformed body, 413 for more than `max_items` inputs.
+// Throws ServiceError: invalid for a malformed body, too_large for more than `max_items` inputs.
 ModerationRequest parse_moderation_request(const nlohmann::json& body, size_t max_items);
 
 // verdicts[i][p]: input i against policies[p].

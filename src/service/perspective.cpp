@@ -3,7 +3,7 @@
 #include <set>
 
 #include "service/http_reply.h"
-#include "service/request_error.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -12,7 +12,7 @@ namespace {
 using nlohmann::json;
 
 [[noreturn]] void invalid(const std::string& message) {
-    throw RequestError(400, message);
+    throw ServiceError(Refusal::invalid, message);
 }
 
 void only_fields(const json& object, const std::set<std::string>& known, const std::string& where) {

@@ -47,7 +47,7 @@ struct SuggestRequest {
     std::optional<std::string> client_token;
 };
 
-// Parse and validate; throw RequestError (400 for every malformed or unknown field, an empty text
+// Parse and validate; throw ServiceError (invalid: every malformed or unknown field, an empty text
 // or one over `max_text_bytes`).
 AnalyzeRequest parse_analyze_request(const nlohmann::json& body, size_t max_text_bytes);
 SuggestRequest parse_suggest_request(const nlohmann::json& body, size_t max_text_bytes);

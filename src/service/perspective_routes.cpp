@@ -3,8 +3,8 @@
 #include "service/http_reply.h"
 #include "service/perspective.h"
 #include "service/perspective_discovery.h"
-#include "service/request_error.h"
 #include "service/routes.h"
+#include "service/service_error.h"
 #include "service/verdict_fanout.h"
 
 namespace arbiter::service {
@@ -23,9 +23,9 @@ ApiKeyEntry authorize_key(const ServiceContext& context, const HttpRequest& req)
         const std::string header = req.header("Authorization");
         if (const std::optional<std::string_view> token = bearer_token(header)) key = std::string(*token);
     }
-    if (!key) throw RequestError(403, "The request is missing a valid API key.");
+    if (!key) throw ServiceError(Refusal::forbidden, "The request is missing a valid API key.");
     const std::optional<ApiKeyEntry> entry = context.keys->find(*key);
-    if (!entry) throw RequestError(400, "API key not valid. Please pass a valid API key.");
+    if (!entry) throw ServiceError(Refusal::invalid, "API key not valid. Please pass a valid API key.");
     return *entry;
 }
 
@@ -40,8 +40,9 @@ std::vector<std::shared_ptr<const Policy>> attribute_policies(const ServiceConte
             std::string offered;
             for (const auto& [attribute, policy] : served)
                 offered += (offered.empty() ? "" : ", ") + attribute;
-            throw RequestError(400, "Unknown attribute: " + name + ". This server offers: " +
-                                        (offered.empty() ? "none (see perspective.attributes)" : offered));
+            throw ServiceError(Refusal::invalid,
+                               "Unknown attribute: " + name + ". This server offers: " +
+                                   (offered.empty() ? "none (see perspective.attributes)" : offered));
         }
         policies.push_back(context.known_policy(found->second));
     }
@@ -51,8 +52,8 @@ std::vector<std::shared_ptr<const Policy>> attribute_policies(const ServiceConte
 double score_of(const Verdict& v, const std::string& attribute) {
     if (v.probability) return *v.probability;
     if (v.violation) return *v.violation ? 1.0 : 0.0;  // a rule or a timeout decision
-    throw RequestError(500, "attribute " + attribute + " gave no score: " +
-                                (v.error.empty() ? std::string(to_string(v.status)) : v.error));
+    throw ServiceError(Refusal::internal, "attribute " + attribute + " gave no score: " +
+                                              (v.error.empty() ? std::string(to_string(v.status)) : v.error));
 }
 
 ordered_json score_json(double value) {
@@ -145,10 +146,13 @@ Handler google_errors(ServiceContext& context,
     return [&context, handler](const HttpRequest& req, HttpResponse& res) {
         try {
             handler(context, req, res);
-        } catch (const RequestError& e) {
+        } catch (const ServiceError& e) {
             res = {};
-            if (e.status() == 429 || e.status() == 503) res.set_header("Retry-After", "1");
-            send_google_error(res, e.status() == 413 ? 400 : e.status(), e.what());
+            const Refusal refusal = e.refusal();
+            if (refusal == Refusal::busy || refusal == Refusal::unavailable)
+                res.set_header("Retry-After", "1");
+            // Perspective answers an over-long comment with 400, as it does any bad request.
+            send_google_error(res, refusal == Refusal::too_large ? 400 : http_status(refusal), e.what());
         } catch (const storage::SqliteError& e) {
             res = {};
             res.set_header("Retry-After", "5");

@@ -4,7 +4,7 @@
 
 #include "core/policy_json.h"
 #include "service/http_reply.h"
-#include "service/request_error.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -13,7 +13,7 @@ namespace {
 constexpr size_t kMaxRuns = 4;
 
 [[noreturn]] void bad(const std::string& message) {
-    throw RequestError(400, message);
+    throw ServiceError(Refusal::invalid, message);
 }
 
 void only_known(const nlohmann::json& object, const std::set<std::string>& known, const std::string& field,

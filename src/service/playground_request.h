@@ -7,8 +7,8 @@
 //
 // A run names a stored policy (its current version, or `version`) or carries a draft in PUT's
 // JSON shape (no "id": it is called "draft"), one to four runs: versions side by side on the same
-// content. Every problem is a RequestError: 400 naming the field, 404 for an unknown policy or
-// version.
+// content. Every problem is a ServiceError: invalid, naming the field; not_found for an unknown
+// policy or version.
 
 #include <functional>
 #include <memory>
@@ -29,7 +29,7 @@ struct PlaygroundRequest {
     RunSettings settings;
 };
 
-// A stored policy: `version`'s, or the current one; throws RequestError 404 when there is none.
+// A stored policy: `version`'s, or the current one; throws ServiceError not_found when there is none.
 using StoredPolicy =
     std::function<std::shared_ptr<const Policy>(const std::string& id, std::optional<int> version)>;
 

@@ -21,8 +21,8 @@
 #include "service/fanout_jobs.h"
 #include "service/http_reply.h"
 #include "service/playground_request.h"
-#include "service/request_error.h"
 #include "service/routes.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -101,7 +101,8 @@ void playground(ServiceContext& context, WorkerPool& runs, const HttpRequest& re
             if (!version) return context.known_policy(id);
             const std::optional<storage::PolicyVersion> stored = context.policies.version(id, *version);
             if (!stored)
-                throw RequestError(404, "policy '" + id + "' has no version " + std::to_string(*version));
+                throw ServiceError(Refusal::not_found,
+                                   "policy '" + id + "' has no version " + std::to_string(*version));
             return stored->policy;
         }));
     const std::string request_id = random_id("play_");
@@ -118,8 +119,8 @@ void playground(ServiceContext& context, WorkerPool& runs, const HttpRequest& re
     const std::shared_ptr<JobRunner::Batch> batch =
         runner.start(std::move(jobs), Clock::now() + context.config.request_timeout);
     if (!batch)
-        throw RequestError(429, "the queue is full (" + std::to_string(context.config.queue_depth) +
-                                    " jobs); retry shortly");
+        throw ServiceError(Refusal::busy, "the queue is full (" + std::to_string(context.config.queue_depth) +
+                                              " jobs); retry shortly");
     const bool queued = runs.try_submit([&context, &runner, request, request_id, batch, events] {
         try {
             runner.wait_each(*batch, [&](size_t p, const Verdict& v) {
@@ -133,7 +134,7 @@ void playground(ServiceContext& context, WorkerPool& runs, const HttpRequest& re
     });
     if (!queued) {
         runner.cancel(*batch);
-        throw RequestError(429, "too many playground runs at once; retry shortly");
+        throw ServiceError(Refusal::busy, "too many playground runs at once; retry shortly");
     }
     // A client that leaves stops its runs' generation. Weak: the body must not keep the batch.
     body->on_cancel([&runner, weak = std::weak_ptr<JobRunner::Batch>(batch)] {

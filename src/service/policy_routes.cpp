@@ -2,8 +2,8 @@
 #include "core/policy_json.h"
 #include "core/policy_lint.h"
 #include "service/http_reply.h"
-#include "service/request_error.h"
 #include "service/routes.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -15,9 +15,9 @@ void get_policy(ServiceContext& context, const HttpRequest& req, HttpResponse& r
     if (!asked) return send_json(res, 200, policy_to_json(*context.known_policy(id)));
     const std::string& text = *asked;
     const int version = whole_number(text).value_or(0);
-    if (version < 1) throw RequestError(400, "version must be a whole number from 1");
+    if (version < 1) throw ServiceError(Refusal::invalid, "version must be a whole number from 1");
     const std::optional<storage::PolicyVersion> stored = context.policies.version(id, version);
-    if (!stored) throw RequestError(404, "policy '" + id + "' has no version " + text);
+    if (!stored) throw ServiceError(Refusal::not_found, "policy '" + id + "' has no version " + text);
     nlohmann::ordered_json body = policy_to_json(*stored->policy);
     body["created_at"] = stored->created_at;
     body["deleted"] = stored->deleted;
@@ -27,7 +27,8 @@ void get_policy(ServiceContext& context, const HttpRequest& req, HttpResponse& r
 void put_policy(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
     const std::string& id = req.path_params.at(0);
     if (!valid_policy_id(id))
-        throw RequestError(400, "policy id '" + id + "' must be 1-64 letters, digits, '-', '_' or '.'");
+        throw ServiceError(Refusal::invalid,
+                           "policy id '" + id + "' must be 1-64 letters, digits, '-', '_' or '.'");
     Policy policy;
     bool stated = false;  // the body names its version
     try {
@@ -45,14 +46,14 @@ void put_policy(ServiceContext& context, const HttpRequest& req, HttpResponse& r
         }
         if (context.policy_check) context.policy_check(policy);
     } catch (const PolicyError& e) {
-        throw RequestError(400, e.what());
+        throw ServiceError(Refusal::invalid, e.what());
     }
     const bool existed = context.policies.current(id) != nullptr;
     std::shared_ptr<const Policy> stored;
     try {
         stored = context.policies.put(std::move(policy), stated);
     } catch (const storage::VersionConflict& e) {
-        throw RequestError(409, e.what());
+        throw ServiceError(Refusal::conflict, e.what());
     }
     send_json(res, existed ? 200 : 201, policy_to_json(*stored));
 }
@@ -62,7 +63,7 @@ void put_policy(ServiceContext& context, const HttpRequest& req, HttpResponse& r
 void list_versions(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
     const std::string& id = req.path_params.at(0);
     const std::vector<storage::PolicyVersionInfo> versions = context.policies.versions(id);
-    if (versions.empty()) throw RequestError(404, "no policy '" + id + "'");
+    if (versions.empty()) throw ServiceError(Refusal::not_found, "no policy '" + id + "'");
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const storage::PolicyVersionInfo& v : versions)
         list.push_back({{"version", v.version}, {"created_at", v.created_at}, {"deleted", v.deleted}});
@@ -78,7 +79,7 @@ void list_versions(ServiceContext& context, const HttpRequest& req, HttpResponse
 // service's backend may be remote, with no tokenizer here), as the CLI does without --model.
 void lint(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
     const nlohmann::json body = parse_body(req);
-    if (!body.is_object()) throw RequestError(400, "the body must be a policy as a JSON object");
+    if (!body.is_object()) throw ServiceError(Refusal::invalid, "the body must be a policy as a JSON object");
     Policy policy;
     try {
         // A draft not yet named lints as "draft".
@@ -86,7 +87,7 @@ void lint(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
         // The rules must compile, as PUT requires: a draft that lints clean can be saved.
         if (context.policy_check) context.policy_check(policy);
     } catch (const PolicyError& e) {
-        throw RequestError(400, e.what());
+        throw ServiceError(Refusal::invalid, e.what());
     }
     nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
     LintOptions options;
@@ -118,7 +119,8 @@ void add_policy_routes(Router& router, ServiceContext& context) {
     router.add("DELETE", "/v1/policies/{id}", Role::admin, Cost::blocking,
                [&context](const HttpRequest& req, HttpResponse& res) {
                    const std::string& id = req.path_params.at(0);
-                   if (!context.policies.remove(id)) throw RequestError(404, "no policy '" + id + "'");
+                   if (!context.policies.remove(id))
+                       throw ServiceError(Refusal::not_found, "no policy '" + id + "'");
                    res.status = 204;
                });
 }

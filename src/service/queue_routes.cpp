@@ -1,9 +1,9 @@
 #include <algorithm>
 
 #include "service/http_reply.h"
-#include "service/request_error.h"
 #include "service/review_json.h"
 #include "service/routes.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -23,43 +23,48 @@ ordered_json rules_json(const storage::QueueRules& r) {
 
 double bound(const nlohmann::json& band, const char* name) {
     if (!band.contains(name) || !band[name].is_number())
-        throw RequestError(400, std::string("band.") + name + " must be a number from 0 to 1");
+        throw ServiceError(Refusal::invalid, std::string("band.") + name + " must be a number from 0 to 1");
     const double v = band[name].get<double>();
-    if (!(v >= 0 && v <= 1)) throw RequestError(400, std::string("band.") + name + " must be from 0 to 1");
+    if (!(v >= 0 && v <= 1))
+        throw ServiceError(Refusal::invalid, std::string("band.") + name + " must be from 0 to 1");
     return v;
 }
 
 bool flag(const nlohmann::json& body, const char* name) {
     if (!body.contains(name)) return false;
-    if (!body[name].is_boolean()) throw RequestError(400, std::string(name) + " must be true or false");
+    if (!body[name].is_boolean())
+        throw ServiceError(Refusal::invalid, std::string(name) + " must be true or false");
     return body[name].get<bool>();
 }
 
 storage::QueueRules parse_rules(const nlohmann::json& body, const std::string& policy) {
-    if (!body.is_object()) throw RequestError(400, "the body must be a JSON object of queue rules");
+    if (!body.is_object())
+        throw ServiceError(Refusal::invalid, "the body must be a JSON object of queue rules");
     for (const auto& [key, value] : body.items()) {
         if (key != "policy" && key != "band" && key != "flagged" && key != "escalated" &&
             key != "sample_percent")
-            throw RequestError(
-                400, "unknown field '" + key + "' (known: band, flagged, escalated, sample_percent)");
+            throw ServiceError(Refusal::invalid, "unknown field '" + key +
+                                                     "' (known: band, flagged, escalated, sample_percent)");
     }
     if (body.contains("policy") && body["policy"] != policy)
-        throw RequestError(400, "the body's policy does not match the path's '" + policy + "'");
+        throw ServiceError(Refusal::invalid, "the body's policy does not match the path's '" + policy + "'");
     storage::QueueRules r;
     r.policy_id = policy;
     if (body.contains("band") && !body["band"].is_null()) {
         const nlohmann::json& band = body["band"];
-        if (!band.is_object()) throw RequestError(400, "band must be {\"min\", \"max\"} or null");
+        if (!band.is_object())
+            throw ServiceError(Refusal::invalid, "band must be {\"min\", \"max\"} or null");
         r.band_min = bound(band, "min");
         r.band_max = bound(band, "max");
-        if (*r.band_min > *r.band_max) throw RequestError(400, "band.min must not be above band.max");
+        if (*r.band_min > *r.band_max)
+            throw ServiceError(Refusal::invalid, "band.min must not be above band.max");
     }
     r.flagged = flag(body, "flagged");
     r.escalated = flag(body, "escalated");
     if (body.contains("sample_percent")) {
         const nlohmann::json& p = body["sample_percent"];
         if (!p.is_number() || !(p.get<double>() >= 0 && p.get<double>() <= 100))
-            throw RequestError(400, "sample_percent must be a number from 0 to 100");
+            throw ServiceError(Refusal::invalid, "sample_percent must be a number from 0 to 100");
         r.sample_percent = p.get<double>();
     }
     return r;
@@ -67,7 +72,8 @@ storage::QueueRules parse_rules(const nlohmann::json& body, const std::string& p
 
 void put_rules(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
     const std::string& policy = req.path_params.at(0);
-    if (context.policies.versions(policy).empty()) throw RequestError(404, "no policy '" + policy + "'");
+    if (context.policies.versions(policy).empty())
+        throw ServiceError(Refusal::not_found, "no policy '" + policy + "'");
     storage::QueueRules rules = parse_rules(parse_body(req), policy);
     rules.updated_by = caller_name(req);
     storage::ReviewQueue& queue = context.queue;
@@ -77,14 +83,15 @@ void put_rules(ServiceContext& context, const HttpRequest& req, HttpResponse& re
 
 void next_items(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
     const std::optional<std::string> policy = req.param("policy");
-    if (!policy) throw RequestError(400, "policy is required: GET /v1/queue?policy=ID");
+    if (!policy) throw ServiceError(Refusal::invalid, "policy is required: GET /v1/queue?policy=ID");
     size_t limit = 50;
     if (const auto text = req.param("limit")) {
         const int n = whole_number(*text).value_or(0);
-        if (n < 1 || n > 200) throw RequestError(400, "limit must be from 1 to 200");
+        if (n < 1 || n > 200) throw ServiceError(Refusal::invalid, "limit must be from 1 to 200");
         limit = static_cast<size_t>(n);
     }
-    if (context.policies.versions(*policy).empty()) throw RequestError(404, "no policy '" + *policy + "'");
+    if (context.policies.versions(*policy).empty())
+        throw ServiceError(Refusal::not_found, "no policy '" + *policy + "'");
     size_t waiting = 0;
     const std::vector<storage::QueuedDecision> queued =
         context.queue.next(*policy, caller_name(req), limit, &waiting);

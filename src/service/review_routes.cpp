@@ -1,9 +1,9 @@
 #include <algorithm>
 
 #include "service/http_reply.h"
-#include "service/request_error.h"
 #include "service/review_json.h"
 #include "service/routes.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -45,50 +45,56 @@ ordered_json eval_line(const storage::Review& review) {
 
 int64_t decision_id_of(const std::string& text) {
     const std::optional<int> id = whole_number(text);
-    if (!id || *id < 1) throw RequestError(400, "decision must be a decision id (a whole number from 1)");
+    if (!id || *id < 1)
+        throw ServiceError(Refusal::invalid, "decision must be a decision id (a whole number from 1)");
     return *id;
 }
 
 void add_review(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
     const nlohmann::json body = parse_body(req);
     if (!body.is_object())
-        throw RequestError(400, "the body must be a JSON object: {\"decision_id\", \"violation\"}");
+        throw ServiceError(Refusal::invalid,
+                           "the body must be a JSON object: {\"decision_id\", \"violation\"}");
     for (const auto& [key, value] : body.items()) {
         if (key != "decision_id" && key != "violation" && key != "note")
-            throw RequestError(400, "unknown field '" + key + "' (known: decision_id, violation, note)");
+            throw ServiceError(Refusal::invalid,
+                               "unknown field '" + key + "' (known: decision_id, violation, note)");
     }
     const std::optional<int64_t> asked =
         body.contains("decision_id") ? whole_number_in(body["decision_id"], 1, INT64_MAX) : std::nullopt;
-    if (!asked) throw RequestError(400, "decision_id must be a decision id (a whole number from 1)");
+    if (!asked)
+        throw ServiceError(Refusal::invalid, "decision_id must be a decision id (a whole number from 1)");
     if (!body.contains("violation") || !body["violation"].is_boolean())
-        throw RequestError(400, "violation must be true or false: the correct label");
+        throw ServiceError(Refusal::invalid, "violation must be true or false: the correct label");
     std::string note;
     if (body.contains("note")) {
-        if (!body["note"].is_string()) throw RequestError(400, "note must be a string");
+        if (!body["note"].is_string()) throw ServiceError(Refusal::invalid, "note must be a string");
         note = body["note"].get<std::string>();
         const size_t characters = count_code_points(note);
         if (characters > kMaxNoteCharacters)
-            throw RequestError(400, "note is " + std::to_string(characters) + " characters; the limit is " +
-                                        std::to_string(kMaxNoteCharacters));
+            throw ServiceError(Refusal::invalid, "note is " + std::to_string(characters) +
+                                                     " characters; the limit is " +
+                                                     std::to_string(kMaxNoteCharacters));
     }
     const int64_t decision_id = *asked;
     const std::optional<ordered_json> row = context.log.row(decision_id);
     if (!row || (*row)["shadow"].get<bool>())
-        throw RequestError(404, "no decision " + std::to_string(decision_id));
+        throw ServiceError(Refusal::not_found, "no decision " + std::to_string(decision_id));
     if ((*row)["content"].is_null())
-        throw RequestError(
-            400, "decision " + std::to_string(decision_id) +
-                     " has no stored content (the server kept only its hash): it cannot be reviewed");
+        throw ServiceError(
+            Refusal::invalid,
+            "decision " + std::to_string(decision_id) +
+                " has no stored content (the server kept only its hash): it cannot be reviewed");
     const std::optional<bool> model = logged_violation(*row);
     if (!model)
-        throw RequestError(400, "decision " + std::to_string(decision_id) +
-                                    " has no verdict to review (status " +
-                                    (*row)["verdict"].value("status", std::string("unknown")) + ")");
+        throw ServiceError(Refusal::invalid,
+                           "decision " + std::to_string(decision_id) + " has no verdict to review (status " +
+                               (*row)["verdict"].value("status", std::string("unknown")) + ")");
     storage::ReviewLog& reviews = context.reviews;
     const std::string reviewer = caller_name(req);
     for (const storage::Review& r : reviews.of_decision(decision_id)) {
         if (r.reviewer == reviewer)
-            throw RequestError(409,
+            throw ServiceError(Refusal::conflict,
                                "'" + reviewer + "' already reviewed decision " + std::to_string(decision_id));
     }
     storage::Review review;
@@ -110,7 +116,7 @@ void get_reviews(ServiceContext& context, const HttpRequest& req, HttpResponse& 
     const std::optional<std::string> decision = req.param("decision");
     const std::optional<std::string> policy = req.param("policy");
     if (decision.has_value() == policy.has_value())
-        throw RequestError(400,
+        throw ServiceError(Refusal::invalid,
                            "name one of policy or decision: GET /v1/reviews?policy=ID (JSONL for arbiter "
                            "eval) or ?decision=ID");
     storage::ReviewLog& reviews = context.reviews;
@@ -147,7 +153,8 @@ void labelled_sets(ServiceContext& context, HttpResponse& res) {
 
 void labelled_set(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
     const std::string& policy = req.path_params.at(0);
-    if (context.policies.versions(policy).empty()) throw RequestError(404, "no policy '" + policy + "'");
+    if (context.policies.versions(policy).empty())
+        throw ServiceError(Refusal::not_found, "no policy '" + policy + "'");
     const std::vector<storage::Review> reviews = context.reviews.of_policy(policy);
     res.content_type = "application/x-ndjson";
     res.set_header("Content-Disposition", "attachment; filename=\"" + policy + "-labelled.jsonl\"");

@@ -6,7 +6,7 @@
 
 #include "service/http_reply.h"
 #include "service/late_response.h"
-#include "service/request_error.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -28,13 +28,15 @@ std::optional<ApiKeyEntry> authorize(const ServiceContext& context, const HttpRe
     if (!context.keys) return std::nullopt;
     const std::string header = req.header("Authorization");
     const std::optional<std::string_view> key = bearer_token(header);
-    if (!key) throw RequestError(401, "an API key is required: Authorization: Bearer <key>");
+    if (!key)
+        throw ServiceError(Refusal::unauthenticated, "an API key is required: Authorization: Bearer <key>");
     std::optional<ApiKeyEntry> entry = context.keys->find(*key);
-    if (!entry) throw RequestError(401, "the API key is not valid");
+    if (!entry) throw ServiceError(Refusal::unauthenticated, "the API key is not valid");
     if (!role_allows(entry->role, needed))
-        throw RequestError(403, "this needs " + std::string(needed == Role::admin ? "an admin" : "a review") +
-                                    " key; '" + entry->name + "' is a " +
-                                    std::string(to_string(entry->role)) + " key");
+        throw ServiceError(Refusal::forbidden,
+                           "this needs " + std::string(needed == Role::admin ? "an admin" : "a review") +
+                               " key; '" + entry->name + "' is a " + std::string(to_string(entry->role)) +
+                               " key");
     return entry;
 }
 
@@ -98,14 +100,44 @@ Cost Router::cost(const HttpRequest& request) const {
     return route ? route->cost : Cost::quick;
 }
 
+int http_status(Refusal refusal) {
+    switch (refusal) {
+    case Refusal::invalid:
+        return 400;
+    case Refusal::unauthenticated:
+        return 401;
+    case Refusal::forbidden:
+        return 403;
+    case Refusal::not_found:
+        return 404;
+    case Refusal::conflict:
+        return 409;
+    case Refusal::too_large:
+        return 413;
+    case Refusal::busy:
+        return 429;
+    case Refusal::internal:
+        break;
+    case Refusal::upstream_failed:
+        return 502;
+    case Refusal::unavailable:
+        return 503;
+    case Refusal::timed_out:
+        return 504;
+    }
+    return 500;
+}
+
 HttpResponse refusal_of_current_exception() {
     HttpResponse response;
     try {
         throw;
-    } catch (const RequestError& e) {
-        if (e.status() == 401) response.set_header("WWW-Authenticate", "Bearer");
-        if (e.status() == 429 || e.status() == 503) response.set_header("Retry-After", "1");
-        send_error(response, e.status(), e.what());
+    } catch (const ServiceError& e) {
+        const Refusal refusal = e.refusal();
+        if (refusal == Refusal::unauthenticated) response.set_header("WWW-Authenticate", "Bearer");
+        if (refusal == Refusal::busy || refusal == Refusal::unavailable)
+            response.set_header("Retry-After", "1");
+        send_error(response, http_status(refusal), e.what());
     } catch (const storage::SqliteError& e) {
         response.set_header("Retry-After", "5");
         send_error(response, 503, std::string("the decision log is unavailable: ") + e.what());

@@ -11,12 +11,16 @@
 #include "service/api_keys.h"
 #include "service/http_message.h"
 #include "service/service_context.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
 using Handler = std::function<void(const HttpRequest&, HttpResponse&)>;
 
-// The answer to the exception being handled (call inside a catch block): a RequestError's status
+// The HTTP status that answers `refusal`: the one place a refusal becomes a status.
+int http_status(Refusal refusal);
+
+// The answer to the exception being handled (call inside a catch block): a ServiceError's status
 // and message, 503 with Retry-After for an unavailable decision log, 500 for anything else. For
 // answers given outside a handler (service/late_response.h).
 HttpResponse refusal_of_current_exception();

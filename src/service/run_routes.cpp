@@ -3,8 +3,8 @@
 #include "core/policy_json.h"
 #include "service/eval_runs.h"
 #include "service/http_reply.h"
-#include "service/request_error.h"
 #include "service/routes.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -34,20 +34,21 @@ void only_fields(const nlohmann::json& object, const std::string& what,
     for (const auto& field : object.items()) {
         const std::string& key = field.key();
         if (std::find_if(known.begin(), known.end(), [&](const char* k) { return key == k; }) == known.end())
-            throw RequestError(400, "unknown field '" + key + "' in " + what);
+            throw ServiceError(Refusal::invalid, "unknown field '" + key + "' in " + what);
     }
 }
 
 int version_of(const nlohmann::json& side, const std::string& what) {
     const std::optional<int64_t> version = whole_number_in(side["version"], 1, INT32_MAX);
-    if (!version) throw RequestError(400, what + ".version must be a whole number from 1");
+    if (!version) throw ServiceError(Refusal::invalid, what + ".version must be a whole number from 1");
     return static_cast<int>(*version);
 }
 
 // The draft in a run's candidate, checked as PUT checks a policy, with the version it would get.
 std::shared_ptr<const Policy> draft_policy(ServiceContext& context, const nlohmann::json& draft,
                                            const std::string& id) {
-    if (!draft.is_object()) throw RequestError(400, "candidate.draft must be a policy as a JSON object");
+    if (!draft.is_object())
+        throw ServiceError(Refusal::invalid, "candidate.draft must be a policy as a JSON object");
     Policy policy;
     try {
         nlohmann::json named = draft;
@@ -56,7 +57,7 @@ std::shared_ptr<const Policy> draft_policy(ServiceContext& context, const nlohma
         policy = policy_from_json(named, id);
         if (context.policy_check) context.policy_check(policy);
     } catch (const PolicyError& e) {
-        throw RequestError(400, std::string("candidate.draft: ") + e.what());
+        throw ServiceError(Refusal::invalid, std::string("candidate.draft: ") + e.what());
     }
     const std::vector<storage::PolicyVersionInfo> versions = context.policies.versions(id);
     policy.version = versions.empty() ? 1 : versions.back().version + 1;
@@ -67,40 +68,40 @@ std::shared_ptr<const Policy> candidate_of(ServiceContext& context, const nlohma
                                            const std::string& id) {
     const nlohmann::json& c = spec["candidate"];
     if (!c.is_object() || c.size() != 1 || (!c.contains("version") && !c.contains("draft")))
-        throw RequestError(400, "candidate must be {\"version\": N} or {\"draft\": POLICY}");
+        throw ServiceError(Refusal::invalid, "candidate must be {\"version\": N} or {\"draft\": POLICY}");
     if (c.contains("draft")) return draft_policy(context, c["draft"], id);
     return context.known_version(id, version_of(c, "candidate"));
 }
 
 void start_run(ServiceContext& context, EvalRuns& runs, const HttpRequest& req, HttpResponse& res) {
     const nlohmann::json body = parse_body(req);
-    if (!body.is_object()) throw RequestError(400, "the body must be a run as a JSON object");
+    if (!body.is_object()) throw ServiceError(Refusal::invalid, "the body must be a run as a JSON object");
     only_fields(body, "the run", {"policy", "candidate", "baseline", "items", "mode"});
     if (!body.contains("policy") || !body["policy"].is_string())
-        throw RequestError(400, "policy is required: the id of the policy to run");
+        throw ServiceError(Refusal::invalid, "policy is required: the id of the policy to run");
     RunPlan plan;
     plan.policy_id = body["policy"].get<std::string>();
     const std::shared_ptr<const Policy> live = context.known_policy(plan.policy_id);
-    if (!body.contains("candidate")) throw RequestError(400, "candidate is required");
+    if (!body.contains("candidate")) throw ServiceError(Refusal::invalid, "candidate is required");
     plan.candidate = candidate_of(context, body, plan.policy_id);
 
     const nlohmann::json mode_field = body.value("mode", nlohmann::json("score"));
     const std::optional<Mode> mode =
         mode_field.is_string() ? parse_mode(mode_field.get<std::string>()) : std::nullopt;
-    if (!mode) throw RequestError(400, "mode must be score or reason");
+    if (!mode) throw ServiceError(Refusal::invalid, "mode must be score or reason");
     plan.mode = *mode;
 
     const nlohmann::json items = body.value("items", nlohmann::json{{"labelled_set", true}});
     if (!items.is_object() || items.size() != 1)
-        throw RequestError(400, "items must be {\"labelled_set\": true} or {\"replay\": N}");
+        throw ServiceError(Refusal::invalid, "items must be {\"labelled_set\": true} or {\"replay\": N}");
     if (items.contains("replay")) {
         const std::optional<int64_t> replay = whole_number_in(items["replay"], 1, kMaxReplay);
         if (!replay)
-            throw RequestError(400,
+            throw ServiceError(Refusal::invalid,
                                "items.replay must be a whole number from 1 to " + std::to_string(kMaxReplay));
         plan.replay = static_cast<size_t>(*replay);
     } else if (!items.contains("labelled_set") || items["labelled_set"] != true) {
-        throw RequestError(400, "items must be {\"labelled_set\": true} or {\"replay\": N}");
+        throw ServiceError(Refusal::invalid, "items must be {\"labelled_set\": true} or {\"replay\": N}");
     }
 
     ordered_json spec = {
@@ -113,19 +114,20 @@ void start_run(ServiceContext& context, EvalRuns& runs, const HttpRequest& req, 
     if (plan.replay == 0) {
         const nlohmann::json baseline = body.value("baseline", nlohmann::json{{"version", live->version}});
         if (!baseline.is_object() || baseline.size() != 1 || !baseline.contains("version"))
-            throw RequestError(400, "baseline must be {\"version\": N}");
+            throw ServiceError(Refusal::invalid, "baseline must be {\"version\": N}");
         plan.baseline = context.known_version(plan.policy_id, version_of(baseline, "baseline"));
         spec["baseline"] = {{"version", plan.baseline->version}};
     } else {
         if (body.contains("baseline"))
-            throw RequestError(400, "a replay's baseline is the verdicts logged then: leave baseline out");
+            throw ServiceError(Refusal::invalid,
+                               "a replay's baseline is the verdicts logged then: leave baseline out");
         spec["baseline"] = {{"logged", true}};
     }
     storage::Run run;
     try {
         run = runs.start(std::move(spec), std::move(plan), caller_name(req));
     } catch (const RunQueueFull& e) {
-        throw RequestError(429, e.what());
+        throw ServiceError(Refusal::busy, e.what());
     }
     res.set_header("Location", "/v1/runs/" + run.id);
     send_json(res, 202, run_json(run, false));
@@ -133,25 +135,27 @@ void start_run(ServiceContext& context, EvalRuns& runs, const HttpRequest& req, 
 
 storage::Run known_run(ServiceContext& context, const std::string& id) {
     std::optional<storage::Run> run = context.runs.get(id);
-    if (!run) throw RequestError(404, "no run '" + id + "'");
+    if (!run) throw ServiceError(Refusal::not_found, "no run '" + id + "'");
     return std::move(*run);
 }
 
 // The policy a promotion makes live: a done run's candidate, or a stored version.
 Policy promoted(ServiceContext& context, const std::string& id, const nlohmann::json& body) {
     if (!body.is_object() || body.size() != 1 || (!body.contains("run") && !body.contains("version")))
-        throw RequestError(400, "the body must be {\"run\": RUN_ID} or {\"version\": N}");
+        throw ServiceError(Refusal::invalid, "the body must be {\"run\": RUN_ID} or {\"version\": N}");
     if (body.contains("version")) return *context.known_version(id, version_of(body, "the body"));
-    if (!body["run"].is_string()) throw RequestError(400, "run must be a run id");
+    if (!body["run"].is_string()) throw ServiceError(Refusal::invalid, "run must be a run id");
     const storage::Run run = known_run(context, body["run"].get<std::string>());
     if (run.policy_id != id)
-        throw RequestError(400, "run '" + run.id + "' is of policy '" + run.policy_id + "'");
-    if (run.status != "done") throw RequestError(409, "run '" + run.id + "' is " + run.status + ", not done");
+        throw ServiceError(Refusal::invalid, "run '" + run.id + "' is of policy '" + run.policy_id + "'");
+    if (run.status != "done")
+        throw ServiceError(Refusal::conflict, "run '" + run.id + "' is " + run.status + ", not done");
     if (run.spec.contains("draft")) {
         try {
             return policy_from_json(run.spec["draft"], id);
         } catch (const PolicyError& e) {
-            throw RequestError(500, std::string("the run's stored draft is unreadable: ") + e.what());
+            throw ServiceError(Refusal::internal,
+                               std::string("the run's stored draft is unreadable: ") + e.what());
         }
     }
     return *context.known_version(id, version_of(run.spec["candidate"], "the run's candidate"));
@@ -163,7 +167,7 @@ void promote(ServiceContext& context, const HttpRequest& req, HttpResponse& res)
     Policy policy = promoted(context, id, parse_body(req));
     const int from = policy.version;
     if (policy.text == live->text && from == live->version)
-        throw RequestError(409, "version " + std::to_string(from) + " is already live");
+        throw ServiceError(Refusal::conflict, "version " + std::to_string(from) + " is already live");
     const std::shared_ptr<const Policy> stored = context.policies.put(std::move(policy), false);
     if (const std::optional<storage::Shadow> shadow = context.shadows.of(id);
         shadow && shadow->policy->version == from)
@@ -193,7 +197,8 @@ void add_run_routes(Router& router, ServiceContext& context, EvalRuns& runs) {
                [&](const HttpRequest& req, HttpResponse& res) {
                    const std::string& id = req.path_params.at(0);
                    known_run(context, id);
-                   if (!runs.cancel(id)) throw RequestError(409, "run '" + id + "' has already finished");
+                   if (!runs.cancel(id))
+                       throw ServiceError(Refusal::conflict, "run '" + id + "' has already finished");
                    send_json(res, 200, run_json(known_run(context, id), false));
                });
     router.add("POST", "/v1/policies/{id}/promote", Role::admin, Cost::blocking,

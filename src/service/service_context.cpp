@@ -1,6 +1,6 @@
 #include "service/service_context.h"
 
-#include "service/request_error.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -19,7 +19,7 @@ Backend& ServiceContext::backend() {
 StreamBackend& ServiceContext::streams() {
     runner();
     if (streams_ == nullptr)
-        throw RequestError(503,
+        throw ServiceError(Refusal::unavailable,
                            "this backend keeps no stream sessions: they need the embedded engine "
                            "(--model) started with --streams N");
     return *streams_;
@@ -27,8 +27,8 @@ StreamBackend& ServiceContext::streams() {
 
 JobRunner& ServiceContext::runner() {
     std::lock_guard lock(backend_mutex_);
-    if (runner_ == nullptr) throw RequestError(503, "the model is still loading");
-    if (draining) throw RequestError(503, "the server is shutting down");
+    if (runner_ == nullptr) throw ServiceError(Refusal::unavailable, "the model is still loading");
+    if (draining) throw ServiceError(Refusal::unavailable, "the server is shutting down");
     return *runner_;
 }
 
@@ -49,14 +49,15 @@ size_t ServiceContext::queue_depth() {
 
 std::shared_ptr<const Policy> ServiceContext::known_policy(const std::string& id) const {
     std::shared_ptr<const Policy> policy = policies.current(id);
-    if (!policy) throw RequestError(404, "no policy '" + id + "'");
+    if (!policy) throw ServiceError(Refusal::not_found, "no policy '" + id + "'");
     return policy;
 }
 
 std::shared_ptr<const Policy> ServiceContext::known_version(const std::string& id, int version) const {
     const std::optional<storage::PolicyVersion> stored = policies.version(id, version);
     if (!stored || stored->deleted)
-        throw RequestError(404, "policy '" + id + "' has no version " + std::to_string(version));
+        throw ServiceError(Refusal::not_found,
+                           "policy '" + id + "' has no version " + std::to_string(version));
     return stored->policy;
 }
 

@@ -34,7 +34,7 @@ struct ServiceParts {
     storage::ShadowVersions& shadows;
     std::optional<ApiKeys> keys;  // none: every caller is the anonymous admin (loopback only)
     // Checks a policy sent with PUT /v1/policies/{id} (or a run's draft) before it is stored,
-    // beyond what parsing checks; a PolicyError it throws is the request's 400. Serve compiles the
+    // beyond what parsing checks; a PolicyError it throws refuses the request as invalid. Serve compiles the
     // policy's rules here. Empty: parsing's checks only.
     std::function<void(const Policy&)> policy_check;
 };
@@ -66,11 +66,11 @@ public:
     std::atomic<uint64_t> shadow_skipped = 0;  // shadow jobs dropped for a busy queue (service/shadow.h)
 
     // `streams`: the backend's stream sessions, where it keeps them (null: stream sessions and the
-    // gateway's streamed answers are a 503).
+    // gateway's streamed answers are refused as unavailable).
     void set_backend(Backend& backend, StreamBackend* streams = nullptr);
-    // The backend and its job runner; RequestError 503 while the model loads or the server drains.
+    // The backend and its job runner; ServiceError unavailable while the model loads or the server drains.
     Backend& backend();
-    // The stream sessions' backend; RequestError 503 while the model loads, or when the backend
+    // The stream sessions' backend; ServiceError unavailable while the model loads, or when the backend
     // keeps none.
     StreamBackend& streams();
     JobRunner& runner();
@@ -78,9 +78,9 @@ public:
     std::string_view readiness();
     size_t queue_depth();
 
-    // The stored policy `id`; RequestError 404 when there is none.
+    // The stored policy `id`; ServiceError not_found when there is none.
     std::shared_ptr<const Policy> known_policy(const std::string& id) const;
-    // Stored version `version` of `id`; RequestError 404 when there is none.
+    // Stored version `version` of `id`; ServiceError not_found when there is none.
     std::shared_ptr<const Policy> known_version(const std::string& id, int version) const;
 
 private:

@@ -5,7 +5,7 @@
 #include "core/verdict_json.h"
 #include "service/decision_row.h"
 #include "service/fanout_jobs.h"
-#include "service/request_error.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -17,7 +17,7 @@ void judge_in_shadow(ServiceContext& context, const Fanout& f) {
         JobRunner* runner = nullptr;
         try {
             runner = &context.runner();
-        } catch (const RequestError&) {
+        } catch (const ServiceError&) {
             // A draining server takes no new work, a shadow's least of all; the live answer stands.
             context.shadow_skipped += f.items.size();
             continue;

@@ -1,6 +1,6 @@
 #include "service/http_reply.h"
-#include "service/request_error.h"
 #include "service/routes.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -17,11 +17,13 @@ void put_shadow(ServiceContext& context, const HttpRequest& req, HttpResponse& r
     const std::optional<int64_t> asked = body.is_object() && body.size() == 1 && body.contains("version")
                                              ? whole_number_in(body["version"], 1, INT32_MAX)
                                              : std::nullopt;
-    if (!asked) throw RequestError(400, "the body must be {\"version\": N}: the stored version to shadow");
+    if (!asked)
+        throw ServiceError(Refusal::invalid,
+                           "the body must be {\"version\": N}: the stored version to shadow");
     const int version = static_cast<int>(*asked);
     context.known_version(id, version);
     if (version == live->version)
-        throw RequestError(400,
+        throw ServiceError(Refusal::invalid,
                            "version " + std::to_string(version) + " is the live version; shadow another");
     context.shadows.set(id, version, caller_name(req));
     send_json(res, 200, {{"policy", id}, {"shadow", {{"version", version}}}});
@@ -71,7 +73,7 @@ void add_shadow_routes(Router& router, ServiceContext& context) {
                [&context](const HttpRequest& req, HttpResponse& res) {
                    const std::string& id = req.path_params.at(0);
                    if (!context.shadows.clear(id))
-                       throw RequestError(404, "policy '" + id + "' has no shadow version");
+                       throw ServiceError(Refusal::not_found, "policy '" + id + "' has no shadow version");
                    res.status = 204;
                });
     router.add("GET", "/v1/policies/{id}/shadow", Role::review, Cost::blocking,

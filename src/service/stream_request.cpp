@@ -4,14 +4,14 @@
 
 #include "core/content_json.h"
 #include "service/http_reply.h"
-#include "service/request_error.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
 namespace {
 
 [[noreturn]] void bad(const std::string& message) {
-    throw RequestError(400, message);
+    throw ServiceError(Refusal::invalid, message);
 }
 
 int whole(const nlohmann::json& object, const std::string& field, const char* key, int high) {
@@ -26,7 +26,7 @@ void add_policy(StreamOpen& open, const nlohmann::json& entry, const std::string
     if (!entry.is_string() && !(entry.is_object() && entry.contains("id") && entry.at("id").is_string()))
         bad(field + " must be a policy id or an object with its id and settings");
     const std::string id = entry.is_string() ? entry.get<std::string>() : entry.at("id").get<std::string>();
-    std::shared_ptr<const Policy> policy = lookup(id);  // 404 when unknown
+    std::shared_ptr<const Policy> policy = lookup(id);  // not_found when unknown
     StreamSettings st = policy->stream;
     if (entry.is_object()) {
         for (const auto& [key, value] : entry.items()) {

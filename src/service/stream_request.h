@@ -9,7 +9,7 @@
 // context of messages grows its last turn when that is the assistant's, else a new assistant turn.
 // The body of POST /v1/streams/{id}/append is {"text": "..."}.
 //
-// Every problem is a RequestError (400, 404 for an unknown policy) naming the field.
+// Every problem is a ServiceError (invalid; not_found for an unknown policy) naming the field.
 
 #include <functional>
 #include <memory>

@@ -1,8 +1,8 @@
 #include "core/policy_json.h"
 #include "service/body_stream.h"
 #include "service/http_reply.h"
-#include "service/request_error.h"
 #include "service/routes.h"
+#include "service/service_error.h"
 #include "service/stream_request.h"
 
 namespace arbiter::service {
@@ -18,7 +18,7 @@ std::optional<uint64_t> resume_after(const HttpRequest& req) {
     if (text.empty()) text = req.param("after").value_or("");
     if (text.empty()) return std::nullopt;
     const std::optional<int> n = whole_number(text);
-    if (!n || *n < 0) throw RequestError(400, "Last-Event-ID (or after) must be a whole number");
+    if (!n || *n < 0) throw ServiceError(Refusal::invalid, "Last-Event-ID (or after) must be a whole number");
     return static_cast<uint64_t>(*n);
 }
 

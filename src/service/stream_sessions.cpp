@@ -8,7 +8,7 @@
 #include "core/sha256.h"
 #include "core/verdict_json.h"
 #include "service/http_reply.h"
-#include "service/request_error.h"
+#include "service/service_error.h"
 
 namespace arbiter::service {
 
@@ -20,22 +20,22 @@ using Clock = std::chrono::steady_clock;
 // Checks kept per policy in a decision's summary of its series.
 constexpr size_t kSeriesPoints = 64;
 
-RequestError request_error(const StreamError& e, int limit_status) {
+ServiceError request_error(const StreamError& e, Refusal over_limit) {
     switch (e.code()) {
     case StreamError::Code::unsupported:
-        return {503, std::string(e.what()) + "; start the server with --streams N"};
+        return {Refusal::unavailable, std::string(e.what()) + "; start the server with --streams N"};
     case StreamError::Code::limit:
-        return {limit_status, e.what()};
+        return {over_limit, e.what()};
     case StreamError::Code::never_fits:
-        return {413, e.what()};
+        return {Refusal::too_large, e.what()};
     case StreamError::Code::unknown:
-        return {404, e.what()};
+        return {Refusal::not_found, e.what()};
     case StreamError::Code::ended:
-        return {409, e.what()};
+        return {Refusal::conflict, e.what()};
     case StreamError::Code::bad_input:
         break;
     }
-    return {400, e.what()};
+    return {Refusal::invalid, e.what()};
 }
 
 ordered_json check_json(const Policy& policy, const StreamCheck& c) {
@@ -146,7 +146,7 @@ std::string StreamSessions::open(const std::string& owner, StreamOpen request, C
     } catch (const StreamError& e) {
         const std::lock_guard lock(mutex_);
         sessions_.erase(s->id);
-        throw request_error(e, 429);
+        throw request_error(e, Refusal::busy);
     }
     return s->id;
 }
@@ -157,7 +157,7 @@ std::shared_ptr<StreamSessions::Session> StreamSessions::find(const std::string&
     const auto it = sessions_.find(id);
     // Another key's stream is answered as none, so that ids cannot be probed.
     if (it == sessions_.end() || it->second->owner != owner)
-        throw RequestError(404, "no stream '" + id + "'");
+        throw ServiceError(Refusal::not_found, "no stream '" + id + "'");
     return it->second;
 }
 
@@ -167,14 +167,15 @@ size_t StreamSessions::append(const std::string& owner, const std::string& id, s
     {
         const std::lock_guard lock(mutex_);
         if (s->end || s->closing)
-            throw RequestError(409, "stream '" + id + "' " + (s->closing ? "is closed" : "has ended: ") +
-                                        (s->end ? s->end->error : ""));
+            throw ServiceError(Refusal::conflict, "stream '" + id + "' " +
+                                                      (s->closing ? "is closed" : "has ended: ") +
+                                                      (s->end ? s->end->error : ""));
         backend_id = s->backend_id;
     }
     try {
         context_.streams().append_stream(backend_id, text);
     } catch (const StreamError& e) {
-        throw request_error(e, 413);
+        throw request_error(e, Refusal::too_large);
     }
     const std::lock_guard lock(mutex_);
     s->response.append(text);
@@ -193,7 +194,7 @@ void StreamSessions::subscribe(const std::string& owner, const std::string& id, 
 
 StreamResult StreamSessions::close(const std::string& owner, const std::string& id) {
     const std::shared_ptr<Session> s = find(owner, id);
-    StreamBackend& backend = context_.streams();  // 503 while the model loads: before this closer counts
+    StreamBackend& backend = context_.streams();  // unavailable while loading: before this closer counts
     std::unique_lock lock(mutex_);
     ++s->closers;  // from here on, the end waits for this closer (or its giving up) to finalize
     if (!s->closing && !s->end) {
@@ -214,10 +215,11 @@ StreamResult StreamSessions::close(const std::string& owner, const std::string& 
     if (!ended) {
         // The stream still ends: its end (on_end, with no closer left waiting) finalizes it, so its
         // readers get the end event and the log its rows; a later close returns them.
-        throw RequestError(504, "stream '" + id + "' did not end within " +
-                                    std::to_string(context_.config.request_timeout.count()) +
-                                    " ms; it is closing, and its verdicts are logged when it ends (close "
-                                    "again or read its events for them)");
+        throw ServiceError(Refusal::timed_out,
+                           "stream '" + id + "' did not end within " +
+                               std::to_string(context_.config.request_timeout.count()) +
+                               " ms; it is closing, and its verdicts are logged when it ends (close "
+                               "again or read its events for them)");
     }
     if (s->finalized) return s->result;
 

@@ -56,18 +56,19 @@ public:
     StreamSessions& operator=(const StreamSessions&) = delete;
 
     // Opens a stream for `owner` (an API key's name); returns its id ("str_" and 24 hex digits).
-    // RequestError: 503 when streams are off or the model loads, 429 when no stream is free, 400 for bad
-    // input.
+    // ServiceError: unavailable when streams are off or the model loads, busy when no stream is free
+    // now, too_large when it can never fit, invalid for bad input.
     std::string open(const std::string& owner, StreamOpen request, CheckObserver observer = {});
-    // Appends response text; returns the response bytes appended so far. RequestError 404 (no such
-    // stream of this owner), 409 (ended), 413 (over the stream's byte limit), 400 (invalid UTF-8).
+    // Appends response text; returns the response bytes appended so far. ServiceError not_found (no such
+    // stream of this owner), conflict (ended), too_large (over its byte limit), invalid (bad UTF-8).
     size_t append(const std::string& owner, const std::string& id, std::string_view text);
     // Writes the events numbered after `after` (nullopt: all) to `body` as Server-Sent Events, then
-    // each new one as it comes, and finishes `body` after the end event. RequestError 404.
+    // each new one as it comes, and finishes `body` after the end event. ServiceError not_found.
     void subscribe(const std::string& owner, const std::string& id, std::optional<uint64_t> after,
                    const std::shared_ptr<BodyStream>& body);
     // Closes the stream, waits for its end (and the reasoning, for policies with reason_at_close) and returns
-    // it. Closing an ended stream returns its result again. RequestError 404, 504 past the request timeout.
+    // it. Closing an ended stream returns its result again. ServiceError not_found, timed_out past the
+    // request timeout (the stream still ends and is logged).
     StreamResult close(const std::string& owner, const std::string& id);
 
     // The SSE text of one event.

@@ -4,7 +4,7 @@
 
 #include "service/decision_row.h"
 #include "service/fanout_jobs.h"
-#include "service/request_error.h"
+#include "service/service_error.h"
 #include "service/shadow.h"
 
 namespace arbiter::service {
@@ -27,8 +27,8 @@ std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanou
     std::optional<std::vector<Verdict>> verdicts =
         runner.run(std::move(jobs), Clock::now() + context.config.request_timeout);
     if (!verdicts)
-        throw RequestError(429, "the queue is full (" + std::to_string(context.config.queue_depth) +
-                                    " jobs); retry shortly");
+        throw ServiceError(Refusal::busy, "the queue is full (" + std::to_string(context.config.queue_depth) +
+                                              " jobs); retry shortly");
 
     std::vector<std::vector<Verdict>> by_item(f.items.size());
     std::vector<storage::Decision> decisions;
@@ -53,8 +53,9 @@ std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanou
     context.log.record(decisions);
     judge_in_shadow(context, f);
     if (timed_out)
-        throw RequestError(
-            504, "no verdict within " + std::to_string(context.config.request_timeout.count()) + " ms");
+        throw ServiceError(
+            Refusal::timed_out,
+            "no verdict within " + std::to_string(context.config.request_timeout.count()) + " ms");
     return by_item;
 }
 

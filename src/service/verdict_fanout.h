@@ -30,9 +30,9 @@ struct Fanout {
     bool store_content = true;  // false: the log keeps the content's hash only (doNotStore)
 };
 
-// Item-major verdicts (verdicts[i][p]: item i against policy p). Throws RequestError: 413 for
-// content or jobs over a limit, 429 when the queue is full, 504 when the deadline passes without
-// an on_timeout decision.
+// Item-major verdicts (verdicts[i][p]: item i against policy p). Throws ServiceError: too_large for
+// content or jobs over a limit, busy when the queue is full, timed_out when the deadline passes
+// without an on_timeout decision.
 std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanout& f);
 
 }  // namespace arbiter::service
