@@ -1,11 +1,23 @@
 #include "cli/backend_flags.h"
 
 #include <algorithm>
+#include <string>
 
 #include "llama/model_file.h"
 #include "remote/remote_backend.h"
 
 namespace arbiter::cli {
+
+namespace {
+
+// Tokens per item by default. Sized to hold serve's default max_content_tokens (8192) beside a
+// policy (400-600 tokens on gpt-oss's tokenizer, about 1,600 on the demo model's bytes), the
+// reasoning budget (1024) and the longest json_rationale answer the grammar allows (3,408):
+// at 8192 every default start warned that longer content gets 413. Each sequence's KV cache holds
+// this many tokens, so memory-bound setups lower it (serve then says where content gets 413).
+constexpr int kDefaultContext = 16384;
+
+}  // namespace
 
 void add_backend_flags(CLI::App& cmd, BackendFlags& flags) {
     BackendChoice& c = flags.choice;
@@ -20,7 +32,8 @@ void add_backend_flags(CLI::App& cmd, BackendFlags& flags) {
                    "CPU threads (embedded; default 0: auto, the cores other processes leave free)")
         ->check(CLI::Range(0, 1024));
     cmd.add_option("--ctx", c.ctx,
-                   "Context per item, in tokens: prompt, reasoning and answer (embedded; default 8192)")
+                   "Context per item, in tokens: prompt, reasoning and answer (embedded; default " +
+                       std::to_string(kDefaultContext) + ")")
         ->check(CLI::Range(256, 1 << 20));
     cmd.add_option("--gpu-layers", c.gpu_layers, "Layers offloaded to a GPU (embedded; default 0)")
         ->check(CLI::Range(0, 1024));
@@ -78,7 +91,7 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
         e.model = *c.model_file;
         e.threads = c.threads.value_or(0);
         e.parallel = c.parallel.value_or(4);
-        e.context = c.ctx.value_or(8192);
+        e.context = c.ctx.value_or(kDefaultContext);
         e.gpu_layers = c.gpu_layers.value_or(0);
         e.streams = c.streams.value_or(0);
         e.prefix_slots = static_cast<int>(std::clamp<size_t>(policies, 1, 16));

@@ -216,13 +216,10 @@ void add_serve_command(CLI::App& app, Action& action) {
                            "log, /healthz, /readyz and Prometheus /metrics");
     auto a = std::make_shared<ServeArgs>();
     add_backend_flags(*cmd, a->backend);
-    cmd->get_option("--threads")
-        ->description("CPU threads (embedded; default: all but one, left to the HTTP side)");
     cmd->get_option("--config")
         ->description(
             "YAML settings: the backend (backend:), server limits and timeouts (server:) and the policy sets "
-            "of "
-            "/v1/moderations (policy_sets:); see README");
+            "of /v1/moderations (policy_sets:); see docs/operations.md");
     cmd->add_option("--policies,-p", a->policies,
                     "Policy file or folder of *.md policies that seeds the store")
         ->required()
@@ -244,7 +241,7 @@ void add_serve_command(CLI::App& app, Action& action) {
     cmd->add_option("--upstream", a->upstream,
                     "Serve POST /v1/chat/completions as a guarded gateway in front of this OpenAI-compatible "
                     "LLM server (base URL, e.g. http://127.0.0.1:8081/v1): messages judged before they are "
-                    "forwarded, the answer while it streams; see README (gateway:)");
+                    "forwarded, the answer while it streams; see docs/streams-and-gateway.md (gateway:)");
     cmd->add_option("--release", a->release,
                     "How the gateway releases a streamed answer: observe (at once; cut on a flag) or hold "
                     "(only text a passing check covered)")
