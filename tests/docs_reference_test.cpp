@@ -1,7 +1,7 @@
 // The reference documents against the code they describe: docs/cli.md's flag tables against what
 // each command's --help prints, both ways; docs/http-api.md's endpoint table against the routes
-// src/service registers with router.add (a scan of the source until the route table becomes the
-// single source the documents are generated from); and every link between the documents.
+// the server registers, with their roles (Server::routes(), in-process: the route table is the
+// single source of the endpoints); and every link between the documents.
 
 #include <gtest/gtest.h>
 
@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "support/in_process_server.h"
 #include "support/markdown.h"
 #include "support/scratch.h"
 
@@ -160,59 +161,45 @@ TEST(DocsCommands, TheReadmeNamesEveryCommand) {
             << "README.md does not name " << command;
 }
 
-// The console's files, as cmake/embed-console.cmake embeds them (index.html is served at /).
-std::set<std::string> console_paths() {
-    static const std::regex type(R"(set\(types_(\S+) )");
-    const std::string cmake = test::read_text(kSource / "cmake/embed-console.cmake");
-    std::set<std::string> paths;
-    for (std::sregex_iterator m(cmake.begin(), cmake.end(), type), end; m != end; ++m) {
-        const std::string file = (*m)[1];
-        std::string path = "/";
-        if (file != "index.html") path += file;
-        paths.insert(path);
-    }
-    return paths;
-}
-
-// "METHOD /path" of every router.add( in src/service. A pattern that is not a string literal is
-// known only for the console's files; any other fails, to be taught here.
-std::set<std::string> registered_routes() {
-    static const std::regex call(R"re(router\.add\(\s*"([A-Z]+)",\s*("([^"]*)"|[A-Za-z_]\w*))re");
-    std::set<std::string> routes;
-    for (const auto& entry : fs::directory_iterator(kSource / "src/service")) {
-        if (entry.path().extension() != ".cpp") continue;
-        const std::string code = test::read_text(entry.path());
-        for (std::sregex_iterator m(code.begin(), code.end(), call), end; m != end; ++m) {
-            const std::string method = (*m)[1];
-            if ((*m)[3].matched) {
-                routes.insert(method + " " + (*m)[3].str());
-            } else if (entry.path().filename() == "console_routes.cpp") {
-                for (const std::string& path : console_paths()) routes.insert(method + " " + path);
-            } else {
-                ADD_FAILURE() << entry.path() << ": router.add with pattern " << (*m)[2]
-                              << ", which this test cannot read";
-            }
-        }
-    }
+// "METHOD /path" -> role of every route the server registers (Server::routes(), the single
+// source of its endpoints), with the gateway configured so that its route is there too. A route
+// that checks its own key (Perspective's, which also take ?key=) has no role here.
+std::map<std::string, std::string> registered_routes() {
+    service::ServiceConfig config;
+    config.gateway.upstream = "http://127.0.0.1:9/v1";
+    test::InProcessServer server("docs-routes", config);
+    std::map<std::string, std::string> routes;
+    for (const service::RouteInfo& r : server.server().routes())
+        routes[r.method + " " + r.pattern] = r.role ? std::string(service::to_string(*r.role)) : "";
     return routes;
 }
 
 TEST(DocsHttpApi, TheEndpointTableListsExactlyTheRegisteredRoutes) {
-    std::set<std::string> documented;
+    std::map<std::string, std::string> documented;  // "METHOD /path" -> the role column
     for (const auto& s : test::sections(test::read_text(kSource / "docs/http-api.md"))) {
         if (s.heading != "Endpoints") continue;
         for (const auto& row : test::table_rows(s.body)) {
             ASSERT_EQ(row.size(), 4u) << "a row of | method | path | role | what it does |";
-            documented.insert(test::without_backticks(row[0]) + " " + test::without_backticks(row[1]));
+            documented[test::without_backticks(row[0]) + " " + test::without_backticks(row[1])] = row[2];
         }
     }
-    const std::set<std::string> registered = registered_routes();
-    ASSERT_GT(registered.size(), 30u) << "the scan of src/service found too few routes";
-    for (const std::string& r : registered) {
-        if (!documented.contains(r)) ADD_FAILURE() << r << " is registered but not in docs/http-api.md";
+    const std::map<std::string, std::string> registered = registered_routes();
+    ASSERT_GT(registered.size(), 30u) << "the server registers too few routes";
+    for (const auto& [route, role] : registered) {
+        const auto doc = documented.find(route);
+        if (doc == documented.end()) {
+            ADD_FAILURE() << route << " is registered but not in docs/http-api.md";
+            continue;
+        }
+        // A route without a role is open ("none") or checks its own key ("any key ...").
+        const bool same = role.empty() ? doc->second == "none" || doc->second.rfind("any key", 0) == 0
+                                       : doc->second == role;
+        EXPECT_TRUE(same) << route << ": the server asks for '" << role << "', the docs say '" << doc->second
+                          << "'";
     }
-    for (const std::string& d : documented) {
-        if (!registered.contains(d)) ADD_FAILURE() << d << " is in docs/http-api.md but not registered";
+    for (const auto& [route, role] : documented) {
+        if (!registered.contains(route))
+            ADD_FAILURE() << route << " is in docs/http-api.md but not registered";
     }
 }
 
