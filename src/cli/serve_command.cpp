@@ -40,19 +40,163 @@ int fail(const std::string& message) {
     return kExitBadInput;
 }
 
-int run(const ServeArgs& a) {
+// The configuration file with the flags that override it. Throws service::ConfigError.
+service::ServiceConfig configuration(const ServeArgs& a) {
     service::ServiceConfig config;
-    try {
-        if (!a.backend.config.empty()) config = service::load_service_config(a.backend.config);
-    } catch (const service::ConfigError& e) {
-        return fail(e.what());
-    }
+    if (!a.backend.config.empty()) config = service::load_service_config(a.backend.config);
     if (!a.host.empty()) config.host = a.host;
     if (a.port >= 0) config.port = a.port;
     if (a.no_store_content) config.store_content = false;
     if (!a.upstream.empty()) config.gateway.upstream = a.upstream;
     if (!a.release.empty())
         config.gateway.release = a.release == "hold" ? service::Release::hold : service::Release::observe;
+    return config;
+}
+
+// Every table of the database, the policy store seeded with the policy files. Throws SqliteError.
+struct Stores {
+    Stores(const std::string& db, const std::vector<Policy>& files, bool store_content)
+        : policies(db),
+          added(policies.seed(files)),
+          log(db, store_content),
+          reviews(db),
+          queue(db),
+          runs(db),
+          shadows(db, policies) {}
+
+    storage::PolicyStore policies;
+    size_t added;  // new versions the files brought
+    storage::DecisionLog log;
+    storage::ReviewLog reviews;
+    storage::ReviewQueue queue;
+    storage::RunStore runs;
+    storage::ShadowVersions shadows;
+};
+
+// What the configuration names that the store does not hold ("" when nothing): a policy set's or
+// the gateway's policy, or an upstream that is no URL.
+std::string missing_reference(const service::ServiceConfig& config, const storage::PolicyStore& store) {
+    for (const auto& [name, set] : config.policy_sets) {
+        for (const std::string& id : set.policies) {
+            if (!store.current(id))
+                return "policy set '" + name + "' names policy '" + id + "', which is not loaded";
+        }
+    }
+    const service::GatewayConfig& gateway = config.gateway;
+    if (gateway.upstream.empty()) return {};
+    try {
+        parse_base_url(gateway.upstream);
+    } catch (const std::invalid_argument& e) {
+        return std::string("--upstream: ") + e.what();
+    }
+    for (const auto* ids : {&gateway.input_policies, &gateway.output_policies}) {
+        for (const std::string& id : ids->value_or(std::vector<std::string>{})) {
+            if (!store.current(id)) return "gateway names policy '" + id + "', which is not loaded";
+        }
+    }
+    return {};
+}
+
+// The content limit against the context: content that the context cannot hold with a policy gets
+// 413, so say at start where that is below the configured limit. Returns the policy that alone
+// fills the context, if one does (the server cannot judge with it at all).
+std::optional<std::string> check_context_room(const service::ServiceConfig& config, Backend& backend,
+                                              const storage::PolicyStore& store) {
+    for (const auto& policy : store.current_all()) {
+        Job job;
+        job.policy = policy;
+        job.mode = Mode::reason;
+        const std::optional<int> reasoned = backend.content_room(job);
+        job.mode = Mode::score;
+        const std::optional<int> scored = backend.content_room(job);
+        if (!scored || *reasoned >= config.max_content_tokens) continue;
+        if (*scored == 0) return policy->id;
+        std::fprintf(
+            stderr,
+            "arbiter serve: with policy '%s' the context leaves room for %d content tokens in reason "
+            "mode and %d in score mode, below max_content_tokens %d: longer content gets 413\n",
+            policy->id.c_str(), *reasoned, *scored, config.max_content_tokens);
+    }
+    return std::nullopt;
+}
+
+// SIGTERM and SIGINT, blocked in this thread and so in every thread started from it on, to be
+// taken by sigwait alone.
+sigset_t block_stop_signals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    return signals;
+}
+
+// Listens at once (readyz answers 503 while the model loads), loads the backend, then serves
+// until SIGTERM or SIGINT and drains.
+int serve(const service::ServiceConfig& config, const BackendFlags& backend, Stores& stores,
+          std::optional<service::ApiKeys> keys, std::shared_ptr<const cascade::Cascade> cascade) {
+    const sigset_t signals = block_stop_signals();
+    // Rules that Hyperscan refuses would make the next start fail: a PUT with them is a 400 now.
+    auto compile_rules = [](const Policy& policy) {
+        const cascade::RuleSet rules({std::make_shared<const Policy>(policy)});
+    };
+    service::Server server({.config = config,
+                            .policies = stores.policies,
+                            .log = stores.log,
+                            .reviews = stores.reviews,
+                            .queue = stores.queue,
+                            .runs = stores.runs,
+                            .shadows = stores.shadows,
+                            .keys = std::move(keys),
+                            .policy_check = compile_rules});
+    int port = 0;
+    try {
+        port = server.bind();
+    } catch (const std::runtime_error& e) {
+        return fail(e.what());
+    }
+    std::fprintf(stderr, "arbiter serve: listening on http://%s:%d (loading the model)\n",
+                 config.host.c_str(), port);
+    std::thread http([&server] { server.run(); });
+    const auto stop = [&server, &http] {
+        server.stop();
+        http.join();
+    };
+
+    std::unique_ptr<Pipeline> pipeline;
+    try {
+        // Prefix slots for every policy and a few inline ones.
+        BackendSettings settings = resolve_backend(backend, stores.policies.current_all().size() + 4);
+        pipeline = std::make_unique<Pipeline>(settings, std::move(cascade));
+    } catch (const std::exception& e) {
+        stop();
+        return fail(e.what());
+    }
+    if (const std::optional<std::string> full =
+            check_context_room(config, pipeline->backend(), stores.policies)) {
+        stop();
+        return fail("policy '" + *full + "' alone fills the model's context (--ctx)");
+    }
+    server.set_backend(pipeline->backend(), pipeline->streams());
+    std::fprintf(stderr, "arbiter serve: ready\n");
+
+    int signal = 0;
+    sigwait(&signals, &signal);
+    std::fprintf(stderr, "arbiter serve: %s: finishing the requests in flight\n",
+                 signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    stop();
+    pipeline.reset();
+    std::fprintf(stderr, "arbiter serve: stopped\n");
+    return kExitOk;
+}
+
+int run(const ServeArgs& a) {
+    service::ServiceConfig config;
+    try {
+        config = configuration(a);
+    } catch (const service::ConfigError& e) {
+        return fail(e.what());
+    }
     // The gateway streams answers: give it stream sessions unless told otherwise.
     BackendFlags backend = a.backend;
     if (!config.gateway.upstream.empty() && !backend.choice.streams) backend.choice.streams = kGatewayStreams;
@@ -71,138 +215,29 @@ int run(const ServeArgs& a) {
             config.host);
     }
 
-    std::vector<Policy> files;
+    std::unique_ptr<Stores> stores;
     try {
-        files = load_policies(a.policies);
+        stores = std::make_unique<Stores>(a.db, load_policies(a.policies), config.store_content);
     } catch (const PolicyError& e) {
         return fail(e.what());
-    }
-
-    std::unique_ptr<storage::PolicyStore> store;
-    std::unique_ptr<storage::DecisionLog> log;
-    std::unique_ptr<storage::ReviewLog> reviews;
-    std::unique_ptr<storage::ReviewQueue> queue;
-    std::unique_ptr<storage::RunStore> runs;
-    std::unique_ptr<storage::ShadowVersions> shadows;
-    try {
-        store = std::make_unique<storage::PolicyStore>(a.db);
-        const size_t added = store->seed(files);
-        log = std::make_unique<storage::DecisionLog>(a.db, config.store_content);
-        reviews = std::make_unique<storage::ReviewLog>(a.db);
-        queue = std::make_unique<storage::ReviewQueue>(a.db);
-        runs = std::make_unique<storage::RunStore>(a.db);
-        shadows = std::make_unique<storage::ShadowVersions>(a.db, *store);
-        std::fprintf(stderr, "arbiter serve: %zu polic%s (%zu new version%s) in %s\n",
-                     store->current_all().size(), store->current_all().size() == 1 ? "y" : "ies", added,
-                     added == 1 ? "" : "s", a.db.c_str());
     } catch (const storage::SqliteError& e) {
         return fail(e.what());
     }
-    for (const auto& [name, set] : config.policy_sets) {
-        for (const std::string& id : set.policies) {
-            if (!store->current(id))
-                return fail("policy set '" + name + "' names policy '" + id + "', which is not loaded");
-        }
-    }
-
-    const service::GatewayConfig& gateway = config.gateway;
-    if (!gateway.upstream.empty()) {
-        try {
-            parse_base_url(gateway.upstream);
-        } catch (const std::invalid_argument& e) {
-            return fail(std::string("--upstream: ") + e.what());
-        }
-        for (const auto* ids : {&gateway.input_policies, &gateway.output_policies}) {
-            for (const std::string& id : ids->value_or(std::vector<std::string>{})) {
-                if (!store->current(id))
-                    return fail("gateway names policy '" + id + "', which is not loaded");
-            }
-        }
-    }
+    const size_t count = stores->policies.current_all().size();
+    std::fprintf(stderr, "arbiter serve: %zu polic%s (%zu new version%s) in %s\n", count,
+                 count == 1 ? "y" : "ies", stores->added, stores->added == 1 ? "" : "s", a.db.c_str());
+    if (const std::string missing = missing_reference(config, stores->policies); !missing.empty())
+        return fail(missing);
 
     // The cascade is built for the policies as they are now; a version stored later over the API
     // goes straight to the model until the next start (the cascade matches id and version).
     std::shared_ptr<const cascade::Cascade> cascade;
     try {
-        cascade = make_cascade(a.cascade, store->current_all());
+        cascade = make_cascade(a.cascade, stores->policies.current_all());
     } catch (const std::exception& e) {
         return fail(e.what());
     }
-
-    // SIGTERM and SIGINT are taken by sigwait below, in this thread only: every thread started
-    // from here on inherits the blocked mask.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-    // Rules that Hyperscan refuses would make the next start fail: a PUT with them is a 400 now.
-    auto compile_rules = [](const Policy& policy) {
-        const cascade::RuleSet rules({std::make_shared<const Policy>(policy)});
-    };
-    service::Server server({.config = config,
-                            .policies = *store,
-                            .log = *log,
-                            .reviews = *reviews,
-                            .queue = *queue,
-                            .runs = *runs,
-                            .shadows = *shadows,
-                            .keys = std::move(keys),
-                            .policy_check = compile_rules});
-    int port = 0;
-    try {
-        port = server.bind();
-    } catch (const std::runtime_error& e) {
-        return fail(e.what());
-    }
-    std::fprintf(stderr, "arbiter serve: listening on http://%s:%d (loading the model)\n",
-                 config.host.c_str(), port);
-    std::thread http([&server] { server.run(); });
-
-    std::unique_ptr<Pipeline> pipeline;
-    try {
-        // Prefix slots for every policy and a few inline ones.
-        BackendSettings settings = resolve_backend(backend, store->current_all().size() + 4);
-        pipeline = std::make_unique<Pipeline>(settings, cascade);
-    } catch (const std::exception& e) {
-        server.stop();
-        http.join();
-        return fail(e.what());
-    }
-    // The content limit against the context: content that the context cannot hold with a policy
-    // gets 413, so say at start where that is below the configured limit.
-    for (const auto& policy : store->current_all()) {
-        Job job;
-        job.policy = policy;
-        job.mode = Mode::reason;
-        const std::optional<int> reasoned = pipeline->backend().content_room(job);
-        job.mode = Mode::score;
-        const std::optional<int> scored = pipeline->backend().content_room(job);
-        if (!scored || *reasoned >= config.max_content_tokens) continue;
-        if (*scored == 0) {
-            server.stop();
-            http.join();
-            return fail("policy '" + policy->id + "' alone fills the model's context (--ctx)");
-        }
-        std::fprintf(
-            stderr,
-            "arbiter serve: with policy '%s' the context leaves room for %d content tokens in reason "
-            "mode and %d in score mode, below max_content_tokens %d: longer content gets 413\n",
-            policy->id.c_str(), *reasoned, *scored, config.max_content_tokens);
-    }
-    server.set_backend(pipeline->backend(), pipeline->streams());
-    std::fprintf(stderr, "arbiter serve: ready\n");
-
-    int signal = 0;
-    sigwait(&signals, &signal);
-    std::fprintf(stderr, "arbiter serve: %s: finishing the requests in flight\n",
-                 signal == SIGTERM ? "SIGTERM" : "SIGINT");
-    server.stop();
-    http.join();
-    pipeline.reset();
-    std::fprintf(stderr, "arbiter serve: stopped\n");
-    return kExitOk;
+    return serve(config, backend, *stores, std::move(keys), std::move(cascade));
 }
 
 }  // namespace
