@@ -121,6 +121,40 @@ size_t count_lines(const std::string& path) {
     return n;
 }
 
+// Submits every item `reader` gives against every policy, a window of items at a time, each
+// verdict to `writer`; an item that could not be read gets an error verdict per policy. Returns
+// how many items were read.
+size_t submit_all(const ClassifyArgs& a, const std::vector<std::shared_ptr<const Policy>>& policies,
+                  const BackendSettings& settings, Backend& backend, InputReader& reader,
+                  OrderedWriter& writer, Progress& progress) {
+    const Mode mode = parse_mode(a.mode).value_or(Mode::reason);  // CLI11 allows reason and score only
+    const size_t window = settings.window();
+    size_t submitted = 0;
+    while (std::optional<InputItem> item = reader.next()) {
+        writer.wait_below(submitted, window);
+        progress.update(writer.items_done());
+        const size_t index = submitted++;
+        for (size_t p = 0; p < policies.size(); ++p) {
+            if (!item->content) {
+                Verdict v = verdict_for(*policies[p]);
+                v.error = item->error;
+                writer.put(index, p, verdict_to_json(item->id, v), v.status);
+                continue;
+            }
+            Job job;
+            job.policy = policies[p];
+            job.content = *item->content;
+            job.mode = mode;
+            if (!a.effort.empty()) job.effort = parse_reasoning_effort(a.effort);
+            job.seed = settings.seed;
+            backend.submit(std::move(job), [&writer, index, p, id = item->id](const Verdict& v) {
+                writer.put(index, p, verdict_to_json(id, v), v.status);
+            });
+        }
+    }
+    return submitted;
+}
+
 int run(const ClassifyArgs& a) {
     std::vector<std::shared_ptr<const Policy>> policies;
     std::shared_ptr<const cascade::Cascade> cascade;
@@ -179,31 +213,7 @@ int run(const ClassifyArgs& a) {
     OrderedWriter writer(out, policies.size(), a.combined);
     Progress progress(total);
     InputReader reader(*in, parse_kind(a.kind));
-    const Mode mode = parse_mode(a.mode).value_or(Mode::reason);  // CLI11 allows reason and score only
-    const size_t window = settings.window();
-    size_t submitted = 0;
-    while (std::optional<InputItem> item = reader.next()) {
-        writer.wait_below(submitted, window);
-        progress.update(writer.items_done());
-        const size_t index = submitted++;
-        for (size_t p = 0; p < policies.size(); ++p) {
-            if (!item->content) {
-                Verdict v = verdict_for(*policies[p]);
-                v.error = item->error;
-                writer.put(index, p, verdict_to_json(item->id, v), v.status);
-                continue;
-            }
-            Job job;
-            job.policy = policies[p];
-            job.content = *item->content;
-            job.mode = mode;
-            if (!a.effort.empty()) job.effort = parse_reasoning_effort(a.effort);
-            job.seed = settings.seed;
-            backend.submit(std::move(job), [&writer, index, p, id = item->id](const Verdict& v) {
-                writer.put(index, p, verdict_to_json(id, v), v.status);
-            });
-        }
-    }
+    const size_t submitted = submit_all(a, policies, settings, backend, reader, writer, progress);
     writer.wait_below(submitted, 1);
     progress.update(writer.items_done());
     pipeline.reset();

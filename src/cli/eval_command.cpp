@@ -144,41 +144,111 @@ int compare(const EvalArgs& a) {
     }
 }
 
-int run(const EvalArgs& a) {
+int bad_input(const std::exception& e) {
+    std::fprintf(stderr, "arbiter eval: %s\n", e.what());
+    return kExitBadInput;
+}
+
+// What an evaluation reads before any model runs: the policies (and their cascade), the dataset
+// and the label map, checked against each other.
+struct EvalInputs {
     std::vector<std::shared_ptr<const Policy>> policies;
     std::shared_ptr<const cascade::Cascade> cascade;
     eval::Dataset dataset;
     eval::LabelMap map;
+};
+
+// Throws PolicyError, cascade::FastModelError or eval::DatasetError.
+EvalInputs read_inputs(const EvalArgs& a) {
+    EvalInputs in;
+    in.policies = load_policy_files(a.policies);
+    in.cascade = make_cascade(a.cascade, in.policies);
+    eval::DatasetSpec spec = a.spec;
+    if (!a.label_constant.empty()) spec.label_constant = a.label_constant;
+    in.dataset = eval::read_dataset(a.data, spec, a.limit);
+    if (!a.map.empty()) in.map = eval::read_label_map(a.map);
+    const std::vector<std::string>& names = in.dataset.label_names;
+    for (const auto& [policy, labels] : in.map) {
+        for (const std::string& l : labels) {
+            if (std::find(names.begin(), names.end(), l) == names.end())
+                throw eval::DatasetError(a.map + ": policy '" + policy + "' maps to label '" + l +
+                                         "', which the dataset does not have");
+        }
+    }
+    std::set<std::string> ids;
+    for (const auto& item : in.dataset.items) {
+        if (!ids.insert(item.id).second)
+            throw eval::DatasetError(a.data + ": id '" + item.id + "' appears twice");
+    }
+    return in;
+}
+
+// One (item, policy) judgement still to make.
+struct Pending {
+    size_t item;
+    std::shared_ptr<const Policy> policy;
+};
+
+// Judges `todo` on the backend, a window at a time, appending each verdict to `predictions` as
+// one flushed line (an interrupted run loses at most the items in flight). Returns an exit code.
+int predict(const EvalArgs& a, const EvalInputs& in, const std::vector<Pending>& todo,
+            const std::filesystem::path& predictions) {
+    BackendSettings settings;
+    std::unique_ptr<Pipeline> pipeline;
     try {
-        policies = load_policy_files(a.policies);
-        cascade = make_cascade(a.cascade, policies);
-        eval::DatasetSpec spec = a.spec;
-        if (!a.label_constant.empty()) spec.label_constant = a.label_constant;
-        dataset = eval::read_dataset(a.data, spec, a.limit);
-        if (!a.map.empty()) map = eval::read_label_map(a.map);
-        for (const auto& [policy, labels] : map) {
-            for (const std::string& l : labels) {
-                if (std::find(dataset.label_names.begin(), dataset.label_names.end(), l) ==
-                    dataset.label_names.end()) {
-                    throw eval::DatasetError(a.map + ": policy '" + policy + "' maps to label '" + l +
-                                             "', which the dataset does not have");
-                }
-            }
+        settings = resolve_backend(a.backend, in.policies.size());
+        pipeline = std::make_unique<Pipeline>(settings, in.cascade);
+    } catch (const BackendError& e) {
+        std::fprintf(stderr, "arbiter eval: %s\n", e.what());
+        return kExitBadInput;
+    }
+    Backend& backend = pipeline->backend();
+    std::ofstream file(predictions, std::ios::app | std::ios::binary);
+    std::mutex mutex;
+    std::condition_variable finished;
+    size_t completed = 0;
+    Progress progress(todo.size());
+    const size_t window = settings.window();
+    for (size_t submitted = 0; submitted < todo.size(); ++submitted) {
+        {
+            std::unique_lock lock(mutex);
+            finished.wait(lock, [&] { return submitted - completed < window; });
+            progress.update(completed);
         }
-        std::set<std::string> ids;
-        for (const auto& item : dataset.items) {
-            if (!ids.insert(item.id).second)
-                throw eval::DatasetError(a.data + ": id '" + item.id + "' appears twice");
-        }
+        const eval::LabeledItem& item = in.dataset.items[todo[submitted].item];
+        Job job;
+        job.policy = todo[submitted].policy;
+        job.content = item.content;
+        job.mode = parse_mode(a.mode).value_or(Mode::reason);  // CLI11 allows reason and score only
+        job.seed = settings.seed;
+        const std::optional<bool> gold = eval::gold_label(item, job.policy->id, in.map);
+        backend.submit(
+            std::move(job), [&, id = item.id, gold, content = user_message(item.content)](const Verdict& v) {
+                nlohmann::ordered_json line = verdict_to_json(id, v);
+                line["gold"] = gold ? nlohmann::ordered_json(*gold) : nlohmann::ordered_json(nullptr);
+                line["content"] = valid_utf8(std::string_view(content).substr(0, kContentInPrediction));
+                std::lock_guard lock(mutex);
+                file << to_json_line(line) << "\n" << std::flush;
+                ++completed;
+                finished.notify_all();
+            });
+    }
+    std::unique_lock lock(mutex);
+    finished.wait(lock, [&] { return completed == todo.size(); });
+    progress.update(completed);
+    return kExitOk;
+}
+
+int run(const EvalArgs& a) {
+    EvalInputs in;
+    try {
+        in = read_inputs(a);
     } catch (const PolicyError& e) {
-        std::fprintf(stderr, "arbiter eval: %s\n", e.what());
-        return kExitBadInput;
+        return bad_input(e);
     } catch (const cascade::FastModelError& e) {
-        std::fprintf(stderr, "arbiter eval: %s\n", e.what());
-        return kExitBadInput;
+        return bad_input(e);
     } catch (const eval::DatasetError& e) {
-        std::fprintf(stderr, "arbiter eval: %s\n", e.what());
-        return kExitBadInput;
+        return bad_input(e);
     }
 
     // Resume: predictions already written by an interrupted run are kept, not redone.
@@ -196,69 +266,18 @@ int run(const EvalArgs& a) {
         std::fprintf(stderr, "resuming: %zu predictions already in %s\n", done.size(),
                      predictions_path.c_str());
     }
-
-    struct Pending {
-        size_t item;
-        std::shared_ptr<const Policy> policy;
-    };
     std::vector<Pending> todo;
-    for (size_t i = 0; i < dataset.items.size(); ++i) {
-        for (const auto& p : policies) {
-            if (!done.contains({dataset.items[i].id, p->id})) todo.push_back({i, p});
+    for (size_t i = 0; i < in.dataset.items.size(); ++i) {
+        for (const auto& p : in.policies) {
+            if (!done.contains({in.dataset.items[i].id, p->id})) todo.push_back({i, p});
         }
     }
-
     if (!todo.empty()) {
-        BackendSettings settings;
-        std::unique_ptr<Pipeline> pipeline;
-        try {
-            settings = resolve_backend(a.backend, policies.size());
-            pipeline = std::make_unique<Pipeline>(settings, cascade);
-        } catch (const BackendError& e) {
-            std::fprintf(stderr, "arbiter eval: %s\n", e.what());
-            return kExitBadInput;
-        }
-        Backend& backend = pipeline->backend();
-        std::ofstream file(predictions_path, std::ios::app | std::ios::binary);
-        std::mutex mutex;
-        std::condition_variable finished;
-        size_t completed = 0;
-        Progress progress(todo.size());
-        const size_t window = settings.window();
-        for (size_t submitted = 0; submitted < todo.size(); ++submitted) {
-            {
-                std::unique_lock lock(mutex);
-                finished.wait(lock, [&] { return submitted - completed < window; });
-                progress.update(completed);
-            }
-            const Pending& job = todo[submitted];
-            const eval::LabeledItem& item = dataset.items[job.item];
-            Job j;
-            j.policy = job.policy;
-            j.content = item.content;
-            j.mode = parse_mode(a.mode).value_or(Mode::reason);  // CLI11 allows reason and score only
-            j.seed = settings.seed;
-            const std::optional<bool> gold = eval::gold_label(item, job.policy->id, map);
-            backend.submit(std::move(j), [&, id = item.id, gold,
-                                          content = user_message(item.content)](const Verdict& v) {
-                nlohmann::ordered_json line = verdict_to_json(id, v);
-                line["gold"] = gold ? nlohmann::ordered_json(*gold) : nlohmann::ordered_json(nullptr);
-                line["content"] = valid_utf8(std::string_view(content).substr(0, kContentInPrediction));
-                std::lock_guard lock(mutex);
-                // One whole line at a time, flushed: an interrupted run loses at most the items in
-                // flight.
-                file << to_json_line(line) << "\n" << std::flush;
-                ++completed;
-                finished.notify_all();
-            });
-        }
-        std::unique_lock lock(mutex);
-        finished.wait(lock, [&] { return completed == todo.size(); });
-        progress.update(completed);
+        if (const int status = predict(a, in, todo, predictions_path); status != kExitOk) return status;
     }
 
     std::map<std::string, eval::FastThresholds> configured;
-    for (const auto& p : policies) {
+    for (const auto& p : in.policies) {
         if (p->cascade.fast) configured[p->id] = {p->cascade.safe_below, p->cascade.violate_above};
     }
     try {

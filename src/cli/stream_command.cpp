@@ -103,6 +103,24 @@ private:
     int failed_ = 0;
 };
 
+// The response into `stream` as a generator would send it, `chunk_tokens` tokens per append (so a
+// chunk may end inside a character), then the close.
+void replay(StreamBackend& streams, StreamId stream, const engine::PromptTokens& tokens,
+            const std::string& response, int chunk_tokens) {
+    std::string chunk;
+    int in_chunk = 0;
+    for (llama_token t : tokens.tokenize_text(response)) {
+        chunk += tokens.piece(t);
+        if (++in_chunk == chunk_tokens) {
+            streams.append_stream(stream, chunk);
+            chunk.clear();
+            in_chunk = 0;
+        }
+    }
+    if (!chunk.empty()) streams.append_stream(stream, chunk);
+    streams.close_stream(stream);
+}
+
 int run(const StreamArgs& a) {
     std::vector<std::shared_ptr<const Policy>> policies;
     BackendSettings settings;
@@ -168,21 +186,7 @@ int run(const StreamArgs& a) {
         try {
             const StreamId stream = streams->open_stream(spec, std::move(events));
             printer.opened();
-            // The response as a generator would send it: `chunk_tokens` tokens per append, so a
-            // chunk may end inside a character.
-            const std::string& response = item->content->response;
-            std::string chunk;
-            int in_chunk = 0;
-            for (llama_token t : vocab->tokens().tokenize_text(response)) {
-                chunk += vocab->tokens().piece(t);
-                if (++in_chunk == a.chunk_tokens) {
-                    streams->append_stream(stream, chunk);
-                    chunk.clear();
-                    in_chunk = 0;
-                }
-            }
-            if (!chunk.empty()) streams->append_stream(stream, chunk);
-            streams->close_stream(stream);
+            replay(*streams, stream, vocab->tokens(), item->content->response, a.chunk_tokens);
         } catch (const StreamError& e) {
             std::fprintf(stderr, "arbiter stream: item %s: %s\n", item->id.c_str(), e.what());
             ++refused;

@@ -123,6 +123,68 @@ std::vector<Record> jsonl_records(const std::string& text, const std::filesystem
     return out;
 }
 
+// The records of a CSV file, by its header.
+std::vector<Record> csv_records(const std::string& text, const std::filesystem::path& path) {
+    const auto rows = parse_csv(text, path);
+    if (rows.empty()) throw DatasetError(path.string() + ": empty CSV");
+    const std::vector<std::string>& header = rows.front();
+    std::vector<Record> records;
+    for (size_t i = 1; i < rows.size(); ++i) {
+        if (rows[i].size() != header.size()) {
+            throw DatasetError(path.string() + ": row " + std::to_string(i + 1) + " has " +
+                               std::to_string(rows[i].size()) + " fields, the header " +
+                               std::to_string(header.size()));
+        }
+        Record r;
+        for (size_t c = 0; c < header.size(); ++c) r.emplace_back(header[c], rows[i][c]);
+        records.push_back(std::move(r));
+    }
+    return records;
+}
+
+// The format a file's first record shows (toxicchat's or OpenAI's moderation set, or plain).
+std::string detected_format(bool csv, const Record& first) {
+    if (csv) return has_field(first, "user_input") && has_field(first, "toxicity") ? "toxicchat" : "csv";
+    const bool moderation = has_field(first, "prompt") &&
+                            std::any_of(kModerationKeys.begin(), kModerationKeys.end(),
+                                        [&](std::string_view k) { return has_field(first, std::string(k)); });
+    return moderation ? "openai-moderation" : "jsonl";
+}
+
+// The label fields a format has when none are named.
+std::vector<std::string> default_labels(const std::string& format) {
+    if (format == "openai-moderation") return {kModerationKeys.begin(), kModerationKeys.end()};
+    if (format == "toxicchat") return {"toxicity", "jailbreaking"};
+    return {"label"};
+}
+
+// A record's messages as a conversation; `where` names the record in errors.
+Content conversation_of(const nlohmann::json& messages, const std::string& where) {
+    if (!messages.is_array()) throw DatasetError(where + ": messages must be a list");
+    std::vector<Turn> turns;
+    for (const auto& m : messages) {
+        if (!m.is_object() || !m.contains("role") || !m.contains("content") || !m["role"].is_string() ||
+            !m["content"].is_string())
+            throw DatasetError(where + ": each message needs role and content strings");
+        turns.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+    }
+    return Content::conversation(std::move(turns));
+}
+
+// A dataset none of whose items has a known label measures nothing: say which fields were read.
+void require_a_known_label(const Dataset& d, const std::filesystem::path& path) {
+    const bool any_known = std::any_of(d.items.begin(), d.items.end(), [](const LabeledItem& item) {
+        return std::any_of(item.labels.begin(), item.labels.end(),
+                           [](const Label& l) { return l.value.has_value(); });
+    });
+    if (any_known) return;
+    std::string fields;
+    for (const std::string& l : d.label_names) fields += (fields.empty() ? "" : ", ") + l;
+    throw DatasetError(path.string() + ": no item has a known label (label fields looked for: " + fields +
+                       "; positive: 1, true, yes, harmful, unsafe, toxic, violating; negative: 0, false, no, "
+                       "unharmful, safe, non-toxic, benign); name the field with --label-field");
+}
+
 }  // namespace
 
 std::optional<bool> label_value(const std::string& raw) {
@@ -158,51 +220,16 @@ Dataset read_dataset(const std::filesystem::path& path, const DatasetSpec& spec,
     const bool csv = spec.format == "csv" || spec.format == "toxicchat" ||
                      (spec.format == "auto" && name.ends_with(".csv"));
 
-    std::vector<Record> records;
     std::vector<nlohmann::json> raw;
-    if (csv) {
-        const auto rows = parse_csv(text, path);
-        if (rows.empty()) throw DatasetError(path.string() + ": empty CSV");
-        const std::vector<std::string>& header = rows.front();
-        for (size_t i = 1; i < rows.size(); ++i) {
-            if (rows[i].size() != header.size()) {
-                throw DatasetError(path.string() + ": row " + std::to_string(i + 1) + " has " +
-                                   std::to_string(rows[i].size()) + " fields, the header " +
-                                   std::to_string(header.size()));
-            }
-            Record r;
-            for (size_t c = 0; c < header.size(); ++c) r.emplace_back(header[c], rows[i][c]);
-            records.push_back(std::move(r));
-        }
-    } else {
-        records = jsonl_records(text, path, {"messages"}, raw);
-    }
+    const std::vector<Record> records =
+        csv ? csv_records(text, path) : jsonl_records(text, path, {"messages"}, raw);
     if (records.empty()) throw DatasetError(path.string() + ": no records");
 
     Dataset d;
     const Record& first = records.front();
-    d.format = spec.format;
-    if (d.format == "auto") {
-        if (csv) {
-            d.format = has_field(first, "user_input") && has_field(first, "toxicity") ? "toxicchat" : "csv";
-        } else {
-            d.format =
-                has_field(first, "prompt") &&
-                        std::any_of(kModerationKeys.begin(), kModerationKeys.end(),
-                                    [&](std::string_view k) { return has_field(first, std::string(k)); })
-                    ? "openai-moderation"
-                    : "jsonl";
-        }
-    }
-    std::vector<std::string> labels = spec.label_fields;
-    if (labels.empty()) {
-        if (d.format == "openai-moderation")
-            labels.assign(kModerationKeys.begin(), kModerationKeys.end());
-        else if (d.format == "toxicchat")
-            labels = {"toxicity", "jailbreaking"};
-        else
-            labels = {"label"};
-    }
+    d.format = spec.format == "auto" ? detected_format(csv, first) : spec.format;
+    std::vector<std::string> labels =
+        spec.label_fields.empty() ? default_labels(d.format) : spec.label_fields;
     d.label_names = labels;
     std::string text_field = spec.text_field;
     if (text_field.empty()) {
@@ -231,20 +258,8 @@ Dataset read_dataset(const std::filesystem::path& path, const DatasetSpec& spec,
         LabeledItem item;
         item.id = field(r, spec.id_field).value_or(std::to_string(i + 1));
         if (conversation && raw[i].contains("messages")) {
-            std::vector<Turn> turns;
-            const auto& messages = raw[i]["messages"];
-            if (!messages.is_array())
-                throw DatasetError(path.string() + ": record " + std::to_string(i + 1) +
-                                   ": messages must be a list");
-            for (const auto& m : messages) {
-                if (!m.is_object() || !m.contains("role") || !m.contains("content") ||
-                    !m["role"].is_string() || !m["content"].is_string()) {
-                    throw DatasetError(path.string() + ": record " + std::to_string(i + 1) +
-                                       ": each message needs role and content strings");
-                }
-                turns.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
-            }
-            item.content = Content::conversation(std::move(turns));
+            item.content =
+                conversation_of(raw[i]["messages"], path.string() + ": record " + std::to_string(i + 1));
         } else {
             const std::optional<std::string> t = field(r, text_field);
             if (!t)
@@ -261,18 +276,7 @@ Dataset read_dataset(const std::filesystem::path& path, const DatasetSpec& spec,
         }
         d.items.push_back(std::move(item));
     }
-    const bool any_known = std::any_of(d.items.begin(), d.items.end(), [](const LabeledItem& item) {
-        return std::any_of(item.labels.begin(), item.labels.end(),
-                           [](const Label& l) { return l.value.has_value(); });
-    });
-    if (!any_known) {
-        std::string fields;
-        for (const std::string& l : labels) fields += (fields.empty() ? "" : ", ") + l;
-        throw DatasetError(
-            path.string() + ": no item has a known label (label fields looked for: " + fields +
-            "; positive: 1, true, yes, harmful, unsafe, toxic, violating; negative: 0, false, no, "
-            "unharmful, safe, non-toxic, benign); name the field with --label-field");
-    }
+    require_a_known_label(d, path);
     return d;
 }
 

@@ -110,6 +110,53 @@ void EvalRuns::work() {
     }
 }
 
+namespace {
+
+// Candidate jobs first, then the baseline's: verdicts[k] answers jobs[k].
+std::vector<Job> run_jobs(const RunPlan& plan, const std::vector<RunInput>& inputs) {
+    std::vector<Job> jobs;
+    for (const auto& policy : {plan.candidate, plan.baseline}) {
+        if (!policy) continue;
+        for (const RunInput& input : inputs) {
+            Job job;
+            job.policy = policy;
+            job.content = input.content;
+            job.mode = plan.mode;
+            jobs.push_back(std::move(job));
+        }
+    }
+    return jobs;
+}
+
+}  // namespace
+
+void EvalRuns::judge_chunk(const std::vector<Job>& jobs, std::vector<Verdict>& verdicts) {
+    JobRunner& runner = context_.runner();
+    const size_t half_queue = std::max<size_t>(1, runner.capacity() / 2);
+    const size_t n = std::min({kChunk, half_queue, jobs.size() - verdicts.size()});
+    const std::vector<Job> chunk(jobs.begin() + static_cast<std::ptrdiff_t>(verdicts.size()),
+                                 jobs.begin() + static_cast<std::ptrdiff_t>(verdicts.size() + n));
+    std::shared_ptr<JobRunner::Batch> batch =
+        runner.depth() + n <= half_queue ? runner.start(chunk, Clock::now() + context_.config.request_timeout)
+                                         : nullptr;
+    if (!batch) {
+        std::this_thread::sleep_for(kRetry);
+        return;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        chunk_ = batch;
+        chunk_runner_ = &runner;
+        if (cancel_running_) cancel_chunk();  // cancelled while it was being submitted
+    }
+    std::vector<Verdict> answered = runner.wait(*batch);
+    {
+        std::lock_guard lock(mutex_);
+        chunk_.reset();
+    }
+    for (Verdict& v : answered) verdicts.push_back(std::move(v));
+}
+
 void EvalRuns::execute(const Pending& pending) {
     storage::RunStore& store = context_.runs;
     std::optional<storage::Run> found = store.get(pending.id);
@@ -141,48 +188,13 @@ void EvalRuns::execute(const Pending& pending) {
     try {
         run.status = "running";
         const std::vector<RunInput> inputs = run_inputs(context_, plan);
-        // Candidate jobs first, then the baseline's: verdicts[k] answers jobs[k].
-        std::vector<Job> jobs;
-        for (const auto& policy : {plan.candidate, plan.baseline}) {
-            if (!policy) continue;
-            for (const RunInput& input : inputs) {
-                Job job;
-                job.policy = policy;
-                job.content = input.content;
-                job.mode = plan.mode;
-                jobs.push_back(std::move(job));
-            }
-        }
+        const std::vector<Job> jobs = run_jobs(plan, inputs);
         run.total = static_cast<int64_t>(jobs.size());
         store.update(run);
         std::vector<Verdict> verdicts;
         while (verdicts.size() < jobs.size()) {
             if (interrupted()) return;
-            JobRunner& runner = context_.runner();
-            const size_t half_queue = std::max<size_t>(1, runner.capacity() / 2);
-            const size_t n = std::min({kChunk, half_queue, jobs.size() - verdicts.size()});
-            const std::vector<Job> chunk(jobs.begin() + static_cast<std::ptrdiff_t>(verdicts.size()),
-                                         jobs.begin() + static_cast<std::ptrdiff_t>(verdicts.size() + n));
-            std::shared_ptr<JobRunner::Batch> batch =
-                runner.depth() + n <= half_queue
-                    ? runner.start(chunk, Clock::now() + context_.config.request_timeout)
-                    : nullptr;
-            if (!batch) {
-                std::this_thread::sleep_for(kRetry);
-                continue;
-            }
-            {
-                std::lock_guard lock(mutex_);
-                chunk_ = batch;
-                chunk_runner_ = &runner;
-                if (cancel_running_) cancel_chunk();  // cancelled while it was being submitted
-            }
-            std::vector<Verdict> answered = runner.wait(*batch);
-            {
-                std::lock_guard lock(mutex_);
-                chunk_.reset();
-            }
-            for (Verdict& v : answered) verdicts.push_back(std::move(v));
+            judge_chunk(jobs, verdicts);
             run.done = static_cast<int64_t>(verdicts.size());
             store.update(run);
         }

@@ -72,6 +72,9 @@ private:
     void check_room(const std::string& created_by) const;
     void work();
     void execute(const Pending& pending);
+    // Judges the next chunk of `jobs` (those after `verdicts`) and appends its verdicts, or waits
+    // a moment when the queue has no room for it (live traffic first).
+    void judge_chunk(const std::vector<Job>& jobs, std::vector<Verdict>& verdicts);
 
     ServiceContext& context_;
     std::mutex mutex_;
