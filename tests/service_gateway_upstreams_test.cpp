@@ -92,7 +92,7 @@ private:
 };
 
 // Writes `piece` every `every` until the reader leaves (or 60 s pass).
-ScriptedUpstream::StreamBody forever(std::string piece, std::chrono::milliseconds every) {
+ScriptedUpstream::StreamBody forever(const std::string& piece, std::chrono::milliseconds every) {
     return [piece, every](const std::function<bool(const std::string&)>& write) {
         const auto end = Clock::now() + std::chrono::seconds(60);
         while (Clock::now() < end && write(piece)) std::this_thread::sleep_for(every);

@@ -70,7 +70,7 @@ protected:
         EXPECT_EQ(r.status, 200) << r.text;
         std::istringstream lines(r.text);
         for (std::string line; std::getline(lines, line);) {
-            const json item = json::parse(line);
+            json item = json::parse(line);
             if (item.value("text", "") == text) return item;
         }
         return nullptr;

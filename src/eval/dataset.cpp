@@ -118,7 +118,7 @@ std::vector<Record> jsonl_records(const std::string& text, const std::filesystem
             r.emplace_back(k, json_scalar(v));
         }
         out.push_back(std::move(r));
-        raw.push_back(std::move(j));
+        raw.push_back(j);
     }
     return out;
 }

@@ -169,7 +169,7 @@ private:
 
 }  // namespace
 
-void answer_whole(ServiceContext& context, Gateway& gateway, ChatExchange chat, HttpResponse& res) {
+void answer_whole(ServiceContext& context, Gateway& gateway, const ChatExchange& chat, HttpResponse& res) {
     auto later = std::make_shared<LateResponse>();
     auto slot = std::make_shared<Slot>(gateway.waiting, gateway.config.max_waiting);
     const bool queued = slot->held() && gateway.waits.try_submit([&context, &gateway, later, slot, chat] {
@@ -189,8 +189,8 @@ void answer_whole(ServiceContext& context, Gateway& gateway, ChatExchange chat, 
     res.later = std::move(later);
 }
 
-void answer_streamed(ServiceContext& context, StreamSessions& sessions, Gateway& gateway, ChatExchange chat,
-                     HttpResponse& res) {
+void answer_streamed(ServiceContext& context, StreamSessions& sessions, Gateway& gateway,
+                     const ChatExchange& chat, HttpResponse& res) {
     // A heartbeat finds a client that left while the upstream is quiet, so its request stops.
     auto client = std::make_shared<BodyStream>(size_t{4} << 20, ":\n\n");
     std::string stream_id;

@@ -28,10 +28,10 @@ struct ChatExchange {
 };
 
 // Sets `res.later` and queues the wait; ServiceError busy when max_waiting answers are waited for.
-void answer_whole(ServiceContext& context, Gateway& gateway, ChatExchange chat, HttpResponse& res);
+void answer_whole(ServiceContext& context, Gateway& gateway, const ChatExchange& chat, HttpResponse& res);
 // Opens the stream session, sets `res.later` and queues the relay; ServiceError busy past
 // max_streams, and the stream session's refusals.
-void answer_streamed(ServiceContext& context, StreamSessions& sessions, Gateway& gateway, ChatExchange chat,
-                     HttpResponse& res);
+void answer_streamed(ServiceContext& context, StreamSessions& sessions, Gateway& gateway,
+                     const ChatExchange& chat, HttpResponse& res);
 
 }  // namespace arbiter::service

@@ -118,20 +118,19 @@ Gateway::Gateway(const GatewayConfig& c)
       relays(c.max_streams, c.max_streams) {}
 
 void add_gateway_routes(Router& router, ServiceContext& context, StreamSessions& sessions, Gateway& gateway) {
-    router.add("POST", "/v1/chat/completions", Role::classify, Cost::blocking,
-               [&](const HttpRequest& req, HttpResponse& res) {
-                   const json body = parse_body(req);
-                   ChatExchange chat{random_id("chatcmpl-"), req.caller, conversation_of(body), req.body};
-                   res.set_header("X-Request-Id", chat.request_id);
-                   const std::vector<std::string> flagged =
-                       flagged_by(context, chat.request_id, "input", chat.conversation,
-                                  stage_policies(context, gateway.config.input_policies),
-                                  gateway.config.input_threshold);
-                   if (!flagged.empty()) return refuse(res, body, chat.request_id, flagged);
-                   if (wants_stream(body))
-                       return answer_streamed(context, sessions, gateway, std::move(chat), res);
-                   answer_whole(context, gateway, std::move(chat), res);
-               });
+    router.add(
+        "POST", "/v1/chat/completions", Role::classify, Cost::blocking,
+        [&](const HttpRequest& req, HttpResponse& res) {
+            const json body = parse_body(req);
+            const ChatExchange chat{random_id("chatcmpl-"), req.caller, conversation_of(body), req.body};
+            res.set_header("X-Request-Id", chat.request_id);
+            const std::vector<std::string> flagged = flagged_by(
+                context, chat.request_id, "input", chat.conversation,
+                stage_policies(context, gateway.config.input_policies), gateway.config.input_threshold);
+            if (!flagged.empty()) return refuse(res, body, chat.request_id, flagged);
+            if (wants_stream(body)) return answer_streamed(context, sessions, gateway, chat, res);
+            answer_whole(context, gateway, chat, res);
+        });
 }
 
 }  // namespace arbiter::service

@@ -189,7 +189,7 @@ void HttpConnection::refuse_read(beast::error_code ec) {
 }
 
 void HttpConnection::send(HttpResponse response, bool close_after) {
-    if (response.later) return send_later(std::move(response.later), close_after);
+    if (response.later) return send_later(response.later, close_after);
     if (response.stream) return send_streamed(std::move(response), close_after);
     auto message = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version_);
@@ -210,7 +210,7 @@ void HttpConnection::send(HttpResponse response, bool close_after) {
     });
 }
 
-void HttpConnection::send_later(std::shared_ptr<LateResponse> later, bool close_after) {
+void HttpConnection::send_later(const std::shared_ptr<LateResponse>& later, bool close_after) {
     busy_ = true;
     // The guard keeps the event loop (and so the server's run()) going until the answer is here.
     auto guard =

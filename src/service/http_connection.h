@@ -67,7 +67,7 @@ private:
     // Writes the answer; `close` ends the connection after it (lingering to let the client read).
     void send(HttpResponse response, bool close);
     // Waits, with no thread held, for an answer another thread delivers, then sends it.
-    void send_later(std::shared_ptr<LateResponse> later, bool close);
+    void send_later(const std::shared_ptr<LateResponse>& later, bool close);
     // Writes a streamed answer's header, then its body's bytes as they arrive.
     void send_streamed(HttpResponse response, bool close);
     void pump();
