@@ -14,6 +14,8 @@
 
 #include <mutex>
 
+#include "core/content_layout.h"
+#include "core/sha256.h"
 #include "core/utf8.h"
 #include "core/verdict_json.h"
 #include "service/body_stream.h"
@@ -83,12 +85,14 @@ void deliver(ServiceContext& context, const PlaygroundRequest& request, const st
     j["rationale"] = valid_utf8(j["rationale"].get<std::string>());
     context.metrics.verdict(v,
                             request.drafts[p] ? std::string_view("(inline)") : std::string_view(v.policy_id));
+    const std::string content_hash = sha256_hex(user_message(item.content));
     const DecisionSource source{.request_id = request_id,
                                 .item = item,
+                                .content_sha256 = content_hash,
                                 .mode = request.settings.mode,
                                 .inline_policy = request.drafts[p],
                                 .store_content = context.config.store_content};
-    storage::Decision row = decision_row(source, *request.policies[p], v);
+    storage::Decision row = decision_row(source, sha256_hex(request.policies[p]->text), v);
     row.verdict_json = j;
     context.log.record({row});
     events.flush(p);

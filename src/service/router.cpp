@@ -166,10 +166,13 @@ HttpResponse Router::handle(HttpRequest request) const {
     HttpResponse response;
     bool path_known = false;
     std::vector<std::string> params;
+    std::string_view endpoint = "other";
     if (const Route* route = find(request, &params, &path_known)) {
+        endpoint = route->pattern;  // the route just found: no second pass over the table
         request.path_params = std::move(params);
         run(*route, request, response);
     } else if (path_known) {
+        endpoint = label_of(request.path);
         std::string allow;
         for (const Route& r : routes_) {
             bool unused = false;
@@ -185,7 +188,6 @@ HttpResponse Router::handle(HttpRequest request) const {
     } else {
         send_error(response, 404, "no such endpoint: " + request.method + " " + request.path);
     }
-    const std::string_view endpoint = label_of(request.path);
     if (response.later) {
         // Counted when it is answered: a relay that delivers it on, with the metrics on the way.
         auto relayed = std::make_shared<LateResponse>();

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "core/content_layout.h"
+#include "core/sha256.h"
 #include "core/verdict_json.h"
 #include "service/decision_row.h"
 #include "service/fanout_jobs.h"
@@ -22,17 +24,20 @@ void judge_in_shadow(ServiceContext& context, const Fanout& f) {
             context.shadow_skipped += f.items.size();
             continue;
         }
+        const std::string policy_hash = sha256_hex(shadow->policy->text);
         for (const ClassifyItem& item : f.items) {
+            const std::string content_hash = sha256_hex(user_message(item.content));
             Job job = fanout_job(f, shadow->policy);
             job.content = item.content;
             job.deadline = std::chrono::steady_clock::now() + context.config.request_timeout;
             const DecisionSource source{.request_id = f.request_id,
                                         .item = item,
+                                        .content_sha256 = content_hash,
                                         .mode = f.mode,
                                         .store_content = f.store_content,
                                         .shadow = true};
             // The row but its verdict, which the job's Done fills in.
-            storage::Decision decision = decision_row(source, *shadow->policy, {});
+            storage::Decision decision = decision_row(source, policy_hash, {});
             // Runs on the backend's thread; the context outlives the backend (serve stops it first).
             const bool queued =
                 runner->submit_detached(std::move(job), runner->capacity() / 2,

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "core/content_layout.h"
+#include "core/sha256.h"
 #include "service/decision_row.h"
 #include "service/fanout_jobs.h"
 #include "service/service_error.h"
@@ -30,11 +32,14 @@ std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanou
         throw ServiceError(Refusal::busy, "the queue is full (" + std::to_string(context.config.queue_depth) +
                                               " jobs); retry shortly");
 
+    std::vector<std::string> policy_hashes;
+    for (const auto& policy : f.policies) policy_hashes.push_back(sha256_hex(policy->text));
     std::vector<std::vector<Verdict>> by_item(f.items.size());
     std::vector<storage::Decision> decisions;
     bool timed_out = false;
     for (size_t i = 0; i < f.items.size(); ++i) {
         const ClassifyItem& item = f.items[i];
+        const std::string content_hash = sha256_hex(user_message(item.content));
         for (size_t p = 0; p < f.policies.size(); ++p) {
             Verdict v = std::move((*verdicts)[i * f.policies.size() + p]);
             apply_on_timeout(v, f.on_timeout);
@@ -43,10 +48,11 @@ std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanou
                 v, f.inline_policy[p] ? std::string_view("(inline)") : std::string_view(v.policy_id));
             const DecisionSource source{.request_id = f.request_id,
                                         .item = item,
+                                        .content_sha256 = content_hash,
                                         .mode = f.mode,
                                         .inline_policy = f.inline_policy[p],
                                         .store_content = f.store_content};
-            decisions.push_back(decision_row(source, *f.policies[p], v));
+            decisions.push_back(decision_row(source, policy_hashes[p], v));
             by_item[i].push_back(std::move(v));
         }
     }

@@ -44,8 +44,7 @@ public:
         std::filesystem::create_directories(dir);
         const std::filesystem::path db = dir / "arbiter.db";
         store_ = std::make_unique<storage::PolicyStore>(db);
-        for (const auto& file : std::filesystem::directory_iterator(ARBITER_SOURCE_DIR "/examples/policies"))
-            store_->put(load_policy_file(file.path()), false);
+        store_->seed(load_policies(ARBITER_SOURCE_DIR "/examples/policies"));
         log_ = std::make_unique<storage::DecisionLog>(db, true);
         reviews_ = std::make_unique<storage::ReviewLog>(db);
         queue_ = std::make_unique<storage::ReviewQueue>(db);
