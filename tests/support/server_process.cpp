@@ -31,6 +31,23 @@ int wait_exit(pid_t pid, double seconds) {
     }
 }
 
+// Each thread of `pid` with its state and what it waits in, for a server that never got ready.
+std::string thread_states(pid_t pid) {
+    std::string states;
+    const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+        std::ifstream comm(task.path() / "comm"), wchan(task.path() / "wchan"), stat(task.path() / "stat");
+        std::string name, waits, fields;
+        std::getline(comm, name);
+        std::getline(wchan, waits);
+        std::getline(stat, fields);
+        const size_t state = fields.rfind(") ");
+        states += name + "[" + (state == std::string::npos ? "?" : fields.substr(state + 2, 1)) + " " + waits + "] ";
+    }
+    return states;
+}
+
 }  // namespace
 
 ServerProcess::ServerProcess(const std::filesystem::path& db, const std::vector<std::string>& args) {
@@ -57,7 +74,13 @@ ServerProcess::ServerProcess(const std::filesystem::path& db, const std::vector<
         _exit(127);
     }
 
-    const std::regex listening(R"(listening on http://[^:]+:(\d+))");
+    wait_until_ready();
+}
+
+void ServerProcess::wait_until_ready() {
+    // The port is read from a whole line only: a number cut short would be another port.
+    const std::regex listening(R"(listening on http://[^:]+:(\d+) )");
+    std::string last_answer = "no /readyz answer yet";
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < until) {
         std::smatch m;
@@ -65,8 +88,11 @@ ServerProcess::ServerProcess(const std::filesystem::path& db, const std::vector<
         if (port_ == 0 && std::regex_search(text, m, listening)) port_ = std::stoi(m[1]);
         if (port_ != 0) {
             httplib::Client client("127.0.0.1", port_);
+            client.set_connection_timeout(std::chrono::seconds(2));
+            client.set_read_timeout(std::chrono::seconds(5));
             const auto res = client.Get("/readyz");
             if (res && res->status == 200) return;
+            last_answer = res ? std::to_string(res->status) + " " + res->body : httplib::to_string(res.error());
         }
         if (wait_exit(pid_, 0) != -2) {
             pid_ = -1;
@@ -74,10 +100,12 @@ ServerProcess::ServerProcess(const std::filesystem::path& db, const std::vector<
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    const std::string threads = thread_states(pid_);
     kill(pid_, SIGKILL);
     wait_exit(pid_, 10);
     pid_ = -1;
-    throw std::runtime_error("arbiter serve did not get ready:\n" + log());
+    throw std::runtime_error("arbiter serve did not get ready on port " + std::to_string(port_) +
+                             " (last /readyz: " + last_answer + "; threads: " + threads + "):\n" + log());
 }
 
 ServerProcess::~ServerProcess() {

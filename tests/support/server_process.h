@@ -28,6 +28,8 @@ public:
     int stop(int seconds = 60);
 
 private:
+    void wait_until_ready();
+
     pid_t pid_ = -1;
     int port_ = 0;
     std::filesystem::path log_;
