@@ -1,5 +1,5 @@
 # The review console (console/): TypeScript and Preact, bundled by esbuild through npm, then
-# compiled into arbiter_service as a table of bytes (service/console_assets.h).
+# compiled into arbiter_server as a table of bytes (server/console_assets.h).
 #   arbiter_console_sources(OUT_VAR): the generated .cpp to add to the target.
 # npm runs only when console's sources, build script or lockfile changed (a rule with those
 # dependencies), and scripts/node-deps reinstalls only when the lockfile did.

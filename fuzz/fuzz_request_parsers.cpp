@@ -12,16 +12,16 @@
 #include <string>
 #include <string_view>
 
+#include "compat/moderation.h"
 #include "core/json_input.h"
 #include "core/policy_file.h"
 #include "core/policy_json.h"
-#include "service/body_decoding.h"
+#include "core/service_error.h"
+#include "http/body_decoding.h"
+#include "http/http_message.h"
 #include "service/classify_request.h"
-#include "service/http_message.h"
-#include "service/moderation.h"
-#include "service/service_error.h"
-#include "service/sse_parser.h"
-#include "service/stream_request.h"
+#include "streams/sse_parser.h"
+#include "streams/stream_request.h"
 
 namespace {
 

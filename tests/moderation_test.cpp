@@ -1,7 +1,7 @@
 // /v1/moderations' answer on its own: which key each policy answers under (its id, or the OpenAI
 // categories its set maps it to), the threshold, and what OpenAI's clients read.
 
-#include "service/moderation.h"
+#include "compat/moderation.h"
 
 #include <gtest/gtest.h>
 

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "service/api_keys.h"
+#include "http/api_keys.h"
 #include "support/scratch.h"
 #include "support/server_process.h"
 #include "support/service_client.h"

@@ -1,5 +1,5 @@
-// Searching the decision log over real HTTP: GET /v1/decisions with each filter (policy, version,
-// verdict, time, text), paging with before, the refusals, GET /v1/decisions/{id}, and roles.
+// Searching the decision log through the router, in-process: GET /v1/decisions with each filter (policy,
+// version, verdict, time, text), paging with before, the refusals, GET /v1/decisions/{id}, and roles.
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "support/decision_rows.h"
-#include "support/server_process.h"
+#include "support/in_process_server.h"
 #include "support/service_client.h"
 
 namespace arbiter {
@@ -16,10 +16,8 @@ namespace {
 using nlohmann::json;
 using test::error_message;
 using test::fresh_db;
-using test::kPolicies;
 using test::Reply;
 using test::send;
-using test::ServerProcess;
 
 // Row i (1-based) of the log written before the server starts.
 const std::vector<std::string> kTexts = {
@@ -45,14 +43,15 @@ protected:
         review_ = test::new_api_key(keys_, "rita", "review");
         classify_ = test::new_api_key(keys_, "app", "classify");
         admin_ = test::new_api_key(keys_, "ops", "admin");
-        server_ = new ServerProcess(db, {"--policies", kPolicies, "--api-keys", keys_});
+        server_ =
+            new test::InProcessServer(db, {.config = {}, .keys_file = keys_, .engine = false, .streams = 0});
     }
     static void TearDownTestSuite() {
         delete server_;
         server_ = nullptr;
     }
     static Reply get(const std::string& path, const std::string& key = review_) {
-        return send(server_->port(), "GET", path, "", key);
+        return send(*server_, "GET", path, "", key);
     }
     // The decision ids a search finds, newest first.
     static std::vector<int> ids(const std::string& query) {
@@ -62,10 +61,10 @@ protected:
         for (const json& row : r.body["decisions"]) out.push_back(row["decision_id"].get<int>());
         return out;
     }
-    static ServerProcess* server_;
+    static test::InProcessServer* server_;
     static std::string keys_, review_, classify_, admin_;
 };
-ServerProcess* DecisionsTest::server_ = nullptr;
+test::InProcessServer* DecisionsTest::server_ = nullptr;
 std::string DecisionsTest::keys_, DecisionsTest::review_, DecisionsTest::classify_, DecisionsTest::admin_;
 
 using Ids = std::vector<int>;

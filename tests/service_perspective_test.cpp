@@ -8,7 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "service/api_keys.h"
+#include "http/api_keys.h"
 #include "storage/review_log.h"
 #include "support/scratch.h"
 #include "support/server_process.h"

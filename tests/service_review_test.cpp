@@ -30,14 +30,14 @@ using test::send;
 class ReviewQueueTest : public ::testing::Test {
 protected:
     ReviewQueueTest() : s_("review"), app_(s_.app), rita_(s_.rita), sam_(s_.sam), ops_(s_.ops) {}
-    int port() const { return s_.port(); }
+    const test::InProcessServer& service() const { return s_.service(); }
 
     // Classifies each text against spam in score mode; returns the probabilities in order.
     std::vector<double> classify_all() {
         std::vector<double> p;
         for (const char* text : test::kReviewTexts) {
             const Reply r =
-                post(port(), "/v1/classify",
+                post(service(), "/v1/classify",
                      {{"policies", {"spam"}}, {"mode", "score"}, {"content", {{"text", text}}}}, app_);
             EXPECT_EQ(r.status, 200) << r.text;
             p.push_back(r.body["verdicts"][0]["probability"].get<double>());
@@ -45,10 +45,10 @@ protected:
         return p;
     }
     Reply rules(const json& body, const std::string& key) {
-        return send(port(), "PUT", "/v1/queue/rules/spam", body.dump(), key);
+        return send(service(), "PUT", "/v1/queue/rules/spam", body.dump(), key);
     }
     json queue(const std::string& key) {
-        const Reply r = send(port(), "GET", "/v1/queue?policy=spam&limit=200", "", key);
+        const Reply r = send(service(), "GET", "/v1/queue?policy=spam&limit=200", "", key);
         EXPECT_EQ(r.status, 200) << r.text;
         return r.body;
     }
@@ -98,7 +98,7 @@ TEST_F(ReviewQueueTest, RulesChooseWhatIsQueuedAndOnlyAnAdminSetsThem) {
     ASSERT_EQ(rules({{"sample_percent", 0}, {"flagged", false}}, ops_).status, 200);
     EXPECT_TRUE(queue(rita_)["items"].empty());
 
-    const Reply all = send(port(), "GET", "/v1/queue/rules", "", rita_);
+    const Reply all = send(service(), "GET", "/v1/queue/rules", "", rita_);
     ASSERT_EQ(all.status, 200);
     ASSERT_EQ(all.body["rules"].size(), 1u);
     EXPECT_EQ(all.body["rules"][0]["policy"], "spam");
@@ -110,11 +110,11 @@ TEST_F(ReviewQueueTest, RulesChooseWhatIsQueuedAndOnlyAnAdminSetsThem) {
         EXPECT_EQ(r.status, 400) << bad.dump() << " " << r.text;
         EXPECT_FALSE(error_message(r).empty());
     }
-    EXPECT_EQ(send(port(), "PUT", "/v1/queue/rules/nope", json{{"sample_percent", 1}}.dump(), ops_).status,
+    EXPECT_EQ(send(service(), "PUT", "/v1/queue/rules/nope", json{{"sample_percent", 1}}.dump(), ops_).status,
               404);
-    EXPECT_EQ(send(port(), "GET", "/v1/queue", "", rita_).status, 400);
-    EXPECT_EQ(send(port(), "GET", "/v1/queue?policy=spam&limit=0", "", rita_).status, 400);
-    EXPECT_EQ(send(port(), "GET", "/v1/queue?policy=spam", "", app_).status, 403);
+    EXPECT_EQ(send(service(), "GET", "/v1/queue", "", rita_).status, 400);
+    EXPECT_EQ(send(service(), "GET", "/v1/queue?policy=spam&limit=0", "", rita_).status, 400);
+    EXPECT_EQ(send(service(), "GET", "/v1/queue?policy=spam", "", app_).status, 403);
 }
 
 // Flagged and escalated, on a log written with the cascade's tiers (the tiny model has none):
@@ -137,12 +137,11 @@ TEST(ReviewQueue, FlaggedAndEscalatedRulesQueueTheirDecisionsOnly) {
     rows[3].inline_policy = true;           // 4: an inline policy's
     rows[5].status = VerdictStatus::error;  // 5: no content, 6: no verdict, 7: another policy
     test::write_decisions(db.string(), rows);
-    test::ServerProcess server(db, {"--policies", kPolicies});
-    ASSERT_EQ(send(server.port(), "PUT", "/v1/queue/rules/spam",
-                   json{{"flagged", true}, {"escalated", true}}.dump())
+    test::InProcessServer server(db, test::InProcessOptions{});
+    ASSERT_EQ(send(server, "PUT", "/v1/queue/rules/spam", json{{"flagged", true}, {"escalated", true}}.dump())
                   .status,
               200);
-    const Reply q = send(server.port(), "GET", "/v1/queue?policy=spam");
+    const Reply q = send(server, "GET", "/v1/queue?policy=spam");
     ASSERT_EQ(q.status, 200) << q.text;
     ASSERT_EQ(q.body["items"].size(), 2u) << q.text;
     EXPECT_EQ(q.body["items"][0]["decision_id"], 1);
@@ -150,8 +149,8 @@ TEST(ReviewQueue, FlaggedAndEscalatedRulesQueueTheirDecisionsOnly) {
     EXPECT_EQ(q.body["items"][1]["decision_id"], 2);
     EXPECT_EQ(q.body["items"][1]["why"], json::array({"escalated"}));
     // Decisions that cannot be reviewed are refused as reviews too.
-    EXPECT_EQ(post(server.port(), "/v1/reviews", {{"decision_id", 5}, {"violation", true}}).status, 400);
-    EXPECT_EQ(post(server.port(), "/v1/reviews", {{"decision_id", 6}, {"violation", true}}).status, 400);
+    EXPECT_EQ(post(server, "/v1/reviews", {{"decision_id", 5}, {"violation", true}}).status, 400);
+    EXPECT_EQ(post(server, "/v1/reviews", {{"decision_id", 6}, {"violation", true}}).status, 400);
 }
 
 TEST_F(ReviewQueueTest, ReviewsAreStoredWithReviewerVersionAndDisagreementsShow) {
@@ -161,14 +160,14 @@ TEST_F(ReviewQueueTest, ReviewsAreStoredWithReviewerVersionAndDisagreementsShow)
     const int64_t id = first["decision_id"].get<int64_t>();
     const bool model = first["verdict"]["violation"].get<bool>();
 
-    const Reply mine =
-        post(port(), "/v1/reviews", {{"decision_id", id}, {"violation", !model}, {"note", "sells"}}, rita_);
+    const Reply mine = post(service(), "/v1/reviews",
+                            {{"decision_id", id}, {"violation", !model}, {"note", "sells"}}, rita_);
     ASSERT_EQ(mine.status, 201) << mine.text;
     EXPECT_EQ(mine.body["reviewer"], "rita");
     EXPECT_EQ(mine.body["policy_version"], 1);
     EXPECT_EQ(mine.body["agrees_with_model"], false);
     EXPECT_EQ(mine.body["note"], "sells");
-    EXPECT_EQ(post(port(), "/v1/reviews", {{"decision_id", id}, {"violation", model}}, rita_).status, 409);
+    EXPECT_EQ(post(service(), "/v1/reviews", {{"decision_id", id}, {"violation", model}}, rita_).status, 409);
     // Rita is not offered it again; Sam is, with Rita's review beside it.
     EXPECT_EQ(ids(queue(rita_)).count(id), 0u);
     const json sams = queue(sam_);
@@ -176,7 +175,7 @@ TEST_F(ReviewQueueTest, ReviewsAreStoredWithReviewerVersionAndDisagreementsShow)
     EXPECT_EQ(sams["items"][0]["reviews"].size(), 1u);
     EXPECT_EQ(sams["items"][0]["reviews"][0]["reviewer"], "rita");
 
-    const Reply theirs = post(port(), "/v1/reviews", {{"decision_id", id}, {"violation", model}}, sam_);
+    const Reply theirs = post(service(), "/v1/reviews", {{"decision_id", id}, {"violation", model}}, sam_);
     ASSERT_EQ(theirs.status, 201) << theirs.text;
     EXPECT_EQ(theirs.body["agrees_with_model"], true);
     // Two reviews that disagree: a third reviewer is offered it, marked, to break the tie.
@@ -187,21 +186,23 @@ TEST_F(ReviewQueueTest, ReviewsAreStoredWithReviewerVersionAndDisagreementsShow)
 
     // A second item both agree on.
     const int64_t other = queue(rita_)["items"][0]["decision_id"].get<int64_t>();
-    ASSERT_EQ(post(port(), "/v1/reviews", {{"decision_id", other}, {"violation", true}}, rita_).status, 201);
-    ASSERT_EQ(post(port(), "/v1/reviews", {{"decision_id", other}, {"violation", true}}, sam_).status, 201);
+    ASSERT_EQ(post(service(), "/v1/reviews", {{"decision_id", other}, {"violation", true}}, rita_).status,
+              201);
+    ASSERT_EQ(post(service(), "/v1/reviews", {{"decision_id", other}, {"violation", true}}, sam_).status,
+              201);
     EXPECT_EQ(ids(queue(ops_)).count(other), 0u);  // two who agree settle it
 
-    const Reply reviews = send(port(), "GET", "/v1/reviews?decision=" + std::to_string(id), "", rita_);
+    const Reply reviews = send(service(), "GET", "/v1/reviews?decision=" + std::to_string(id), "", rita_);
     ASSERT_EQ(reviews.status, 200) << reviews.text;
     ASSERT_EQ(reviews.body["reviews"].size(), 2u);
     EXPECT_EQ(reviews.body["reviews"][0]["reviewer"], "rita");
     EXPECT_EQ(reviews.body["reviews"][1]["reviewer"], "sam");
     // The decision opened from the log carries them too.
-    const Reply opened = send(port(), "GET", "/v1/decisions/" + std::to_string(id), "", rita_);
+    const Reply opened = send(service(), "GET", "/v1/decisions/" + std::to_string(id), "", rita_);
     ASSERT_EQ(opened.status, 200) << opened.text;
     EXPECT_EQ(opened.body["reviews"], reviews.body["reviews"]);
 
-    const Reply summary = send(port(), "GET", "/v1/queue/summary", "", rita_);
+    const Reply summary = send(service(), "GET", "/v1/queue/summary", "", rita_);
     ASSERT_EQ(summary.status, 200);
     json spam;
     for (const json& s : summary.body["policies"])
@@ -219,12 +220,12 @@ TEST_F(ReviewQueueTest, ReviewsAreStoredWithReviewerVersionAndDisagreementsShow)
           json{{"decision_id", "1"}, {"violation", true}}, json{{"decision_id", id}, {"violation", 1}},
           json{{"decision_id", id}, {"violation", true}, {"x", 1}},
           json{{"decision_id", id}, {"violation", true}, {"note", std::string(2001, 'n')}}}) {
-        EXPECT_EQ(post(port(), "/v1/reviews", bad, ops_).status, 400) << bad.dump();
+        EXPECT_EQ(post(service(), "/v1/reviews", bad, ops_).status, 400) << bad.dump();
     }
-    EXPECT_EQ(post(port(), "/v1/reviews", {{"decision_id", 999}, {"violation", true}}, ops_).status, 404);
-    EXPECT_EQ(post(port(), "/v1/reviews", {{"decision_id", id}, {"violation", true}}, app_).status, 403);
-    EXPECT_EQ(send(port(), "GET", "/v1/reviews", "", rita_).status, 400);
-    EXPECT_EQ(send(port(), "GET", "/v1/reviews?decision=x", "", rita_).status, 400);
+    EXPECT_EQ(post(service(), "/v1/reviews", {{"decision_id", 999}, {"violation", true}}, ops_).status, 404);
+    EXPECT_EQ(post(service(), "/v1/reviews", {{"decision_id", id}, {"violation", true}}, app_).status, 403);
+    EXPECT_EQ(send(service(), "GET", "/v1/reviews", "", rita_).status, 400);
+    EXPECT_EQ(send(service(), "GET", "/v1/reviews?decision=x", "", rita_).status, 400);
 }
 
 TEST_F(ReviewQueueTest, LabelledSetsTakeTheMajorityAndExportAsEvalJsonl) {
@@ -232,7 +233,7 @@ TEST_F(ReviewQueueTest, LabelledSetsTakeTheMajorityAndExportAsEvalJsonl) {
     ASSERT_EQ(rules({{"sample_percent", 100}}, ops_).status, 200);
     // Decision 1: violation by two of three; 2: a tie (the latest, safe, wins); 3: safe.
     const auto review = [&](int64_t id, bool v, const std::string& key) {
-        ASSERT_EQ(post(port(), "/v1/reviews", {{"decision_id", id}, {"violation", v}}, key).status, 201);
+        ASSERT_EQ(post(service(), "/v1/reviews", {{"decision_id", id}, {"violation", v}}, key).status, 201);
     };
     review(1, true, rita_);
     review(1, false, sam_);
@@ -241,14 +242,14 @@ TEST_F(ReviewQueueTest, LabelledSetsTakeTheMajorityAndExportAsEvalJsonl) {
     review(2, false, sam_);
     review(3, false, rita_);
 
-    const Reply sets = send(port(), "GET", "/v1/labelled-sets", "", rita_);
+    const Reply sets = send(service(), "GET", "/v1/labelled-sets", "", rita_);
     ASSERT_EQ(sets.status, 200) << sets.text;
     json spam;
     for (const json& s : sets.body["sets"])
         if (s["policy"] == "spam") spam = s;
     EXPECT_EQ(spam, json({{"policy", "spam"}, {"items", 3}, {"violations", 1}, {"ties", 1}}));
 
-    const Reply exported = send(port(), "GET", "/v1/labelled-sets/spam", "", rita_);
+    const Reply exported = send(service(), "GET", "/v1/labelled-sets/spam", "", rita_);
     ASSERT_EQ(exported.status, 200);
     EXPECT_EQ(exported.headers.find("Content-Type")->second, "application/x-ndjson");
     EXPECT_NE(exported.headers.find("Content-Disposition")->second.find("spam-labelled.jsonl"),
@@ -280,8 +281,8 @@ TEST_F(ReviewQueueTest, LabelledSetsTakeTheMajorityAndExportAsEvalJsonl) {
     const json& confusion = metrics["policies"][0]["confusion"];
     EXPECT_EQ(confusion["tp"].get<int>() + confusion["fn"].get<int>(), 1);  // one violation among the labels
 
-    EXPECT_EQ(send(port(), "GET", "/v1/labelled-sets/nope", "", rita_).status, 404);
-    EXPECT_EQ(send(port(), "GET", "/v1/labelled-sets", "", app_).status, 403);
+    EXPECT_EQ(send(service(), "GET", "/v1/labelled-sets/nope", "", rita_).status, 404);
+    EXPECT_EQ(send(service(), "GET", "/v1/labelled-sets", "", app_).status, 403);
 }
 
 }  // namespace

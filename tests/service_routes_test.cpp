@@ -27,7 +27,8 @@ service::ServiceConfig with_gateway() {
 }
 
 TEST(Routes, EveryRouteIsCountedUnderItsOwnPattern) {
-    test::InProcessServer s("routes-labels", with_gateway());
+    test::InProcessServer s(test::fresh_db("routes-labels"),
+                            {.config = with_gateway(), .keys_file = {}, .engine = false, .streams = 0});
     const std::vector<service::RouteInfo> routes = s.server().routes();
     ASSERT_GT(routes.size(), 30U);
     std::set<std::pair<std::string, std::string>> seen;
@@ -60,7 +61,7 @@ TEST(Routes, EveryRouteIsCountedUnderItsOwnPattern) {
 }
 
 TEST(Routes, AClassificationRoundTripsInProcess) {
-    test::InProcessServer s("routes-classify");
+    test::InProcessServer s(test::fresh_db("routes-classify"), {});
     const service::HttpResponse res =
         s.send("POST", "/v1/classify", R"({"policies": ["spam"], "mode": "score", "content": "hello"})");
     ASSERT_EQ(res.status, 200) << res.body;

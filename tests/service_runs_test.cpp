@@ -33,12 +33,12 @@ json draft_policy() {
 class RunsTest : public ::testing::Test {
 protected:
     RunsTest() : s_("runs"), app_(s_.app), rita_(s_.rita), sam_(s_.sam), ops_(s_.ops) {}
-    int port() const { return s_.port(); }
+    const test::InProcessServer& service() const { return s_.service(); }
 
     // The verdict of `policy` (an id or an inline policy) on `text`, in score mode.
     json verdict(const json& policy, const std::string& text) {
         const Reply r =
-            post(port(), "/v1/classify",
+            post(service(), "/v1/classify",
                  {{"policies", {policy}}, {"mode", "score"}, {"content", {{"text", text}}}}, app_);
         EXPECT_EQ(r.status, 200) << r.text;
         return r.body["verdicts"][0];
@@ -50,7 +50,7 @@ protected:
             live.push_back(verdict("spam", text)["violation"].get<bool>());
         for (size_t i = 0; i < labels.size(); ++i) {
             const Reply r =
-                post(port(), "/v1/reviews",
+                post(service(), "/v1/reviews",
                      {{"decision_id", static_cast<int64_t>(i) + 1}, {"violation", labels[i]}}, rita_);
             EXPECT_EQ(r.status, 201) << r.text;
         }
@@ -60,7 +60,7 @@ protected:
                       const std::set<std::string>& until = {"done", "failed", "cancelled"}) {
         json run;
         for (int i = 0; i < 600; ++i) {
-            const Reply r = send(port(), "GET", "/v1/runs/" + id, "", rita_);
+            const Reply r = send(service(), "GET", "/v1/runs/" + id, "", rita_);
             EXPECT_EQ(r.status, 200) << r.text;
             run = r.body;
             if (until.count(run["status"].get<std::string>())) return run;
@@ -70,7 +70,7 @@ protected:
         return run;
     }
     std::string start(const json& body, const std::string& key) {
-        const Reply r = post(port(), "/v1/runs", body, key);
+        const Reply r = post(service(), "/v1/runs", body, key);
         EXPECT_EQ(r.status, 202) << r.text;
         EXPECT_EQ(r.body["status"], "queued");
         return r.body.value("id", "");
@@ -121,20 +121,20 @@ TEST_F(RunsTest, ADraftRunOverTheLabelledSetFlipsExactlyWhatClassifySays) {
     EXPECT_EQ(results["comparison"]["policies"][0]["flipped"], flips.size());
 
     // The list shows it without results; a review key may not promote, an admin may.
-    const Reply list = send(port(), "GET", "/v1/runs?policy=spam", "", rita_);
+    const Reply list = send(service(), "GET", "/v1/runs?policy=spam", "", rita_);
     ASSERT_EQ(list.status, 200);
     ASSERT_EQ(list.body["runs"].size(), 1u);
     EXPECT_FALSE(list.body["runs"][0].contains("results"));
-    EXPECT_EQ(post(port(), "/v1/policies/spam/promote", {{"run", id}}, rita_).status, 403);
-    const Reply promoted = post(port(), "/v1/policies/spam/promote", {{"run", id}}, ops_);
+    EXPECT_EQ(post(service(), "/v1/policies/spam/promote", {{"run", id}}, rita_).status, 403);
+    const Reply promoted = post(service(), "/v1/policies/spam/promote", {{"run", id}}, ops_);
     ASSERT_EQ(promoted.status, 200) << promoted.text;
     EXPECT_EQ(promoted.body["version"], 2);
-    const Reply current = send(port(), "GET", "/v1/policies/spam", "", app_);
+    const Reply current = send(service(), "GET", "/v1/policies/spam", "", app_);
     EXPECT_EQ(current.body["version"], 2);
     EXPECT_EQ(current.body["text"], draft["text"]);
     EXPECT_EQ(current.body["title"], draft["title"]);
     // A stored version can be restored as the next one.
-    const Reply restored = post(port(), "/v1/policies/spam/promote", {{"version", 1}}, ops_);
+    const Reply restored = post(service(), "/v1/policies/spam/promote", {{"version", 1}}, ops_);
     ASSERT_EQ(restored.status, 200) << restored.text;
     EXPECT_EQ(restored.body["version"], 3);
     EXPECT_EQ(restored.body["promoted_from"], 1);
@@ -160,17 +160,17 @@ TEST_F(RunsTest, AReplayComparesWithTheLoggedVerdictsAndRunsCanBeCancelled) {
     const std::string first = start(reason, rita_);
     const std::string second = start(reason, rita_);
     wait_for_run(first, {"running", "done"});
-    const Reply queued = post(port(), "/v1/runs/" + second + "/cancel", json::object(), rita_);
+    const Reply queued = post(service(), "/v1/runs/" + second + "/cancel", json::object(), rita_);
     ASSERT_EQ(queued.status, 200) << queued.text;
     EXPECT_EQ(wait_for_run(second)["status"], "cancelled");
-    const Reply running = post(port(), "/v1/runs/" + first + "/cancel", json::object(), rita_);
+    const Reply running = post(service(), "/v1/runs/" + first + "/cancel", json::object(), rita_);
     if (running.status == 200) {
         EXPECT_EQ(wait_for_run(first)["status"], "cancelled");
     } else {
         EXPECT_EQ(running.status, 409);  // it had already finished
     }
-    EXPECT_EQ(post(port(), "/v1/runs/" + second + "/cancel", json::object(), rita_).status, 409);
-    EXPECT_EQ(post(port(), "/v1/runs/run_nope/cancel", json::object(), rita_).status, 404);
+    EXPECT_EQ(post(service(), "/v1/runs/" + second + "/cancel", json::object(), rita_).status, 409);
+    EXPECT_EQ(post(service(), "/v1/runs/run_nope/cancel", json::object(), rita_).status, 404);
 }
 
 TEST_F(RunsTest, BadRunsAndPromotionsAreRefused) {
@@ -188,45 +188,50 @@ TEST_F(RunsTest, BadRunsAndPromotionsAreRefused) {
                {"items", {{"replay", 5}}},
                {"baseline", {{"version", 1}}}},
           json{{"policy", "spam"}, {"candidate", {{"version", 1}}}, {"colour", "red"}}}) {
-        const Reply r = post(port(), "/v1/runs", bad, rita_);
+        const Reply r = post(service(), "/v1/runs", bad, rita_);
         EXPECT_EQ(r.status, 400) << bad.dump() << " " << r.text;
     }
-    EXPECT_EQ(post(port(), "/v1/runs", {{"policy", "nope"}, {"candidate", {{"version", 1}}}}, rita_).status,
-              404);
-    EXPECT_EQ(post(port(), "/v1/runs", {{"policy", "spam"}, {"candidate", {{"version", 9}}}}, rita_).status,
-              404);
-    EXPECT_EQ(post(port(), "/v1/runs", {{"policy", "spam"}, {"candidate", {{"version", 1}}}}, app_).status,
+    EXPECT_EQ(
+        post(service(), "/v1/runs", {{"policy", "nope"}, {"candidate", {{"version", 1}}}}, rita_).status,
+        404);
+    EXPECT_EQ(
+        post(service(), "/v1/runs", {{"policy", "spam"}, {"candidate", {{"version", 9}}}}, rita_).status,
+        404);
+    EXPECT_EQ(post(service(), "/v1/runs", {{"policy", "spam"}, {"candidate", {{"version", 1}}}}, app_).status,
               403);
     // An empty labelled set: the run fails and says what to do.
     const json run = wait_for_run(start({{"policy", "spam"}, {"candidate", {{"version", 1}}}}, rita_));
     EXPECT_EQ(run["status"], "failed");
     EXPECT_NE(run["error"].get<std::string>().find("review some of its decisions first"), std::string::npos);
-    EXPECT_EQ(post(port(), "/v1/policies/spam/promote", {{"run", run["id"]}}, ops_).status, 409);
-    EXPECT_EQ(post(port(), "/v1/policies/spam/promote", {{"version", 1}}, ops_).status, 409);  // already live
-    EXPECT_EQ(post(port(), "/v1/policies/spam/promote", json::object(), ops_).status, 400);
-    EXPECT_EQ(send(port(), "GET", "/v1/runs/run_nope", "", rita_).status, 404);
+    EXPECT_EQ(post(service(), "/v1/policies/spam/promote", {{"run", run["id"]}}, ops_).status, 409);
+    EXPECT_EQ(post(service(), "/v1/policies/spam/promote", {{"version", 1}}, ops_).status,
+              409);  // already live
+    EXPECT_EQ(post(service(), "/v1/policies/spam/promote", json::object(), ops_).status, 400);
+    EXPECT_EQ(send(service(), "GET", "/v1/runs/run_nope", "", rita_).status, 404);
 }
 
 TEST_F(RunsTest, AShadowJudgesLiveTrafficUnseenAndReportsAgreement) {
     json v2 = draft_policy();
-    ASSERT_EQ(send(port(), "PUT", "/v1/policies/spam", v2.dump(), ops_).status, 200);
-    EXPECT_EQ(send(port(), "PUT", "/v1/policies/spam/shadow", json{{"version", 1}}.dump(), rita_).status,
+    ASSERT_EQ(send(service(), "PUT", "/v1/policies/spam", v2.dump(), ops_).status, 200);
+    EXPECT_EQ(send(service(), "PUT", "/v1/policies/spam/shadow", json{{"version", 1}}.dump(), rita_).status,
               403);
-    EXPECT_EQ(send(port(), "PUT", "/v1/policies/spam/shadow", json{{"version", 2}}.dump(), ops_).status, 400);
-    EXPECT_EQ(send(port(), "PUT", "/v1/policies/spam/shadow", json{{"version", 7}}.dump(), ops_).status, 404);
-    EXPECT_EQ(send(port(), "PUT", "/v1/policies/spam/shadow", json{{"v", 1}}.dump(), ops_).status, 400);
-    const Reply set = send(port(), "PUT", "/v1/policies/spam/shadow", json{{"version", 1}}.dump(), ops_);
+    EXPECT_EQ(send(service(), "PUT", "/v1/policies/spam/shadow", json{{"version", 2}}.dump(), ops_).status,
+              400);
+    EXPECT_EQ(send(service(), "PUT", "/v1/policies/spam/shadow", json{{"version", 7}}.dump(), ops_).status,
+              404);
+    EXPECT_EQ(send(service(), "PUT", "/v1/policies/spam/shadow", json{{"v", 1}}.dump(), ops_).status, 400);
+    const Reply set = send(service(), "PUT", "/v1/policies/spam/shadow", json{{"version", 1}}.dump(), ops_);
     ASSERT_EQ(set.status, 200) << set.text;
 
     // The caller sees only the live version's verdict; the shadow's is what v1 says inline.
-    const Reply v1 = send(port(), "GET", "/v1/policies/spam?version=1", "", app_);
+    const Reply v1 = send(service(), "GET", "/v1/policies/spam?version=1", "", app_);
     json v1_inline = v1.body;
     v1_inline.erase("created_at");
     v1_inline.erase("deleted");
     size_t agree = 0;
     for (const char* text : test::kReviewTexts) {
         const Reply r =
-            post(port(), "/v1/classify",
+            post(service(), "/v1/classify",
                  {{"policies", {"spam"}}, {"mode", "score"}, {"content", {{"text", text}}}}, app_);
         ASSERT_EQ(r.status, 200) << r.text;
         ASSERT_EQ(r.body["verdicts"].size(), 1u);
@@ -235,7 +240,7 @@ TEST_F(RunsTest, AShadowJudgesLiveTrafficUnseenAndReportsAgreement) {
     }
     json shadow;
     for (int i = 0; i < 100; ++i) {
-        shadow = send(port(), "GET", "/v1/policies/spam/shadow", "", rita_).body;
+        shadow = send(service(), "GET", "/v1/policies/spam/shadow", "", rita_).body;
         if (shadow["pairs"] == test::kReviewTextCount) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -246,7 +251,7 @@ TEST_F(RunsTest, AShadowJudgesLiveTrafficUnseenAndReportsAgreement) {
                      static_cast<double>(agree) / static_cast<double>(test::kReviewTextCount));
     EXPECT_EQ(shadow["differing"].size(), test::kReviewTextCount - agree);
     // The audit trail lists the live verdicts only (and the test's own inline ones).
-    const Reply decisions = send(port(), "GET", "/v1/decisions?policy=spam", "", rita_);
+    const Reply decisions = send(service(), "GET", "/v1/decisions?policy=spam", "", rita_);
     size_t stored = 0;
     for (const json& d : decisions.body["decisions"]) {
         EXPECT_FALSE(d["shadow"].get<bool>());
@@ -256,9 +261,9 @@ TEST_F(RunsTest, AShadowJudgesLiveTrafficUnseenAndReportsAgreement) {
     }
     EXPECT_EQ(stored, test::kReviewTextCount);
 
-    EXPECT_EQ(send(port(), "DELETE", "/v1/policies/spam/shadow", "", ops_).status, 204);
-    EXPECT_EQ(send(port(), "DELETE", "/v1/policies/spam/shadow", "", ops_).status, 404);
-    EXPECT_TRUE(send(port(), "GET", "/v1/policies/spam/shadow", "", rita_).body["shadow"].is_null());
+    EXPECT_EQ(send(service(), "DELETE", "/v1/policies/spam/shadow", "", ops_).status, 204);
+    EXPECT_EQ(send(service(), "DELETE", "/v1/policies/spam/shadow", "", ops_).status, 404);
+    EXPECT_TRUE(send(service(), "GET", "/v1/policies/spam/shadow", "", rita_).body["shadow"].is_null());
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 
+#include "service/service_config.h"
+#include "support/in_process_server.h"
 #include "support/scratch.h"
 #include "support/server_process.h"
 #include "support/service_client.h"
@@ -40,33 +42,36 @@ protected:
         ops_ = test::new_api_key(keys, "ops", "admin");
         const std::string config =
             test::write_config("surfaces", "perspective:\n  attributes: {SPAM: spam}\n");
-        server_ = new ServerProcess(fresh_db("surfaces"),
-                                    {"--policies", kPolicies, "--api-keys", keys, "--config", config});
+        server_ =
+            new test::InProcessServer(fresh_db("surfaces"), {.config = service::load_service_config(config),
+                                                             .keys_file = keys,
+                                                             .engine = true,
+                                                             .streams = 0});
     }
     static void TearDownTestSuite() {
         delete server_;
         server_ = nullptr;
     }
-    static int port() { return server_->port(); }
+    static const test::InProcessServer& service() { return *server_; }
 
     // A score-mode decision on `text` against spam; its decision id.
     static int64_t decide(const std::string& text) {
-        const Reply r = post(port(), "/v1/classify",
+        const Reply r = post(service(), "/v1/classify",
                              {{"policies", {"spam"}}, {"mode", "score"}, {"content", text}}, app_);
         EXPECT_EQ(r.status, 200) << r.text;
-        const Reply log = send(port(), "GET", "/v1/decisions?policy=spam&limit=1", "", ops_);
+        const Reply log = send(service(), "GET", "/v1/decisions?policy=spam&limit=1", "", ops_);
         EXPECT_EQ(log.status, 200) << log.text;
         return log.body["decisions"][0]["decision_id"].get<int64_t>();
     }
     static Reply suggest(const std::string& key, const std::string& text, double value) {
-        return send(port(), "POST", "/v1alpha1/comments:suggestscore?key=" + key,
+        return send(service(), "POST", "/v1alpha1/comments:suggestscore?key=" + key,
                     json{{"comment", {{"text", text}}},
                          {"attributeScores", {{"SPAM", {{"summaryScore", {{"value", value}}}}}}}}
                         .dump());
     }
     // The labelled set's line for `text`, or null.
     static json labelled(const std::string& text) {
-        const Reply r = send(port(), "GET", "/v1/labelled-sets/spam", "", rita_);
+        const Reply r = send(service(), "GET", "/v1/labelled-sets/spam", "", rita_);
         EXPECT_EQ(r.status, 200) << r.text;
         std::istringstream lines(r.text);
         for (std::string line; std::getline(lines, line);) {
@@ -77,17 +82,18 @@ protected:
     }
 
     static std::string app_, rita_, sam_, ops_;
-    static ServerProcess* server_;
+    static test::InProcessServer* server_;
 };
 std::string SurfacesTest::app_, SurfacesTest::rita_, SurfacesTest::sam_, SurfacesTest::ops_;
-ServerProcess* SurfacesTest::server_ = nullptr;
+test::InProcessServer* SurfacesTest::server_ = nullptr;
 
 // Defect 1: three suggestscore calls of a classify key flipped a label two reviewers gave.
 TEST_F(SurfacesTest, SuggestionsNeverOutvoteReviewers) {
     const std::string text = "buy cheap followers today, limited offer 51";
     const int64_t decision = decide(text);
     for (const std::string* key : {&rita_, &sam_}) {
-        const Reply r = post(port(), "/v1/reviews", {{"decision_id", decision}, {"violation", true}}, *key);
+        const Reply r =
+            post(service(), "/v1/reviews", {{"decision_id", decision}, {"violation", true}}, *key);
         ASSERT_EQ(r.status, 201) << r.text;
     }
     json item = labelled(text);
@@ -100,7 +106,7 @@ TEST_F(SurfacesTest, SuggestionsNeverOutvoteReviewers) {
     ASSERT_TRUE(item.is_object());
     EXPECT_EQ(item["label"], 1) << item.dump();
     EXPECT_EQ(item["reviewers"], json({"rita", "sam"})) << item.dump();
-    const Reply exported = send(port(), "GET", "/v1/reviews?policy=spam", "", rita_);
+    const Reply exported = send(service(), "GET", "/v1/reviews?policy=spam", "", rita_);
     ASSERT_EQ(exported.status, 200);
     EXPECT_EQ(exported.text.find("\"app\""), std::string::npos) << "a suggestion is in the review export";
 
@@ -117,12 +123,12 @@ TEST_F(SurfacesTest, ReviewNotesAreLimitedInCharacters) {
     const int64_t decision = decide("a note of emoji 11");
     std::string emoji;
     for (int i = 0; i < 600; ++i) emoji += "\xF0\x9F\x98\x80";  // 600 characters, 2,400 bytes
-    Reply r = post(port(), "/v1/reviews", {{"decision_id", decision}, {"violation", false}, {"note", emoji}},
-                   rita_);
+    Reply r = post(service(), "/v1/reviews",
+                   {{"decision_id", decision}, {"violation", false}, {"note", emoji}}, rita_);
     EXPECT_EQ(r.status, 201) << r.text;
     std::string long_note;
     for (int i = 0; i < 2001; ++i) long_note += "\xC3\xA9";  // 2,001 characters
-    r = post(port(), "/v1/reviews", {{"decision_id", decision}, {"violation", false}, {"note", long_note}},
+    r = post(service(), "/v1/reviews", {{"decision_id", decision}, {"violation", false}, {"note", long_note}},
              sam_);
     EXPECT_EQ(r.status, 400) << r.text;
     EXPECT_NE(error_message(r).find("2001 characters"), std::string::npos) << r.text;
@@ -133,12 +139,13 @@ TEST_F(SurfacesTest, PerspectiveTakesTheBearerSchemeInAnyCase) {
     const json body = {{"comment", {{"text", "hello there"}}},
                        {"requestedAttributes", {{"SPAM", json::object()}}}};
     for (const std::string scheme : {"Bearer", "bearer", "BEARER", "bEaReR"}) {
-        httplib::Client client("127.0.0.1", port());
-        client.set_read_timeout(std::chrono::seconds(60));
-        const auto res = client.Post("/v1alpha1/comments:analyze", {{"Authorization", scheme + " " + app_}},
-                                     body.dump(), "application/json");
-        ASSERT_TRUE(res);
-        EXPECT_EQ(res->status, 200) << scheme << ": " << res->body;
+        service::HttpRequest req;
+        req.method = "POST";
+        req.path = "/v1alpha1/comments:analyze";
+        req.headers = {{"Authorization", scheme + " " + app_}, {"Content-Type", "application/json"}};
+        req.body = body.dump();
+        const service::HttpResponse res = service().handle(std::move(req));
+        EXPECT_EQ(res.status, 200) << scheme << ": " << res.body;
     }
 }
 
@@ -157,17 +164,17 @@ TEST_F(SurfacesTest, LargeNumbersAreRefusedNotWrapped) {
         {{"policy", "spam"}, {"candidate", {{"version", 1}}}, {"items", {{"labelled_set", "yes"}}}},
     };
     for (const json& run : runs) {
-        const Reply r = post(port(), "/v1/runs", run, ops_);
+        const Reply r = post(service(), "/v1/runs", run, ops_);
         EXPECT_EQ(r.status, 400) << run.dump() << " -> " << r.text;
     }
-    Reply r = send(port(), "PUT", "/v1/policies/spam/shadow", json{{"version", too_big}}.dump(), ops_);
+    Reply r = send(service(), "PUT", "/v1/policies/spam/shadow", json{{"version", too_big}}.dump(), ops_);
     EXPECT_EQ(r.status, 400) << r.text;
-    r = post(port(), "/v1/policies/spam/promote", {{"version", too_big}}, ops_);
+    r = post(service(), "/v1/policies/spam/promote", {{"version", too_big}}, ops_);
     EXPECT_EQ(r.status, 400) << r.text;
-    r = post(port(), "/v1/reviews", {{"decision_id", json(18446744073709551615ULL)}, {"violation", true}},
+    r = post(service(), "/v1/reviews", {{"decision_id", json(18446744073709551615ULL)}, {"violation", true}},
              rita_);
     EXPECT_EQ(r.status, 400) << r.text;
-    r = post(port(), "/v1/playground",
+    r = post(service(), "/v1/playground",
              {{"content", "x"}, {"runs", {{{"policy", "spam"}, {"version", too_big}}}}}, ops_);
     EXPECT_EQ(r.status, 400) << r.text;
 }
@@ -179,7 +186,7 @@ TEST_F(SurfacesTest, RunsQueueWithinBounds) {
     json items = json::array();
     for (int i = 0; i < 64; ++i) items.push_back({{"content", "message number " + std::to_string(i)}});
     ASSERT_EQ(
-        post(port(), "/v1/classify", {{"policies", {"spam"}}, {"mode", "score"}, {"items", items}}, app_)
+        post(service(), "/v1/classify", {{"policies", {"spam"}}, {"mode", "score"}, {"items", items}}, app_)
             .status,
         200);
     const json run = {{"policy", "spam"},
@@ -189,7 +196,7 @@ TEST_F(SurfacesTest, RunsQueueWithinBounds) {
     std::vector<std::string> started;
     int refused = 0;
     for (int i = 0; i < 12 && refused == 0; ++i) {
-        const Reply r = post(port(), "/v1/runs", run, ops_);
+        const Reply r = post(service(), "/v1/runs", run, ops_);
         if (r.status == 202) started.push_back(r.body["id"].get<std::string>());
         if (r.status == 429) {
             ++refused;
@@ -200,10 +207,10 @@ TEST_F(SurfacesTest, RunsQueueWithinBounds) {
     EXPECT_EQ(refused, 1) << "12 runs of one key were all queued";
     EXPECT_LE(started.size(), 6U);
     // Another key still has room.
-    const Reply other = post(port(), "/v1/runs", run, rita_);
+    const Reply other = post(service(), "/v1/runs", run, rita_);
     EXPECT_EQ(other.status, 202) << other.text;
     if (other.status == 202) started.push_back(other.body["id"].get<std::string>());
-    for (const std::string& id : started) post(port(), "/v1/runs/" + id + "/cancel", json::object(), ops_);
+    for (const std::string& id : started) post(service(), "/v1/runs/" + id + "/cancel", json::object(), ops_);
 }
 
 // Defect 9: a stream of more policies than the server has sequences can never open: not a 429.

@@ -9,14 +9,14 @@
 #include <mutex>
 #include <thread>
 
-#include "service/api_keys.h"
-#include "service/body_decoding.h"
-#include "service/body_stream.h"
-#include "service/http_message.h"
+#include "http/api_keys.h"
+#include "http/body_decoding.h"
+#include "http/body_stream.h"
+#include "http/http_message.h"
+#include "http/worker_pool.h"
+#include "server/server.h"
 #include "service/job_runner.h"
-#include "service/server.h"
 #include "service/service_config.h"
-#include "service/worker_pool.h"
 #include "support/gzip.h"
 #include "support/test_model.h"
 

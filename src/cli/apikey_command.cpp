@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "cli/command.h"
-#include "service/api_keys.h"
+#include "http/api_keys.h"
 
 namespace arbiter::cli {
 

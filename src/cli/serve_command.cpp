@@ -13,7 +13,7 @@
 #include "cli/pipeline.h"
 #include "core/base_url.h"
 #include "core/policy_file.h"
-#include "service/server.h"
+#include "server/server.h"
 
 namespace arbiter::cli {
 
@@ -147,8 +147,8 @@ int serve(const service::ServiceConfig& config, const BackendFlags& backend, Sto
                             .queue = stores.queue,
                             .runs = stores.runs,
                             .shadows = stores.shadows,
-                            .keys = std::move(keys),
-                            .policy_check = compile_rules});
+                            .policy_check = compile_rules},
+                           std::move(keys));
     int port = 0;
     try {
         port = server.bind();

@@ -32,4 +32,17 @@ std::optional<nlohmann::json> parse_json(std::string_view text, std::string& err
     return std::nullopt;
 }
 
+std::optional<int64_t> whole_number_in(const nlohmann::json& value, int64_t low, int64_t high) {
+    if (value.is_number_unsigned()) {
+        const uint64_t n = value.get<uint64_t>();
+        if (high < 0 || n > static_cast<uint64_t>(high) || (low > 0 && n < static_cast<uint64_t>(low)))
+            return std::nullopt;
+        return static_cast<int64_t>(n);
+    }
+    if (!value.is_number_integer()) return std::nullopt;
+    const int64_t n = value.get<int64_t>();
+    if (n < low || n > high) return std::nullopt;
+    return n;
+}
+
 }  // namespace arbiter

@@ -18,4 +18,8 @@ inline constexpr int kMaxInputJsonDepth = 64;
 std::optional<nlohmann::json> parse_json(std::string_view text, std::string& error,
                                          int max_depth = kMaxInputJsonDepth);
 
+// A JSON value that must be a whole number from `low` to `high`; nullopt for anything else (a
+// fraction, a string, a number out of range: never wrapped to fit, as get<int>() would).
+std::optional<int64_t> whole_number_in(const nlohmann::json& value, int64_t low, int64_t high);
+
 }  // namespace arbiter

@@ -3,9 +3,9 @@
 #include <set>
 
 #include "core/content_json.h"
+#include "core/json_input.h"
 #include "core/policy_json.h"
-#include "service/http_reply.h"
-#include "service/service_error.h"
+#include "core/service_error.h"
 
 namespace arbiter::service {
 

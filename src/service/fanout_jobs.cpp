@@ -1,6 +1,6 @@
 #include "service/fanout_jobs.h"
 
-#include "service/service_error.h"
+#include "core/service_error.h"
 
 namespace arbiter::service {
 

@@ -1,6 +1,6 @@
 #pragma once
 // The service's metrics in Prometheus' text exposition format. Label values are bounded sets
-// (endpoints are the routes' patterns, service/router.h, or "other"; policies are the server's own
+// (endpoints are the routes' patterns, http/router.h, or "other"; policies are the server's own
 // ids), so no client can grow them.
 
 #include <array>

@@ -124,7 +124,7 @@ struct PolicySet {
 // select `default`). Throws ConfigError when an alias is a set's name or two sets claim it.
 std::map<std::string, PolicySet> with_model_aliases(std::map<std::string, PolicySet> sets);
 
-// How the chat gateway (POST /v1/chat/completions, service/gateway_routes.cpp) releases an answer.
+// How the chat gateway (POST /v1/chat/completions, streams/gateway_routes.cpp) releases an answer.
 enum class Release {
     observe,  // relay each delta at once; cut the stream when a check flags
     hold,     // relay text only once a check covering it has passed

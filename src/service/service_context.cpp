@@ -1,6 +1,6 @@
 #include "service/service_context.h"
 
-#include "service/service_error.h"
+#include "core/service_error.h"
 
 namespace arbiter::service {
 

@@ -1,6 +1,6 @@
 #pragma once
-// What every route family of the service shares: its configuration, the policy store and the
-// decision log, the API keys, the metrics, and the backend once it is loaded.
+// What every route family of the service shares: its configuration, the stores, the metrics, and
+// the backend once it is loaded. Transport-free: it refuses with a ServiceError, never a status.
 
 #include <atomic>
 #include <functional>
@@ -9,7 +9,6 @@
 #include <optional>
 
 #include "core/backend.h"
-#include "service/api_keys.h"
 #include "service/job_runner.h"
 #include "service/metrics.h"
 #include "service/service_config.h"
@@ -32,7 +31,6 @@ struct ServiceParts {
     storage::ReviewQueue& queue;
     storage::RunStore& runs;
     storage::ShadowVersions& shadows;
-    std::optional<ApiKeys> keys;  // none: every caller is the anonymous admin (loopback only)
     // Checks a policy sent with PUT /v1/policies/{id} (or a run's draft) before it is stored,
     // beyond what parsing checks; a PolicyError it throws refuses the request as invalid. Serve compiles the
     // policy's rules here. Empty: parsing's checks only.
@@ -49,7 +47,6 @@ public:
           queue(parts.queue),
           runs(parts.runs),
           shadows(parts.shadows),
-          keys(std::move(parts.keys)),
           policy_check(std::move(parts.policy_check)) {}
 
     const ServiceConfig config;
@@ -59,7 +56,6 @@ public:
     storage::ReviewQueue& queue;
     storage::RunStore& runs;
     storage::ShadowVersions& shadows;
-    const std::optional<ApiKeys> keys;
     const std::function<void(const Policy&)> policy_check;
     Metrics metrics;
     std::atomic<bool> draining = false;

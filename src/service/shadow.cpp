@@ -3,11 +3,11 @@
 #include <chrono>
 
 #include "core/content_layout.h"
+#include "core/service_error.h"
 #include "core/sha256.h"
 #include "core/verdict_json.h"
 #include "service/decision_row.h"
 #include "service/fanout_jobs.h"
-#include "service/service_error.h"
 
 namespace arbiter::service {
 

@@ -3,10 +3,10 @@
 #include <chrono>
 
 #include "core/content_layout.h"
+#include "core/service_error.h"
 #include "core/sha256.h"
 #include "service/decision_row.h"
 #include "service/fanout_jobs.h"
-#include "service/service_error.h"
 #include "service/shadow.h"
 
 namespace arbiter::service {

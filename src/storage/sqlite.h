@@ -12,11 +12,13 @@
 #include <string>
 #include <string_view>
 
+#include "core/store_error.h"
+
 namespace arbiter::storage {
 
-class SqliteError : public std::runtime_error {
+class SqliteError : public StoreError {
 public:
-    using std::runtime_error::runtime_error;
+    using StoreError::StoreError;
 };
 
 class Statement {

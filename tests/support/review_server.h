@@ -1,14 +1,15 @@
 #pragma once
-// A server for the review endpoints' tests (queue, reviews, runs, shadow): `arbiter serve` on the
-// tiny model with the example policies and one key of each role, plus short texts to log.
+// A server for the review endpoints' tests (queue, reviews, runs, shadow): the service in-process
+// on the tiny model's embedded engine, as `arbiter serve` runs it, with the example policies and
+// one key of each role, plus short texts to log.
 
 #include <filesystem>
 #include <iterator>
 #include <memory>
 #include <string>
 
+#include "support/in_process_server.h"
 #include "support/scratch.h"
-#include "support/server_process.h"
 #include "support/service_client.h"
 
 namespace arbiter::test {
@@ -26,13 +27,13 @@ struct ReviewServer {
         rita = new_api_key(keys, "rita", "review");
         sam = new_api_key(keys, "sam", "review");
         ops = new_api_key(keys, "ops", "admin");
-        server = std::make_unique<ServerProcess>(
-            fresh_db(name), std::vector<std::string>{"--policies", kPolicies, "--api-keys", keys});
+        server = std::make_unique<InProcessServer>(
+            fresh_db(name), InProcessOptions{.config = {}, .keys_file = keys, .engine = true, .streams = 0});
     }
-    int port() const { return server->port(); }
+    const InProcessServer& service() const { return *server; }
 
     std::string app, rita, sam, ops;  // keys named app (classify), rita and sam (review), ops (admin)
-    std::unique_ptr<ServerProcess> server;
+    std::unique_ptr<InProcessServer> server;
 };
 
 }  // namespace arbiter::test

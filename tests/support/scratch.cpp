@@ -15,6 +15,9 @@ const std::filesystem::path& scratch_dir() {
     static const std::filesystem::path dir = [] {
         std::filesystem::path d =
             std::filesystem::temp_directory_path() / ("arbiter-test-" + std::to_string(getpid()));
+        // A process killed before its exit handler ran leaves its folder; a later one given the same
+        // pid must not read its files as its own.
+        std::filesystem::remove_all(d);
         std::filesystem::create_directories(d);
         std::atexit([] {
             std::error_code ec;

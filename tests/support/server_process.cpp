@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,7 +44,8 @@ std::string thread_states(pid_t pid) {
         std::getline(wchan, waits);
         std::getline(stat, fields);
         const size_t state = fields.rfind(") ");
-        states += name + "[" + (state == std::string::npos ? "?" : fields.substr(state + 2, 1)) + " " + waits + "] ";
+        states += name + "[" + (state == std::string::npos ? "?" : fields.substr(state + 2, 1)) + " " +
+                  waits + "] ";
     }
     return states;
 }
@@ -60,10 +62,18 @@ ServerProcess::ServerProcess(const std::filesystem::path& db, const std::vector<
     }
     argv.insert(argv.end(), args.begin(), args.end());
 
+    // The log is made empty here, before the child exists: read from the parent at once, it must
+    // never show an earlier server's lines (a file left by a process with this pid before).
+    const int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::runtime_error("cannot write " + log_.string());
     pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ < 0) {
+        close(fd);
+        throw std::runtime_error("fork failed");
+    }
     if (pid_ == 0) {
-        const int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        // The server dies with the test process, even when that crashes.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(fd, STDERR_FILENO);
         dup2(fd, STDOUT_FILENO);
         std::vector<char*> raw;
@@ -73,6 +83,7 @@ ServerProcess::ServerProcess(const std::filesystem::path& db, const std::vector<
         execv(raw[0], raw.data());
         _exit(127);
     }
+    close(fd);
 
     wait_until_ready();
 }
@@ -92,7 +103,8 @@ void ServerProcess::wait_until_ready() {
             client.set_read_timeout(std::chrono::seconds(5));
             const auto res = client.Get("/readyz");
             if (res && res->status == 200) return;
-            last_answer = res ? std::to_string(res->status) + " " + res->body : httplib::to_string(res.error());
+            last_answer =
+                res ? std::to_string(res->status) + " " + res->body : httplib::to_string(res.error());
         }
         if (wait_exit(pid_, 0) != -2) {
             pid_ = -1;

@@ -1,0 +1,103 @@
+#include "http/api_keys.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/sha256.h"
+
+namespace arbiter::service {
+
+std::string_view to_string(Role role) {
+    switch (role) {
+    case Role::classify:
+        return "classify";
+    case Role::review:
+        return "review";
+    case Role::admin:
+        return "admin";
+    }
+    return "classify";
+}
+
+std::optional<Role> parse_role(std::string_view name) {
+    if (name == "classify") return Role::classify;
+    if (name == "review") return Role::review;
+    if (name == "admin") return Role::admin;
+    return std::nullopt;
+}
+
+ApiKeys ApiKeys::load(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    if (!in) throw ApiKeyError(path.string() + ": cannot be read");
+    ApiKeys keys;
+    std::set<std::string> names;
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+        const std::string where = path.string() + ":" + std::to_string(number) + ": ";
+        const size_t hash = line.find('#');
+        if (hash != std::string::npos) line.resize(hash);
+        std::istringstream fields(line);
+        ApiKeyEntry entry;
+        std::string role;
+        std::string extra;
+        if (!(fields >> entry.name)) continue;  // blank or comment
+        if (!(fields >> role >> entry.sha256) || (fields >> extra))
+            throw ApiKeyError(
+                where + "expected three fields: name, role (classify, review or admin), sha256 of the key");
+        const std::optional<Role> parsed = parse_role(role);
+        if (!parsed) throw ApiKeyError(where + "role must be classify, review or admin, not '" + role + "'");
+        entry.role = *parsed;
+        const bool hex = entry.sha256.size() == 64 &&
+                         entry.sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
+        if (!hex)
+            throw ApiKeyError(where +
+                              "the key's sha256 must be 64 lower-case hex digits (arbiter apikey writes it)");
+        if (!names.insert(entry.name).second)
+            throw ApiKeyError(where + "name '" + entry.name + "' given twice");
+        keys.entries_.push_back(std::move(entry));
+    }
+    if (keys.entries_.empty()) throw ApiKeyError(path.string() + ": holds no keys");
+    return keys;
+}
+
+std::optional<ApiKeyEntry> ApiKeys::find(std::string_view key) const {
+    const std::string presented = sha256_hex(key);
+    std::optional<ApiKeyEntry> found;
+    // Every entry is compared, whatever matched, so the time taken says nothing.
+    for (const ApiKeyEntry& entry : entries_) {
+        if (CRYPTO_memcmp(presented.data(), entry.sha256.data(), presented.size()) == 0) found = entry;
+    }
+    return found;
+}
+
+std::string make_api_key() {
+    std::array<unsigned char, 32> bytes{};
+    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
+        throw std::runtime_error("no random bytes for a key");
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    // Base64url without padding: 256 bits in 43 characters.
+    std::string key = "arb_";
+    uint32_t buffer = 0;
+    int bits = 0;
+    for (unsigned char b : bytes) {
+        buffer = (buffer << 8) | b;
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            key.push_back(kAlphabet[(buffer >> bits) & 63]);
+        }
+    }
+    if (bits > 0) key.push_back(kAlphabet[(buffer << (6 - bits)) & 63]);
+    return key;
+}
+
+std::string api_key_line(const std::string& name, Role role, std::string_view key) {
+    return name + " " + std::string(to_string(role)) + " " + sha256_hex(key);
+}
+
+}  // namespace arbiter::service

@@ -1,0 +1,114 @@
+#pragma once
+// Which handler answers a request: routes by method and path pattern ("/v1/policies/{id}"), each
+// behind the API key check for its role, with every refusal answered in OpenAI's error shape and
+// every request counted. It knows no route's meaning: the server registers them (server/), and
+// the HTTP server (http_server.h) hands it whole requests.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/service_error.h"
+#include "http/api_keys.h"
+#include "http/http_message.h"
+
+namespace arbiter::service {
+
+using Handler = std::function<void(const HttpRequest&, HttpResponse&)>;
+
+// Told of every answer: its route's pattern (or "other"), its status and how long it took.
+using RequestCounter = std::function<void(std::string_view endpoint, int status, double seconds)>;
+
+// The HTTP status that answers `refusal`: the one place a refusal becomes a status.
+int http_status(Refusal refusal);
+
+// The answer to the exception being handled (call inside a catch block): a ServiceError's status
+// and message, 503 with Retry-After for a store that cannot answer (core/store_error.h), 500 for
+// anything else. For answers given outside a handler (http/late_response.h).
+HttpResponse refusal_of_current_exception();
+
+// Whether a handler may run on the thread that reads sockets: quick ones answer from memory;
+// blocking ones wait for the engine or the disk and run on the worker pool.
+enum class Cost { quick, blocking };
+
+// One registered route, as the router lists it: the single source of the service's endpoints
+// (metrics labels, the API docs' table, which a test checks against this list).
+struct RouteInfo {
+    std::string method;
+    std::string pattern;  // as registered, e.g. "/v1/policies/{id}": also its metrics label
+    std::optional<Role> role;
+};
+
+class Router {
+public:
+    // `keys`: the callers and their roles (none: every caller is the anonymous admin). `counter`
+    // hears of every answer, late ones when they are given.
+    Router(std::optional<ApiKeys> keys, RequestCounter counter)
+        : keys_(std::move(keys)), counter_(std::move(counter)) {}
+
+    // `pattern` is a path whose "{name}" segments match any one non-empty segment; they reach the
+    // handler as request.path_params. `role`: the key it needs (none: open).
+    void add(std::string method, const std::string& pattern, std::optional<Role> role, Cost cost,
+             Handler handler);
+
+private:
+    struct Route;
+
+public:
+    // Where a request goes, found once: the transport asks its cost on the thread that read it,
+    // then has it handled there or on a worker.
+    class Match {
+    public:
+        // quick when no route matches: the answer is a 404 or a 405.
+        Cost cost() const;
+
+    private:
+        friend class Router;
+        const Route* route_ = nullptr;
+        bool path_known_ = false;  // some route has this path, with another method (a 405)
+        std::vector<std::string> params_;
+    };
+
+    Match match(const HttpRequest& request) const;
+
+    // The answer, never an exception: 404/405 when no route matches, the route's errors as
+    // their statuses, anything unexpected as a 500. `match` is match(request)'s.
+    HttpResponse handle(HttpRequest request, Match match) const;
+    HttpResponse handle(HttpRequest request) const;
+
+    // Counts an answer the transport gave itself (a body too large, a server too busy).
+    void count(const std::string& path, int status) const;
+
+    // Every route, in the order added.
+    std::vector<RouteInfo> routes() const;
+
+    // The callers' keys, for routes that take a key where this router does not look (Perspective's
+    // ?key=): they register with no role and check it themselves. Lives as long as the router.
+    const std::optional<ApiKeys>& keys() const { return keys_; }
+
+private:
+    struct Route {
+        std::string method;
+        std::string pattern;                // as registered: the metrics label
+        std::vector<std::string> segments;  // "{}" for a parameter
+        std::optional<Role> role;
+        Cost cost;
+        Handler handler;
+    };
+
+    void run(const Route& route, HttpRequest& request, HttpResponse& response) const;
+    // The metrics label of a request to `path`: its route's pattern, whatever the method (a 405
+    // counts under the path it was sent to), or "other" for a path no route has (a bounded set).
+    std::string_view label_of(const std::string& path) const;
+    // Whether `segments` (a path split at '/') fit `route`'s pattern; its parameters into `params`.
+    static bool matches(const Route& route, const std::vector<std::string>& segments,
+                        std::vector<std::string>* params);
+
+    const std::optional<ApiKeys> keys_;
+    const RequestCounter counter_;
+    std::vector<Route> routes_;
+};
+
+}  // namespace arbiter::service

@@ -1,0 +1,212 @@
+#include "streams/gateway_answers.h"
+
+#include <atomic>
+#include <memory>
+
+#include "core/service_error.h"
+#include "http/http_reply.h"
+#include "http/late_response.h"
+#include "http/router.h"
+#include "streams/chat_relay.h"
+#include "streams/gateway_judging.h"
+
+namespace arbiter::service {
+
+namespace {
+
+using json = nlohmann::json;
+
+Content with_answer(Content conversation, std::string answer) {
+    conversation.turns.push_back({"assistant", std::move(answer)});
+    return conversation;
+}
+
+// The refusal of an upstream that gave no answer: timed_out when it ran out of time (whole or
+// streamed alike), else upstream_failed.
+ServiceError no_answer(const Gateway& gateway, const UpstreamReply& reply) {
+    if (reply.timed_out)
+        return {Refusal::timed_out, "the upstream " + gateway.upstream.url() + " did not answer within " +
+                                        std::to_string(gateway.config.timeout.count()) +
+                                        " ms (gateway timeout_ms)"};
+    return {Refusal::upstream_failed,
+            "the upstream " + gateway.upstream.url() + " did not answer: " + reply.error};
+}
+
+// The upstream's own refusal, passed on as it came.
+HttpResponse passed_on(const UpstreamReply& reply) {
+    HttpResponse res;
+    res.status = reply.status;
+    res.content_type = "application/json";
+    res.body = reply.body;
+    return res;
+}
+
+// The text of a whole chat completion's first choice; ServiceError upstream_failed for an answer that is
+// none.
+std::string answer_text(const json& answer) {
+    if (!answer.is_object() || !answer.contains("choices") || !answer["choices"].is_array() ||
+        answer["choices"].empty() || !answer["choices"][0].is_object())
+        throw ServiceError(Refusal::upstream_failed, "the upstream's answer is not a chat completion");
+    const json& choice = answer["choices"][0];
+    if (!choice.contains("message") || !choice["message"].is_object())
+        throw ServiceError(Refusal::upstream_failed,
+                           "the upstream's answer is not a chat completion: its choice has no message");
+    const json content = choice["message"].value("content", json());
+    if (!content.is_string() && !content.is_null())
+        throw ServiceError(Refusal::upstream_failed,
+                           "the upstream's answer is not a chat completion: its content is not text");
+    return content.is_string() ? content.get<std::string>() : "";
+}
+
+HttpResponse whole_answer(ServiceContext& context, Gateway& gateway, const ChatExchange& chat) {
+    UpstreamCall call;
+    call.abandoned = [&gateway] { return gateway.stopping.load(); };
+    const UpstreamReply reply = gateway.upstream.post("/chat/completions", chat.forwarded, call);
+    if (reply.status == 0) throw no_answer(gateway, reply);
+    if (reply.status != 200) return passed_on(reply);
+    json answer = json::parse(reply.body, nullptr, false);
+    const std::string text = answer_text(answer);
+    const std::vector<std::string> flagged =
+        flagged_by(context, chat.request_id, "output", with_answer(chat.conversation, text),
+                   stage_policies(context, gateway.config.output_policies), std::nullopt);
+    if (!flagged.empty()) {
+        json& choice = answer["choices"][0];
+        choice["message"]["content"] = "";
+        choice["finish_reason"] = "content_filter";
+        answer["arbiter"] = {{"stage", "output"}, {"policies", flagged}};
+    }
+    HttpResponse res;
+    res.content_type = "application/json";
+    res.body = answer.dump(-1, ' ', false, json::error_handler_t::replace);
+    return res;
+}
+
+// The stream session that judges a streamed answer, with the relay that watches its checks.
+std::shared_ptr<ChatRelay> open_relay(ServiceContext& context, StreamSessions& sessions, Gateway& gateway,
+                                      const ChatExchange& chat, const std::shared_ptr<BodyStream>& client,
+                                      std::string& stream_id) {
+    StreamOpen open;
+    std::vector<std::string> ids;
+    for (const auto& policy : stage_policies(context, gateway.config.output_policies)) {
+        const StreamSettings& st = policy->stream;
+        open.policies.push_back(
+            {policy, st.check_every_tokens, st.threshold, st.consecutive, st.at_sentence_ends});
+        open.reason_at_close.push_back(st.reason_at_close);
+        ids.push_back(policy->id);
+    }
+    if (open.policies.empty()) throw ServiceError(Refusal::internal, "the gateway has no output policies");
+    open.context = with_answer(chat.conversation, "");
+    auto relay = std::make_shared<ChatRelay>(client, gateway.config.release, ids);
+    stream_id =
+        sessions.open(chat.caller, std::move(open), [relay](const StreamCheck& c) { relay->on_check(c); });
+    relay->set_stream(stream_id, [&sessions, caller = chat.caller, stream_id](const std::string& text) {
+        try {
+            sessions.append(caller, stream_id, text);
+            return true;
+        } catch (const ServiceError&) {
+            return false;  // over the stream's limit: the answer ends unjudged, and unreleased
+        }
+    });
+    return relay;
+}
+
+// On a relay thread: the upstream's streamed answer into the relay, then the stream's verdict.
+void relay_answer(StreamSessions& sessions, Gateway& gateway, const ChatExchange& chat,
+                  const std::shared_ptr<ChatRelay>& relay, const std::shared_ptr<BodyStream>& client,
+                  const std::string& stream_id, const std::shared_ptr<LateResponse>& later) {
+    bool announced = false;
+    UpstreamCall call;
+    call.on_status = [&](int status) {
+        if (status != 200) return;
+        announced = true;
+        HttpResponse res;
+        res.content_type = "text/event-stream";
+        res.set_header("Cache-Control", "no-cache");
+        res.set_header("X-Request-Id", chat.request_id);
+        res.set_header("X-Arbiter-Stream", stream_id);
+        res.stream = client;
+        later->deliver(std::move(res));
+    };
+    call.on_bytes = [&](std::string_view bytes) { return !gateway.stopping && relay->feed(bytes); };
+    call.abandoned = [&] { return gateway.stopping || client->cancelled(); };
+    const UpstreamReply reply = gateway.upstream.post("/chat/completions", chat.forwarded, call);
+    StreamResult result;
+    try {
+        result = sessions.close(chat.caller, stream_id);
+    } catch (const ServiceError& e) {
+        result.ok = false;
+        result.error = e.what();
+    }
+    if (announced) return relay->finish(result, reply.error == "stopped" ? "" : reply.error);
+    HttpResponse refusal;
+    if (reply.status != 0) {
+        refusal = passed_on(reply);
+    } else {
+        try {
+            throw no_answer(gateway, reply);
+        } catch (const ServiceError&) {
+            refusal = refusal_of_current_exception();
+        }
+    }
+    refusal.set_header("X-Request-Id", chat.request_id);
+    later->deliver(std::move(refusal));
+}
+
+// Counts a waiter of `limit` in `counter` while it lives; `held` false when there was no room.
+class Slot {
+public:
+    Slot(std::atomic<size_t>& counter, size_t limit)
+        : counter_(counter), held_(counter.fetch_add(1) < limit) {}
+    ~Slot() { --counter_; }
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    bool held() const { return held_; }
+
+private:
+    std::atomic<size_t>& counter_;
+    const bool held_;
+};
+
+}  // namespace
+
+void answer_whole(ServiceContext& context, Gateway& gateway, const ChatExchange& chat, HttpResponse& res) {
+    auto later = std::make_shared<LateResponse>();
+    auto slot = std::make_shared<Slot>(gateway.waiting, gateway.config.max_waiting);
+    const bool queued = slot->held() && gateway.waits.try_submit([&context, &gateway, later, slot, chat] {
+        HttpResponse answer;
+        try {
+            answer = whole_answer(context, gateway, chat);
+        } catch (const std::exception&) {
+            answer = refusal_of_current_exception();
+        }
+        answer.set_header("X-Request-Id", chat.request_id);
+        later->deliver(std::move(answer));
+    });
+    if (!queued)
+        throw ServiceError(Refusal::busy, "the gateway waits for " +
+                                              std::to_string(gateway.config.max_waiting) +
+                                              " whole answers at once (max_waiting); retry shortly");
+    res.later = std::move(later);
+}
+
+void answer_streamed(ServiceContext& context, StreamSessions& sessions, Gateway& gateway,
+                     const ChatExchange& chat, HttpResponse& res) {
+    // A heartbeat finds a client that left while the upstream is quiet, so its request stops.
+    auto client = std::make_shared<BodyStream>(size_t{4} << 20, ":\n\n");
+    std::string stream_id;
+    const std::shared_ptr<ChatRelay> relay = open_relay(context, sessions, gateway, chat, client, stream_id);
+    auto later = std::make_shared<LateResponse>();
+    auto slot = std::make_shared<Slot>(gateway.active, gateway.config.max_streams);
+    const bool queued = slot->held() && gateway.relays.try_submit([&sessions, &gateway, chat, relay, client,
+                                                                   stream_id, later, slot] {
+        relay_answer(sessions, gateway, chat, relay, client, stream_id, later);
+    });
+    if (!queued) {
+        sessions.close(chat.caller, stream_id);
+        throw ServiceError(Refusal::busy, "the gateway relays " + std::to_string(gateway.config.max_streams) +
+                                              " streamed answers at once; retry shortly");
+    }
+    res.later = std::move(later);
+}
+
+}  // namespace arbiter::service

@@ -1,0 +1,35 @@
+#include "streams/gateway_judging.h"
+
+#include "core/content_json.h"
+#include "service/verdict_fanout.h"
+
+namespace arbiter::service {
+
+std::vector<std::shared_ptr<const Policy>> stage_policies(
+    ServiceContext& context, const std::optional<std::vector<std::string>>& ids) {
+    if (!ids) return context.policies.current_all();
+    std::vector<std::shared_ptr<const Policy>> policies;
+    for (const std::string& id : *ids) policies.push_back(context.known_policy(id));
+    return policies;
+}
+
+std::vector<std::string> flagged_by(ServiceContext& context, const std::string& request_id,
+                                    const std::string& item_id, const Content& content,
+                                    const std::vector<std::shared_ptr<const Policy>>& policies,
+                                    std::optional<double> threshold) {
+    if (policies.empty()) return {};
+    const std::vector<ClassifyItem> items = {{item_id, content, content_to_json(content).dump()}};
+    const std::vector<bool> inline_policy(policies.size(), false);
+    const auto verdicts = run_items(context, {request_id, items, policies, inline_policy, Mode::score,
+                                              std::nullopt, 0, context.config.on_timeout});
+    std::vector<std::string> flagged;
+    for (size_t p = 0; p < policies.size(); ++p) {
+        const Verdict& v = verdicts[0][p];
+        const double at = threshold.value_or(policies[p]->stream.threshold);
+        const bool over = v.probability ? *v.probability >= at : v.violation.value_or(true);
+        if (over) flagged.push_back(policies[p]->id);
+    }
+    return flagged;
+}
+
+}  // namespace arbiter::service
