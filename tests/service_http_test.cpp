@@ -1,6 +1,8 @@
-// `arbiter serve` over real HTTP on the tiny model: every endpoint, every refusal, the decision
-// log, policy versions, API keys, remote backends and the cascade (startup refusals, limits,
-// deadlines and draining: service_limits_test.cpp).
+// The service on the tiny model: every endpoint, every refusal, the decision log, policy versions,
+// API keys (in-process, through the router), and over real HTTP against `arbiter serve` where a
+// process is the point: its log file after a clean stop, restarts, remote backends, the cascade
+// serve builds, the OpenAI SDK (startup refusals, limits, deadlines and draining:
+// service_limits_test.cpp).
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -12,6 +14,7 @@
 #include <regex>
 #include <thread>
 
+#include "support/in_process_server.h"
 #include "support/llama_server.h"
 #include "support/server_process.h"
 #include "support/service_client.h"
@@ -32,32 +35,34 @@ using test::Reply;
 using test::send;
 using test::write_config;
 
+// The routes themselves, in-process on the tiny model's engine as serve runs it.
 class ServiceTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        server_ = new ServerProcess(fresh_db("shared"), {"--policies", kPolicies});
+        server_ = new test::InProcessServer(fresh_db("shared"),
+                                            {.config = {}, .keys_file = {}, .engine = true, .streams = 0});
     }
     static void TearDownTestSuite() {
         delete server_;
         server_ = nullptr;
     }
-    static int port() { return server_->port(); }
-    static ServerProcess* server_;
+    static const test::InProcessServer& service() { return *server_; }
+    static test::InProcessServer* server_;
 };
-ServerProcess* ServiceTest::server_ = nullptr;
+test::InProcessServer* ServiceTest::server_ = nullptr;
 
 TEST_F(ServiceTest, HealthAndReadiness) {
-    const Reply health = send(port(), "GET", "/healthz");
+    const Reply health = send(service(), "GET", "/healthz");
     EXPECT_EQ(health.status, 200);
     EXPECT_EQ(health.body["status"], "alive");
-    const Reply ready = send(port(), "GET", "/readyz");
+    const Reply ready = send(service(), "GET", "/readyz");
     EXPECT_EQ(ready.status, 200);
     EXPECT_EQ(ready.body["policies"], 3);
 }
 
 TEST_F(ServiceTest, ClassifiesOneItemAgainstStoredPolicies) {
     const Reply r =
-        post(port(), "/v1/classify",
+        post(service(), "/v1/classify",
              {{"policies", {"spam", "self-harm"}}, {"content", "buy now"}, {"id", "m1"}, {"mode", "score"}});
     ASSERT_EQ(r.status, 200) << r.text;
     EXPECT_EQ(r.body["id"], "m1");
@@ -88,7 +93,7 @@ TEST_F(ServiceTest, BatchReasonModeWithInlinePolicy) {
                          {{"id", 7}, {"content", {{"prompt", "hi"}, {"response", "hey"}}}},
                          {{"content", {{"messages", {{{"role", "user"}, {"content", "yo"}}}}}}}}},
                        {"max_reasoning_tokens", 8}};
-    const Reply r = post(port(), "/v1/classify", body);
+    const Reply r = post(service(), "/v1/classify", body);
     ASSERT_EQ(r.status, 200) << r.text;
     ASSERT_EQ(r.body["items"].size(), 3u);
     EXPECT_EQ(r.body["items"][0]["id"], "a");
@@ -130,18 +135,18 @@ TEST_F(ServiceTest, RefusesBadRequestsWithReasons) {
         {R"({"policies": ["no-such-policy"], "content": "x"})", 404, "no policy 'no-such-policy'"},
     };
     for (const Case& c : cases) {
-        const Reply r = send(port(), "POST", "/v1/classify", c.body);
+        const Reply r = send(service(), "POST", "/v1/classify", c.body);
         EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.text;
         EXPECT_NE(error_message(r).find(c.says), std::string::npos) << c.body << " -> " << r.text;
         EXPECT_TRUE(r.body["error"]["type"].is_string()) << r.text;
     }
-    const Reply unknown = send(port(), "GET", "/v2/nothing");
+    const Reply unknown = send(service(), "GET", "/v2/nothing");
     EXPECT_EQ(unknown.status, 404);
     EXPECT_NE(error_message(unknown).find("no such endpoint"), std::string::npos);
 }
 
 TEST_F(ServiceTest, ModerationsLikeOpenAI) {
-    const Reply r = post(port(), "/v1/moderations", {{"input", {"first text", "second text"}}});
+    const Reply r = post(service(), "/v1/moderations", {{"input", {"first text", "second text"}}});
     ASSERT_EQ(r.status, 200) << r.text;
     EXPECT_EQ(r.body["model"], "default");
     EXPECT_TRUE(std::regex_match(r.body["id"].get<std::string>(), std::regex("modr-[0-9a-f]{24}")));
@@ -161,27 +166,27 @@ TEST_F(ServiceTest, ModerationsLikeOpenAI) {
         EXPECT_EQ(result["verdicts"].size(), 3u);
     }
     const Reply parts =
-        post(port(), "/v1/moderations",
+        post(service(), "/v1/moderations",
              {{"input", {{{"type", "text"}, {"text", "a"}}, {{"type", "text"}, {"text", "b"}}}}});
     ASSERT_EQ(parts.status, 200) << parts.text;
     EXPECT_EQ(parts.body["results"].size(), 1u);
 
-    const Reply image = post(port(), "/v1/moderations",
+    const Reply image = post(service(), "/v1/moderations",
                              {{"input", {{{"type", "image_url"}, {"image_url", {{"url", "http://x"}}}}}}});
     EXPECT_EQ(image.status, 400);
     EXPECT_NE(error_message(image).find("only text"), std::string::npos);
     const Reply openai =
-        post(port(), "/v1/moderations", {{"input", "x"}, {"model", "omni-moderation-latest"}});
+        post(service(), "/v1/moderations", {{"input", "x"}, {"model", "omni-moderation-latest"}});
     EXPECT_EQ(openai.body["model"], "omni-moderation-latest") << openai.text;  // the default set's alias
-    const Reply model = post(port(), "/v1/moderations", {{"input", "x"}, {"model", "omni-moderation-99"}});
+    const Reply model = post(service(), "/v1/moderations", {{"input", "x"}, {"model", "omni-moderation-99"}});
     EXPECT_EQ(model.status, 404);
     EXPECT_NE(error_message(model).find("no policy set 'omni-moderation-99'"), std::string::npos);
     EXPECT_NE(error_message(model).find("(sets: default;"), std::string::npos) << error_message(model);
-    EXPECT_EQ(post(port(), "/v1/moderations", {{"text", "x"}}).status, 400);
+    EXPECT_EQ(post(service(), "/v1/moderations", {{"text", "x"}}).status, 400);
 }
 
 TEST_F(ServiceTest, MetricsCountRequestsAndVerdicts) {
-    const std::string before = send(port(), "GET", "/metrics").text;
+    const std::string before = send(service(), "GET", "/metrics").text;
     const auto count = [](const std::string& text, const std::string& series) {
         return std::max(0.0, metric(text, series));
     };
@@ -191,16 +196,16 @@ TEST_F(ServiceTest, MetricsCountRequestsAndVerdicts) {
     const double ok_before = count(before, ok);
     const double spam_before = count(before, spam_yes) + count(before, spam_no);
     ASSERT_EQ(
-        post(port(), "/v1/classify", {{"policies", {"spam"}}, {"content", "x"}, {"mode", "score"}}).status,
+        post(service(), "/v1/classify", {{"policies", {"spam"}}, {"content", "x"}, {"mode", "score"}}).status,
         200);
     ASSERT_EQ(
-        post(port(), "/v1/classify", {{"policies", {"spam"}}, {"content", "y"}, {"mode", "score"}}).status,
+        post(service(), "/v1/classify", {{"policies", {"spam"}}, {"content", "y"}, {"mode", "score"}}).status,
         200);
     // A request is counted once its response is written, so the client may see the response a
     // moment before the count.
     Reply after;
     for (int i = 0; i < 200; ++i) {
-        after = send(port(), "GET", "/metrics");
+        after = send(service(), "GET", "/metrics");
         if (count(after.text, ok) >= ok_before + 2) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -275,12 +280,14 @@ TEST(Service, DecisionLogRecordsEveryVerdictAndFilters) {
 }
 
 TEST(Service, NoStoreContentKeepsOnlyTheHash) {
-    ServerProcess server(fresh_db("no-content"), {"--policies", kPolicies, "--no-store-content"});
-    ASSERT_EQ(post(server.port(), "/v1/classify",
-                   {{"policies", {"spam"}}, {"content", "secret"}, {"mode", "score"}})
+    service::ServiceConfig config;
+    config.store_content = false;  // as --no-store-content sets it
+    const test::InProcessServer server(fresh_db("no-content"),
+                                       {.config = config, .keys_file = {}, .engine = true, .streams = 0});
+    ASSERT_EQ(post(server, "/v1/classify", {{"policies", {"spam"}}, {"content", "secret"}, {"mode", "score"}})
                   .status,
               200);
-    const Reply r = send(server.port(), "GET", "/v1/decisions");
+    const Reply r = send(server, "GET", "/v1/decisions");
     ASSERT_EQ(r.body["decisions"].size(), 1u);
     EXPECT_TRUE(r.body["decisions"][0]["content"].is_null());
     EXPECT_EQ(r.body["decisions"][0]["content_sha256"].get<std::string>().size(), 64u);
@@ -379,24 +386,24 @@ TEST(Service, ApiKeysAndRoles) {
     EXPECT_EQ(std::filesystem::status(keys).permissions() & std::filesystem::perms::others_read,
               std::filesystem::perms::none);
 
-    ServerProcess server(fresh_db("keys"), {"--policies", kPolicies, "--api-keys", keys});
-    const int port = server.port();
+    const test::InProcessServer server(fresh_db("keys"),
+                                       {.config = {}, .keys_file = keys, .engine = true, .streams = 0});
     const json body = {{"policies", {"spam"}}, {"content", "x"}, {"mode", "score"}};
-    const Reply none = post(port, "/v1/classify", body);
+    const Reply none = post(server, "/v1/classify", body);
     EXPECT_EQ(none.status, 401);
     EXPECT_EQ(none.headers.find("WWW-Authenticate")->second, "Bearer");
-    EXPECT_EQ(post(port, "/v1/classify", body, classify_key + "x").status, 401);
-    EXPECT_EQ(post(port, "/v1/classify", body, classify_key).status, 200);
-    EXPECT_EQ(post(port, "/v1/classify", body, admin_key).status, 200);
-    EXPECT_EQ(send(port, "GET", "/v1/policies", "", classify_key).status, 200);
-    EXPECT_EQ(send(port, "PUT", "/v1/policies/x", json({{"text", "t"}}).dump(), classify_key).status, 403);
-    EXPECT_EQ(send(port, "PUT", "/v1/policies/x", json({{"text", "t"}}).dump(), admin_key).status, 201);
-    EXPECT_EQ(send(port, "DELETE", "/v1/policies/x", "", classify_key).status, 403);
-    EXPECT_EQ(send(port, "GET", "/v1/decisions", "", classify_key).status, 403);
-    EXPECT_EQ(send(port, "GET", "/v1/decisions", "", admin_key).status, 200);
+    EXPECT_EQ(post(server, "/v1/classify", body, classify_key + "x").status, 401);
+    EXPECT_EQ(post(server, "/v1/classify", body, classify_key).status, 200);
+    EXPECT_EQ(post(server, "/v1/classify", body, admin_key).status, 200);
+    EXPECT_EQ(send(server, "GET", "/v1/policies", "", classify_key).status, 200);
+    EXPECT_EQ(send(server, "PUT", "/v1/policies/x", json({{"text", "t"}}).dump(), classify_key).status, 403);
+    EXPECT_EQ(send(server, "PUT", "/v1/policies/x", json({{"text", "t"}}).dump(), admin_key).status, 201);
+    EXPECT_EQ(send(server, "DELETE", "/v1/policies/x", "", classify_key).status, 403);
+    EXPECT_EQ(send(server, "GET", "/v1/decisions", "", classify_key).status, 403);
+    EXPECT_EQ(send(server, "GET", "/v1/decisions", "", admin_key).status, 200);
     // Probes and metrics need no key.
-    EXPECT_EQ(send(port, "GET", "/healthz").status, 200);
-    EXPECT_EQ(send(port, "GET", "/metrics").status, 200);
+    EXPECT_EQ(send(server, "GET", "/healthz").status, 200);
+    EXPECT_EQ(send(server, "GET", "/metrics").status, 200);
 }
 
 TEST(Service, OpenAINodeSdkParsesModerations) {

@@ -66,7 +66,7 @@ public:
     InProcessServer(const std::filesystem::path& db, InProcessOptions options) {
         store_ = std::make_unique<storage::PolicyStore>(db);
         store_->seed(load_policies(ARBITER_SOURCE_DIR "/examples/policies"));
-        log_ = std::make_unique<storage::DecisionLog>(db, true);
+        log_ = std::make_unique<storage::DecisionLog>(db, options.config.store_content);
         reviews_ = std::make_unique<storage::ReviewLog>(db);
         queue_ = std::make_unique<storage::ReviewQueue>(db);
         runs_ = std::make_unique<storage::RunStore>(db);
