@@ -226,6 +226,9 @@ TEST(GatewayUpstreams, AClientThatLeavesStopsAQuietUpstream) {
                         "application/json\r\nContent-Length: " +
                         std::to_string(body.size()) + "\r\n\r\n" + body));
         EXPECT_EQ(test::status_of(client.receive(10, "\r\n\r\n")), 200);
+        // httplib sends the upstream's headers before it calls the body's writer.
+        for (int i = 0; i < 100 && !upstream.writing(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
         ASSERT_TRUE(upstream.writing());
     }
     const auto left = Clock::now();
