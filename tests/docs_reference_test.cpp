@@ -167,8 +167,9 @@ TEST(DocsCommands, TheReadmeNamesEveryCommand) {
 std::map<std::string, std::string> registered_routes() {
     service::ServiceConfig config;
     config.gateway.upstream = "http://127.0.0.1:9/v1";
-    test::InProcessServer server(test::fresh_db("docs-routes"),
-                                 {.config = config, .keys_file = {}, .engine = false, .streams = 0});
+    test::InProcessServer server(
+        test::fresh_db("docs-routes"),
+        {.config = config, .keys_file = {}, .engine = false, .streams = 0, .max_reasoning_tokens = 0});
     std::map<std::string, std::string> routes;
     for (const service::RouteInfo& r : server.server().routes())
         routes[r.method + " " + r.pattern] = r.role ? std::string(service::to_string(*r.role)) : "";

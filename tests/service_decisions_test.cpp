@@ -43,8 +43,8 @@ protected:
         review_ = test::new_api_key(keys_, "rita", "review");
         classify_ = test::new_api_key(keys_, "app", "classify");
         admin_ = test::new_api_key(keys_, "ops", "admin");
-        server_ =
-            new test::InProcessServer(db, {.config = {}, .keys_file = keys_, .engine = false, .streams = 0});
+        server_ = new test::InProcessServer(
+            db, {.config = {}, .keys_file = keys_, .engine = false, .streams = 0, .max_reasoning_tokens = 0});
     }
     static void TearDownTestSuite() {
         delete server_;

@@ -1,14 +1,15 @@
-// POST /v1/playground over real HTTP on the tiny model: the event sequence, reasoning pieces that
-// concatenate to each verdict's rationale, two runs side by side, a draft, score mode, the
-// refusals before the stream starts (400, 404, 413, 429, roles), deadlines, and every verdict in
-// the decision log.
-// The model's weights are random: these compare structure, never wording.
+// POST /v1/playground through the router, in-process on the tiny model's engine: the event sequence,
+// reasoning pieces that concatenate to each verdict's rationale, two runs side by side, a draft, score mode,
+// the refusals before the stream starts (400, 404, 413, 429, roles), deadlines, and every verdict in the
+// decision log. The model's weights are random: these compare structure, never wording.
 
 #include <gtest/gtest.h>
 
 #include <future>
 #include <nlohmann/json.hpp>
 
+#include "service/service_config.h"
+#include "support/in_process_server.h"
 #include "support/server_process.h"
 #include "support/service_client.h"
 #include "support/sse_events.h"
@@ -42,21 +43,24 @@ protected:
         classify_ = test::new_api_key(keys_, "app", "classify");
         const std::string config = test::write_config("playground", "server:\n  max_content_tokens: 300\n");
         server_ =
-            new ServerProcess(fresh_db("playground"), {"--policies", kPolicies, "--api-keys", keys_,
-                                                       "--config", config, "--max-reasoning-tokens", "16"});
+            new test::InProcessServer(fresh_db("playground"), {.config = service::load_service_config(config),
+                                                               .keys_file = keys_,
+                                                               .engine = true,
+                                                               .streams = 0,
+                                                               .max_reasoning_tokens = 16});
     }
     static void TearDownTestSuite() {
         delete server_;
         server_ = nullptr;
     }
-    static int port() { return server_->port(); }
+    static const test::InProcessServer& service() { return *server_; }
     static Reply play(const json& body, const std::string& key = admin_) {
-        return post(port(), "/v1/playground", body, key);
+        return post(service(), "/v1/playground", body, key);
     }
-    static ServerProcess* server_;
+    static test::InProcessServer* server_;
     static std::string keys_, admin_, classify_;
 };
-ServerProcess* PlaygroundTest::server_ = nullptr;
+test::InProcessServer* PlaygroundTest::server_ = nullptr;
 std::string PlaygroundTest::keys_, PlaygroundTest::admin_, PlaygroundTest::classify_;
 
 TEST_F(PlaygroundTest, TwoRunsStreamReasoningThenVerdictsThenDone) {
@@ -101,7 +105,7 @@ TEST_F(PlaygroundTest, TwoRunsStreamReasoningThenVerdictsThenDone) {
     EXPECT_EQ(verdicts[1]["policy"], "draft");
 
     // Both verdicts are in the log, the draft's as an inline policy.
-    const Reply logged = send(port(), "GET", "/v1/decisions?text=playground-two-runs", "", admin_);
+    const Reply logged = send(service(), "GET", "/v1/decisions?text=playground-two-runs", "", admin_);
     ASSERT_EQ(logged.status, 200) << logged.text;
     ASSERT_EQ(logged.body["decisions"].size(), 2u) << logged.text;
     EXPECT_EQ(logged.body["decisions"][0]["policy_source"], "inline");
@@ -179,9 +183,9 @@ TEST_F(PlaygroundTest, BadRequestsAreRefusedBeforeTheStream) {
 
 TEST_F(PlaygroundTest, NeedsAKey) {
     const json body = {{"content", "hello"}, {"runs", {{{"policy", "spam"}}}}, {"mode", "score"}};
-    EXPECT_EQ(post(port(), "/v1/playground", body).status, 401);
-    EXPECT_EQ(post(port(), "/v1/playground", body, "arb_wrong").status, 401);
-    EXPECT_EQ(post(port(), "/v1/playground", body, classify_).status, 200);
+    EXPECT_EQ(post(service(), "/v1/playground", body).status, 401);
+    EXPECT_EQ(post(service(), "/v1/playground", body, "arb_wrong").status, 401);
+    EXPECT_EQ(post(service(), "/v1/playground", body, classify_).status, 200);
 }
 
 // The queue and the deadline hold for the playground as for /v1/classify: more runs than the

@@ -27,8 +27,11 @@ service::ServiceConfig with_gateway() {
 }
 
 TEST(Routes, EveryRouteIsCountedUnderItsOwnPattern) {
-    test::InProcessServer s(test::fresh_db("routes-labels"),
-                            {.config = with_gateway(), .keys_file = {}, .engine = false, .streams = 0});
+    test::InProcessServer s(test::fresh_db("routes-labels"), {.config = with_gateway(),
+                                                              .keys_file = {},
+                                                              .engine = false,
+                                                              .streams = 0,
+                                                              .max_reasoning_tokens = 0});
     const std::vector<service::RouteInfo> routes = s.server().routes();
     ASSERT_GT(routes.size(), 30U);
     std::set<std::pair<std::string, std::string>> seen;

@@ -46,7 +46,8 @@ protected:
             new test::InProcessServer(fresh_db("surfaces"), {.config = service::load_service_config(config),
                                                              .keys_file = keys,
                                                              .engine = true,
-                                                             .streams = 0});
+                                                             .streams = 0,
+                                                             .max_reasoning_tokens = 0});
     }
     static void TearDownTestSuite() {
         delete server_;

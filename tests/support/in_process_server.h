@@ -58,6 +58,7 @@ struct InProcessOptions {
     std::optional<std::filesystem::path> keys_file;
     bool engine = false;  // the embedded engine on the tiny model, as serve runs it; else InstantBackend
     int streams = 0;      // the engine's stream sessions
+    int max_reasoning_tokens = 0;  // the engine's default budget (--max-reasoning-tokens); 0: serve's
 };
 
 class InProcessServer {
@@ -85,7 +86,8 @@ public:
         if (!options.engine) {
             server_->set_backend(instant_);
         } else {
-            engine_ = std::make_unique<engine::EmbeddedEngine>(tiny_engine_options(options.streams));
+            engine_ = std::make_unique<engine::EmbeddedEngine>(
+                tiny_engine_options(options.streams, options.max_reasoning_tokens));
             server_->set_backend(*engine_, options.streams > 0 ? engine_.get() : nullptr);
         }
     }
@@ -127,8 +129,9 @@ private:
         const cascade::RuleSet rules({std::make_shared<const Policy>(policy)});
     }
     // serve's engine for `--model tiny --streams N` and the example policies.
-    static engine::EngineOptions tiny_engine_options(int streams) {
+    static engine::EngineOptions tiny_engine_options(int streams, int max_reasoning_tokens) {
         engine::EngineOptions o;
+        if (max_reasoning_tokens > 0) o.max_reasoning_tokens = max_reasoning_tokens;
         o.model = tiny_model();
         o.context = 16384;
         o.streams = streams;

@@ -28,7 +28,9 @@ struct ReviewServer {
         sam = new_api_key(keys, "sam", "review");
         ops = new_api_key(keys, "ops", "admin");
         server = std::make_unique<InProcessServer>(
-            fresh_db(name), InProcessOptions{.config = {}, .keys_file = keys, .engine = true, .streams = 0});
+            fresh_db(name),
+            InProcessOptions{
+                .config = {}, .keys_file = keys, .engine = true, .streams = 0, .max_reasoning_tokens = 0});
     }
     const InProcessServer& service() const { return *server; }
 
