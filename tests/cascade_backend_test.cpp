@@ -334,5 +334,102 @@ TEST(CascadeSetup, MissingFastModelIsAClearError) {
     EXPECT_FALSE(declares_cascade({plain}));
 }
 
+// A policy's tiers belong to its text, not to the start: what arrives later (a version stored
+// over the API, a draft, a policy nobody declared a cascade for at the start) gets its own.
+std::shared_ptr<const Policy> versioned(int version, const std::string& rules) {
+    return std::make_shared<const Policy>(parse_policy(
+        "---\nid: scam\nversion: " + std::to_string(version) + "\n" + rules + "---\nScams.\n", "p/scam.md"));
+}
+const std::string kBlockRule = "rules:\n  - {id: block, literal: send bitcoin now, action: violate}\n";
+
+Job job_for(std::shared_ptr<const Policy> policy, const std::string& text) {
+    Job job;
+    job.policy = std::move(policy);
+    job.content = Content::message(text);
+    job.mode = Mode::reason;
+    return job;
+}
+
+TEST(CascadeVersions, AVersionStoredAfterTheStartIsDecidedByItsRules) {
+    FakeBackend inner;
+    CascadeBackend backend(inner, std::make_shared<const Cascade>(
+                                      std::vector<std::shared_ptr<const Policy>>{versioned(1, kBlockRule)}));
+    Sink s;
+    backend.submit(job_for(versioned(2, kBlockRule), "s3nd b1tcoin now please"), s.done());
+    ASSERT_EQ(s.got.size(), 1u);
+    EXPECT_EQ(s.got[0].tier, Tier::rules);
+    EXPECT_EQ(s.got[0].violation, true);
+    EXPECT_EQ(s.got[0].policy_version, 2);
+    EXPECT_TRUE(inner.modes().empty()) << "the model judged what the rules decide";
+}
+
+TEST(CascadeVersions, RulesDecideWhenNoPolicyHadACascadeAtTheStart) {
+    FakeBackend inner;
+    CascadeBackend backend(inner,
+                           std::make_shared<const Cascade>(std::vector<std::shared_ptr<const Policy>>{}));
+    Sink ruled;
+    backend.submit(job_for(versioned(3, kBlockRule), "send bitcoin now"), ruled.done());
+    ASSERT_EQ(ruled.got.size(), 1u);
+    EXPECT_EQ(ruled.got[0].tier, Tier::rules);
+    // A policy that declares nothing still goes to the model as it asked, unchanged.
+    Sink plain;
+    backend.submit(job_for(std::make_shared<const Policy>(parse_policy("---\nid: plain\n---\nP.\n", "p.md")),
+                           "send bitcoin now"),
+                   plain.done());
+    EXPECT_EQ(inner.modes(), std::vector<Mode>{Mode::reason});
+}
+
+TEST(CascadeVersions, EveryVersionOfAPolicyStartedInTheCascadeIsJudgedAlike) {
+    FakeBackend inner;
+    const auto plain = [](int version) {
+        return std::make_shared<const Policy>(parse_policy(
+            "---\nid: plain\nversion: " + std::to_string(version) + "\n---\nP.\n", "p/plain.md"));
+    };
+    // Started with a set that declares a cascade: plain v1 is scored first; so is its v2.
+    CascadeBackend backend(inner, std::make_shared<const Cascade>(std::vector<std::shared_ptr<const Policy>>{
+                                      plain(1), versioned(1, kBlockRule)}));
+    Sink s;
+    backend.submit(job_for(plain(2), "hello"), s.done());
+    EXPECT_EQ(inner.modes(), std::vector<Mode>{Mode::score});
+    // With --cascade on, any policy is.
+    FakeBackend inner_on;
+    CascadeBackend on(inner_on,
+                      std::make_shared<const Cascade>(std::vector<std::shared_ptr<const Policy>>{}, true));
+    Sink t;
+    on.submit(job_for(plain(7), "hello"), t.done());
+    EXPECT_EQ(inner_on.modes(), std::vector<Mode>{Mode::score});
+}
+
+TEST(CascadeVersions, ARuleThatCannotCompileIsAnErrorNeverASkippedRule) {
+    FakeBackend inner;
+    CascadeBackend backend(inner,
+                           std::make_shared<const Cascade>(std::vector<std::shared_ptr<const Policy>>{}));
+    Sink s;
+    backend.submit(job_for(versioned(4, "rules:\n  - {id: broken, regex: 'a(b', action: violate}\n"), "ab"),
+                   s.done());
+    ASSERT_EQ(s.got.size(), 1u);
+    EXPECT_EQ(s.got[0].status, VerdictStatus::error);
+    EXPECT_NE(s.got[0].error.find("rule 'broken'"), std::string::npos) << s.got[0].error;
+    EXPECT_TRUE(inner.modes().empty());
+}
+
+TEST(CascadeVersions, AVersionWithoutItsFastModelIsJudgedByTheModel) {
+    // Started without it, a version whose fast model is missing is not refused: the model judges
+    // what the fast tier would have, its rules still decide.
+    FakeBackend inner;
+    CascadeBackend backend(inner,
+                           std::make_shared<const Cascade>(std::vector<std::shared_ptr<const Policy>>{}));
+    const auto policy = std::make_shared<const Policy>(
+        parse_policy("---\nid: nomodel\nversion: 2\n" + kBlockRule + "cascade: {fast: true}\n---\nX.\n",
+                     "/nonexistent/nomodel.md"));
+    Sink ruled;
+    backend.submit(job_for(policy, "send bitcoin now"), ruled.done());
+    ASSERT_EQ(ruled.got.size(), 1u);
+    EXPECT_EQ(ruled.got[0].tier, Tier::rules);
+    Sink modelled;
+    backend.submit(job_for(policy, "hello"), modelled.done());
+    EXPECT_EQ(inner.modes(), std::vector<Mode>{Mode::score});
+}
+
 }  // namespace
 }  // namespace arbiter::cascade

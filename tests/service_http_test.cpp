@@ -39,8 +39,9 @@ using test::write_config;
 class ServiceTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        server_ = new test::InProcessServer(fresh_db("shared"),
-                                            {.config = {}, .keys_file = {}, .engine = true, .streams = 0});
+        server_ = new test::InProcessServer(
+            fresh_db("shared"),
+            {.config = {}, .keys_file = {}, .engine = true, .streams = 0, .max_reasoning_tokens = 0});
     }
     static void TearDownTestSuite() {
         delete server_;
@@ -282,8 +283,9 @@ TEST(Service, DecisionLogRecordsEveryVerdictAndFilters) {
 TEST(Service, NoStoreContentKeepsOnlyTheHash) {
     service::ServiceConfig config;
     config.store_content = false;  // as --no-store-content sets it
-    const test::InProcessServer server(fresh_db("no-content"),
-                                       {.config = config, .keys_file = {}, .engine = true, .streams = 0});
+    const test::InProcessServer server(
+        fresh_db("no-content"),
+        {.config = config, .keys_file = {}, .engine = true, .streams = 0, .max_reasoning_tokens = 0});
     ASSERT_EQ(post(server, "/v1/classify", {{"policies", {"spam"}}, {"content", "secret"}, {"mode", "score"}})
                   .status,
               200);
@@ -386,8 +388,9 @@ TEST(Service, ApiKeysAndRoles) {
     EXPECT_EQ(std::filesystem::status(keys).permissions() & std::filesystem::perms::others_read,
               std::filesystem::perms::none);
 
-    const test::InProcessServer server(fresh_db("keys"),
-                                       {.config = {}, .keys_file = keys, .engine = true, .streams = 0});
+    const test::InProcessServer server(
+        fresh_db("keys"),
+        {.config = {}, .keys_file = keys, .engine = true, .streams = 0, .max_reasoning_tokens = 0});
     const json body = {{"policies", {"spam"}}, {"content", "x"}, {"mode", "score"}};
     const Reply none = post(server, "/v1/classify", body);
     EXPECT_EQ(none.status, 401);
@@ -476,6 +479,40 @@ TEST(Service, RulesDecideThroughTheCascadeAndSurviveARestart) {
     // --cascade off sends everything to the model.
     ServerProcess off(fresh_db("cascade-off"), {"--policies", dir.string(), "--cascade", "off"});
     EXPECT_EQ(post(off.port(), "/v1/classify", body).body["verdicts"][0]["tier"], "model");
+}
+
+// A version stored over the API is judged with its own rules at once, not by the model alone until
+// a restart (issue 28's safety bug): on a server started with no cascade at all, then for a later
+// version whose rule changed.
+TEST(Service, AVersionStoredOverTheApiIsDecidedByItsRulesAtOnce) {
+    ServerProcess server(fresh_db("cascade-put"), {"--policies", kPolicies});
+    const auto put = [&](const std::string& literal) {
+        return send(server.port(), "PUT", "/v1/policies/ads",
+                    json{{"text", "Flag advertising."},
+                         {"output", "binary"},
+                         {"rules", {{{"id", "ad"}, {"literal", literal}, {"action", "violate"}}}}}
+                        .dump());
+    };
+    const auto verdict = [&](const std::string& text) {
+        const Reply r = post(server.port(), "/v1/classify",
+                             {{"policies", {"ads"}}, {"content", text}, {"mode", "score"}});
+        EXPECT_EQ(r.status, 200) << r.text;
+        return r.body["verdicts"][0];
+    };
+    const Reply first = put("buy followers");
+    ASSERT_EQ(first.status, 201) << first.text;
+    json v = verdict("Buy f0llowers today");
+    EXPECT_EQ(v["tier"], "rules") << v.dump();
+    EXPECT_EQ(v["violation"], true);
+    EXPECT_EQ(v["policy_version"], 1);
+
+    const Reply second = put("cheap likes");
+    ASSERT_EQ(second.status, 200) << second.text;
+    v = verdict("cheap likes here");
+    EXPECT_EQ(v["tier"], "rules") << v.dump();
+    EXPECT_EQ(v["policy_version"], 2);
+    v = verdict("Buy f0llowers today");  // v1's rule is not v2's
+    EXPECT_EQ(v["tier"], "model") << v.dump();
 }
 
 }  // namespace

@@ -32,38 +32,6 @@ void complete(Verdict& v, const std::vector<std::string>& rule_ids, std::optiona
 
 }  // namespace
 
-Cascade::Cascade(std::vector<std::shared_ptr<const Policy>> policies)
-    : policies_(std::move(policies)), rules_(std::make_unique<RuleSet>(policies_)) {
-    for (const auto& p : policies_) {
-        if (p->cascade.fast) models_[p->id] = std::make_shared<const FastClassifier>(load_fast_model(*p));
-    }
-}
-
-Cascade::Cascade(std::vector<std::shared_ptr<const Policy>> policies,
-                 std::map<std::string, std::shared_ptr<const FastClassifier>> models)
-    : policies_(std::move(policies)),
-      rules_(std::make_unique<RuleSet>(policies_)),
-      models_(std::move(models)) {}
-
-const Policy* Cascade::policy(const Policy& p) const {
-    for (const auto& mine : policies_) {
-        if (mine->id == p.id && mine->version == p.version) return mine.get();
-    }
-    return nullptr;
-}
-
-const FastClassifier* Cascade::fast(const std::string& policy_id) const {
-    const auto it = models_.find(policy_id);
-    return it == models_.end() ? nullptr : it->second.get();
-}
-
-bool declares_cascade(const std::vector<std::shared_ptr<const Policy>>& policies) {
-    for (const auto& p : policies) {
-        if (!p->rules.empty() || p->cascade.fast) return true;
-    }
-    return false;
-}
-
 CascadeBackend::CascadeBackend(Backend& inner, std::shared_ptr<const Cascade> cascade)
     : inner_(inner), cascade_(std::move(cascade)) {}
 
@@ -72,28 +40,35 @@ JobId CascadeBackend::submit(Job job, Done done) {
     State state;
     state.started = Clock::now();
     Mode first = Mode::score;
-    const Policy* policy = job.policy ? cascade_->policy(*job.policy) : nullptr;
-    if (policy == nullptr) {
+    const std::shared_ptr<const PolicyTiers> tiers = cascade_->tiers(job.policy);
+    if (tiers == nullptr) {
         state.passthrough = true;
         first = job.mode;
+    } else if (!tiers->error.empty()) {
+        Verdict v = verdict_for(*job.policy);
+        v.status = VerdictStatus::error;
+        v.error = tiers->error;
+        done(std::move(v));
+        return id;
     } else {
+        const Policy& policy = *job.policy;
         const std::string text = judged_text(job.content);
-        const RuleDecision rules = cascade_->rules().decide(*policy, normalize(text));
+        const RuleDecision rules = tiers->rules->decide(policy, normalize(text));
         if (rules.action == RuleAction::violate || rules.action == RuleAction::safe) {
-            Verdict v = decided(*policy, Tier::rules, rules.action == RuleAction::violate);
+            Verdict v = decided(policy, Tier::rules, rules.action == RuleAction::violate);
             complete(v, rules.rule_ids, std::nullopt, {}, state.started);
             done(std::move(v));
             return id;
         }
         state.rule_ids = rules.rule_ids;
-        const FastClassifier* fast = cascade_->fast(policy->id);
+        const FastClassifier* fast = tiers->fast.get();
         const bool escalated = rules.action == RuleAction::escalate;
-        if (!escalated && policy->cascade.fast && fast != nullptr) {
+        if (!escalated && policy.cascade.fast && fast != nullptr) {
             const double p = fast->probability(text);
             state.fast_probability = p;
-            const CascadeSettings& c = policy->cascade;
+            const CascadeSettings& c = policy.cascade;
             if (p < c.safe_below || (p > c.violate_above && !c.reason_violations)) {
-                Verdict v = decided(*policy, Tier::fast, p > c.violate_above);
+                Verdict v = decided(policy, Tier::fast, p > c.violate_above);
                 v.probability = p;
                 complete(v, {}, p, {}, state.started);
                 done(std::move(v));

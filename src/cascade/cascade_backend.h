@@ -12,8 +12,9 @@
 // fast tier's probability when it ran.
 //
 // Rules and the fast tier run inside submit() (microseconds), so Done may run before submit
-// returns. cancel() works at every stage; Done runs exactly once. Policies the cascade was not
-// built for (another id or version) pass through to the inner backend unchanged.
+// returns. cancel() works at every stage; Done runs exactly once. Which policies go through the
+// tiers, and when their tiers are built, is the Cascade's (cascade.h); the others pass through
+// to the inner backend unchanged.
 
 #include <atomic>
 #include <map>
@@ -21,35 +22,10 @@
 #include <mutex>
 #include <vector>
 
-#include "cascade/fast_classifier.h"
-#include "cascade/rule_set.h"
+#include "cascade/cascade.h"
 #include "core/backend.h"
 
 namespace arbiter::cascade {
-
-// Everything the cascade needs for a policy set: the compiled rules and the fast models.
-class Cascade {
-public:
-    // Compiles every policy's rules and loads the fast models of policies that declare one.
-    // Throws PolicyError for a bad rule, FastModelError for a missing or stale model.
-    explicit Cascade(std::vector<std::shared_ptr<const Policy>> policies);
-    // With models given directly (tests, benchmarks): policy id -> model.
-    Cascade(std::vector<std::shared_ptr<const Policy>> policies,
-            std::map<std::string, std::shared_ptr<const FastClassifier>> models);
-
-    const RuleSet& rules() const { return *rules_; }
-    // The policy as the cascade was built for it (same id and version), or null.
-    const Policy* policy(const Policy& p) const;
-    const FastClassifier* fast(const std::string& policy_id) const;
-
-private:
-    std::vector<std::shared_ptr<const Policy>> policies_;
-    std::unique_ptr<RuleSet> rules_;
-    std::map<std::string, std::shared_ptr<const FastClassifier>> models_;
-};
-
-// True when any policy declares rules or a fast tier.
-bool declares_cascade(const std::vector<std::shared_ptr<const Policy>>& policies);
 
 class CascadeBackend : public Backend {
 public:

@@ -13,8 +13,12 @@ void add_cascade_flag(CLI::App& cmd, std::string& value) {
 
 std::shared_ptr<const cascade::Cascade> make_cascade(
     const std::string& flag, const std::vector<std::shared_ptr<const Policy>>& policies) {
-    if (flag == "off" || (flag == "auto" && !cascade::declares_cascade(policies))) return nullptr;
-    return std::make_shared<const cascade::Cascade>(policies);
+    if (flag == "off") return nullptr;
+    if (flag == "on") return std::make_shared<const cascade::Cascade>(policies, true);
+    // auto: every policy of a set that declares a cascade, as before; and in any case each
+    // policy that declares one, whenever it arrives (a version stored later over the API).
+    if (cascade::declares_cascade(policies)) return std::make_shared<const cascade::Cascade>(policies);
+    return std::make_shared<const cascade::Cascade>(std::vector<std::shared_ptr<const Policy>>{});
 }
 
 }  // namespace arbiter::cli

@@ -229,8 +229,8 @@ int run(const ServeArgs& a) {
     if (const std::string missing = missing_reference(config, stores->policies); !missing.empty())
         return fail(missing);
 
-    // The cascade is built for the policies as they are now; a version stored later over the API
-    // goes straight to the model until the next start (the cascade matches id and version).
+    // The tiers of the policies as they are now are built here, so a bad rule or a missing fast
+    // model stops the start; a version stored later gets its tiers when its first job comes.
     std::shared_ptr<const cascade::Cascade> cascade;
     try {
         cascade = make_cascade(a.cascade, stores->policies.current_all());
