@@ -1,5 +1,6 @@
-// The review console's API over real HTTP on the tiny model: its files and their headers, GET
-// /v1/me, the review role, policy histories, POST /v1/lint, and saving from a stale version.
+// The review console's API on the tiny model (in-process, and over HTTP for the body limit): its files and
+// their headers, GET /v1/me, the review role, policy histories, POST /v1/lint, and saving from a stale
+// version.
 
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 #include <regex>
 
 #include "http/api_keys.h"
+#include "support/in_process_server.h"
 #include "support/scratch.h"
 #include "support/server_process.h"
 #include "support/service_client.h"
@@ -46,7 +48,7 @@ TEST(ApiKeys, RolesAreOrderedClassifyReviewAdmin) {
     EXPECT_TRUE(role_allows(Role::admin, Role::review));
 }
 
-// A server with one key of each role, and a small body limit for the 413 case.
+// The console's API in-process, with one key of each role.
 class ConsoleApiTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
@@ -55,9 +57,9 @@ protected:
         classify_ = new std::string(test::new_api_key(keys, "app", "classify"));
         review_ = new std::string(test::new_api_key(keys, "rita", "review"));
         admin_ = new std::string(test::new_api_key(keys, "ops", "admin"));
-        const std::string config = test::write_config("console", "server:\n  max_body_bytes: 65536\n");
-        server_ = new ServerProcess(fresh_db("console"),
-                                    {"--policies", kPolicies, "--api-keys", keys, "--config", config});
+        server_ = new test::InProcessServer(
+            fresh_db("console"),
+            {.config = {}, .keys_file = keys, .engine = true, .streams = 0, .max_reasoning_tokens = 0});
     }
     static void TearDownTestSuite() {
         delete server_;
@@ -65,19 +67,19 @@ protected:
         delete review_;
         delete admin_;
     }
-    static int port() { return server_->port(); }
-    static ServerProcess* server_;
+    static const test::InProcessServer& service() { return *server_; }
+    static test::InProcessServer* server_;
     static std::string* classify_;
     static std::string* review_;
     static std::string* admin_;
 };
-ServerProcess* ConsoleApiTest::server_ = nullptr;
+test::InProcessServer* ConsoleApiTest::server_ = nullptr;
 std::string* ConsoleApiTest::classify_ = nullptr;
 std::string* ConsoleApiTest::review_ = nullptr;
 std::string* ConsoleApiTest::admin_ = nullptr;
 
 TEST_F(ConsoleApiTest, ServesTheConsoleWithAStrictContentSecurityPolicy) {
-    const Reply index = send(port(), "GET", "/");  // no key: the page itself holds nothing
+    const Reply index = send(service(), "GET", "/");  // no key: the page itself holds nothing
     ASSERT_EQ(index.status, 200) << index.text;
     EXPECT_EQ(header(index, "Content-Type"), "text/html; charset=utf-8");
     const std::string csp = header(index, "Content-Security-Policy");
@@ -93,11 +95,11 @@ TEST_F(ConsoleApiTest, ServesTheConsoleWithAStrictContentSecurityPolicy) {
     EXPECT_FALSE(std::regex_search(index.text, std::regex(R"(<script>|<style|https?://|\son[a-z]+=)")))
         << index.text;
 
-    const Reply js = send(port(), "GET", "/app.js");
+    const Reply js = send(service(), "GET", "/app.js");
     ASSERT_EQ(js.status, 200);
     EXPECT_EQ(header(js, "Content-Type"), "text/javascript; charset=utf-8");
     EXPECT_GT(js.text.size(), 1000u);
-    const Reply css = send(port(), "GET", "/app.css");
+    const Reply css = send(service(), "GET", "/app.css");
     ASSERT_EQ(css.status, 200);
     EXPECT_EQ(header(css, "Content-Type"), "text/css; charset=utf-8");
     EXPECT_EQ(header(css, "X-Content-Type-Options"), "nosniff");
@@ -106,77 +108,89 @@ TEST_F(ConsoleApiTest, ServesTheConsoleWithAStrictContentSecurityPolicy) {
     const std::string etag = header(js, "ETag");
     ASSERT_TRUE(std::regex_match(etag, std::regex("\"[0-9a-f]{32}\""))) << etag;
     EXPECT_NE(etag, header(css, "ETag"));
-    httplib::Client client("127.0.0.1", port());
-    const httplib::Result again = client.Get("/app.js", {{"If-None-Match", etag}});
-    ASSERT_TRUE(again);
-    EXPECT_EQ(again->status, 304);
-    EXPECT_TRUE(again->body.empty());
-    EXPECT_EQ(send(port(), "GET", "/app.map").status, 404);
-    EXPECT_EQ(send(port(), "POST", "/", "{}").status, 405);
+    service::HttpRequest conditional;
+    conditional.method = "GET";
+    conditional.path = "/app.js";
+    conditional.headers = {{"If-None-Match", etag}};
+    const service::HttpResponse again = service().handle(std::move(conditional));
+    EXPECT_EQ(again.status, 304);
+    EXPECT_TRUE(again.body.empty());
+    EXPECT_EQ(send(service(), "GET", "/app.map").status, 404);
+    EXPECT_EQ(send(service(), "POST", "/", "{}").status, 405);
 }
 
 TEST_F(ConsoleApiTest, MeNamesTheKeyAndItsRole) {
     for (const auto& [key, name, role] :
          {std::tuple{*classify_, "app", "classify"}, std::tuple{*review_, "rita", "review"},
           std::tuple{*admin_, "ops", "admin"}}) {
-        const Reply me = send(port(), "GET", "/v1/me", "", key);
+        const Reply me = send(service(), "GET", "/v1/me", "", key);
         ASSERT_EQ(me.status, 200) << me.text;
         EXPECT_EQ(me.body, json({{"name", name}, {"role", role}, {"keys", true}}));
     }
-    const Reply none = send(port(), "GET", "/v1/me");
+    const Reply none = send(service(), "GET", "/v1/me");
     EXPECT_EQ(none.status, 401);
     EXPECT_EQ(header(none, "WWW-Authenticate"), "Bearer");
-    const Reply wrong = send(port(), "GET", "/v1/me", "", *admin_ + "x");
+    const Reply wrong = send(service(), "GET", "/v1/me", "", *admin_ + "x");
     EXPECT_EQ(wrong.status, 401);
     EXPECT_NE(error_message(wrong).find("not valid"), std::string::npos) << wrong.text;
 }
 
+// The transport's body limit holds for drafts too: over HTTP, against a small max_body_bytes.
+TEST(ConsoleApi, ADraftOverTheBodyLimitIs413) {
+    const std::string config = test::write_config("console-limit", "server:\n  max_body_bytes: 65536\n");
+    ServerProcess server(fresh_db("console-limit"), {"--policies", kPolicies, "--config", config});
+    const Reply r =
+        send(server.port(), "POST", "/v1/lint", json({{"text", std::string(size_t{64} * 1024, 'x')}}).dump());
+    EXPECT_EQ(r.status, 413) << r.text.substr(0, 300);
+    EXPECT_NE(error_message(r).find("larger than"), std::string::npos) << r.text;
+}
+
 TEST(ConsoleApi, WithoutKeysEveryoneIsTheAnonymousAdmin) {
-    ServerProcess server(fresh_db("console-open"), {"--policies", kPolicies});
-    const Reply me = send(server.port(), "GET", "/v1/me");
+    const test::InProcessServer server(fresh_db("console-open"), test::InProcessOptions{});
+    const Reply me = send(server, "GET", "/v1/me");
     ASSERT_EQ(me.status, 200) << me.text;
     EXPECT_EQ(me.body, json({{"name", "anonymous"}, {"role", "admin"}, {"keys", false}}));
 }
 
 TEST_F(ConsoleApiTest, ReviewReadsDecisionsButOnlyAdminWritesPolicies) {
     const json body = {{"policies", {"spam"}}, {"content", "buy now"}, {"mode", "score"}};
-    ASSERT_EQ(post(port(), "/v1/classify", body, *review_).status, 200);  // review may classify
-    const Reply decisions = send(port(), "GET", "/v1/decisions?policy=spam", "", *review_);
+    ASSERT_EQ(post(service(), "/v1/classify", body, *review_).status, 200);  // review may classify
+    const Reply decisions = send(service(), "GET", "/v1/decisions?policy=spam", "", *review_);
     ASSERT_EQ(decisions.status, 200) << decisions.text;
     EXPECT_GE(decisions.body["decisions"].size(), 1u);
-    EXPECT_EQ(send(port(), "GET", "/v1/reviews?policy=spam", "", *review_).status, 200);
+    EXPECT_EQ(send(service(), "GET", "/v1/reviews?policy=spam", "", *review_).status, 200);
 
-    const Reply classify_reads = send(port(), "GET", "/v1/decisions", "", *classify_);
+    const Reply classify_reads = send(service(), "GET", "/v1/decisions", "", *classify_);
     EXPECT_EQ(classify_reads.status, 403);
     EXPECT_NE(error_message(classify_reads).find("needs a review key; 'app' is a classify key"),
               std::string::npos)
         << classify_reads.text;
-    EXPECT_EQ(send(port(), "GET", "/v1/reviews?policy=spam", "", *classify_).status, 403);
+    EXPECT_EQ(send(service(), "GET", "/v1/reviews?policy=spam", "", *classify_).status, 403);
 
     const std::string policy = json({{"text", "Flag cats."}}).dump();
-    EXPECT_EQ(send(port(), "PUT", "/v1/policies/roles", policy, *classify_).status, 403);
-    const Reply review_writes = send(port(), "PUT", "/v1/policies/roles", policy, *review_);
+    EXPECT_EQ(send(service(), "PUT", "/v1/policies/roles", policy, *classify_).status, 403);
+    const Reply review_writes = send(service(), "PUT", "/v1/policies/roles", policy, *review_);
     EXPECT_EQ(review_writes.status, 403);
     EXPECT_NE(error_message(review_writes).find("needs an admin key; 'rita' is a review key"),
               std::string::npos)
         << review_writes.text;
-    EXPECT_EQ(send(port(), "DELETE", "/v1/policies/spam", "", *review_).status, 403);
-    EXPECT_EQ(send(port(), "PUT", "/v1/policies/roles", policy, *admin_).status, 201);
-    EXPECT_EQ(send(port(), "GET", "/v1/decisions", "", *admin_).status, 200);
+    EXPECT_EQ(send(service(), "DELETE", "/v1/policies/spam", "", *review_).status, 403);
+    EXPECT_EQ(send(service(), "PUT", "/v1/policies/roles", policy, *admin_).status, 201);
+    EXPECT_EQ(send(service(), "GET", "/v1/decisions", "", *admin_).status, 200);
     // Every role reads policies and their histories, and lints drafts.
     for (const std::string* key : {classify_, review_, admin_}) {
-        EXPECT_EQ(send(port(), "GET", "/v1/policies/roles/versions", "", *key).status, 200);
-        EXPECT_EQ(send(port(), "POST", "/v1/lint", policy, *key).status, 200);
+        EXPECT_EQ(send(service(), "GET", "/v1/policies/roles/versions", "", *key).status, 200);
+        EXPECT_EQ(send(service(), "POST", "/v1/lint", policy, *key).status, 200);
     }
-    EXPECT_EQ(send(port(), "POST", "/v1/lint", policy).status, 401);
+    EXPECT_EQ(send(service(), "POST", "/v1/lint", policy).status, 401);
 }
 
 TEST_F(ConsoleApiTest, VersionsListEveryStoredVersionOldestFirst) {
     const std::string id = "history";
     for (const std::string text : {"Flag cats.", "Flag cats and dogs."})
-        ASSERT_LT(send(port(), "PUT", "/v1/policies/" + id, json({{"text", text}}).dump(), *admin_).status,
+        ASSERT_LT(send(service(), "PUT", "/v1/policies/" + id, json({{"text", text}}).dump(), *admin_).status,
                   300);
-    Reply list = send(port(), "GET", "/v1/policies/" + id + "/versions", "", *classify_);
+    Reply list = send(service(), "GET", "/v1/policies/" + id + "/versions", "", *classify_);
     ASSERT_EQ(list.status, 200) << list.text;
     EXPECT_EQ(list.body["id"], id);
     EXPECT_EQ(list.body["current"], 2);
@@ -189,27 +203,27 @@ TEST_F(ConsoleApiTest, VersionsListEveryStoredVersionOldestFirst) {
             << list.text;
     }
     // Each version's text is its own GET.
-    EXPECT_EQ(send(port(), "GET", "/v1/policies/" + id + "?version=1", "", *classify_).body["text"],
+    EXPECT_EQ(send(service(), "GET", "/v1/policies/" + id + "?version=1", "", *classify_).body["text"],
               "Flag cats.");
 
     // Retired: the history stays, with the retiring version last and no current one.
-    ASSERT_EQ(send(port(), "DELETE", "/v1/policies/" + id, "", *admin_).status, 204);
-    list = send(port(), "GET", "/v1/policies/" + id + "/versions", "", *classify_);
+    ASSERT_EQ(send(service(), "DELETE", "/v1/policies/" + id, "", *admin_).status, 204);
+    list = send(service(), "GET", "/v1/policies/" + id + "/versions", "", *classify_);
     ASSERT_EQ(list.status, 200) << list.text;
     EXPECT_TRUE(list.body["current"].is_null());
     ASSERT_EQ(list.body["versions"].size(), 3u);
     EXPECT_EQ(list.body["versions"][2]["deleted"], true);
 
-    const Reply unknown = send(port(), "GET", "/v1/policies/never-stored/versions", "", *classify_);
+    const Reply unknown = send(service(), "GET", "/v1/policies/never-stored/versions", "", *classify_);
     EXPECT_EQ(unknown.status, 404);
     EXPECT_NE(error_message(unknown).find("no policy 'never-stored'"), std::string::npos) << unknown.text;
 }
 
 TEST_F(ConsoleApiTest, LintFindsWhatPolicyLintFinds) {
     // A stored example lints clean (as `arbiter policy lint examples/policies` does)...
-    json spam = send(port(), "GET", "/v1/policies/spam", "", *classify_).body;
+    json spam = send(service(), "GET", "/v1/policies/spam", "", *classify_).body;
     ASSERT_TRUE(spam.is_object());
-    Reply r = send(port(), "POST", "/v1/lint", spam.dump(), *classify_);
+    Reply r = send(service(), "POST", "/v1/lint", spam.dump(), *classify_);
     ASSERT_EQ(r.status, 200) << r.text;
     EXPECT_EQ(r.body["warnings"], json::array()) << r.text;
     EXPECT_GT(r.body["estimated_tokens"].get<int>(), 300);
@@ -219,20 +233,20 @@ TEST_F(ConsoleApiTest, LintFindsWhatPolicyLintFinds) {
     const size_t second_line = text.find('\n') + 1;
     text.insert(second_line, "Posts are usually spam when they sell.\n");
     spam["text"] = text;
-    r = send(port(), "POST", "/v1/lint", spam.dump(), *classify_);
+    r = send(service(), "POST", "/v1/lint", spam.dump(), *classify_);
     ASSERT_EQ(r.status, 200) << r.text;
     ASSERT_EQ(r.body["warnings"].size(), 1u) << r.text;
     EXPECT_EQ(r.body["warnings"][0],
               json({{"line", 2}, {"message", "hedge word 'usually': state the rule definitely"}}));
 
     // A short draft: the length is estimated, and says so without pointing at the CLI.
-    r = send(port(), "POST", "/v1/lint", json({{"text", "Flag cats."}}).dump(), *classify_);
+    r = send(service(), "POST", "/v1/lint", json({{"text", "Flag cats."}}).dump(), *classify_);
     ASSERT_EQ(r.status, 200) << r.text;
     EXPECT_NE(r.text.find("(estimated from characters)"), std::string::npos) << r.text;
     EXPECT_EQ(r.text.find("--model"), std::string::npos) << r.text;
 
     // Nothing is stored.
-    EXPECT_EQ(send(port(), "GET", "/v1/policies/draft", "", *classify_).status, 404);
+    EXPECT_EQ(send(service(), "GET", "/v1/policies/draft", "", *classify_).status, 404);
 }
 
 TEST_F(ConsoleApiTest, LintRefusesBadDraftsAsPutDoes) {
@@ -251,10 +265,9 @@ TEST_F(ConsoleApiTest, LintRefusesBadDraftsAsPutDoes) {
         {R"({"text": "t", "rules": [{"id": "r", "regex": "(", "action": "violate"}]})", 400, "r"},
         {R"({"text": "t", "rules": )" + std::string(100, '[') + std::string(100, ']') + "}", 400,
          "nested deeper"},
-        {json({{"text", std::string(size_t{64} * 1024, 'x')}}).dump(), 413, "larger than"},
     };
     for (const Case& c : cases) {
-        const Reply r = send(port(), "POST", "/v1/lint", c.body, *classify_);
+        const Reply r = send(service(), "POST", "/v1/lint", c.body, *classify_);
         EXPECT_EQ(r.status, c.status) << c.body.substr(0, 80) << " -> " << r.text.substr(0, 300);
         EXPECT_NE(error_message(r).find(c.says), std::string::npos)
             << c.body.substr(0, 80) << " -> " << r.text;
@@ -263,23 +276,24 @@ TEST_F(ConsoleApiTest, LintRefusesBadDraftsAsPutDoes) {
 
 TEST_F(ConsoleApiTest, SavingFromAStaleVersionIsAConflict) {
     const std::string id = "edited";
-    ASSERT_EQ(send(port(), "PUT", "/v1/policies/" + id, json({{"text", "v1"}}).dump(), *admin_).status, 201);
+    ASSERT_EQ(send(service(), "PUT", "/v1/policies/" + id, json({{"text", "v1"}}).dump(), *admin_).status,
+              201);
     // Two editors both open version 1; each states the version it makes (1 + 1).
     const json mine = {{"text", "mine"}, {"version", 2}};
     const json theirs = {{"text", "theirs"}, {"version", 2}};
-    ASSERT_EQ(send(port(), "PUT", "/v1/policies/" + id, theirs.dump(), *admin_).status, 200);
-    const Reply conflict = send(port(), "PUT", "/v1/policies/" + id, mine.dump(), *admin_);
+    ASSERT_EQ(send(service(), "PUT", "/v1/policies/" + id, theirs.dump(), *admin_).status, 200);
+    const Reply conflict = send(service(), "PUT", "/v1/policies/" + id, mine.dump(), *admin_);
     EXPECT_EQ(conflict.status, 409);
     EXPECT_NE(error_message(conflict).find("is at version 2"), std::string::npos) << conflict.text;
-    EXPECT_EQ(send(port(), "GET", "/v1/policies/" + id, "", *admin_).body["text"], "theirs");
+    EXPECT_EQ(send(service(), "GET", "/v1/policies/" + id, "", *admin_).body["text"], "theirs");
     // Kept after seeing both texts: saved on top of theirs.
-    const Reply kept =
-        send(port(), "PUT", "/v1/policies/" + id, json({{"text", "mine"}, {"version", 3}}).dump(), *admin_);
+    const Reply kept = send(service(), "PUT", "/v1/policies/" + id,
+                            json({{"text", "mine"}, {"version", 3}}).dump(), *admin_);
     EXPECT_EQ(kept.status, 200) << kept.text;
     EXPECT_EQ(kept.body["version"], 3);
     // A client that states no version still saves the next one, as before.
     const Reply old_client =
-        send(port(), "PUT", "/v1/policies/" + id, json({{"text", "any"}}).dump(), *admin_);
+        send(service(), "PUT", "/v1/policies/" + id, json({{"text", "any"}}).dump(), *admin_);
     EXPECT_EQ(old_client.body["version"], 4) << old_client.text;
 }
 

@@ -1,9 +1,8 @@
 // Hostile and careless clients on the newer surfaces (reviews, Perspective's suggestscore, runs,
-// shadows, stream sessions), over HTTP on the tiny model: each test is one defect found by trying
-// them as an attacker would, and fails on the code before its fix.
+// shadows, stream sessions), in-process on the tiny model's engine: each test is one defect found
+// by trying them as an attacker would, and fails on the code before its fix.
 
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
@@ -13,7 +12,6 @@
 #include "service/service_config.h"
 #include "support/in_process_server.h"
 #include "support/scratch.h"
-#include "support/server_process.h"
 #include "support/service_client.h"
 #include "support/sse_events.h"
 
@@ -23,11 +21,9 @@ namespace {
 using nlohmann::json;
 using test::error_message;
 using test::fresh_db;
-using test::kPolicies;
 using test::post;
 using test::Reply;
 using test::send;
-using test::ServerProcess;
 
 // One server for the review, run and Perspective cases: a key of each role, SPAM served through
 // Perspective's API by the spam policy.
@@ -216,51 +212,49 @@ TEST_F(SurfacesTest, RunsQueueWithinBounds) {
 
 // Defect 9: a stream of more policies than the server has sequences can never open: not a 429.
 TEST(StreamSurfaces, AStreamThatCanNeverFitIs413) {
-    ServerProcess server(fresh_db("surfaces-never-fits"), {"--policies", kPolicies, "--streams", "2"});
-    const Reply r = post(server.port(), "/v1/streams",
+    const test::InProcessServer server(
+        fresh_db("surfaces-never-fits"),
+        {.config = {}, .keys_file = {}, .engine = true, .streams = 2, .max_reasoning_tokens = 0});
+    const Reply r = post(server, "/v1/streams",
                          {{"policies", {"spam", "hate-speech", "self-harm"}}, {"context", "Write a note."}});
     EXPECT_EQ(r.status, 413) << r.text;
     EXPECT_FALSE(r.headers.count("Retry-After")) << r.text;
     EXPECT_NE(error_message(r).find("--streams"), std::string::npos) << r.text;
     // Two fit.
-    const Reply two =
-        post(server.port(), "/v1/streams", {{"policies", {"spam", "hate-speech"}}, {"context", "x"}});
+    const Reply two = post(server, "/v1/streams", {{"policies", {"spam", "hate-speech"}}, {"context", "x"}});
     EXPECT_EQ(two.status, 201) << two.text;
 }
 
 // Defect 2: a close that timed out left the stream unfinished for good: no end event, no rows.
 TEST(StreamSurfaces, AStreamWhoseCloseTimesOutStillEndsAndIsLogged) {
-    const std::string config = test::write_config("surfaces-close", "server:\n  request_timeout_ms: 50\n");
-    ServerProcess server(fresh_db("surfaces-close"),
-                         {"--policies", kPolicies, "--streams", "3", "--config", config});
+    service::ServiceConfig config;
+    config.request_timeout = std::chrono::milliseconds(50);
+    const test::InProcessServer server(
+        fresh_db("surfaces-close"),
+        {.config = config, .keys_file = {}, .engine = true, .streams = 3, .max_reasoning_tokens = 0});
     const json policies = {{{"id", "spam"}, {"check_every_tokens", 1}},
                            {{"id", "hate-speech"}, {"check_every_tokens", 1}},
                            {{"id", "self-harm"}, {"check_every_tokens", 1}}};
-    const Reply opened =
-        post(server.port(), "/v1/streams", {{"policies", policies}, {"context", "Write a story."}});
+    const Reply opened = post(server, "/v1/streams", {{"policies", policies}, {"context", "Write a story."}});
     ASSERT_EQ(opened.status, 201) << opened.text;
     const std::string id = opened.body["id"].get<std::string>();
     std::string text;
     for (int i = 0; i < 60; ++i) text += "The night was long and the road was quiet. ";
-    ASSERT_EQ(post(server.port(), "/v1/streams/" + id + "/append", {{"text", text}}).status, 200);
+    ASSERT_EQ(post(server, "/v1/streams/" + id + "/append", {{"text", text}}).status, 200);
     // Hundreds of checks of three policies cannot be done in 50 ms.
-    const Reply closed = post(server.port(), "/v1/streams/" + id + "/close", json::object());
+    const Reply closed = post(server, "/v1/streams/" + id + "/close", json::object());
     ASSERT_EQ(closed.status, 504) << closed.text;
 
     // The stream still ends: its readers get the end event, the log one row per policy.
-    httplib::Client client("127.0.0.1", server.port());
-    client.set_read_timeout(std::chrono::seconds(120));
-    std::string events;
-    // Read for at most a minute: a stream that never ends sends heartbeats forever.
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    client.Get("/v1/streams/" + id + "/events", [&](const char* d, size_t n) {
-        events.append(d, n);
-        return std::chrono::steady_clock::now() < give_up;
-    });
+    // Read to its end, for at most a minute (the fixture gives up on a stream that never ends).
+    service::HttpRequest subscribe;
+    subscribe.method = "GET";
+    subscribe.path = "/v1/streams/" + id + "/events";
+    const std::string events = server.handle(std::move(subscribe)).body;
     const std::vector<test::SseEvent> parsed = test::parse_sse(events);
     ASSERT_FALSE(parsed.empty());
     EXPECT_EQ(parsed.back().name, "end") << events.substr(events.size() > 500 ? events.size() - 500 : 0);
-    const Reply log = send(server.port(), "GET", "/v1/decisions?limit=100");
+    const Reply log = send(server, "GET", "/v1/decisions?limit=100");
     ASSERT_EQ(log.status, 200) << log.text;
     std::set<std::string> logged;
     for (const json& d : log.body["decisions"]) {
@@ -268,7 +262,7 @@ TEST(StreamSurfaces, AStreamWhoseCloseTimesOutStillEndsAndIsLogged) {
     }
     EXPECT_EQ(logged, (std::set<std::string>{"spam", "hate-speech", "self-harm"}));
     // A second close returns the result.
-    const Reply again = post(server.port(), "/v1/streams/" + id + "/close", json::object());
+    const Reply again = post(server, "/v1/streams/" + id + "/close", json::object());
     EXPECT_EQ(again.status, 200) << again.text;
 }
 
