@@ -195,9 +195,17 @@ TEST(TransportLimits, ConnectionsOverTheLimitAreRefusedAndTheRestServed) {
     ServerProcess server(fresh_db("connections"), {"--policies", kPolicies, "--config", config});
     std::vector<std::unique_ptr<RawConnection>> held;
     for (int i = 0; i < 8; ++i) {
-        held.push_back(std::make_unique<RawConnection>(server.port()));
-        ASSERT_TRUE(held.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
-        ASSERT_EQ(status_of(held.back()->receive(5, "}")), 200);
+        // The readiness probe's own connection may not be closed on the server's side yet: until
+        // it is, it counts among the eight.
+        int status = 0;
+        for (int attempt = 0; attempt < 50 && status != 200; ++attempt) {
+            if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            held.push_back(std::make_unique<RawConnection>(server.port()));
+            ASSERT_TRUE(held.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+            status = status_of(held.back()->receive(5, "}"));
+            if (status != 200) held.pop_back();
+        }
+        ASSERT_EQ(status, 200) << "connection " << i + 1 << " of the eight allowed was refused";
     }
     RawConnection over(server.port());
     const std::string reply = over.receive(5, "}");
