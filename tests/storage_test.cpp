@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/content_layout.h"
+#include "storage/sqlite_connection.h"
 #include "support/decision_rows.h"
 #include "support/scratch.h"
 

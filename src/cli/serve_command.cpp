@@ -13,6 +13,7 @@
 #include "cli/pipeline.h"
 #include "core/base_url.h"
 #include "core/policy_file.h"
+#include "core/store_error.h"
 #include "server/server.h"
 
 namespace arbiter::cli {
@@ -53,7 +54,7 @@ service::ServiceConfig configuration(const ServeArgs& a) {
     return config;
 }
 
-// Every table of the database, the policy store seeded with the policy files. Throws SqliteError.
+// Every table of the database, the policy store seeded with the policy files. Throws StoreError.
 struct Stores {
     Stores(const std::string& db, const std::vector<Policy>& files, bool store_content)
         : policies(db),
@@ -220,7 +221,7 @@ int run(const ServeArgs& a) {
         stores = std::make_unique<Stores>(a.db, load_policies(a.policies), config.store_content);
     } catch (const PolicyError& e) {
         return fail(e.what());
-    } catch (const storage::SqliteError& e) {
+    } catch (const StoreError& e) {
         return fail(e.what());
     }
     const size_t count = stores->policies.current_all().size();

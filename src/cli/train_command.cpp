@@ -17,6 +17,7 @@
 #include "cli/command.h"
 #include "cli/exact_number.h"
 #include "core/policy_file.h"
+#include "core/store_error.h"
 #include "eval/dataset.h"
 #include "eval/label_map.h"
 #include "eval/metrics.h"
@@ -84,7 +85,7 @@ bool gather(const TrainArgs& a, Policy& policy, std::vector<cascade::Example>& e
     } catch (const eval::DatasetError& e) {
         std::fprintf(stderr, "%s: %s\n", me, e.what());
         return false;
-    } catch (const storage::SqliteError& e) {
+    } catch (const StoreError& e) {
         std::fprintf(stderr, "%s: %s\n", me, e.what());
         return false;
     }

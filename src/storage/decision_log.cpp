@@ -9,6 +9,7 @@
 #include "core/content_json.h"
 #include "core/json_input.h"
 #include "core/sha256.h"
+#include "storage/sqlite_connection.h"
 
 namespace arbiter::storage {
 
@@ -129,6 +130,7 @@ std::optional<std::string> canonical_utc_timestamp(std::string_view text) {
 
 DecisionLog::DecisionLog(const std::filesystem::path& path, bool store_content)
     : db_(path), store_content_(store_content) {
+    require_sqlite(db_, "the decision log");
     db_.exec(kSchema);
     for (const auto& [column, type] : kAddedColumns) {
         Statement has = db_.prepare("SELECT 1 FROM pragma_table_info('decisions') WHERE name = ?1");
@@ -140,7 +142,7 @@ DecisionLog::DecisionLog(const std::filesystem::path& path, bool store_content)
 
 bool DecisionLog::healthy() {
     std::lock_guard lock(mutex_);
-    return !last_write_failed_ && db_.file_in_place();
+    return !last_write_failed_ && db_.usable();
 }
 
 void DecisionLog::record(const std::vector<Decision>& decisions) {
@@ -152,8 +154,8 @@ void DecisionLog::record(const std::vector<Decision>& decisions) {
 
 void DecisionLog::write(const std::vector<Decision>& decisions) {
     const std::string now = utc_timestamp_now();
-    db_.ensure_file();
-    Sqlite::Transaction transaction(db_);
+    db_.ensure_usable();
+    Database::Transaction transaction(db_);
     Statement insert = db_.prepare(
         "INSERT INTO decisions (created_at, request_id, item_id, policy_id, policy_version, content_sha256, "
         "content, mode, status, violation, category, probability, rationale, verdict, latency_ms, "
@@ -264,7 +266,7 @@ ShadowComparison DecisionLog::compare_shadow(const std::string& policy_id, int s
 ModelVerdicts DecisionLog::model_verdicts(const std::filesystem::path& path, const Policy& policy) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) throw SqliteError(path.string() + ": no such file");
-    Sqlite db(path, Sqlite::Access::read_only);
+    Database db(path, Database::Access::read_only);
     {
         Statement has = [&] {
             try {

@@ -26,7 +26,7 @@
 #include "core/content.h"
 #include "core/policy.h"
 #include "core/verdict.h"
-#include "storage/sqlite.h"
+#include "storage/database.h"
 
 namespace arbiter::storage {
 
@@ -78,10 +78,10 @@ struct ModelVerdicts {
 
 class DecisionLog {
 public:
-    // Opens or creates the log. Throws SqliteError.
+    // Opens or creates the log. Throws StoreError.
     DecisionLog(const std::filesystem::path& path, bool store_content);
 
-    // Writes every decision of one request in one transaction; throws SqliteError, in which case
+    // Writes every decision of one request in one transaction; throws StoreError, in which case
     // none is written.
     void record(const std::vector<Decision>& decisions);
     // Whether decisions can be written: the file is in place and the last write succeeded (a
@@ -102,12 +102,12 @@ public:
     // The model's verdicts for `policy` in the log at `path`, oldest first: rows of its id judged
     // by a stored policy with its exact text (never an inline policy that took its id), with status
     // ok, a violation 0 or 1 and stored content, decided by the model. Opens the file read-only (a
-    // server may be writing it). Throws SqliteError when it is missing or not a decision log.
+    // server may be writing it). Throws StoreError when it is missing or not a decision log.
     static ModelVerdicts model_verdicts(const std::filesystem::path& path, const Policy& policy);
 
 private:
     std::mutex mutex_;
-    Sqlite db_;
+    Database db_;
     bool store_content_;
     bool last_write_failed_ = false;
     void write(const std::vector<Decision>& decisions);  // with mutex_ held

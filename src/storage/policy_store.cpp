@@ -77,7 +77,7 @@ void PolicyStore::insert(const Policy& policy, bool deleted) {
 size_t PolicyStore::seed(const std::vector<Policy>& policies) {
     std::lock_guard lock(mutex_);
     size_t added = 0;
-    Sqlite::Transaction transaction(db_);
+    Database::Transaction transaction(db_);
     for (const Policy& file : policies) {
         const int latest = latest_version(file.id);
         bool seen = false;
@@ -144,8 +144,8 @@ std::vector<PolicyVersionInfo> PolicyStore::versions(const std::string& id) {
 
 std::shared_ptr<const Policy> PolicyStore::put(Policy policy, bool stated) {
     std::lock_guard lock(mutex_);
-    db_.ensure_file();
-    Sqlite::Transaction transaction(db_);
+    db_.ensure_usable();
+    Database::Transaction transaction(db_);
     const int next = latest_version(policy.id) + 1;
     if (stated && policy.version != next)
         throw VersionConflict("policy '" + policy.id + "' is at version " + std::to_string(next - 1) +
@@ -164,10 +164,10 @@ bool PolicyStore::remove(const std::string& id) {
     const auto it = current_.find(id);
     if (it == current_.end()) return false;
     // A deletion is a version of its own, so the history says when the policy was retired.
-    db_.ensure_file();
+    db_.ensure_usable();
     Policy tombstone = *it->second;
     tombstone.version = latest_version(id) + 1;
-    Sqlite::Transaction transaction(db_);
+    Database::Transaction transaction(db_);
     insert(tombstone, true);
     transaction.commit();
     current_.erase(it);

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "core/policy.h"
-#include "storage/sqlite.h"
+#include "storage/database.h"
 
 namespace arbiter::storage {
 
@@ -44,7 +44,7 @@ struct PolicyVersionInfo {
 
 class PolicyStore {
 public:
-    // Opens or creates the store in the database at `path`. Throws SqliteError.
+    // Opens or creates the store in the database at `path`. Throws StoreError.
     explicit PolicyStore(const std::filesystem::path& path);
 
     // Adds the policies read from files (see above). Returns how many became new versions.
@@ -70,7 +70,7 @@ private:
     void insert(const Policy& policy, bool deleted);
 
     mutable std::mutex mutex_;
-    Sqlite db_;
+    Database db_;
     std::map<std::string, std::shared_ptr<const Policy>> current_;
 };
 

@@ -32,6 +32,7 @@ constexpr std::string_view kDecisionColumn = "decision_id";
 }  // namespace
 
 ReviewLog::ReviewLog(const std::filesystem::path& path) : db_(path) {
+    require_sqlite(db_, "the review log");
     db_.exec(kSchema);
     Statement has = db_.prepare("SELECT 1 FROM pragma_table_info('reviews') WHERE name = ?1");
     has.bind(1, kDecisionColumn);
@@ -41,7 +42,7 @@ ReviewLog::ReviewLog(const std::filesystem::path& path) : db_(path) {
 
 int64_t ReviewLog::add(const Review& r) {
     const std::lock_guard lock(mutex_);
-    db_.ensure_file();
+    db_.ensure_usable();
     Statement insert = db_.prepare(
         "INSERT INTO reviews (created_at, policy_id, policy_version, content, content_sha256, violation, "
         "score, reviewer, source, note, decision_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
@@ -63,7 +64,7 @@ int64_t ReviewLog::add(const Review& r) {
         insert.bind(11, *r.decision_id);
     else
         insert.bind_null(11);
-    if (!insert.step()) throw SqliteError("the review was not stored");
+    if (!insert.step()) throw StoreError("the review was not stored");
     return insert.integer(0);
 }
 

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "storage/sqlite.h"
+#include "storage/database.h"
 
 namespace arbiter::storage {
 
@@ -60,10 +60,10 @@ std::vector<LabelledItem> labelled_set(const std::vector<Review>& reviews);
 
 class ReviewLog {
 public:
-    // Opens (creating the table where missing). Throws SqliteError.
+    // Opens (creating the table where missing). Throws StoreError.
     explicit ReviewLog(const std::filesystem::path& path);
 
-    // Stores `review` and returns its id. Throws SqliteError.
+    // Stores `review` and returns its id. Throws StoreError.
     int64_t add(const Review& review);
     // The reviews of `policy_id`, oldest first.
     std::vector<Review> of_policy(const std::string& policy_id);
@@ -74,7 +74,7 @@ private:
     std::vector<Review> select(std::string_view where, const std::function<void(Statement&)>& bind);
 
     std::mutex mutex_;
-    Sqlite db_;
+    Database db_;
 };
 
 }  // namespace arbiter::storage

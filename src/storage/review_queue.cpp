@@ -69,6 +69,7 @@ constexpr std::string_view kRulesColumns =
 }  // namespace
 
 ReviewQueue::ReviewQueue(const std::filesystem::path& path) : db_(path) {
+    require_sqlite(db_, "the review queue");
     db_.exec(kSchema);
 }
 
@@ -92,7 +93,7 @@ std::optional<QueueRules> ReviewQueue::rules(const std::string& policy_id) {
 
 void ReviewQueue::set_rules(const QueueRules& r) {
     std::lock_guard lock(mutex_);
-    db_.ensure_file();
+    db_.ensure_usable();
     Statement upsert = db_.prepare("INSERT OR REPLACE INTO queue_rules (" + std::string(kRulesColumns) +
                                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     upsert.bind(1, std::string_view(r.policy_id));

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/sqlite.h"
+#include "storage/database.h"
 
 namespace arbiter::storage {
 
@@ -49,7 +49,7 @@ struct QueueSummary {
 class ReviewQueue {
 public:
     // Opens the database the decision and review logs are in (they create their tables first).
-    // Throws SqliteError.
+    // Throws StoreError.
     explicit ReviewQueue(const std::filesystem::path& path);
 
     std::vector<QueueRules> all_rules();
@@ -65,7 +65,7 @@ public:
 
 private:
     std::mutex mutex_;
-    Sqlite db_;
+    Database db_;
 };
 
 }  // namespace arbiter::storage

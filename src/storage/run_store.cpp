@@ -62,7 +62,7 @@ RunStore::RunStore(const std::filesystem::path& path) : db_(path) {
 
 void RunStore::add(const Run& run) {
     std::lock_guard lock(mutex_);
-    db_.ensure_file();
+    db_.ensure_usable();
     Statement insert = db_.prepare("INSERT INTO runs (" + std::string(kColumns) +
                                    ", results) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL)");
     insert.bind(1, std::string_view(run.id))
@@ -80,7 +80,7 @@ void RunStore::add(const Run& run) {
 
 void RunStore::update(const Run& run) {
     std::lock_guard lock(mutex_);
-    db_.ensure_file();
+    db_.ensure_usable();
     Statement update = db_.prepare(
         "UPDATE runs SET status = ?2, done = ?3, total = ?4, finished_at = ?5, error = ?6, results = ?7 "
         "WHERE id = ?1");

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/sqlite.h"
+#include "storage/database.h"
 
 namespace arbiter::storage {
 
@@ -34,7 +34,7 @@ struct Run {
 class RunStore {
 public:
     // Opens (creating the table where missing); runs left unfinished become failed. Throws
-    // SqliteError.
+    // StoreError.
     explicit RunStore(const std::filesystem::path& path);
 
     void add(const Run& run);  // created_at is set here when empty
@@ -46,7 +46,7 @@ public:
 
 private:
     std::mutex mutex_;
-    Sqlite db_;
+    Database db_;
 };
 
 }  // namespace arbiter::storage

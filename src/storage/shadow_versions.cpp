@@ -41,7 +41,7 @@ bool ShadowVersions::set(const std::string& policy_id, int version, const std::s
     if (!stored || stored->deleted) return false;
     Shadow shadow{stored->policy, utc_timestamp_now(), set_by};
     std::lock_guard lock(mutex_);
-    db_.ensure_file();
+    db_.ensure_usable();
     Statement upsert = db_.prepare(
         "INSERT INTO policy_shadows (policy_id, version, since, set_by) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (policy_id) DO UPDATE SET version = ?2, since = ?3, set_by = ?4");
@@ -57,7 +57,7 @@ bool ShadowVersions::set(const std::string& policy_id, int version, const std::s
 bool ShadowVersions::clear(const std::string& policy_id) {
     std::lock_guard lock(mutex_);
     if (shadows_.erase(policy_id) == 0) return false;
-    db_.ensure_file();
+    db_.ensure_usable();
     Statement remove = db_.prepare("DELETE FROM policy_shadows WHERE policy_id = ?1");
     remove.bind(1, std::string_view(policy_id));
     remove.step();

@@ -14,8 +14,8 @@
 #include <optional>
 #include <string>
 
+#include "storage/database.h"
 #include "storage/policy_store.h"
-#include "storage/sqlite.h"
 
 namespace arbiter::storage {
 
@@ -28,7 +28,7 @@ struct Shadow {
 class ShadowVersions {
 public:
     // Opens (creating the table where missing) and loads the shadows from `policies`. Throws
-    // SqliteError.
+    // StoreError.
     ShadowVersions(const std::filesystem::path& path, PolicyStore& policies);
 
     std::optional<Shadow> of(const std::string& policy_id) const;
@@ -41,7 +41,7 @@ public:
 private:
     PolicyStore& policies_;
     mutable std::mutex mutex_;
-    Sqlite db_;
+    Database db_;
     std::map<std::string, Shadow> shadows_;
 };
 

@@ -8,6 +8,7 @@
 #include "core/random_id.h"
 #include "core/service_error.h"
 #include "core/sha256.h"
+#include "core/store_error.h"
 #include "core/verdict_json.h"
 #include "http/http_reply.h"
 
@@ -335,7 +336,7 @@ void StreamSessions::finalize(Session& s, const std::vector<std::optional<Verdic
     s.result.error = e.error;
     try {
         context_.log.record(decisions);
-    } catch (const storage::SqliteError& error) {
+    } catch (const StoreError& error) {
         s.result.ok = false;
         s.result.error = std::string("the decision log could not be written: ") + error.what();
     }
