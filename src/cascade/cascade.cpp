@@ -23,15 +23,16 @@ std::string text_key(const Policy& policy) {
 }  // namespace
 
 Cascade::Cascade(const std::vector<std::shared_ptr<const Policy>>& policies, bool every) : every_(every) {
-    for (const auto& p : policies) {
-        ids_.push_back(p->id);
-        by_text_[text_key(*p)] = build(*p, true);
-    }
+    start_with(policies);
 }
 
 Cascade::Cascade(const std::vector<std::shared_ptr<const Policy>>& policies,
                  std::map<std::string, std::shared_ptr<const FastClassifier>> models)
     : given_models_(std::move(models)), models_given_(true) {
+    start_with(policies);
+}
+
+void Cascade::start_with(const std::vector<std::shared_ptr<const Policy>>& policies) {
     for (const auto& p : policies) {
         ids_.push_back(p->id);
         by_text_[text_key(*p)] = build(*p, true);

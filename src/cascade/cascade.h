@@ -48,6 +48,8 @@ public:
     std::shared_ptr<const PolicyTiers> tiers(const std::shared_ptr<const Policy>& policy) const;
 
 private:
+    // Covers `policies` and builds their tiers now, strictly (a start's errors are thrown).
+    void start_with(const std::vector<std::shared_ptr<const Policy>>& policies);
     bool covers(const Policy& policy) const;
     std::shared_ptr<const PolicyTiers> build(const Policy& policy, bool strict) const;
 
