@@ -25,6 +25,7 @@ namespace {
 
 using nlohmann::json;
 using test::fresh_db;
+using test::fresh_db_arg;
 using test::post;
 using test::Reply;
 using test::send;
@@ -115,7 +116,7 @@ TEST(Gateway, RefusesWhatItCannotForward) {
     EXPECT_EQ(r.status, 400) << r.text;
     const test::CommandResult bad = test::run_command(
         test::built_binary("arbiter") + " serve --model " + test::tiny_model().string() + " --policies " +
-        test::certain_policies() + " --upstream ftp://x --port 0 --db " + fresh_db("gateway-bad").string());
+        test::certain_policies() + " --upstream ftp://x --port 0 --db " + fresh_db_arg("gateway-bad"));
     EXPECT_EQ(bad.exit_code, 2) << bad.output;
     EXPECT_NE(bad.output.find("--upstream"), std::string::npos) << bad.output;
 }

@@ -20,6 +20,7 @@ namespace {
 using nlohmann::json;
 using test::error_message;
 using test::fresh_db;
+using test::fresh_db_arg;
 using test::kPolicies;
 using test::post;
 using test::Reply;
@@ -189,6 +190,7 @@ TEST(Hostile, ADeletedDecisionLogIsA503AndNotReady) {
     const Reply ready = send(server.port(), "GET", "/readyz");
     EXPECT_EQ(ready.status, 503);
     EXPECT_EQ(ready.body["status"], "decision_log_unavailable");
+    EXPECT_EQ(ready.body["database"]["writable"], false);
     EXPECT_NE(ready.headers.find("Retry-After"), ready.headers.end());
     // Policy edits would be lost the same way.
     EXPECT_EQ(
@@ -221,7 +223,7 @@ TEST(Hostile, TheBearerSchemeIsCaseInsensitive) {
 TEST(Hostile, ANameStartingWith127IsNotLoopback) {
     const test::CommandResult r = test::run_command(
         test::built_binary("arbiter") + " serve --model " + test::tiny_model().string() + " --policies " +
-        kPolicies + " --host 127.evil.example --port 0 --db " + fresh_db("evil").string());
+        kPolicies + " --host 127.evil.example --port 0 --db " + fresh_db_arg("evil"));
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find("only listens on loopback"), std::string::npos) << r.output;
 }

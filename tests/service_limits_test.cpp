@@ -25,6 +25,7 @@ using test::ServerProcess;
 
 using test::error_message;
 using test::fresh_db;
+using test::fresh_db_arg;
 using test::kPolicies;
 using test::metric;
 using test::post;
@@ -34,16 +35,16 @@ using test::wait_for_queue_depth;
 using test::write_config;
 
 TEST(Service, RefusesToListenBeyondLoopbackWithoutKeys) {
-    const test::CommandResult r = test::run_command(
-        test::built_binary("arbiter") + " serve --model " + test::tiny_model().string() + " --policies " +
-        kPolicies + " --host 0.0.0.0 --port 0 --db " + fresh_db("open").string());
+    const test::CommandResult r = test::run_command(test::built_binary("arbiter") + " serve --model " +
+                                                    test::tiny_model().string() + " --policies " + kPolicies +
+                                                    " --host 0.0.0.0 --port 0 --db " + fresh_db_arg("open"));
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.output.find("only listens on loopback"), std::string::npos) << r.output;
 }
 
 TEST(Service, BadStartupInputIsAClearError) {
     const std::string bin = test::built_binary("arbiter") + " serve --model " + test::tiny_model().string() +
-                            " --port 0 --db " + fresh_db("startup").string();
+                            " --port 0 --db " + fresh_db_arg("startup");
     const std::string bad_keys = test::write_file("bad-keys.txt", "app classify nothex\n");
     test::CommandResult r = test::run_command(bin + " --policies " + kPolicies + " --api-keys " + bad_keys);
     EXPECT_EQ(r.exit_code, 2);
@@ -197,7 +198,7 @@ TEST(Service, SigtermDrainsRequestsInFlight) {
     // A second server on the same port is refused, not silently sharing it.
     const test::CommandResult clash = test::run_command(
         test::built_binary("arbiter") + " serve --model " + test::tiny_model().string() + " --policies " +
-        kPolicies + " --port " + std::to_string(reader.port()) + " --db " + fresh_db("clash").string());
+        kPolicies + " --port " + std::to_string(reader.port()) + " --db " + fresh_db_arg("clash"));
     EXPECT_EQ(clash.exit_code, 2);
     EXPECT_NE(clash.output.find("cannot listen"), std::string::npos) << clash.output;
 }

@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "http/api_keys.h"
@@ -13,6 +12,7 @@
 #include "support/scratch.h"
 #include "support/server_process.h"
 #include "support/service_client.h"
+#include "support/stored_text.h"
 #include "support/test_model.h"
 
 namespace arbiter {
@@ -158,12 +158,7 @@ TEST_F(PerspectiveTest, DoNotStoreKeepsOnlyTheHashAndSuggestScoreStoresALabel) {
         {{"comment", {{"text", "a kept comment"}}}, {"requestedAttributes", {{"TOXICITY", json::object()}}}},
         with_key());
     ASSERT_EQ(kept.status, 200);
-    // SQLite in WAL mode: the rows may still be in the -wal file beside the database.
-    std::string bytes;
-    for (const std::string suffix : {"", "-wal"}) {
-        std::ifstream file(db_->string() + suffix, std::ios::binary);
-        bytes.append((std::istreambuf_iterator<char>(file)), {});
-    }
+    const std::string bytes = test::stored_text(db_->string());
     EXPECT_NE(bytes.find("a kept comment"), std::string::npos) << "the check below could not see content";
     EXPECT_EQ(bytes.find(secret), std::string::npos) << "doNotStore content reached the database";
 

@@ -122,7 +122,7 @@ TEST_F(RunsTest, ADraftRunOverTheLabelledSetFlipsExactlyWhatClassifySays) {
 
     // The list shows it without results; a review key may not promote, an admin may.
     const Reply list = send(service(), "GET", "/v1/runs?policy=spam", "", rita_);
-    ASSERT_EQ(list.status, 200);
+    ASSERT_EQ(list.status, 200) << list.text;
     ASSERT_EQ(list.body["runs"].size(), 1u);
     EXPECT_FALSE(list.body["runs"][0].contains("results"));
     EXPECT_EQ(post(service(), "/v1/policies/spam/promote", {{"run", id}}, rita_).status, 403);

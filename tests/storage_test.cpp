@@ -1,12 +1,18 @@
-// The decision log as distillation reads it back: written by storage::DecisionLog exactly as
-// `arbiter serve` writes it, read by DecisionLog::model_verdicts.
+// The decision log, reviews and the review queue, on both engines (support/both_engines.h):
+// written exactly as `arbiter serve` writes them, read back as the console, the queue and
+// distillation (DecisionLog::model_verdicts) read them.
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "core/content_layout.h"
-#include "storage/sqlite_connection.h"
+#include "core/sha256.h"
+#include "core/verdict_json.h"
+#include "storage/review_log.h"
+#include "storage/review_queue.h"
+#include "support/both_engines.h"
 #include "support/decision_rows.h"
-#include "support/scratch.h"
 
 namespace arbiter::storage {
 namespace {
@@ -18,8 +24,10 @@ Policy scam() {
     return p;
 }
 
-TEST(DecisionLog, ModelVerdictsAreTheModelsUsableVerdictsOfThePolicy) {
-    const std::string path = (test::scratch_dir() / "unit-log.db").string();
+class Logs : public test::OnBothEngines {};
+
+TEST_P(Logs, ModelVerdictsAreTheModelsUsableVerdictsOfThePolicy) {
+    const std::string path = fresh("model-verdicts");
     test::write_decisions(
         path,
         {{"scam", R"({"text": "claim your prize"})", 1},
@@ -52,13 +60,111 @@ TEST(DecisionLog, ModelVerdictsAreTheModelsUsableVerdictsOfThePolicy) {
     EXPECT_EQ(d.skipped, 1u);
 }
 
-TEST(DecisionLog, MissingOrForeignDatabases) {
-    EXPECT_THROW(DecisionLog::model_verdicts(test::scratch_dir() / "nope.db", scam()), SqliteError);
+TEST_P(Logs, ADatabaseWithoutALogIsNotReadAsOne) {
+    const std::string empty = fresh("no-log");
+    storage::Database(empty).exec("CREATE TABLE decisions (id INTEGER)");
+    try {
+        DecisionLog::model_verdicts(empty, scam());
+        FAIL();
+    } catch (const StoreError& e) {
+        EXPECT_NE(std::string(e.what()).find("not an arbiter decision log"), std::string::npos) << e.what();
+    }
+}
+
+Decision decision(const std::string& request, const std::string& content_json, bool violation,
+                  double probability, bool shadow = false, int version = 1) {
+    Verdict v;
+    v.policy_id = "scam";
+    v.policy_version = version;
+    v.status = VerdictStatus::ok;
+    v.violation = violation;
+    v.probability = probability;
+    return {request,
+            "item",
+            content_json,
+            sha256_hex(content_json),
+            "score",
+            false,
+            sha256_hex("Flag scams."),
+            v,
+            verdict_to_json("item", v),
+            true,
+            shadow};
+}
+
+// What the Decisions screen asks for: filters, a search of the content's strings, pages by id.
+TEST_P(Logs, QueriesFilterSearchAndPage) {
+    DecisionLog log(fresh("queries"), true);
+    log.record({decision("r1", R"({"text": "Claim your PRIZE now"})", true, 0.9)});
+    log.record({decision("r2", R"({"prompt": "is 100% sure?", "response": "yes"})", false, 0.2)});
+    log.record({decision("r3", R"({"messages": [{"role": "user", "content": "hello"}]})", false, 0.1)});
+    log.record({decision("r4", R"({"text": "prize draw"})", true, 0.8, /*shadow=*/true)});
+
+    const auto ids = [&](const std::function<void(DecisionQuery&)>& set) {
+        DecisionQuery q;
+        set(q);
+        std::vector<std::string> requests;
+        for (const auto& row : log.query(q)) requests.push_back(row["request_id"]);
+        return requests;
+    };
+    using Requests = std::vector<std::string>;
+    EXPECT_EQ(ids([](auto&) {}), (Requests{"r3", "r2", "r1"}));  // newest first, never a shadow verdict
+    EXPECT_EQ(ids([](auto& q) { q.violation = true; }), Requests{"r1"});
+    EXPECT_EQ(ids([](auto& q) { q.text = "prize"; }), Requests{"r1"});  // the case of letters aside
+    EXPECT_EQ(ids([](auto& q) { q.text = "0%"; }), Requests{"r2"});     // % is a character, not a wildcard
+    EXPECT_EQ(ids([](auto& q) { q.text = "1_0"; }), Requests{});
+    EXPECT_EQ(ids([](auto& q) { q.text = "user"; }), Requests{});  // a role is not content
+    EXPECT_EQ(ids([](auto& q) { q.text = "text"; }), Requests{});  // nor a key of the JSON
+    EXPECT_EQ(ids([](auto& q) { q.text = "hello"; }), Requests{"r3"});
+    EXPECT_EQ(ids([](auto& q) {
+                  q.since = "2000-01-01T00:00:00.000Z";
+                  q.until = "2100-01-01T00:00:00.000Z";
+              }).size(),
+              3u);
+    EXPECT_EQ(ids([](auto& q) { q.since = "2100-01-01T00:00:00.000Z"; }), Requests{});
+
+    DecisionQuery two;
+    two.limit = 2;
+    const std::vector<nlohmann::ordered_json> first = log.query(two);
+    ASSERT_EQ(first.size(), 2u);
+    const int64_t last = first.back()["decision_id"];
+    EXPECT_EQ(ids([&](auto& q) { q.before = last; }), Requests{"r1"});
+
+    const std::optional<nlohmann::ordered_json> row = log.row(last);
+    ASSERT_TRUE(row);
+    EXPECT_EQ((*row)["request_id"], "r2");
+    EXPECT_EQ((*row)["content"]["prompt"], "is 100% sure?");
+    EXPECT_EQ((*row)["verdict"]["violation"], false);
+    EXPECT_FALSE(log.row(last + 1000));
+}
+
+// A shadow version's verdicts against the live ones of the same request and item.
+TEST_P(Logs, ShadowVerdictsArePairedWithTheLiveOnes) {
+    DecisionLog log(fresh("shadows"), true);
+    log.record({decision("a", R"({"text": "a"})", true, 0.9),
+                decision("a", R"({"text": "a"})", true, 0.9, true, 2)});
+    log.record({decision("b", R"({"text": "b"})", false, 0.1),
+                decision("b", R"({"text": "b"})", true, 0.7, true, 2)});
+    log.record({decision("c", R"({"text": "c"})", false, 0.1)});  // no shadow verdict
+    const ShadowComparison c = log.compare_shadow("scam", 2, "2000-01-01T00:00:00.000Z", 10);
+    EXPECT_EQ(c.pairs, 2u);
+    EXPECT_EQ(c.agree, 1u);
+    ASSERT_EQ(c.differing.size(), 1u);
+    EXPECT_EQ(c.differing[0]["live"]["request_id"], "b");
+    EXPECT_EQ(c.differing[0]["shadow"]["shadow"], true);
+    EXPECT_EQ(log.compare_shadow("scam", 3, "2000-01-01T00:00:00.000Z", 10).pairs, 0u);
+}
+
+ARBITER_ON_BOTH_ENGINES(Logs);
+
+// Files only: a path that names nothing, or a file that is not SQLite's.
+TEST(DecisionLog, MissingOrForeignFiles) {
+    EXPECT_THROW(DecisionLog::model_verdicts((test::scratch_dir() / "nope.db").string(), scam()), StoreError);
     const std::string junk = test::write_file("junk.db", "this is not sqlite");
     try {
         DecisionLog::model_verdicts(junk, scam());
         FAIL();
-    } catch (const SqliteError& e) {
+    } catch (const StoreError& e) {
         EXPECT_NE(std::string(e.what()).find("not an arbiter decision log"), std::string::npos) << e.what();
     }
 }

@@ -11,6 +11,7 @@
 #include "cli/cascade_flag.h"
 #include "cli/command.h"
 #include "cli/pipeline.h"
+#include "cli/serve_stores.h"
 #include "core/base_url.h"
 #include "core/policy_file.h"
 #include "core/store_error.h"
@@ -53,26 +54,6 @@ service::ServiceConfig configuration(const ServeArgs& a) {
         config.gateway.release = a.release == "hold" ? service::Release::hold : service::Release::observe;
     return config;
 }
-
-// Every table of the database, the policy store seeded with the policy files. Throws StoreError.
-struct Stores {
-    Stores(const std::string& db, const std::vector<Policy>& files, bool store_content)
-        : policies(db),
-          added(policies.seed(files)),
-          log(db, store_content),
-          reviews(db),
-          queue(db),
-          runs(db),
-          shadows(db, policies) {}
-
-    storage::PolicyStore policies;
-    size_t added;  // new versions the files brought
-    storage::DecisionLog log;
-    storage::ReviewLog reviews;
-    storage::ReviewQueue queue;
-    storage::RunStore runs;
-    storage::ShadowVersions shadows;
-};
 
 // What the configuration names that the store does not hold ("" when nothing): a policy set's or
 // the gateway's policy, or an upstream that is no URL.
@@ -122,7 +103,8 @@ std::optional<std::string> check_context_room(const service::ServiceConfig& conf
 }
 
 // SIGTERM and SIGINT, blocked in this thread and so in every thread started from it on, to be
-// taken by sigwait alone.
+// taken by sigwait alone. Blocked before any store opens: a store's own thread (a PostgreSQL
+// database's watch) that let them through would die of them instead of draining.
 sigset_t block_stop_signals() {
     sigset_t signals;
     sigemptyset(&signals);
@@ -132,11 +114,23 @@ sigset_t block_stop_signals() {
     return signals;
 }
 
+// The callers' keys, and whether they came from the database's table (and so follow it).
+struct CallerKeys {
+    std::optional<service::ApiKeys> keys;
+    bool from_table = false;
+};
+
+// The table's keys as they are now: with every key revoked, none (so nobody gets in). Throws
+// StoreError or ApiKeyError, which leave the keys in force as they were.
+service::ApiKeys table_keys(Stores& stores) {
+    std::optional<service::ApiKeys> keys = stores.stored_keys();
+    return keys ? std::move(*keys) : service::ApiKeys::of({}, "the api_keys table");
+}
+
 // Listens at once (readyz answers 503 while the model loads), loads the backend, then serves
 // until SIGTERM or SIGINT and drains.
-int serve(const service::ServiceConfig& config, const BackendFlags& backend, Stores& stores,
-          std::optional<service::ApiKeys> keys, std::shared_ptr<const cascade::Cascade> cascade) {
-    const sigset_t signals = block_stop_signals();
+int serve(const service::ServiceConfig& config, const BackendFlags& backend, Stores& stores, CallerKeys keys,
+          std::shared_ptr<const cascade::Cascade> cascade, const sigset_t& signals) {
     // Rules that Hyperscan refuses would make the next start fail: a PUT with them is a 400 now.
     auto compile_rules = [](const Policy& policy) {
         const cascade::RuleSet rules({std::make_shared<const Policy>(policy)});
@@ -149,7 +143,7 @@ int serve(const service::ServiceConfig& config, const BackendFlags& backend, Sto
                             .runs = stores.runs,
                             .shadows = stores.shadows,
                             .policy_check = compile_rules},
-                           std::move(keys));
+                           std::move(keys.keys));
     int port = 0;
     try {
         port = server.bind();
@@ -179,6 +173,8 @@ int serve(const service::ServiceConfig& config, const BackendFlags& backend, Sto
         return fail("policy '" + *full + "' alone fills the model's context (--ctx)");
     }
     server.set_backend(pipeline->backend(), pipeline->streams());
+    if (keys.from_table)
+        stores.on_keys_changed([&server, &stores] { server.replace_keys(table_keys(stores)); });
     std::fprintf(stderr, "arbiter serve: ready\n");
 
     int signal = 0;
@@ -186,6 +182,7 @@ int serve(const service::ServiceConfig& config, const BackendFlags& backend, Sto
     std::fprintf(stderr, "arbiter serve: %s: finishing the requests in flight\n",
                  signal == SIGTERM ? "SIGTERM" : "SIGINT");
     stop();
+    stores.on_keys_changed(nullptr);
     pipeline.reset();
     std::fprintf(stderr, "arbiter serve: stopped\n");
     return kExitOk;
@@ -202,31 +199,29 @@ int run(const ServeArgs& a) {
     BackendFlags backend = a.backend;
     if (!config.gateway.upstream.empty() && !backend.choice.streams) backend.choice.streams = kGatewayStreams;
 
-    std::optional<service::ApiKeys> keys;
-    if (!a.api_keys.empty()) {
-        try {
-            keys = service::ApiKeys::load(a.api_keys);
-        } catch (const service::ApiKeyError& e) {
-            return fail(e.what());
-        }
-    } else if (!service::is_loopback_host(config.host)) {
-        return fail(
-            "without --api-keys the server answers anyone, so it only listens on loopback; give "
-            "--api-keys FILE to listen on " +
-            config.host);
-    }
-
+    const sigset_t signals = block_stop_signals();
     std::unique_ptr<Stores> stores;
+    std::optional<service::ApiKeys> keys;
     try {
         stores = std::make_unique<Stores>(a.db, load_policies(a.policies), config.store_content);
+        keys = !a.api_keys.empty() ? service::ApiKeys::load(a.api_keys) : stores->stored_keys();
     } catch (const PolicyError& e) {
         return fail(e.what());
     } catch (const StoreError& e) {
         return fail(e.what());
+    } catch (const service::ApiKeyError& e) {
+        return fail(e.what());
     }
+    if (!keys && !service::is_loopback_host(config.host))
+        return fail(
+            "without keys the server answers anyone, so it only listens on loopback; give --api-keys "
+            "FILE, or make keys in the database with `arbiter apikey --db`, to listen on " +
+            config.host);
+    const bool keys_from_table = keys && a.api_keys.empty();
     const size_t count = stores->policies.current_all().size();
     std::fprintf(stderr, "arbiter serve: %zu polic%s (%zu new version%s) in %s\n", count,
-                 count == 1 ? "y" : "ies", stores->added, stores->added == 1 ? "" : "s", a.db.c_str());
+                 count == 1 ? "y" : "ies", stores->added, stores->added == 1 ? "" : "s",
+                 storage::without_password(a.db).c_str());
     if (const std::string missing = missing_reference(config, stores->policies); !missing.empty())
         return fail(missing);
 
@@ -238,7 +233,7 @@ int run(const ServeArgs& a) {
     } catch (const std::exception& e) {
         return fail(e.what());
     }
-    return serve(config, backend, *stores, std::move(keys), std::move(cascade));
+    return serve(config, backend, *stores, {std::move(keys), keys_from_table}, std::move(cascade), signals);
 }
 
 }  // namespace
@@ -267,7 +262,9 @@ void add_serve_command(CLI::App& app, Action& action) {
            "--api-keys", a->api_keys,
            "Keys file (lines: name role sha256), made with `arbiter apikey`; without it only loopback")
         ->check(CLI::ExistingFile);
-    cmd->add_option("--db", a->db, "SQLite file for the decision log and policy versions (WAL mode)")
+    cmd->add_option("--db", a->db,
+                    "Where the state lives (policy versions, decisions, reviews, runs): a SQLite file, "
+                    "or a postgresql:// URL that several instances share")
         ->capture_default_str();
     cmd->add_option(
            "--streams", a->backend.choice.streams,

@@ -256,8 +256,9 @@ void add_train_command(CLI::App& app, Action& action) {
     cmd->add_option("--policy,-p", a->policy, "Policy file")->required()->check(CLI::ExistingFile);
     auto* data =
         cmd->add_option("--data,-d", a->data, "Labelled dataset: JSONL (.gz too) or CSV, as eval reads");
-    auto* log = cmd->add_option("--from-log", a->log,
-                                "Decision log (SQLite): distil the model's verdicts for this policy");
+    auto* log = cmd->add_option(
+        "--from-log", a->log,
+        "Decision log (a SQLite file or a postgresql:// URL): distil the model's verdicts for this policy");
     cmd->add_option("--map", a->map,
                     "YAML mapping policy ids to dataset labels (default: any label positive)")
         ->check(CLI::ExistingFile);

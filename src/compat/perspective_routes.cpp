@@ -17,8 +17,8 @@ using ordered_json = nlohmann::ordered_json;
 
 // Perspective's clients send the key as ?key=; Google's answers for a missing or a wrong key.
 // Without keys every caller is "anonymous" and may do anything, as on the rest of the API.
-ApiKeyEntry authorize_key(const std::optional<ApiKeys>& keys, const HttpRequest& req) {
-    if (!keys) return {"anonymous", Role::admin, ""};
+ApiKeyEntry authorize_key(const KeyRing* keys, const HttpRequest& req) {
+    if (keys == nullptr) return {"anonymous", Role::admin, ""};
     std::optional<std::string> key = req.param("key");
     if (!key) {
         // Any case of the scheme, as the rest of the API takes it.
@@ -143,10 +143,10 @@ void suggest(ServiceContext& context, const ApiKeyEntry& caller, const HttpReque
 
 // The caller authorized by its key, and every refusal in Google's error shape, which Perspective's
 // clients parse.
-Handler google_errors(ServiceContext& context, const std::optional<ApiKeys>& keys,
+Handler google_errors(ServiceContext& context, const KeyRing* keys,
                       void (*handler)(ServiceContext&, const ApiKeyEntry&, const HttpRequest&,
                                       HttpResponse&)) {
-    return [&context, &keys, handler](const HttpRequest& req, HttpResponse& res) {
+    return [&context, keys, handler](const HttpRequest& req, HttpResponse& res) {
         try {
             handler(context, authorize_key(keys, req), req, res);
         } catch (const ServiceError& e) {
@@ -159,7 +159,7 @@ Handler google_errors(ServiceContext& context, const std::optional<ApiKeys>& key
         } catch (const StoreError& e) {
             res = {};
             res.set_header("Retry-After", "5");
-            send_google_error(res, 503, std::string("the decision log is unavailable: ") + e.what());
+            send_google_error(res, 503, std::string("the database is unavailable: ") + e.what());
         }
     };
 }

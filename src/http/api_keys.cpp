@@ -31,6 +31,19 @@ std::optional<Role> parse_role(std::string_view name) {
     return std::nullopt;
 }
 
+namespace {
+
+// Why `entry` (read from `where`) is not a key; "" when it is one. `role` as written.
+std::string fault_of(const ApiKeyEntry& entry, const std::string& role) {
+    if (!parse_role(role)) return "role must be classify, review or admin, not '" + role + "'";
+    const bool hex =
+        entry.sha256.size() == 64 && entry.sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (!hex) return "the key's sha256 must be 64 lower-case hex digits (arbiter apikey writes it)";
+    return "";
+}
+
+}  // namespace
+
 ApiKeys ApiKeys::load(const std::filesystem::path& path) {
     std::ifstream in(path);
     if (!in) throw ApiKeyError(path.string() + ": cannot be read");
@@ -49,20 +62,45 @@ ApiKeys ApiKeys::load(const std::filesystem::path& path) {
         if (!(fields >> role >> entry.sha256) || (fields >> extra))
             throw ApiKeyError(
                 where + "expected three fields: name, role (classify, review or admin), sha256 of the key");
-        const std::optional<Role> parsed = parse_role(role);
-        if (!parsed) throw ApiKeyError(where + "role must be classify, review or admin, not '" + role + "'");
-        entry.role = *parsed;
-        const bool hex = entry.sha256.size() == 64 &&
-                         entry.sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
-        if (!hex)
-            throw ApiKeyError(where +
-                              "the key's sha256 must be 64 lower-case hex digits (arbiter apikey writes it)");
+        if (const std::string fault = fault_of(entry, role); !fault.empty()) throw ApiKeyError(where + fault);
+        entry.role = *parse_role(role);
         if (!names.insert(entry.name).second)
             throw ApiKeyError(where + "name '" + entry.name + "' given twice");
         keys.entries_.push_back(std::move(entry));
     }
     if (keys.entries_.empty()) throw ApiKeyError(path.string() + ": holds no keys");
     return keys;
+}
+
+ApiKeys ApiKeys::of(std::vector<ApiKeyEntry> entries, const std::string& where) {
+    ApiKeys keys;
+    std::set<std::string> names;
+    for (ApiKeyEntry& entry : entries) {
+        const std::string role(to_string(entry.role));
+        if (const std::string fault = fault_of(entry, role); !fault.empty())
+            throw ApiKeyError(where + ": key '" + entry.name + "': " + fault);
+        if (!names.insert(entry.name).second)
+            throw ApiKeyError(where + ": name '" + entry.name + "' given twice");
+        keys.entries_.push_back(std::move(entry));
+    }
+    return keys;
+}
+
+KeyRing::KeyRing(ApiKeys keys) : keys_(std::make_shared<const ApiKeys>(std::move(keys))) {}
+
+std::optional<ApiKeyEntry> KeyRing::find(std::string_view key) const {
+    std::shared_ptr<const ApiKeys> keys;
+    {
+        const std::lock_guard lock(mutex_);
+        keys = keys_;
+    }
+    return keys->find(key);
+}
+
+void KeyRing::replace(ApiKeys keys) {
+    auto fresh = std::make_shared<const ApiKeys>(std::move(keys));
+    const std::lock_guard lock(mutex_);
+    keys_ = std::move(fresh);
 }
 
 std::optional<ApiKeyEntry> ApiKeys::find(std::string_view key) const {

@@ -9,6 +9,8 @@
 // Keys are random (see make_api_key), which is why an unsalted hash is enough.
 
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -47,6 +49,9 @@ class ApiKeys {
 public:
     // Throws ApiKeyError "FILE:LINE: reason" for a malformed line, a duplicate name or no keys.
     static ApiKeys load(const std::filesystem::path& path);
+    // Keys from elsewhere (the database's table), checked as a file's lines are; `where` names
+    // their source in errors. Throws ApiKeyError.
+    static ApiKeys of(std::vector<ApiKeyEntry> entries, const std::string& where);
 
     // The entry the key belongs to, if any.
     std::optional<ApiKeyEntry> find(std::string_view key) const;
@@ -55,6 +60,19 @@ public:
 
 private:
     std::vector<ApiKeyEntry> entries_;
+};
+
+// The keys in force, replaced while the server runs (a reload of the file, a key made or revoked
+// on another instance) without a request ever seeing half of a change.
+class KeyRing {
+public:
+    explicit KeyRing(ApiKeys keys);
+    std::optional<ApiKeyEntry> find(std::string_view key) const;
+    void replace(ApiKeys keys);
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const ApiKeys> keys_;
 };
 
 // A new random key ("arb_" and 43 URL-safe characters, 256 bits) from OpenSSL's generator.

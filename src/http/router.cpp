@@ -25,9 +25,8 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 // The key that authorizes `req` for `needed`; nullopt when the server has no keys.
-std::optional<ApiKeyEntry> authorize(const std::optional<ApiKeys>& keys, const HttpRequest& req,
-                                     Role needed) {
-    if (!keys) return std::nullopt;
+std::optional<ApiKeyEntry> authorize(const KeyRing* keys, const HttpRequest& req, Role needed) {
+    if (keys == nullptr) return std::nullopt;
     const std::string header = req.header("Authorization");
     const std::optional<std::string_view> key = bearer_token(header);
     if (!key)
@@ -43,6 +42,12 @@ std::optional<ApiKeyEntry> authorize(const std::optional<ApiKeys>& keys, const H
 }
 
 }  // namespace
+
+bool Router::replace_keys(ApiKeys keys) {
+    if (!keys_) return false;
+    keys_->replace(std::move(keys));
+    return true;
+}
 
 void Router::add(std::string method, const std::string& pattern, std::optional<Role> role, Cost cost,
                  Handler handler) {
@@ -140,7 +145,7 @@ HttpResponse refusal_of_current_exception() {
         send_error(response, http_status(refusal), e.what());
     } catch (const StoreError& e) {
         response.set_header("Retry-After", "5");
-        send_error(response, 503, std::string("the decision log is unavailable: ") + e.what());
+        send_error(response, 503, std::string("the database is unavailable: ") + e.what());
     } catch (const std::exception& e) {
         send_error(response, 500, std::string("internal error: ") + e.what());
     }
@@ -150,7 +155,7 @@ HttpResponse refusal_of_current_exception() {
 void Router::run(const Route& route, HttpRequest& request, HttpResponse& response) const {
     try {
         if (route.role) {
-            if (const std::optional<ApiKeyEntry> key = authorize(keys_, request, *route.role)) {
+            if (const std::optional<ApiKeyEntry> key = authorize(keys_.get(), request, *route.role)) {
                 request.caller = key->name;
                 request.caller_role = std::string(to_string(key->role));
             }

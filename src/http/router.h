@@ -5,6 +5,7 @@
 // the HTTP server (http_server.h) hands it whole requests.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,7 +47,7 @@ public:
     // `keys`: the callers and their roles (none: every caller is the anonymous admin). `counter`
     // hears of every answer, late ones when they are given.
     Router(std::optional<ApiKeys> keys, RequestCounter counter)
-        : keys_(std::move(keys)), counter_(std::move(counter)) {}
+        : keys_(keys ? std::make_unique<KeyRing>(std::move(*keys)) : nullptr), counter_(std::move(counter)) {}
 
     // `pattern` is a path whose "{name}" segments match any one non-empty segment; they reach the
     // handler as request.path_params. `role`: the key it needs (none: open).
@@ -85,8 +86,12 @@ public:
     std::vector<RouteInfo> routes() const;
 
     // The callers' keys, for routes that take a key where this router does not look (Perspective's
-    // ?key=): they register with no role and check it themselves. Lives as long as the router.
-    const std::optional<ApiKeys>& keys() const { return keys_; }
+    // ?key=): they register with no role and check it themselves. Null without keys; lives as long
+    // as the router.
+    const KeyRing* keys() const { return keys_.get(); }
+    // Puts `keys` in force for the requests that follow; false (and nothing changes) on a router
+    // started without keys, which stays open to loopback callers only.
+    bool replace_keys(ApiKeys keys);
 
 private:
     struct Route {
@@ -106,7 +111,7 @@ private:
     static bool matches(const Route& route, const std::vector<std::string>& segments,
                         std::vector<std::string>* params);
 
-    const std::optional<ApiKeys> keys_;
+    const std::unique_ptr<KeyRing> keys_;
     const RequestCounter counter_;
     std::vector<Route> routes_;
 };

@@ -36,7 +36,9 @@ std::optional<ThreadGovernor::Sample> ThreadGovernor::sample() {
     if (tick <= 0) return std::nullopt;
     rusage own{};
     if (getrusage(RUSAGE_SELF, &own) != 0) return std::nullopt;
-    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    const auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
     Sample s;
     s.at = std::chrono::steady_clock::now();
     s.machine_busy = static_cast<double>(user + nice + system + irq + softirq + steal) / tick;

@@ -10,11 +10,18 @@ void add_health_routes(Router& router, ServiceContext& context) {
     router.add(
         "GET", "/readyz", std::nullopt, Cost::quick, [&context](const HttpRequest&, HttpResponse& res) {
             const std::string_view state = context.readiness();
+            // Never a wait on the database here (the transport's loop): the log's last answer.
+            const nlohmann::ordered_json database = {
+                {"engine", context.log.engine() == storage::Engine::postgres ? "postgresql" : "sqlite"},
+                {"writable", context.log.healthy()}};
             if (state != "ready") {
                 res.set_header("Retry-After", "5");
-                return send_json(res, 503, {{"status", state}});
+                return send_json(res, 503, {{"status", state}, {"database", database}});
             }
-            send_json(res, 200, {{"status", "ready"}, {"policies", context.policies.current_all().size()}});
+            send_json(res, 200,
+                      {{"status", "ready"},
+                       {"policies", context.policies.current_all().size()},
+                       {"database", database}});
         });
     router.add("GET", "/metrics", std::nullopt, Cost::quick,
                [&context](const HttpRequest&, HttpResponse& res) {

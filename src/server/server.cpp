@@ -76,6 +76,7 @@ public:
     void set_backend(Backend& backend, StreamBackend* streams) { context_.set_backend(backend, streams); }
     int bind() { return http_.bind(context_.config.host, context_.config.port); }
     const Router& router() const { return router_; }
+    Router& router() { return router_; }
     void run() { http_.run(); }
     void stop() {
         context_.draining = true;
@@ -109,6 +110,10 @@ void Server::run() {
 void Server::stop() {
     impl_->stop();
 }
+bool Server::replace_keys(ApiKeys keys) {
+    return impl_->router().replace_keys(std::move(keys));
+}
+
 std::vector<RouteInfo> Server::routes() const {
     return impl_->router().routes();
 }

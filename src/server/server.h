@@ -54,6 +54,10 @@ public:
     // Safe from any thread, and more than once.
     void stop();
 
+    // Puts `keys` in force for the requests that follow (a reloaded file, the database's table
+    // changed); false, changing nothing, for a server started without keys.
+    bool replace_keys(ApiKeys keys);
+
     // Every route, in the order registered.
     std::vector<RouteInfo> routes() const;
     // Answers one whole request in-process, as the transport hands it over (tests, fuzzers): on

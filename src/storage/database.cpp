@@ -61,16 +61,40 @@ bool is_postgres_url(std::string_view location) {
     return location.starts_with("postgresql://") || location.starts_with("postgres://");
 }
 
-void require_sqlite(const Database& db, std::string_view store) {
-    if (db.engine() != Engine::sqlite)
-        throw StoreError(std::string(store) +
-                         " does not run on PostgreSQL yet: give --db a SQLite file path for now");
+std::string without_password(std::string_view location) {
+    std::string out(location);
+    if (!is_postgres_url(out)) return out;
+    // postgresql://user:password@host...: the userinfo ends at the first @ before the path.
+    const size_t authority = out.find("://") + 3;
+    const size_t at = out.find('@', authority);
+    const size_t path = out.find_first_of("/?", authority);
+    if (at != std::string::npos && (path == std::string::npos || at < path)) {
+        const size_t colon = out.find(':', authority);
+        if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+    // ...?password=secret&...
+    for (size_t key = out.find("password="); key != std::string::npos; key = out.find("password=", key + 1)) {
+        if (key == 0 || (out[key - 1] != '?' && out[key - 1] != '&')) continue;
+        const size_t value = key + 9;
+        const size_t end = out.find('&', value);
+        out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
+    }
+    return out;
+}
+
+void take_turns(Database& db, std::string_view key) {
+    if (db.engine() != Engine::postgres) return;
+    Statement lock = db.prepare("SELECT pg_advisory_xact_lock(hashtext(?1))");
+    lock.bind(1, key);
+    lock.step();
 }
 
 Database::Database(const std::string& location, Access access)
     : connection_(is_postgres_url(location) ? open_postgres(location) : open_sqlite(location, access)) {}
 
 Database::~Database() = default;
+Database::Database(Database&&) noexcept = default;
+Database& Database::operator=(Database&&) noexcept = default;
 
 Engine Database::engine() const {
     return connection_->engine();

@@ -24,6 +24,9 @@ enum class Engine {
 // Whether `location` is a PostgreSQL URL (postgresql:// or postgres://) rather than a file path.
 bool is_postgres_url(std::string_view location);
 
+// `location` as it may be printed or logged: a URL's password (user:password@ or password=) as ***.
+std::string without_password(std::string_view location);
+
 class Statement {
 public:
     explicit Statement(std::unique_ptr<StatementImpl> impl);
@@ -64,6 +67,8 @@ public:
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
+    Database(Database&&) noexcept;
+    Database& operator=(Database&&) noexcept;
 
     Engine engine() const;
     void exec(std::string_view sql);
@@ -94,9 +99,9 @@ private:
     std::unique_ptr<Connection> connection_;
 };
 
-// Refuses PostgreSQL for a store whose SQL is still SQLite's own (the decision log, reviews, the
-// review queue, until they are ported), with a StoreError that says so rather than the server's
-// syntax error.
-void require_sqlite(const Database& db, std::string_view store);
+// Inside a transaction of `db`: writers that pass the same `key` take turns until it ends, on
+// PostgreSQL as on SQLite (whose write lock makes every writer wait already), so that what one
+// reads before it writes (the next version number) is not raced by another instance.
+void take_turns(Database& db, std::string_view key);
 
 }  // namespace arbiter::storage

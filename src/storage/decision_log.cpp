@@ -9,16 +9,20 @@
 #include "core/content_json.h"
 #include "core/json_input.h"
 #include "core/sha256.h"
-#include "storage/sqlite_connection.h"
+#include "core/utf8.h"
+#include "storage/migrations.h"
 
 namespace arbiter::storage {
 
 namespace {
 
-constexpr std::string_view kSchema = R"sql(
+// Version 1 (migrations.h's words). Content and verdict are kept as the exact text returned
+// (PostgreSQL's jsonb would reorder keys). A SQLite log from before numbered migrations gains the
+// columns added since it was made.
+constexpr std::string_view kDecisions = R"sql(
 CREATE TABLE IF NOT EXISTS decisions (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  created_at TEXT NOT NULL,
+  id ID_COLUMN,
+  created_at TIME_TEXT NOT NULL,
   request_id TEXT NOT NULL,
   item_id TEXT,
   policy_id TEXT NOT NULL,
@@ -29,22 +33,57 @@ CREATE TABLE IF NOT EXISTS decisions (
   status TEXT NOT NULL,
   violation INTEGER,
   category TEXT,
-  probability REAL,
+  probability REAL_NUMBER,
   rationale TEXT,
   verdict TEXT NOT NULL,
-  latency_ms REAL
+  latency_ms REAL_NUMBER,
+  policy_source TEXT,
+  policy_sha256 TEXT,
+  shadow INTEGER NOT NULL DEFAULT 0
 );
+)sql";
+
+constexpr std::string_view kIndexes = R"sql(
 CREATE INDEX IF NOT EXISTS decisions_policy ON decisions(policy_id, created_at);
 CREATE INDEX IF NOT EXISTS decisions_created ON decisions(created_at);
 CREATE INDEX IF NOT EXISTS decisions_request ON decisions(request_id);
 )sql";
 
-// Columns added since the first schema, with their types; opening an older log adds them.
+// Added to SQLite logs before numbered migrations, with their types.
 constexpr std::pair<std::string_view, std::string_view> kAddedColumns[] = {
     {"policy_source", "TEXT"},
     {"policy_sha256", "TEXT"},
     {"shadow", "INTEGER NOT NULL DEFAULT 0"},
 };
+
+void create_decisions(Database& db) {
+    exec_schema(db, kDecisions);
+    for (const auto& [column, type] : kAddedColumns) {
+        if (!has_column(db, "decisions", column))
+            db.exec("ALTER TABLE decisions ADD COLUMN " + std::string(column) + " " + std::string(type));
+    }
+    db.exec(kIndexes);
+}
+
+constexpr Migration kMigrations[] = {create_decisions};
+
+// Rows whose content holds ?6 (a LIKE pattern) in one of its strings other than a role: the
+// content's strings, not its JSON text, so that a search for "text" or a quote does not match the
+// encoding. The content is always content_to_json's, so every string is an object's value.
+constexpr std::string_view kSqliteTextMatch =
+    " AND content IS NOT NULL AND json_valid(content) AND EXISTS (SELECT 1 FROM json_tree(content) "
+    "WHERE type = 'text' AND key IS NOT 'role' AND value LIKE ?6 ESCAPE '\\')";
+constexpr std::string_view kPostgresTextMatch =
+    " AND content IS NOT NULL AND EXISTS (SELECT 1 FROM jsonb_path_query(content::jsonb, "
+    "'strict $.** ? (@.type() == \"object\").keyvalue() ? (@.key != \"role\" && @.value.type() == "
+    "\"string\")') AS kv WHERE kv ->> 'value' ILIKE ?6 ESCAPE '\\')";
+
+// Who decided a verdict, from its JSON; NULL where it does not say (before the cascade).
+std::string_view tier_of_verdict(Engine engine) {
+    return engine == Engine::postgres
+               ? "(verdict::jsonb ->> 'tier')"
+               : "(CASE WHEN json_valid(verdict) THEN json_extract(verdict, '$.tier') END)";
+}
 
 // The columns query() and row() show, in the order row_json() reads them.
 constexpr std::string_view kRowColumns[] = {
@@ -83,6 +122,15 @@ nlohmann::ordered_json row_json(const Statement& select, int first = 0) {
 
 std::string dump(const nlohmann::ordered_json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The model's own words as a person reads them, and as either engine stores text: invalid UTF-8
+// as U+FFFD (as the verdict's JSON has it), and NUL, which PostgreSQL's text cannot hold, likewise.
+std::string readable_text(std::string_view model_text) {
+    std::string text = valid_utf8(model_text);
+    for (size_t at = text.find('\0'); at != std::string::npos; at = text.find('\0', at))
+        text.replace(at, 1, "\xEF\xBF\xBD");
+    return text;
 }
 
 // A LIKE pattern matching `text` anywhere, its own wildcards (and the escape) taken literally.
@@ -128,19 +176,22 @@ std::optional<std::string> canonical_utc_timestamp(std::string_view text) {
     return std::string(out);
 }
 
-DecisionLog::DecisionLog(const std::filesystem::path& path, bool store_content)
-    : db_(path), store_content_(store_content) {
-    require_sqlite(db_, "the decision log");
-    db_.exec(kSchema);
-    for (const auto& [column, type] : kAddedColumns) {
-        Statement has = db_.prepare("SELECT 1 FROM pragma_table_info('decisions') WHERE name = ?1");
-        has.bind(1, column);
-        if (!has.step())
-            db_.exec("ALTER TABLE decisions ADD COLUMN " + std::string(column) + " " + std::string(type));
-    }
+DecisionLog::DecisionLog(const std::string& location, bool store_content)
+    : db_(location), store_content_(store_content) {
+    migrate(db_, "decisions", kMigrations);
+    if (db_.engine() == Engine::postgres) watch_.emplace(db_, mutex_);
+}
+
+DecisionLog::~DecisionLog() = default;
+
+Engine DecisionLog::engine() const {
+    return db_.engine();
 }
 
 bool DecisionLog::healthy() {
+    // PostgreSQL's answer is the watch's, never a wait on the network here (the caller may be the
+    // transport's loop); a SQLite file is checked at once.
+    if (watch_) return watch_->writable();
     std::lock_guard lock(mutex_);
     return !last_write_failed_ && db_.usable();
 }
@@ -148,7 +199,12 @@ bool DecisionLog::healthy() {
 void DecisionLog::record(const std::vector<Decision>& decisions) {
     std::lock_guard lock(mutex_);
     last_write_failed_ = true;  // until the commit below succeeds
-    write(decisions);
+    try {
+        write(decisions);
+    } catch (const StoreError&) {
+        if (watch_) watch_->write_failed();
+        throw;
+    }
     last_write_failed_ = false;
 }
 
@@ -178,12 +234,13 @@ void DecisionLog::write(const std::vector<Decision>& decisions) {
             insert.bind(10, int64_t{*v.violation ? 1 : 0});
         else
             insert.bind_null(10);
-        insert.bind(11, v.category);
+        insert.bind(11, v.category ? std::optional<std::string>(readable_text(*v.category)) : std::nullopt);
         if (v.probability)
             insert.bind(12, *v.probability);
         else
             insert.bind_null(12);
-        insert.bind(13, std::string_view(v.rationale.empty() ? v.answer_rationale : v.rationale))
+        insert
+            .bind(13, std::string_view(readable_text(v.rationale.empty() ? v.answer_rationale : v.rationale)))
             .bind(14, std::string_view(dump(d.verdict_json)))
             .bind(15, v.latency_ms)
             .bind(16, std::string_view(d.inline_policy ? "inline" : "stored"))
@@ -201,12 +258,7 @@ std::vector<nlohmann::ordered_json> DecisionLog::query(const DecisionQuery& q) {
     if (q.violation) sql += " AND violation = ?3";
     if (q.since) sql += " AND created_at >= ?4";
     if (q.until) sql += " AND created_at < ?5";
-    // The content's strings, not its JSON text: a search for "text" or a quote must not match the
-    // encoding. LIKE ignores the case of ASCII letters; the pattern's own % and _ are escaped.
-    if (q.text)
-        sql +=
-            " AND content IS NOT NULL AND json_valid(content) AND EXISTS (SELECT 1 FROM json_tree(content) "
-            "WHERE type = 'text' AND key IS NOT 'role' AND value LIKE ?6 ESCAPE '\\')";
+    if (q.text) sql += db_.engine() == Engine::postgres ? kPostgresTextMatch : kSqliteTextMatch;
     if (q.before) sql += " AND id < ?7";
     sql += " ORDER BY id DESC LIMIT ?8";
 
@@ -238,13 +290,14 @@ ShadowComparison DecisionLog::compare_shadow(const std::string& policy_id, int s
                                              const std::string& since, size_t limit) {
     // A shadow verdict is logged after its live one, with the same request, item and policy.
     const std::string pairs =
-        " FROM decisions s JOIN decisions l ON l.request_id = s.request_id AND l.item_id IS s.item_id "
-        "AND l.policy_id = s.policy_id AND l.shadow = 0 "
+        " FROM decisions s JOIN decisions l ON l.request_id = s.request_id "
+        "AND l.item_id IS NOT DISTINCT FROM s.item_id AND l.policy_id = s.policy_id AND l.shadow = 0 "
         "WHERE s.shadow = 1 AND s.policy_id = ?1 AND s.policy_version = ?2 AND s.created_at >= ?3 "
         "AND s.status = 'ok' AND l.status = 'ok' AND s.violation IS NOT NULL AND l.violation IS NOT NULL";
     std::lock_guard lock(mutex_);
     ShadowComparison out;
-    Statement count = db_.prepare("SELECT count(*), coalesce(sum(s.violation = l.violation), 0)" + pairs);
+    Statement count =
+        db_.prepare("SELECT count(*), count(*) FILTER (WHERE s.violation = l.violation)" + pairs);
     count.bind(1, std::string_view(policy_id))
         .bind(2, int64_t{shadow_version})
         .bind(3, std::string_view(since));
@@ -263,39 +316,39 @@ ShadowComparison DecisionLog::compare_shadow(const std::string& policy_id, int s
     return out;
 }
 
-ModelVerdicts DecisionLog::model_verdicts(const std::filesystem::path& path, const Policy& policy) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) throw SqliteError(path.string() + ": no such file");
-    Database db(path, Database::Access::read_only);
-    {
-        Statement has = [&] {
-            try {
-                return db.prepare(
-                    "SELECT 1 FROM pragma_table_info('decisions') WHERE name = 'policy_sha256'");
-            } catch (const SqliteError& e) {
-                throw SqliteError(path.string() + ": not an arbiter decision log (" + e.what() + ")");
-            }
-        }();
-        if (!has.step())
-            throw SqliteError(
-                path.string() +
-                ": not an arbiter decision log, or one written before arbiter recorded which policy "
-                "text judged each verdict (those cannot be told from inline policies' verdicts)");
+namespace {
+
+// The log at `location`, opened to read; throws StoreError unless it is a decision log that
+// records which policy text judged each verdict.
+Database open_to_read(const std::string& location) {
+    if (!is_postgres_url(location)) {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(location, ec)) throw StoreError(location + ": no such file");
     }
+    Database db(location, Database::Access::read_only);
+    bool has = false;
+    try {
+        has = has_column(db, "decisions", "policy_sha256");
+    } catch (const StoreError& e) {
+        throw StoreError(location + ": not an arbiter decision log (" + e.what() + ")");
+    }
+    if (!has)
+        throw StoreError(location +
+                         ": not an arbiter decision log, or one written before arbiter recorded which policy "
+                         "text judged each verdict (those cannot be told from inline policies' verdicts)");
+    return db;
+}
+
+}  // namespace
+
+ModelVerdicts DecisionLog::model_verdicts(const std::string& location, const Policy& policy) {
+    Database db = open_to_read(location);
     // The verdict JSON's "tier" says who decided; the fast tier must not learn its own guesses back.
-    Statement select = [&] {
-        try {
-            return db.prepare(
-                "SELECT content, violation FROM decisions WHERE policy_id = ?1 AND policy_source = 'stored' "
-                "AND policy_sha256 = ?2 AND status = 'ok' "
-                "AND content IS NOT NULL AND violation IS NOT NULL "
-                "AND coalesce(CASE WHEN json_valid(verdict) THEN json_extract(verdict, '$.tier') END, "
-                "'model') "
-                "= 'model' ORDER BY id");
-        } catch (const SqliteError& e) {
-            throw SqliteError(path.string() + ": not an arbiter decision log (" + e.what() + ")");
-        }
-    }();
+    Statement select = db.prepare(
+        "SELECT content, violation FROM decisions WHERE policy_id = ?1 AND policy_source = 'stored' "
+        "AND policy_sha256 = ?2 AND status = 'ok' AND content IS NOT NULL AND violation IS NOT NULL "
+        "AND coalesce(" +
+        std::string(tier_of_verdict(db.engine())) + ", 'model') = 'model' ORDER BY id");
     select.bind(1, std::string_view(policy.id)).bind(2, std::string_view(sha256_hex(policy.text)));
     ModelVerdicts out;
     while (select.step()) {

@@ -1,6 +1,6 @@
 #pragma once
-// The audit trail: every verdict the service returns, written to SQLite before the response that
-// carries it is sent. One row per (item, policy):
+// The audit trail: every verdict the service returns, written to the database before the response
+// that carries it is sent. One row per (item, policy):
 //
 //   decisions(id, created_at, request_id, item_id, policy_id, policy_version, content_sha256,
 //             content, mode, status, violation, category, probability, rationale, verdict,
@@ -14,9 +14,9 @@
 // policy sent with the request, which may reuse any id and version) and policy_sha256 hashes the
 // text that judged; shadow is 1 for a verdict of a policy's shadow version (service/shadow.h),
 // logged beside the live verdict of the same request and item, never returned to the caller.
-// Logs written before these columns existed get them (NULL, 0) when opened.
+// Logs written before these columns existed get them (NULL, 0) when opened. On PostgreSQL the
+// types are its own (BIGINT ids, DOUBLE PRECISION), the SQL the same but where noted.
 
-#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -27,6 +27,7 @@
 #include "core/policy.h"
 #include "core/verdict.h"
 #include "storage/database.h"
+#include "storage/database_watch.h"
 
 namespace arbiter::storage {
 
@@ -78,14 +79,21 @@ struct ModelVerdicts {
 
 class DecisionLog {
 public:
-    // Opens or creates the log. Throws StoreError.
-    DecisionLog(const std::filesystem::path& path, bool store_content);
+    // Opens or creates the log in the database at `location` (a file or a PostgreSQL URL).
+    // Throws StoreError.
+    DecisionLog(const std::string& location, bool store_content);
+    ~DecisionLog();
+    DecisionLog(const DecisionLog&) = delete;
+    DecisionLog& operator=(const DecisionLog&) = delete;
+
+    Engine engine() const;
 
     // Writes every decision of one request in one transaction; throws StoreError, in which case
     // none is written.
     void record(const std::vector<Decision>& decisions);
-    // Whether decisions can be written: the file is in place and the last write succeeded (a
-    // full disk or a damaged file fail every write until one succeeds again).
+    // Whether decisions can be written. SQLite: the file is in place and the last write succeeded
+    // (a full disk or a damaged file fail every write until one succeeds again). PostgreSQL: the
+    // primary answered within the last second or so and no write failed since (never waits).
     bool healthy();
 
     // Newest first. Each row: decision_id, created_at, request_id, item_id, policy_id,
@@ -99,17 +107,18 @@ public:
     ShadowComparison compare_shadow(const std::string& policy_id, int shadow_version,
                                     const std::string& since, size_t limit);
 
-    // The model's verdicts for `policy` in the log at `path`, oldest first: rows of its id judged
-    // by a stored policy with its exact text (never an inline policy that took its id), with status
-    // ok, a violation 0 or 1 and stored content, decided by the model. Opens the file read-only (a
-    // server may be writing it). Throws StoreError when it is missing or not a decision log.
-    static ModelVerdicts model_verdicts(const std::filesystem::path& path, const Policy& policy);
+    // The model's verdicts for `policy` in the log at `location`, oldest first: rows of its id
+    // judged by a stored policy with its exact text (never an inline policy that took its id), with
+    // status ok, a violation 0 or 1 and stored content, decided by the model. Opens a file read-only
+    // (a server may be writing it). Throws StoreError when it is missing or not a decision log.
+    static ModelVerdicts model_verdicts(const std::string& location, const Policy& policy);
 
 private:
     std::mutex mutex_;
     Database db_;
     bool store_content_;
     bool last_write_failed_ = false;
+    std::optional<DatabaseWatch> watch_;                 // PostgreSQL only; declared last, so it stops first
     void write(const std::vector<Decision>& decisions);  // with mutex_ held
 };
 

@@ -1,13 +1,15 @@
 #include "storage/policy_store.h"
 
 #include "core/policy_json.h"
+#include "storage/change_feed.h"
 #include "storage/decision_log.h"
+#include "storage/migrations.h"
 
 namespace arbiter::storage {
 
 namespace {
 
-constexpr std::string_view kSchema = R"sql(
+constexpr std::string_view kPolicyVersions = R"sql(
 CREATE TABLE IF NOT EXISTS policy_versions (
   policy_id TEXT NOT NULL,
   version INTEGER NOT NULL,
@@ -18,6 +20,16 @@ CREATE TABLE IF NOT EXISTS policy_versions (
   PRIMARY KEY (policy_id, version)
 );
 )sql";
+
+// The same SQL on both engines.
+void create_policy_versions(Database& db) {
+    db.exec(kPolicyVersions);
+}
+
+constexpr Migration kMigrations[] = {create_policy_versions};
+
+// Policy writers take turns under this name (take_turns), across instances.
+constexpr std::string_view kWriters = "arbiter.policy_versions";
 
 // What a version is judged by: everything but its version number (and where it was read from).
 bool same_policy(const Policy& a, const Policy& b) {
@@ -39,17 +51,27 @@ std::shared_ptr<const Policy> parse_stored(const std::string& json,
 
 }  // namespace
 
-PolicyStore::PolicyStore(const std::filesystem::path& path) : db_(path) {
-    db_.exec(kSchema);
+PolicyStore::PolicyStore(const std::string& location) : db_(location) {
+    migrate(db_, "policy_versions", kMigrations);
+    reload();
+}
+
+void PolicyStore::reload() {
+    std::lock_guard lock(mutex_);
     // The latest version of each policy that is not deleted is current.
     Statement select = db_.prepare(
         "SELECT p.policy, p.deleted, p.source FROM policy_versions p WHERE p.version = "
         "(SELECT MAX(version) FROM policy_versions q WHERE q.policy_id = p.policy_id)");
+    std::map<std::string, std::shared_ptr<const Policy>> current;
     while (select.step()) {
         if (select.integer(1) != 0) continue;
         std::shared_ptr<const Policy> policy = parse_stored(select.text(0).value_or("{}"), select.text(2));
-        current_[policy->id] = policy;
+        // A version already current stays the object it is (seed() may have read it from a new place).
+        const auto known = current_.find(policy->id);
+        if (known != current_.end() && known->second->version == policy->version) policy = known->second;
+        current[policy->id] = policy;
     }
+    current_ = std::move(current);
 }
 
 int PolicyStore::latest_version(const std::string& id) {
@@ -78,6 +100,7 @@ size_t PolicyStore::seed(const std::vector<Policy>& policies) {
     std::lock_guard lock(mutex_);
     size_t added = 0;
     Database::Transaction transaction(db_);
+    take_turns(db_, kWriters);
     for (const Policy& file : policies) {
         const int latest = latest_version(file.id);
         bool seen = false;
@@ -102,6 +125,7 @@ size_t PolicyStore::seed(const std::vector<Policy>& policies) {
         current_[id] = std::make_shared<const Policy>(std::move(next));
         ++added;
     }
+    if (added > 0) announce_change(db_, "policies");
     transaction.commit();
     return added;
 }
@@ -121,6 +145,10 @@ std::vector<std::shared_ptr<const Policy>> PolicyStore::current_all() const {
 
 std::optional<PolicyVersion> PolicyStore::version(const std::string& id, int version) {
     std::lock_guard lock(mutex_);
+    return read_version(id, version);
+}
+
+std::optional<PolicyVersion> PolicyStore::read_version(const std::string& id, int version) {
     Statement select = db_.prepare(
         "SELECT policy, created_at, deleted, source FROM policy_versions WHERE policy_id = ?1 AND version = "
         "?2");
@@ -146,6 +174,7 @@ std::shared_ptr<const Policy> PolicyStore::put(Policy policy, bool stated) {
     std::lock_guard lock(mutex_);
     db_.ensure_usable();
     Database::Transaction transaction(db_);
+    take_turns(db_, kWriters);
     const int next = latest_version(policy.id) + 1;
     if (stated && policy.version != next)
         throw VersionConflict("policy '" + policy.id + "' is at version " + std::to_string(next - 1) +
@@ -153,6 +182,7 @@ std::shared_ptr<const Policy> PolicyStore::put(Policy policy, bool stated) {
                               std::to_string(policy.version) + " (or leave version out)");
     policy.version = next;
     insert(policy, false);
+    announce_change(db_, "policies");
     transaction.commit();
     auto stored = std::make_shared<const Policy>(std::move(policy));
     current_[stored->id] = stored;
@@ -161,16 +191,23 @@ std::shared_ptr<const Policy> PolicyStore::put(Policy policy, bool stated) {
 
 bool PolicyStore::remove(const std::string& id) {
     std::lock_guard lock(mutex_);
-    const auto it = current_.find(id);
-    if (it == current_.end()) return false;
-    // A deletion is a version of its own, so the history says when the policy was retired.
     db_.ensure_usable();
-    Policy tombstone = *it->second;
-    tombstone.version = latest_version(id) + 1;
     Database::Transaction transaction(db_);
+    take_turns(db_, kWriters);
+    // The latest stored version, not this instance's memory: another may have changed it since.
+    const int latest = latest_version(id);
+    const std::optional<PolicyVersion> last = latest > 0 ? read_version(id, latest) : std::nullopt;
+    if (!last || last->deleted) {
+        current_.erase(id);
+        return false;
+    }
+    // A deletion is a version of its own, so the history says when the policy was retired.
+    Policy tombstone = *last->policy;
+    tombstone.version = latest + 1;
     insert(tombstone, true);
+    announce_change(db_, "policies");
     transaction.commit();
-    current_.erase(it);
+    current_.erase(id);
     return true;
 }
 

@@ -1,15 +1,16 @@
 #pragma once
-// The policies a server serves, every version of each, kept in SQLite beside the decision log so
-// that versions survive restarts and every verdict can be traced to the text that judged it:
+// The policies a server serves, every version of each, kept in the database beside the decision
+// log so that versions survive restarts and every verdict can be traced to the text that judged it:
 //
 //   policy_versions(policy_id, version, created_at, deleted, policy)   policy: the policy's JSON
 //
 // A policy folder seeds the store at start: a file whose policy matches no stored version of its
 // id (it is new, or was edited) becomes the next version; a file seen before changes nothing, so
 // a restart neither undoes edits made over the API nor brings back a deleted policy. PUT adds a
-// version, DELETE retires the policy; old versions stay readable.
+// version, DELETE retires the policy; old versions stay readable. Instances sharing a PostgreSQL
+// database take turns to write, so two that store the same next version give one VersionConflict,
+// and each hears the others' changes (change_feed.h) and reloads.
 
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,8 +45,9 @@ struct PolicyVersionInfo {
 
 class PolicyStore {
 public:
-    // Opens or creates the store in the database at `path`. Throws StoreError.
-    explicit PolicyStore(const std::filesystem::path& path);
+    // Opens or creates the store in the database at `location` (a file or a PostgreSQL URL). Throws
+    // StoreError.
+    explicit PolicyStore(const std::string& location);
 
     // Adds the policies read from files (see above). Returns how many became new versions.
     size_t seed(const std::vector<Policy>& policies);
@@ -65,8 +67,12 @@ public:
     // False if there was no current version.
     bool remove(const std::string& id);
 
+    // Reads the current versions again, after another instance changed them (change_feed.h).
+    void reload();
+
 private:
-    int latest_version(const std::string& id);
+    int latest_version(const std::string& id);  // these three with mutex_ held
+    std::optional<PolicyVersion> read_version(const std::string& id, int version);
     void insert(const Policy& policy, bool deleted);
 
     mutable std::mutex mutex_;

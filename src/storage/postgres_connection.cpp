@@ -16,8 +16,14 @@ constexpr const char* kStatementTimeout = "-c statement_timeout=10000";
 // Seconds to wait for a connection when the URL does not say.
 constexpr const char* kConnectTimeout = "5";
 
-// The statement with SQLite's ?N parameters as PostgreSQL's $N, outside quoted text.
-std::string dollar_parameters(std::string_view sql) {
+// PostgreSQL's type id for text: a parameter the statement does not use is given it, where
+// PostgreSQL could not otherwise tell its type (a store binds one set of values to related
+// statements).
+constexpr Oid kTextType = 25;
+
+// The statement with SQLite's ?N parameters as PostgreSQL's $N, outside quoted text; `used`
+// gains each N it names.
+std::string dollar_parameters(std::string_view sql, std::vector<bool>& used) {
     std::string out;
     out.reserve(sql.size());
     char quote = 0;
@@ -28,6 +34,11 @@ std::string dollar_parameters(std::string_view sql) {
         } else if (c == '\'' || c == '"') {
             quote = c;
         } else if (c == '?' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+            size_t n = 0;
+            for (size_t j = i + 1; j < sql.size() && sql[j] >= '0' && sql[j] <= '9'; ++j)
+                n = n * 10 + static_cast<size_t>(sql[j] - '0');
+            if (used.size() < n) used.resize(n);
+            if (n > 0) used[n - 1] = true;
             out.push_back('$');
             continue;
         }
@@ -44,12 +55,19 @@ std::string message_of(PGconn* conn) {
 
 class PostgresStatement : public StatementImpl {
 public:
-    PostgresStatement(PGconn* conn, std::string_view sql) : conn_(conn), sql_(dollar_parameters(sql)) {}
+    PostgresStatement(PGconn* conn, std::string_view sql)
+        : conn_(conn), sql_(dollar_parameters(sql, used_)) {}
     ~PostgresStatement() override { PQclear(result_); }
     PostgresStatement(const PostgresStatement&) = delete;
     PostgresStatement& operator=(const PostgresStatement&) = delete;
 
-    void bind(int index, std::string_view text) override { slot(index) = std::string(text); }
+    // libpq passes text as a C string: a NUL would cut it short without a word, so it is refused.
+    void bind(int index, std::string_view text) override {
+        if (text.find('\0') != std::string_view::npos)
+            throw PostgresError("parameter " + std::to_string(index) +
+                                " holds a NUL byte, which PostgreSQL cannot store");
+        slot(index) = std::string(text);
+    }
     void bind(int index, int64_t value) override { slot(index) = std::to_string(value); }
     void bind(int index, double value) override {
         char buffer[32];
@@ -99,9 +117,13 @@ private:
 
     void run() {
         std::vector<const char*> values;
-        for (const auto& p : params_) values.push_back(p ? p->c_str() : nullptr);
-        result_ = PQexecParams(conn_, sql_.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                               nullptr, nullptr, 0);
+        std::vector<Oid> types;
+        for (size_t i = 0; i < params_.size(); ++i) {
+            values.push_back(params_[i] ? params_[i]->c_str() : nullptr);
+            types.push_back(i < used_.size() && used_[i] ? 0 : kTextType);  // 0: PostgreSQL infers it
+        }
+        result_ = PQexecParams(conn_, sql_.c_str(), static_cast<int>(values.size()), types.data(),
+                               values.data(), nullptr, nullptr, 0);
         const ExecStatusType status = PQresultStatus(result_);
         if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return;
         const std::string why = result_ != nullptr ? PQresultErrorMessage(result_) : message_of(conn_);
@@ -111,6 +133,7 @@ private:
     }
 
     PGconn* conn_;
+    std::vector<bool> used_;  // by parameter index - 1: whether the statement names it
     std::string sql_;
     std::vector<std::optional<std::string>> params_;
     PGresult* result_ = nullptr;
@@ -119,17 +142,7 @@ private:
 
 class PostgresConnection : public Connection {
 public:
-    explicit PostgresConnection(const std::string& url) {
-        const char* keys[] = {"dbname", "connect_timeout", "options", "application_name", nullptr};
-        const char* values[] = {url.c_str(), kConnectTimeout, kStatementTimeout, "arbiter", nullptr};
-        // expand_dbname: the URL's own settings win over these defaults.
-        conn_ = PQconnectdbParams(keys, values, 1);
-        if (PQstatus(conn_) != CONNECTION_OK) {
-            const std::string why = message_of(conn_);
-            PQfinish(conn_);
-            throw PostgresError("cannot connect to PostgreSQL: " + why);
-        }
-    }
+    explicit PostgresConnection(const std::string& url) : conn_(connect_postgres(url)) {}
     ~PostgresConnection() override { PQfinish(conn_); }
     PostgresConnection(const PostgresConnection&) = delete;
     PostgresConnection& operator=(const PostgresConnection&) = delete;
@@ -171,6 +184,22 @@ private:
 };
 
 }  // namespace
+
+PGconn* connect_postgres(const std::string& url) {
+    const char* keys[] = {"dbname", "connect_timeout", "options", "application_name", nullptr};
+    const char* values[] = {url.c_str(), kConnectTimeout, kStatementTimeout, "arbiter", nullptr};
+    // expand_dbname: the URL's own settings win over these defaults.
+    PGconn* conn = PQconnectdbParams(keys, values, 1);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        const std::string why = message_of(conn);
+        PQfinish(conn);
+        throw PostgresError("cannot connect to PostgreSQL: " + why);
+    }
+    // The server's notices ("already exists, skipping") are not errors, and not for stderr.
+    PQsetNoticeProcessor(
+        conn, [](void*, const char*) {}, nullptr);
+    return conn;
+}
 
 std::unique_ptr<Connection> open_postgres(const std::string& url) {
     return std::make_unique<PostgresConnection>(url);

@@ -4,40 +4,45 @@
 #include <map>
 
 #include "storage/decision_log.h"
+#include "storage/migrations.h"
 
 namespace arbiter::storage {
 
 namespace {
 
-constexpr std::string_view kSchema = R"(
+constexpr std::string_view kReviews = R"sql(
 CREATE TABLE IF NOT EXISTS reviews (
-  id INTEGER PRIMARY KEY,
-  created_at TEXT NOT NULL,
+  id ID_COLUMN,
+  created_at TIME_TEXT NOT NULL,
   policy_id TEXT NOT NULL,
   policy_version INTEGER NOT NULL,
   content TEXT NOT NULL,
   content_sha256 TEXT NOT NULL,
   violation INTEGER NOT NULL,
-  score REAL,
+  score REAL_NUMBER,
   reviewer TEXT NOT NULL,
   source TEXT NOT NULL,
-  note TEXT NOT NULL
+  note TEXT NOT NULL,
+  decision_id BIGINT
 );
-CREATE INDEX IF NOT EXISTS reviews_policy ON reviews (policy_id, id);
-)";
+)sql";
 
-// Added since the first schema; opening an older file adds it (NULL: a review of no logged decision).
-constexpr std::string_view kDecisionColumn = "decision_id";
+// Version 1; a SQLite file from before numbered migrations may lack decision_id (NULL: a review
+// of no logged decision).
+void create_reviews(Database& db) {
+    exec_schema(db, kReviews);
+    if (!has_column(db, "reviews", "decision_id"))
+        db.exec("ALTER TABLE reviews ADD COLUMN decision_id INTEGER");
+    db.exec("CREATE INDEX IF NOT EXISTS reviews_policy ON reviews (policy_id, id)");
+    db.exec("CREATE INDEX IF NOT EXISTS reviews_decision ON reviews (decision_id)");
+}
+
+constexpr Migration kMigrations[] = {create_reviews};
 
 }  // namespace
 
-ReviewLog::ReviewLog(const std::filesystem::path& path) : db_(path) {
-    require_sqlite(db_, "the review log");
-    db_.exec(kSchema);
-    Statement has = db_.prepare("SELECT 1 FROM pragma_table_info('reviews') WHERE name = ?1");
-    has.bind(1, kDecisionColumn);
-    if (!has.step()) db_.exec("ALTER TABLE reviews ADD COLUMN decision_id INTEGER");
-    db_.exec("CREATE INDEX IF NOT EXISTS reviews_decision ON reviews (decision_id)");
+ReviewLog::ReviewLog(const std::string& location) : db_(location) {
+    migrate(db_, "reviews", kMigrations);
 }
 
 int64_t ReviewLog::add(const Review& r) {

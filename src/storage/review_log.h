@@ -6,7 +6,6 @@
 // same SQLite file; this class owns the `reviews` table.
 
 #include <cstdint>
-#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -61,7 +60,7 @@ std::vector<LabelledItem> labelled_set(const std::vector<Review>& reviews);
 class ReviewLog {
 public:
     // Opens (creating the table where missing). Throws StoreError.
-    explicit ReviewLog(const std::filesystem::path& path);
+    explicit ReviewLog(const std::string& location);
 
     // Stores `review` and returns its id. Throws StoreError.
     int64_t add(const Review& review);

@@ -9,7 +9,6 @@
 // Only live verdicts of stored policies that parsed and whose content is stored are ever queued.
 
 #include <cstdint>
-#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -50,7 +49,7 @@ class ReviewQueue {
 public:
     // Opens the database the decision and review logs are in (they create their tables first).
     // Throws StoreError.
-    explicit ReviewQueue(const std::filesystem::path& path);
+    explicit ReviewQueue(const std::string& location);
 
     std::vector<QueueRules> all_rules();
     std::optional<QueueRules> rules(const std::string& policy_id);

@@ -1,15 +1,18 @@
 #include "storage/run_store.h"
 
 #include "storage/decision_log.h"
+#include "storage/migrations.h"
 
 namespace arbiter::storage {
 
 namespace {
 
-constexpr std::string_view kSchema = R"sql(
+// ORDER_COLUMN breaks ties of created_at on PostgreSQL (SQLite has its rowid).
+constexpr std::string_view kRuns = R"sql(
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY,
-  created_at TEXT NOT NULL,
+  ORDER_COLUMN
+  created_at TIME_TEXT NOT NULL,
   created_by TEXT NOT NULL,
   policy_id TEXT NOT NULL,
   spec TEXT NOT NULL,
@@ -22,6 +25,12 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at);
 )sql";
+
+void create_runs(Database& db) {
+    exec_schema(db, kRuns);
+}
+
+constexpr Migration kMigrations[] = {create_runs};
 
 constexpr std::string_view kColumns =
     "id, created_at, created_by, policy_id, spec, status, done, total, finished_at, error";
@@ -51,8 +60,8 @@ std::optional<std::string> unless_empty(const std::string& text) {
 
 }  // namespace
 
-RunStore::RunStore(const std::filesystem::path& path) : db_(path) {
-    db_.exec(kSchema);
+RunStore::RunStore(const std::string& location) : db_(location) {
+    migrate(db_, "runs", kMigrations);
     Statement interrupted = db_.prepare(
         "UPDATE runs SET status = 'failed', error = 'the server stopped before the run finished', "
         "finished_at = ?1 WHERE status IN ('queued', 'running')");
@@ -108,9 +117,11 @@ std::optional<Run> RunStore::get(const std::string& id) {
 
 std::vector<Run> RunStore::list(const std::optional<std::string>& policy_id, size_t limit) {
     std::lock_guard lock(mutex_);
-    Statement select = db_.prepare("SELECT " + std::string(kColumns) +
-                                   " FROM runs WHERE ?1 IS NULL OR policy_id = ?1 ORDER BY created_at DESC, "
-                                   "rowid DESC LIMIT ?2");
+    const std::string_view added = db_.engine() == Engine::postgres ? "seq" : "rowid";
+    Statement select =
+        db_.prepare("SELECT " + std::string(kColumns) +
+                    " FROM runs WHERE CAST(?1 AS TEXT) IS NULL OR policy_id = ?1 ORDER BY created_at DESC, " +
+                    std::string(added) + " DESC LIMIT ?2");
     select.bind(1, policy_id).bind(2, static_cast<int64_t>(limit));
     std::vector<Run> out;
     while (select.step()) out.push_back(read_run(select));

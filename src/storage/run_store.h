@@ -7,7 +7,6 @@
 //   runs(id, created_at, created_by, policy_id, spec, status, done, total, finished_at, error,
 //        results)          spec and results: JSON
 #include <cstdint>
-#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -35,7 +34,7 @@ class RunStore {
 public:
     // Opens (creating the table where missing); runs left unfinished become failed. Throws
     // StoreError.
-    explicit RunStore(const std::filesystem::path& path);
+    explicit RunStore(const std::string& location);
 
     void add(const Run& run);  // created_at is set here when empty
     // Writes the run's status, progress, finish time, error and results.

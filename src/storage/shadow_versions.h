@@ -7,7 +7,6 @@
 //
 // Read on every classification, so held in memory as well.
 
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,7 +28,7 @@ class ShadowVersions {
 public:
     // Opens (creating the table where missing) and loads the shadows from `policies`. Throws
     // StoreError.
-    ShadowVersions(const std::filesystem::path& path, PolicyStore& policies);
+    ShadowVersions(const std::string& location, PolicyStore& policies);
 
     std::optional<Shadow> of(const std::string& policy_id) const;
     // Makes version `version` of `policy_id` its shadow (replacing any); false when that version
@@ -37,6 +36,9 @@ public:
     bool set(const std::string& policy_id, int version, const std::string& set_by);
     // False when the policy had no shadow.
     bool clear(const std::string& policy_id);
+
+    // Reads the shadows again, after another instance changed them (change_feed.h).
+    void reload();
 
 private:
     PolicyStore& policies_;

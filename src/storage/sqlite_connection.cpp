@@ -65,7 +65,7 @@ private:
     sqlite3_stmt* stmt_ = nullptr;
 };
 
-class SqliteConnection : public Connection {
+class SqliteConnection final : public Connection {
 public:
     SqliteConnection(const std::string& path, Database::Access access) : path_(path) {
         const bool writable = access == Database::Access::read_write;

@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -12,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "support/postgres.h"
 #include "support/scratch.h"
 
 namespace arbiter::test {
@@ -20,11 +22,29 @@ using nlohmann::json;
 
 inline const std::string kPolicies = std::string(ARBITER_SOURCE_DIR) + "/examples/policies";
 
+// Whether this run's service tests keep their state on PostgreSQL (ARBITER_TEST_ENGINE=postgres:
+// ctest runs the service suites a second time so) rather than in SQLite files.
+inline bool service_tests_on_postgres() {
+    const char* engine = std::getenv("ARBITER_TEST_ENGINE");
+    return engine != nullptr && std::string_view(engine) == "postgres";
+}
+
+// An empty database for one server, as --db takes it: a SQLite file in a folder of its own, or a
+// new database on the test cluster when the run is on PostgreSQL.
 inline std::filesystem::path fresh_db(const std::string& name) {
+    if (service_tests_on_postgres()) return fresh_postgres_db(name);
     const std::filesystem::path dir = test::scratch_dir() / ("service-" + name);
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir / "arbiter.db";
+}
+
+// fresh_db's location as one word of a shell command (a PostgreSQL URL holds '&' and '?').
+inline std::string fresh_db_arg(const std::string& name) {
+    std::string quoted = "'";
+    for (const char c : fresh_db(name).string())
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return quoted + "'";
 }
 
 struct Reply {
