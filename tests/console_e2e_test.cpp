@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "support/fleet.h"
 #include "support/server_process.h"
 #include "support/service_client.h"
 
@@ -55,6 +56,26 @@ TEST(ConsoleEndToEnd, WritesLintsSavesAndDiffsAPolicyInChromium) {
           "15-review-saved", "15-review-second-opinion", "15-review-disagreement", "16-sets", "17-run-new",
           "17-run-results", "17-run-promoted", "18-shadow", "17-runs"})
         EXPECT_TRUE(std::filesystem::exists(shots / (std::string(page) + ".png"))) << page;
+}
+
+// A fleet on one PostgreSQL database (support/fleet.h): the console signed in on instance a finds a
+// decision made through instance b (tests/console/fleet.mjs).
+using test::Fleet;
+
+TEST_F(Fleet, TheConsoleOfOneInstanceShowsADecisionMadeByAnother) {
+    ASSERT_TRUE(std::filesystem::exists(e2e_dir() + "/node_modules/playwright-core"))
+        << "Playwright is not installed: run scripts/node-deps tests/console (scripts/test does)";
+    std::string review;
+    start("fleet-console", [&] { review = apikey("--name rita --role review"); });
+    const std::filesystem::path shots =
+        std::filesystem::path(ARBITER_BIN_DIR).parent_path() / "console-screenshots-fleet";
+    std::filesystem::remove_all(shots);
+    const test::CommandResult run = test::run_command(
+        "node " + e2e_dir() + "/fleet.mjs http://127.0.0.1:" + std::to_string(port(0)) +
+        " http://127.0.0.1:" + std::to_string(port(1)) + " " + review + " " + shots.string());
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find("console fleet e2e: ok"), std::string::npos) << run.output;
+    EXPECT_TRUE(std::filesystem::exists(shots / "20-fleet-decision.png"));
 }
 
 }  // namespace

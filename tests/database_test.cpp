@@ -105,7 +105,6 @@ TEST_P(OnBothEngines, PoliciesShadowsAndRunsAreStoredAlike) {
         run.id = "run_1";
         run.created_by = "ops";
         run.policy_id = "spam";
-        run.status = "running";
         run.spec = {{"candidate", {{"version", 1}}}};
         runs.add(run);
     }
@@ -119,10 +118,10 @@ TEST_P(OnBothEngines, PoliciesShadowsAndRunsAreStoredAlike) {
     ASSERT_TRUE(shadows.of("spam"));
     EXPECT_EQ(shadows.of("spam")->policy->version, 1);
     EXPECT_EQ(shadows.of("spam")->set_by, "rita");
-    // A run its server left unfinished is failed when the store opens again.
+    // A queued run waits, after the store opens again, for an instance to claim it.
     RunStore runs(location);
     ASSERT_TRUE(runs.get("run_1"));
-    EXPECT_EQ(runs.get("run_1")->status, "failed");
+    EXPECT_EQ(runs.get("run_1")->status, "queued");
     EXPECT_EQ(runs.get("run_1")->spec["candidate"]["version"], 1);
 }
 

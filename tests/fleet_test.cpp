@@ -5,6 +5,8 @@
 // cluster, support/postgres.h), so the suite runs once, not again under ARBITER_TEST_ENGINE; the
 // database's faults on a cluster of their own.
 
+#include "support/fleet.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -51,30 +53,8 @@ json verdict_on(int port, const std::string& text) {
 
 using test::within;
 
-// `arbiter apikey ARGUMENTS --db DB`; the key it printed (its first line; the rest is its report).
-std::string test_apikey(const std::string& db, const std::string& arguments) {
-    const test::CommandResult made =
-        test::run_command(test::built_binary("arbiter") + " apikey " + arguments + " --db '" + db + "'");
-    EXPECT_EQ(made.exit_code, 0) << made.output;
-    return made.output.substr(0, made.output.find('\n'));
-}
-
-class Fleet : public ::testing::Test {
-protected:
-    // Three instances on a new database, after `before` (keys made in it, say).
-    void start(const std::string& name, const std::function<void()>& before = {}) {
-        db_ = test::fresh_postgres_db(name);
-        if (before) before();
-        for (int i = 0; i < 3; ++i)
-            servers_.push_back(
-                std::make_unique<ServerProcess>(db_, std::vector<std::string>{"--policies", kPolicies}));
-    }
-    int port(size_t i) const { return servers_[i]->port(); }
-    std::string apikey(const std::string& arguments) const { return test_apikey(db_, arguments); }
-
-    std::string db_;
-    std::vector<std::unique_ptr<ServerProcess>> servers_;
-};
+using test::Fleet;
+using test::test_apikey;
 
 TEST_F(Fleet, APolicyStoredOnOneInstanceIsInForceOnAllWithinASecondRulesAndAll) {
     start("fleet-put");

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <thread>
 
 #include "storage/decision_log.h"
@@ -52,7 +53,7 @@ TEST_P(Migrations, InstancesStartingTogetherApplyEachChangeOnce) {
     std::vector<std::string> schemas;
     while (versions.step()) {
         schemas.push_back(*versions.text(0));
-        EXPECT_EQ(versions.integer(1), 1) << schemas.back();
+        EXPECT_EQ(versions.integer(1), schemas.back() == "runs" ? 2 : 1) << schemas.back();
     }
     EXPECT_EQ(schemas, (std::vector<std::string>{"decisions", "policy_shadows", "policy_versions",
                                                  "queue_rules", "reviews", "runs"}));
@@ -85,6 +86,34 @@ TEST_P(Migrations, AFailedMigrationChangesNothing) {
     constexpr Migration kFirst[] = {kBroken[0]};
     migrate(db, "broken", kFirst);
     EXPECT_TRUE(has_column(db, "half", "n"));
+}
+
+// Runs of an arbiter from before the runs' queue: a finished one is kept as it was; one it left
+// queued or running has no instance that could renew it, and fails, as that arbiter would have
+// failed it at its next start.
+TEST_P(Migrations, RunsFromBeforeLeasesAreKeptOrFailed) {
+    const std::string location = fresh("runs-v1");
+    {
+        Database db(location);
+        constexpr Migration kFirstOnly[] = {[](Database& d) {
+            exec_schema(
+                d,
+                "CREATE TABLE runs (id TEXT PRIMARY KEY, ORDER_COLUMN created_at TIME_TEXT NOT NULL, "
+                "created_by TEXT NOT NULL, policy_id TEXT NOT NULL, spec TEXT NOT NULL, status TEXT NOT "
+                "NULL, done INTEGER NOT NULL, total INTEGER NOT NULL, finished_at TEXT, error TEXT, "
+                "results TEXT)");
+        }};
+        migrate(db, "runs", kFirstOnly);
+        db.exec(
+            "INSERT INTO runs (id, created_at, created_by, policy_id, spec, status, done, total) VALUES "
+            "('run_done', '2026-01-01', 'rita', 'spam', '{}', 'done', 4, 4), "
+            "('run_left', '2026-01-02', 'rita', 'spam', '{}', 'running', 1, 4)");
+    }
+    RunStore runs(location);
+    EXPECT_EQ(runs.get("run_done")->status, "done");
+    EXPECT_EQ(runs.get("run_done")->done, 4);
+    EXPECT_EQ(runs.get("run_left")->status, "failed");
+    EXPECT_FALSE(runs.claim("a", std::chrono::seconds(60)));
 }
 
 ARBITER_ON_BOTH_ENGINES(Migrations);

@@ -1,5 +1,9 @@
 // arbiter serve: the HTTP classification service, on the embedded engine or a remote backend.
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -11,6 +15,7 @@
 #include "cli/cascade_flag.h"
 #include "cli/command.h"
 #include "cli/pipeline.h"
+#include "cli/serve_reload.h"
 #include "cli/serve_stores.h"
 #include "core/base_url.h"
 #include "core/policy_file.h"
@@ -32,6 +37,7 @@ struct ServeArgs {
     std::string cascade = "auto";
     std::string upstream;
     std::string release;
+    std::string instance;
 };
 
 // KV sequences for streamed answers when --upstream is given without --streams.
@@ -40,6 +46,19 @@ constexpr int kGatewayStreams = 8;
 int fail(const std::string& message) {
     std::fprintf(stderr, "arbiter serve: %s\n", message.c_str());
     return kExitBadInput;
+}
+
+// This machine's host name and the port (the process id for port 0): distinct among instances on
+// one machine and across machines, and the same after a restart, so metrics series continue.
+std::string default_instance_name(int port) {
+    std::array<char, 256> host{};
+    std::string name = gethostname(host.data(), host.size() - 1) == 0 ? host.data() : "arbiter";
+    name = name.substr(0, name.find('.'));  // the short name
+    std::ranges::replace_if(
+        name, [](char c) { return !service::is_instance_name(std::string(1, c)); }, '-');
+    const std::string suffix = "-" + (port > 0 ? std::to_string(port) : "p" + std::to_string(getpid()));
+    name = name.substr(0, 32 - suffix.size()) + suffix;
+    return service::is_instance_name(name) ? name : "arbiter" + suffix;
 }
 
 // The configuration file with the flags that override it. Throws service::ConfigError.
@@ -52,31 +71,8 @@ service::ServiceConfig configuration(const ServeArgs& a) {
     if (!a.upstream.empty()) config.gateway.upstream = a.upstream;
     if (!a.release.empty())
         config.gateway.release = a.release == "hold" ? service::Release::hold : service::Release::observe;
+    config.instance = a.instance.empty() ? default_instance_name(config.port) : a.instance;
     return config;
-}
-
-// What the configuration names that the store does not hold ("" when nothing): a policy set's or
-// the gateway's policy, or an upstream that is no URL.
-std::string missing_reference(const service::ServiceConfig& config, const storage::PolicyStore& store) {
-    for (const auto& [name, set] : config.policy_sets) {
-        for (const std::string& id : set.policies) {
-            if (!store.current(id))
-                return "policy set '" + name + "' names policy '" + id + "', which is not loaded";
-        }
-    }
-    const service::GatewayConfig& gateway = config.gateway;
-    if (gateway.upstream.empty()) return {};
-    try {
-        parse_base_url(gateway.upstream);
-    } catch (const std::invalid_argument& e) {
-        return std::string("--upstream: ") + e.what();
-    }
-    for (const auto* ids : {&gateway.input_policies, &gateway.output_policies}) {
-        for (const std::string& id : ids->value_or(std::vector<std::string>{})) {
-            if (!store.current(id)) return "gateway names policy '" + id + "', which is not loaded";
-        }
-    }
-    return {};
 }
 
 // The content limit against the context: content that the context cannot hold with a policy gets
@@ -102,14 +98,15 @@ std::optional<std::string> check_context_room(const service::ServiceConfig& conf
     return std::nullopt;
 }
 
-// SIGTERM and SIGINT, blocked in this thread and so in every thread started from it on, to be
-// taken by sigwait alone. Blocked before any store opens: a store's own thread (a PostgreSQL
+// SIGTERM, SIGINT and SIGHUP, blocked in this thread and so in every thread started from it on, to
+// be taken by sigwait alone. Blocked before any store opens: a store's own thread (a PostgreSQL
 // database's watch) that let them through would die of them instead of draining.
-sigset_t block_stop_signals() {
+sigset_t block_serve_signals() {
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     return signals;
 }
@@ -127,14 +124,17 @@ service::ApiKeys table_keys(Stores& stores) {
     return keys ? std::move(*keys) : service::ApiKeys::of({}, "the api_keys table");
 }
 
+// Rules that Hyperscan refuses would make the next start fail: a PUT (or a reload) with them is
+// refused now.
+void compile_rules(const Policy& policy) {
+    const cascade::RuleSet rules({std::make_shared<const Policy>(policy)});
+}
+
 // Listens at once (readyz answers 503 while the model loads), loads the backend, then serves
-// until SIGTERM or SIGINT and drains.
-int serve(const service::ServiceConfig& config, const BackendFlags& backend, Stores& stores, CallerKeys keys,
+// until SIGTERM or SIGINT and drains; each SIGHUP meanwhile reloads (cli/serve_reload.h).
+int serve(const ServeArgs& a, const service::ServiceConfig& config, Stores& stores, CallerKeys keys,
           std::shared_ptr<const cascade::Cascade> cascade, const sigset_t& signals) {
-    // Rules that Hyperscan refuses would make the next start fail: a PUT with them is a 400 now.
-    auto compile_rules = [](const Policy& policy) {
-        const cascade::RuleSet rules({std::make_shared<const Policy>(policy)});
-    };
+    const BackendFlags& backend = a.backend;
     service::Server server({.config = config,
                             .policies = stores.policies,
                             .log = stores.log,
@@ -177,8 +177,12 @@ int serve(const service::ServiceConfig& config, const BackendFlags& backend, Sto
         stores.on_keys_changed([&server, &stores] { server.replace_keys(table_keys(stores)); });
     std::fprintf(stderr, "arbiter serve: ready\n");
 
+    const ReloadSources sources{.read_config = [&a] { return configuration(a); },
+                                .policies = a.policies,
+                                .api_keys = a.api_keys,
+                                .check_policy = compile_rules};
     int signal = 0;
-    sigwait(&signals, &signal);
+    while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) reload(sources, server, stores);
     std::fprintf(stderr, "arbiter serve: %s: finishing the requests in flight\n",
                  signal == SIGTERM ? "SIGTERM" : "SIGINT");
     stop();
@@ -196,10 +200,11 @@ int run(const ServeArgs& a) {
         return fail(e.what());
     }
     // The gateway streams answers: give it stream sessions unless told otherwise.
-    BackendFlags backend = a.backend;
-    if (!config.gateway.upstream.empty() && !backend.choice.streams) backend.choice.streams = kGatewayStreams;
+    ServeArgs args = a;
+    if (!config.gateway.upstream.empty() && !args.backend.choice.streams)
+        args.backend.choice.streams = kGatewayStreams;
 
-    const sigset_t signals = block_stop_signals();
+    const sigset_t signals = block_serve_signals();
     std::unique_ptr<Stores> stores;
     std::optional<service::ApiKeys> keys;
     try {
@@ -233,7 +238,7 @@ int run(const ServeArgs& a) {
     } catch (const std::exception& e) {
         return fail(e.what());
     }
-    return serve(config, backend, *stores, {std::move(keys), keys_from_table}, std::move(cascade), signals);
+    return serve(args, config, *stores, {std::move(keys), keys_from_table}, std::move(cascade), signals);
 }
 
 }  // namespace
@@ -279,6 +284,16 @@ void add_serve_command(CLI::App& app, Action& action) {
                     "How the gateway releases a streamed answer: observe (at once; cut on a flag) or hold "
                     "(only text a passing check covered)")
         ->check(CLI::IsMember({"observe", "hold"}));
+    cmd->add_option("--instance", a->instance,
+                    "This instance's name among several on one database (1-32 of A-Z a-z 0-9 _ -): stream "
+                    "ids carry it, so a load balancer can route a stream's requests to it, and metrics are "
+                    "labelled arbiter_instance with it (default: host name and port)")
+        ->envname("ARBITER_INSTANCE")
+        ->check(CLI::Validator(
+            [](const std::string& name) {
+                return service::is_instance_name(name) ? std::string() : "1 to 32 of A-Z a-z 0-9 _ -";
+            },
+            "NAME"));
     add_cascade_flag(*cmd, a->cascade);
     cmd->add_flag("--no-store-content", a->no_store_content,
                   "Keep only a SHA-256 of each item's content in the decision log, not the content");

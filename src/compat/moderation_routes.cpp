@@ -10,13 +10,14 @@ namespace arbiter::service {
 namespace {
 
 void moderate(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
-    const ModerationRequest request = parse_moderation_request(parse_body(req), context.config.max_items);
+    const std::shared_ptr<const ServiceConfig> settings = context.settings();
+    const ModerationRequest request = parse_moderation_request(parse_body(req), settings->max_items);
     const std::string model = request.model.value_or("default");
     // policy_sets always holds "default", and every alias beside the sets' own names.
-    const auto found = context.config.policy_sets.find(model);
-    if (found == context.config.policy_sets.end()) {
+    const auto found = settings->policy_sets.find(model);
+    if (found == settings->policy_sets.end()) {
         std::string names;
-        for (const auto& [name, s] : context.config.policy_sets) {
+        for (const auto& [name, s] : settings->policy_sets) {
             if (s.name == name) names += (names.empty() ? "" : ", ") + name;
         }
         throw ServiceError(Refusal::not_found, "no policy set '" + model +
@@ -33,7 +34,7 @@ void moderate(ServiceContext& context, const HttpRequest& req, HttpResponse& res
     if (policies.empty())
         throw ServiceError(Refusal::not_found, "policy set '" + model + "' has no policies");
 
-    const OnTimeout on_timeout = set.on_timeout.value_or(context.config.on_timeout);
+    const OnTimeout on_timeout = set.on_timeout.value_or(settings->on_timeout);
     const std::string request_id = random_id("modr-");
     const std::vector<bool> none_inline(policies.size(), false);
     std::vector<std::vector<Verdict>> verdicts = run_items(

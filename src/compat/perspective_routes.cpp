@@ -34,7 +34,8 @@ ApiKeyEntry authorize_key(const KeyRing* keys, const HttpRequest& req) {
 // The policy each attribute maps to; 400 naming the attributes served for any other.
 std::vector<std::shared_ptr<const Policy>> attribute_policies(const ServiceContext& context,
                                                               const std::vector<std::string>& names) {
-    const auto& served = context.config.perspective_attributes;
+    const std::shared_ptr<const ServiceConfig> settings = context.settings();
+    const auto& served = settings->perspective_attributes;
     std::vector<std::shared_ptr<const Policy>> policies;
     for (const std::string& name : names) {
         const auto found = served.find(name);
@@ -65,7 +66,7 @@ ordered_json score_json(double value) {
 void analyze(ServiceContext& context, const ApiKeyEntry& /*caller*/, const HttpRequest& req,
              HttpResponse& res) {
     const AnalyzeRequest request =
-        parse_analyze_request(parse_body(req), context.config.perspective_max_text_bytes);
+        parse_analyze_request(parse_body(req), context.settings()->perspective_max_text_bytes);
     std::vector<std::string> names;
     for (const RequestedAttribute& a : request.attributes) names.push_back(a.name);
     const std::vector<std::shared_ptr<const Policy>> policies = attribute_policies(context, names);
@@ -84,7 +85,7 @@ void analyze(ServiceContext& context, const ApiKeyEntry& /*caller*/, const HttpR
     const std::string request_id = random_id("persp-");
     const std::vector<bool> none_inline(policies.size(), false);
     Fanout fanout{request_id,  items,        policies, none_inline,
-                  Mode::score, std::nullopt, 0,        context.config.on_timeout};
+                  Mode::score, std::nullopt, 0,        context.settings()->on_timeout};
     fanout.store_content = !request.do_not_store;
     const std::vector<std::vector<Verdict>> verdicts = run_items(context, fanout);
 
@@ -117,7 +118,7 @@ void suggest(ServiceContext& context, const ApiKeyEntry& caller, const HttpReque
     const std::string_view source =
         role_allows(caller.role, Role::review) ? "perspective:suggestscore" : storage::kSuggestionSource;
     const SuggestRequest request =
-        parse_suggest_request(parse_body(req), context.config.perspective_max_text_bytes);
+        parse_suggest_request(parse_body(req), context.settings()->perspective_max_text_bytes);
     std::vector<std::string> names;
     for (const auto& [name, score] : request.scores) names.push_back(name);
     const std::vector<std::shared_ptr<const Policy>> policies = attribute_policies(context, names);

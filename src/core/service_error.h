@@ -14,6 +14,7 @@ enum class Refusal {
     forbidden,        // the key's role does not allow it (403)
     not_found,        // no such policy, version, decision, stream or run (404)
     conflict,         // the state does not allow it now: a version taken, a stream ended (409)
+    misdirected,      // another instance holds it (a stream): send the request there (421)
     too_large,        // over a limit that retrying cannot change (413)
     busy,             // over a limit that frees up: retry later (429, with Retry-After)
     internal,         // the server's own fault (500)

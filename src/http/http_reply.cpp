@@ -31,6 +31,8 @@ ErrorKind error_kind(int status) {
         return {"request_too_large", "request_too_large"};
     case 415:
         return {"invalid_request_error", "unsupported_content_encoding"};
+    case 421:
+        return {"invalid_request_error", "held_by_another_instance"};
     case 429:
         return {"rate_limit_error", "rate_limit_exceeded"};
     case 431:

@@ -117,6 +117,8 @@ int http_status(Refusal refusal) {
         return 404;
     case Refusal::conflict:
         return 409;
+    case Refusal::misdirected:
+        return 421;
     case Refusal::too_large:
         return 413;
     case Refusal::busy:

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/random_id.h"
+#include "core/store_error.h"
 #include "http/http_reply.h"
 #include "review/run_inputs.h"
 #include "storage/decision_log.h"
@@ -18,6 +19,8 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kChunk = 8;
 // How long a chunk waits for room in the queue before trying again.
 constexpr std::chrono::milliseconds kRetry{200};
+// How often an idle worker looks for runs that other instances queued or left.
+constexpr std::chrono::seconds kClaimEvery{1};
 
 }  // namespace
 
@@ -27,55 +30,43 @@ EvalRuns::~EvalRuns() {
     stop();
 }
 
-void EvalRuns::check_room(const std::string& created_by) const {
-    if (queue_.size() >= kMaxQueued)
-        throw RunQueueFull(std::to_string(queue_.size()) + " runs are waiting, the most the server queues; " +
-                           "retry when one has finished");
-    const auto mine = static_cast<size_t>(std::count_if(
-        queue_.begin(), queue_.end(), [&](const Pending& p) { return p.created_by == created_by; }));
-    if (mine >= kMaxQueuedPerKey)
-        throw RunQueueFull("'" + created_by + "' has " + std::to_string(mine) +
-                           " runs waiting, the most one key may queue; retry when one has finished");
-}
-
-storage::Run EvalRuns::start(nlohmann::ordered_json spec, RunPlan plan, const std::string& created_by) {
+storage::Run EvalRuns::start(nlohmann::ordered_json spec, const std::string& policy_id,
+                             const std::string& created_by) {
     storage::Run run;
     run.id = random_id("run_");
     run.created_at = storage::utc_timestamp_now();
     run.created_by = created_by;
-    run.policy_id = plan.policy_id;
+    run.policy_id = policy_id;
     run.spec = std::move(spec);
     run.status = "queued";
     {
-        // One lock from the check to the queue, so that requests at once cannot overfill it; a
-        // refused run leaves nothing in the store.
-        std::lock_guard lock(mutex_);
-        check_room(created_by);
+        // A refused run leaves nothing in the store. Instances share the queue: requests to two
+        // at the same moment may pass the check together, which a limit this coarse can bear.
+        std::lock_guard lock(start_mutex_);
+        const storage::QueuedRuns queued = context_.runs.queued(created_by);
+        if (queued.all >= kMaxQueued)
+            throw RunQueueFull(std::to_string(queued.all) +
+                               " runs are waiting, the most the server queues; " +
+                               "retry when one has finished");
+        if (queued.mine >= kMaxQueuedPerKey)
+            throw RunQueueFull("'" + created_by + "' has " + std::to_string(queued.mine) +
+                               " runs waiting, the most one key may queue; retry when one has finished");
         context_.runs.add(run);
-        queue_.push_back({run.id, std::move(plan), created_by});
     }
     wake_.notify_one();
     return run;
 }
 
-bool EvalRuns::cancel(const std::string& id) {
-    std::unique_lock lock(mutex_);
-    if (running_ == id) {
-        cancel_running_ = true;
-        cancel_chunk();
-        return true;
+storage::Cancelled EvalRuns::cancel(const std::string& id) {
+    {
+        std::lock_guard lock(mutex_);
+        if (running_ == id) {
+            cancel_running_ = true;
+            cancel_chunk();
+            return storage::Cancelled::now;
+        }
     }
-    const auto queued =
-        std::find_if(queue_.begin(), queue_.end(), [&](const Pending& p) { return p.id == id; });
-    if (queued == queue_.end()) return false;
-    queue_.erase(queued);
-    lock.unlock();
-    if (std::optional<storage::Run> run = context_.runs.get(id)) {
-        run->status = "cancelled";
-        run->finished_at = storage::utc_timestamp_now();
-        context_.runs.update(*run);
-    }
-    return true;
+    return context_.runs.cancel(id);
 }
 
 void EvalRuns::stop() {
@@ -95,18 +86,33 @@ void EvalRuns::cancel_chunk() {
 
 void EvalRuns::work() {
     while (true) {
-        Pending next;
-        {
-            std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-            if (stopping_) return;  // queued runs stay queued; the store marks them failed at next start
-            next = std::move(queue_.front());
-            queue_.pop_front();
-            running_ = next.id;
-            cancel_running_ = false;
+        std::optional<storage::Run> next;
+        try {
+            // Not while the model loads: a run claimed then would fail for nothing.
+            if (context_.readiness() == "ready")
+                next = context_.runs.claim(context_.config.instance, context_.settings()->run_lease);
+        } catch (const StoreError&) {
+            // The database is away: the worker asks again at its next turn.
         }
-        execute(next);
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
+        if (stopping_) {
+            if (next) {
+                lock.unlock();
+                context_.runs.release(next->id, context_.config.instance);
+            }
+            return;
+        }
+        if (!next) {
+            // Runs queued here wake the worker at once; those queued on other instances, or left
+            // by a dead one, are found at the next turn.
+            wake_.wait_for(lock, kClaimEvery);
+            continue;
+        }
+        running_ = next->id;
+        cancel_running_ = false;
+        lock.unlock();
+        execute(std::move(*next));
+        lock.lock();
         running_.clear();
     }
 }
@@ -138,8 +144,9 @@ void EvalRuns::judge_chunk(const std::vector<Job>& jobs, std::vector<Verdict>& v
     const std::vector<Job> chunk(jobs.begin() + static_cast<std::ptrdiff_t>(verdicts.size()),
                                  jobs.begin() + static_cast<std::ptrdiff_t>(verdicts.size() + n));
     std::shared_ptr<JobRunner::Batch> batch =
-        runner.depth() + n <= half_queue ? runner.start(chunk, Clock::now() + context_.config.request_timeout)
-                                         : nullptr;
+        runner.depth() + n <= half_queue
+            ? runner.start(chunk, Clock::now() + context_.settings()->request_timeout)
+            : nullptr;
     if (!batch) {
         std::this_thread::sleep_for(kRetry);
         return;
@@ -158,17 +165,13 @@ void EvalRuns::judge_chunk(const std::vector<Job>& jobs, std::vector<Verdict>& v
     for (Verdict& v : answered) verdicts.push_back(std::move(v));
 }
 
-void EvalRuns::execute(const Pending& pending) {
+void EvalRuns::execute(storage::Run run) {
     storage::RunStore& store = context_.runs;
-    std::optional<storage::Run> found = store.get(pending.id);
-    if (!found) return;
-    storage::Run run = std::move(*found);
-    const RunPlan& plan = pending.plan;
+    const std::string& instance = context_.config.instance;
     const auto finish = [&](std::string status, std::string error) {
         run.status = std::move(status);
         run.error = std::move(error);
-        run.finished_at = storage::utc_timestamp_now();
-        store.update(run);
+        store.finish(run, instance);
     };
     // Ends the run when it was cancelled or the server is stopping; true when it did.
     const auto interrupted = [&] {
@@ -180,30 +183,41 @@ void EvalRuns::execute(const Pending& pending) {
             cancel = cancel_running_;
         }
         if (stop) {
-            finish("failed", "the server stopped before the run finished");
+            store.release(run.id, instance);
         } else if (cancel) {
             finish("cancelled", "");
         }
         return stop || cancel;
     };
+    // Writes the progress and renews the lease; false when the run was lost to another instance.
+    const auto progress = [&] {
+        const storage::Lease lease = store.renew(run, instance, context_.settings()->run_lease);
+        if (lease.cancel_requested) {
+            std::lock_guard lock(mutex_);
+            cancel_running_ = true;
+        }
+        return lease.held;
+    };
     try {
-        run.status = "running";
+        const RunPlan plan = plan_of(context_, run);
         const std::vector<RunInput> inputs = run_inputs(context_, plan);
         const std::vector<Job> jobs = run_jobs(plan, inputs);
         run.total = static_cast<int64_t>(jobs.size());
-        store.update(run);
+        if (!progress()) return;
         std::vector<Verdict> verdicts;
         while (verdicts.size() < jobs.size()) {
             if (interrupted()) return;
             judge_chunk(jobs, verdicts);
             run.done = static_cast<int64_t>(verdicts.size());
-            store.update(run);
+            if (!progress()) return;
         }
         if (interrupted()) return;
         const auto half = verdicts.begin() + static_cast<std::ptrdiff_t>(inputs.size());
         run.results = run_results(plan, inputs, std::vector<Verdict>(verdicts.begin(), half),
                                   std::vector<Verdict>(half, verdicts.end()));
         finish("done", "");
+    } catch (const StoreError&) {
+        // The database is away: the lease runs out and an instance takes the run over later.
     } catch (const std::exception& e) {
         // A RunError says what to do; anything else (a 503 while the server drains, a full disk)
         // is reported as it came.

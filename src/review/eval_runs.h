@@ -4,13 +4,15 @@
 // against the verdicts logged then, and compared as `arbiter eval --compare` compares: metrics
 // with intervals for both, curves, every flipped item with both rationales.
 //
-// One run at a time (the rest wait, queued), on one thread, in chunks through the job runner that
-// take at most half the queue, so live traffic keeps its room; a cancel stops the chunk in flight.
-// Progress and results are written to the run store. Run verdicts are measurements, not answers to traffic:
-// they are not logged as decisions.
+// The queue is the run store's table (storage/run_store.h), shared by every instance on one
+// database: each instance's worker claims one run at a time, the oldest waiting, under a lease
+// that each chunk renews, and judges it in chunks through the job runner that take at most half
+// the queue, so live traffic keeps its room. A cancel from any instance stops the chunk in flight
+// (at once on the instance running it; at its next chunk from another). An instance that stops
+// puts its run back in the queue; one that dies leaves it to be taken over when its lease runs
+// out. Run verdicts are measurements, not answers to traffic: they are not logged as decisions.
 
 #include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -51,35 +53,29 @@ public:
     EvalRuns(const EvalRuns&) = delete;
     EvalRuns& operator=(const EvalRuns&) = delete;
 
-    // Stores the run (queued) and returns it. `spec` is the request as checked, kept with it.
-    // Throws RunQueueFull past kMaxQueued, or kMaxQueuedPerKey for `created_by`.
-    storage::Run start(nlohmann::ordered_json spec, RunPlan plan, const std::string& created_by);
-    // Stops a queued or running run; false when it is unknown or already finished.
-    bool cancel(const std::string& id);
-    // Cancels every run and waits for the worker: before the backend goes.
+    // Stores the run (queued) and returns it. `spec` is the request as checked (review/run_routes.cpp),
+    // from which the instance that claims it builds its plan (review/run_inputs.h). Throws
+    // RunQueueFull past kMaxQueued, or kMaxQueuedPerKey for `created_by`.
+    storage::Run start(nlohmann::ordered_json spec, const std::string& policy_id,
+                       const std::string& created_by);
+    // Stops a queued or running run, wherever it runs.
+    storage::Cancelled cancel(const std::string& id);
+    // Stops the worker, putting its run back in the queue: before the backend goes.
     void stop();
 
 private:
     // Cancels the chunk in flight, if any (with mutex_ held).
     void cancel_chunk();
-
-    struct Pending {
-        std::string id;
-        RunPlan plan;
-        std::string created_by;
-    };
-    // Throws RunQueueFull when `created_by` may queue no more (with mutex_ held).
-    void check_room(const std::string& created_by) const;
     void work();
-    void execute(const Pending& pending);
+    void execute(storage::Run run);
     // Judges the next chunk of `jobs` (those after `verdicts`) and appends its verdicts, or waits
     // a moment when the queue has no room for it (live traffic first).
     void judge_chunk(const std::vector<Job>& jobs, std::vector<Verdict>& verdicts);
 
     ServiceContext& context_;
+    std::mutex start_mutex_;  // from the room check to the insert, so requests at once cannot overfill
     std::mutex mutex_;
     std::condition_variable wake_;
-    std::deque<Pending> queue_;
     std::string running_;  // the run being executed, if any
     bool cancel_running_ = false;
     // Its chunk in flight and the runner holding it, so a cancel stops the jobs at once.

@@ -2,6 +2,8 @@
 
 #include "core/content_json.h"
 #include "core/content_layout.h"
+#include "core/policy_json.h"
+#include "core/service_error.h"
 #include "core/utf8.h"
 #include "core/verdict_json.h"
 #include "eval/comparison.h"
@@ -84,7 +86,39 @@ ordered_json metrics(const std::vector<eval::Prediction>& predictions) {
     return m;
 }
 
+std::shared_ptr<const Policy> stored_version(ServiceContext& context, const std::string& id,
+                                             const nlohmann::ordered_json& side) {
+    if (!side.is_object() || !side.contains("version") || !side["version"].is_number_integer())
+        throw RunError("the run's stored spec names no version");
+    try {
+        return context.known_version(id, side["version"].get<int>());
+    } catch (const ServiceError& e) {
+        throw RunError(std::string("the run's version is gone: ") + e.what());
+    }
+}
+
 }  // namespace
+
+RunPlan plan_of(ServiceContext& context, const storage::Run& run) {
+    const nlohmann::ordered_json& spec = run.spec;
+    RunPlan plan;
+    plan.policy_id = run.policy_id;
+    if (spec.contains("draft")) {
+        try {
+            plan.candidate = std::make_shared<const Policy>(policy_from_json(spec["draft"], run.policy_id));
+        } catch (const PolicyError& e) {
+            throw RunError(std::string("the run's stored draft is unreadable: ") + e.what());
+        }
+    } else {
+        plan.candidate = stored_version(context, run.policy_id, spec.value("candidate", ordered_json()));
+    }
+    const ordered_json baseline = spec.value("baseline", ordered_json());
+    if (!baseline.value("logged", false)) plan.baseline = stored_version(context, run.policy_id, baseline);
+    const ordered_json items = spec.value("items", ordered_json::object());
+    plan.replay = items.contains("replay") ? items["replay"].get<size_t>() : 0;
+    plan.mode = parse_mode(spec.value("mode", std::string("score"))).value_or(Mode::score);
+    return plan;
+}
 
 std::vector<RunInput> run_inputs(ServiceContext& context, const RunPlan& plan) {
     return plan.replay == 0 ? labelled_inputs(context, plan.policy_id)

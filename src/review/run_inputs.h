@@ -29,6 +29,10 @@ struct RunInput {
     nlohmann::ordered_json logged;  // replay: the verdict logged then (the baseline)
 };
 
+// What a stored run judges, from its spec (as POST /v1/runs stored it): whichever instance claims
+// it builds the same plan. Throws RunError when a version it names is gone.
+RunPlan plan_of(ServiceContext& context, const storage::Run& run);
+
 // Throws RunError when there is nothing to judge.
 std::vector<RunInput> run_inputs(ServiceContext& context, const RunPlan& plan);
 

@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "core/json_input.h"
 #include "core/policy_json.h"
@@ -14,6 +16,9 @@ namespace {
 using ordered_json = nlohmann::ordered_json;
 
 constexpr int kMaxReplay = 1000;
+// How long a cancel waits for another instance to stop the run, asking every kCancelPoll.
+constexpr std::chrono::milliseconds kCancelWait{5000};
+constexpr std::chrono::milliseconds kCancelPoll{100};
 
 ordered_json run_json(const storage::Run& r, bool with_results) {
     ordered_json j = {{"id", r.id},
@@ -25,6 +30,7 @@ ordered_json run_json(const storage::Run& r, bool with_results) {
     for (const char* key : {"candidate", "baseline", "items", "mode"})
         j[key] = r.spec.value(key, ordered_json());
     j["progress"] = {{"done", r.done}, {"total", r.total}};
+    j["instance"] = r.claimed_by.empty() ? ordered_json() : ordered_json(r.claimed_by);
     j["error"] = r.error.empty() ? ordered_json() : ordered_json(r.error);
     if (with_results) j["results"] = r.results;
     return j;
@@ -126,7 +132,7 @@ void start_run(ServiceContext& context, EvalRuns& runs, const HttpRequest& req, 
     }
     storage::Run run;
     try {
-        run = runs.start(std::move(spec), std::move(plan), caller_name(req));
+        run = runs.start(std::move(spec), plan.policy_id, caller_name(req));
     } catch (const RunQueueFull& e) {
         throw ServiceError(Refusal::busy, e.what());
     }
@@ -160,6 +166,26 @@ Policy promoted(ServiceContext& context, const std::string& id, const nlohmann::
         }
     }
     return *context.known_version(id, version_of(run.spec["candidate"], "the run's candidate"));
+}
+
+// Cancels the run and returns it as it is then: cancelled, or, when another instance runs it,
+// cancelled once that instance has stopped it (at its next chunk), or still running past kCancelWait.
+storage::Run cancelled(ServiceContext& context, EvalRuns& runs, const std::string& id) {
+    switch (runs.cancel(id)) {
+    case storage::Cancelled::unknown:
+        throw ServiceError(Refusal::not_found, "no run '" + id + "'");
+    case storage::Cancelled::finished:
+        throw ServiceError(Refusal::conflict, "run '" + id + "' has already finished");
+    case storage::Cancelled::now:
+        break;
+    case storage::Cancelled::requested:
+        for (auto waited = std::chrono::milliseconds(0); waited < kCancelWait; waited += kCancelPoll) {
+            if (known_run(context, id).status != "running") break;
+            std::this_thread::sleep_for(kCancelPoll);
+        }
+        break;
+    }
+    return known_run(context, id);
 }
 
 void promote(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
@@ -197,10 +223,7 @@ void add_run_routes(Router& router, ServiceContext& context, EvalRuns& runs) {
     router.add("POST", "/v1/runs/{id}/cancel", Role::review, Cost::blocking,
                [&](const HttpRequest& req, HttpResponse& res) {
                    const std::string& id = req.path_params.at(0);
-                   known_run(context, id);
-                   if (!runs.cancel(id))
-                       throw ServiceError(Refusal::conflict, "run '" + id + "' has already finished");
-                   send_json(res, 200, run_json(known_run(context, id), false));
+                   send_json(res, 200, run_json(cancelled(context, runs, id), false));
                });
     router.add("POST", "/v1/policies/{id}/promote", Role::admin, Cost::blocking,
                [&](const HttpRequest& req, HttpResponse& res) { promote(context, req, res); });

@@ -13,7 +13,7 @@ namespace {
 using ordered_json = nlohmann::ordered_json;
 
 void classify(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {
-    const ClassifyRequest request = parse_classify_request(parse_body(req), context.config.max_items);
+    const ClassifyRequest request = parse_classify_request(parse_body(req), context.settings()->max_items);
     std::vector<std::shared_ptr<const Policy>> policies;
     std::vector<bool> inline_policy;
     for (const PolicyRef& ref : request.policies) {
@@ -23,7 +23,7 @@ void classify(ServiceContext& context, const HttpRequest& req, HttpResponse& res
     const std::string request_id = random_id("req_");
     const auto verdicts =
         run_items(context, {request_id, request.items, policies, inline_policy, request.mode, request.effort,
-                            request.max_reasoning_tokens, context.config.on_timeout});
+                            request.max_reasoning_tokens, context.settings()->on_timeout});
 
     const auto item_json = [&](size_t i) {
         ordered_json item;

@@ -26,7 +26,8 @@ void add_health_routes(Router& router, ServiceContext& context) {
     router.add("GET", "/metrics", std::nullopt, Cost::quick,
                [&context](const HttpRequest&, HttpResponse& res) {
                    res.content_type = "text/plain; version=0.0.4";
-                   res.body = context.metrics.render(context.queue_depth(), context.config.queue_depth);
+                   res.body = context.metrics.render(context.queue_depth(), context.config.queue_depth,
+                                                     context.config.instance);
                });
 }
 

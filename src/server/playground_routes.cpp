@@ -122,7 +122,7 @@ void playground(ServiceContext& context, WorkerPool& runs, const HttpRequest& re
         jobs[p].on_reasoning = [events, p](std::string_view piece) { events->reasoning(p, piece); };
     JobRunner& runner = context.runner();
     const std::shared_ptr<JobRunner::Batch> batch =
-        runner.start(std::move(jobs), Clock::now() + context.config.request_timeout);
+        runner.start(std::move(jobs), Clock::now() + context.settings()->request_timeout);
     if (!batch)
         throw ServiceError(Refusal::busy, "the queue is full (" + std::to_string(context.config.queue_depth) +
                                               " jobs); retry shortly");

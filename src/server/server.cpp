@@ -76,6 +76,7 @@ public:
     void set_backend(Backend& backend, StreamBackend* streams) { context_.set_backend(backend, streams); }
     int bind() { return http_.bind(context_.config.host, context_.config.port); }
     const Router& router() const { return router_; }
+    ServiceContext& context() { return context_; }
     Router& router() { return router_; }
     void run() { http_.run(); }
     void stop() {
@@ -112,6 +113,9 @@ void Server::stop() {
 }
 bool Server::replace_keys(ApiKeys keys) {
     return impl_->router().replace_keys(std::move(keys));
+}
+std::vector<std::string> Server::replace_settings(ServiceConfig config) {
+    return impl_->context().replace_settings(std::move(config));
 }
 
 std::vector<RouteInfo> Server::routes() const {

@@ -58,6 +58,12 @@ public:
     // changed); false, changing nothing, for a server started without keys.
     bool replace_keys(ApiKeys keys);
 
+    // Puts `config`'s limits per request, timeouts, policy sets and Perspective attributes in force
+    // for the requests that follow (those in flight finish under the settings they started with);
+    // returns the names of the settings it differs in that take a restart (the listener's, the
+    // transport's limits, the queue's depth, the gateway), which stay as they were.
+    std::vector<std::string> replace_settings(ServiceConfig config);
+
     // Every route, in the order registered.
     std::vector<RouteInfo> routes() const;
     // Answers one whole request in-process, as the transport hands it over (tests, fuzzers): on

@@ -15,9 +15,9 @@ void check_tokens(ServiceContext& context, const ClassifyItem& item, const std::
     const size_t tokens = counted ? static_cast<size_t>(*counted) : item.content_json.size() / 4;
     const std::string has = "item '" + item.id + "' has " + std::string(counted ? "" : "about ") +
                             std::to_string(tokens) + " content tokens";
-    if (tokens > static_cast<size_t>(context.config.max_content_tokens))
-        throw ServiceError(Refusal::too_large,
-                           has + "; the limit is " + std::to_string(context.config.max_content_tokens));
+    const int limit = context.settings()->max_content_tokens;
+    if (tokens > static_cast<size_t>(limit))
+        throw ServiceError(Refusal::too_large, has + "; the limit is " + std::to_string(limit));
     for (size_t p = 0; p < jobs.size(); ++p) {
         if (rooms[p] && tokens > static_cast<size_t>(*rooms[p]))
             throw ServiceError(Refusal::too_large, has + "; with policy '" + jobs[p].policy->id +

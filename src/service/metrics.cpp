@@ -42,57 +42,60 @@ void Metrics::verdict(const Verdict& verdict, std::string_view policy) {
     if (verdict.usage.cached_tokens > 0) prefix_hits_++;
 }
 
-std::string Metrics::render(size_t queue_depth, size_t queue_capacity) const {
+std::string Metrics::render(size_t queue_depth, size_t queue_capacity, const std::string& instance) const {
     std::lock_guard lock(mutex_);
     std::string out;
-    const auto line = [&out](const std::string& text) { out += text + "\n"; };
+    // Every sample names the instance (in a label of arbiter's own: Prometheus sets `instance` to
+    // the scrape target and would rename ours), so that a fleet's series add up per instance.
+    const std::string mine = "arbiter_instance=\"" + instance + "\"";
+    const auto help = [&out](std::string_view name, std::string_view type, std::string_view text) {
+        out += "# HELP " + std::string(name) + " " + std::string(text) + "\n# TYPE " + std::string(name) +
+               " " + std::string(type) + "\n";
+    };
+    const auto sample = [&out, &mine](std::string_view name, const std::string& labels,
+                                      const std::string& value) {
+        out += std::string(name) + "{" + mine + (labels.empty() ? "" : "," + labels) + "} " + value + "\n";
+    };
 
-    line("# HELP arbiter_http_requests_total HTTP requests by endpoint and status code.");
-    line("# TYPE arbiter_http_requests_total counter");
+    help("arbiter_http_requests_total", "counter", "HTTP requests by endpoint and status code.");
     for (const auto& [key, count] : requests_)
-        line("arbiter_http_requests_total{endpoint=\"" + key.first + "\",status=\"" +
-             std::to_string(key.second) + "\"} " + std::to_string(count));
+        sample("arbiter_http_requests_total",
+               "endpoint=\"" + key.first + "\",status=\"" + std::to_string(key.second) + "\"",
+               std::to_string(count));
 
-    line("# HELP arbiter_http_request_duration_seconds Time from request to response, by endpoint.");
-    line("# TYPE arbiter_http_request_duration_seconds histogram");
+    help("arbiter_http_request_duration_seconds", "histogram", "Time from request to response, by endpoint.");
     for (const auto& [endpoint, h] : latency_) {
+        const std::string at = "endpoint=\"" + endpoint + "\"";
         uint64_t cumulative = 0;
         for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
             cumulative += h.buckets[i];
-            line("arbiter_http_request_duration_seconds_bucket{endpoint=\"" + endpoint + "\",le=\"" +
-                 number(kLatencyBuckets[i]) + "\"} " + std::to_string(cumulative));
+            sample("arbiter_http_request_duration_seconds_bucket",
+                   at + ",le=\"" + number(kLatencyBuckets[i]) + "\"", std::to_string(cumulative));
         }
-        line("arbiter_http_request_duration_seconds_bucket{endpoint=\"" + endpoint + "\",le=\"+Inf\"} " +
-             std::to_string(h.count));
-        line("arbiter_http_request_duration_seconds_sum{endpoint=\"" + endpoint + "\"} " + number(h.sum));
-        line("arbiter_http_request_duration_seconds_count{endpoint=\"" + endpoint + "\"} " +
-             std::to_string(h.count));
+        sample("arbiter_http_request_duration_seconds_bucket", at + ",le=\"+Inf\"", std::to_string(h.count));
+        sample("arbiter_http_request_duration_seconds_sum", at, number(h.sum));
+        sample("arbiter_http_request_duration_seconds_count", at, std::to_string(h.count));
     }
 
-    line("# HELP arbiter_queue_depth Classification jobs admitted and not yet answered.");
-    line("# TYPE arbiter_queue_depth gauge");
-    line("arbiter_queue_depth " + std::to_string(queue_depth));
-    line("# HELP arbiter_queue_capacity Jobs admitted at most; beyond it requests get 429.");
-    line("# TYPE arbiter_queue_capacity gauge");
-    line("arbiter_queue_capacity " + std::to_string(queue_capacity));
+    help("arbiter_queue_depth", "gauge", "Classification jobs admitted and not yet answered.");
+    sample("arbiter_queue_depth", "", std::to_string(queue_depth));
+    help("arbiter_queue_capacity", "gauge", "Jobs admitted at most; beyond it requests get 429.");
+    sample("arbiter_queue_capacity", "", std::to_string(queue_capacity));
 
-    line(
-        "# HELP arbiter_tokens_total Tokens by kind: prompt (all), cached (from a policy prefix), "
-        "evaluated (prompt minus cached), completion.");
-    line("# TYPE arbiter_tokens_total counter");
-    line("arbiter_tokens_total{kind=\"prompt\"} " + std::to_string(prompt_tokens_));
-    line("arbiter_tokens_total{kind=\"cached\"} " + std::to_string(cached_tokens_));
-    line("arbiter_tokens_total{kind=\"evaluated\"} " + std::to_string(prompt_tokens_ - cached_tokens_));
-    line("arbiter_tokens_total{kind=\"completion\"} " + std::to_string(completion_tokens_));
-    line("# HELP arbiter_prefix_cache_hits_total Verdicts whose policy prefix came from the cache.");
-    line("# TYPE arbiter_prefix_cache_hits_total counter");
-    line("arbiter_prefix_cache_hits_total " + std::to_string(prefix_hits_));
+    help("arbiter_tokens_total", "counter",
+         "Tokens by kind: prompt (all), cached (from a policy prefix), evaluated (prompt minus cached), "
+         "completion.");
+    sample("arbiter_tokens_total", "kind=\"prompt\"", std::to_string(prompt_tokens_));
+    sample("arbiter_tokens_total", "kind=\"cached\"", std::to_string(cached_tokens_));
+    sample("arbiter_tokens_total", "kind=\"evaluated\"", std::to_string(prompt_tokens_ - cached_tokens_));
+    sample("arbiter_tokens_total", "kind=\"completion\"", std::to_string(completion_tokens_));
+    help("arbiter_prefix_cache_hits_total", "counter", "Verdicts whose policy prefix came from the cache.");
+    sample("arbiter_prefix_cache_hits_total", "", std::to_string(prefix_hits_));
 
-    line("# HELP arbiter_verdicts_total Verdicts by policy and outcome.");
-    line("# TYPE arbiter_verdicts_total counter");
+    help("arbiter_verdicts_total", "counter", "Verdicts by policy and outcome.");
     for (const auto& [key, count] : verdicts_)
-        line("arbiter_verdicts_total{policy=\"" + key.first + "\",outcome=\"" + key.second + "\"} " +
-             std::to_string(count));
+        sample("arbiter_verdicts_total", "policy=\"" + key.first + "\",outcome=\"" + key.second + "\"",
+               std::to_string(count));
     return out;
 }
 

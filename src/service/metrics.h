@@ -22,8 +22,9 @@ public:
     // ids clients choose).
     void verdict(const Verdict& verdict, std::string_view policy);
 
-    // The whole exposition; the queue figures are read by the caller at scrape time.
-    std::string render(size_t queue_depth, size_t queue_capacity) const;
+    // The whole exposition, every sample labelled with `instance` (ServiceConfig::instance); the
+    // queue figures are read by the caller at scrape time.
+    std::string render(size_t queue_depth, size_t queue_capacity, const std::string& instance) const;
 
     static constexpr std::array<double, 13> kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                                                                1,     2.5,  5,     10,   30,  60};

@@ -60,11 +60,12 @@ struct Reader {
 };
 
 void read_server(const Reader& r, const YAML::Node& node, ServiceConfig& c) {
-    r.only_keys(node,
-                {"host", "port", "max_body_bytes", "max_items", "max_content_tokens", "queue_depth",
-                 "request_timeout_ms", "http_threads", "on_timeout", "store_content", "max_connections",
-                 "max_header_bytes", "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms"},
-                "server");
+    r.only_keys(
+        node,
+        {"host", "port", "max_body_bytes", "max_items", "max_content_tokens", "queue_depth",
+         "request_timeout_ms", "http_threads", "on_timeout", "store_content", "max_connections",
+         "max_header_bytes", "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "run_lease_ms"},
+        "server");
     if (node["host"]) c.host = node["host"].as<std::string>();
     if (node["port"]) c.port = r.number<int>(node["port"], "port", 0, 65535);
     if (node["max_body_bytes"])
@@ -87,6 +88,15 @@ void read_server(const Reader& r, const YAML::Node& node, ServiceConfig& c) {
     millis("header_timeout_ms", c.header_timeout);
     millis("body_timeout_ms", c.body_timeout);
     millis("idle_timeout_ms", c.idle_timeout);
+    millis("run_lease_ms", c.run_lease);
+    // A run's lease is renewed once per chunk, and a chunk may take a request's whole time.
+    if (!node["run_lease_ms"]) {
+        c.run_lease = std::max(c.run_lease, 2 * c.request_timeout);
+    } else if (c.run_lease <= c.request_timeout) {
+        r.fail(node["run_lease_ms"], "run_lease_ms must be longer than request_timeout_ms (" +
+                                         std::to_string(c.request_timeout.count()) +
+                                         "): a run's lease is renewed once per chunk of jobs");
+    }
     if (node["on_timeout"]) c.on_timeout = r.on_timeout(node["on_timeout"]);
     if (node["store_content"]) c.store_content = r.boolean(node["store_content"], "store_content");
 }
@@ -242,6 +252,13 @@ std::map<std::string, PolicySet> with_model_aliases(std::map<std::string, Policy
     // OpenAI's names that no set claims select `default`, unless a set of that name is configured.
     for (const std::string_view model : kOpenAIModerationModels) names.emplace(model, sets.at("default"));
     return names;
+}
+
+bool is_instance_name(std::string_view name) {
+    return !name.empty() && name.size() <= 32 && std::ranges::all_of(name, [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+               c == '-';
+    });
 }
 
 ServiceConfig load_service_config(const std::filesystem::path& path) {

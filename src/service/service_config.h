@@ -18,6 +18,7 @@
 //     idle_timeout_ms: 30000      # a keep-alive connection waits this long for its next request
 //     on_timeout: error           # error (504) | fail_closed (violation) | fail_open (no violation)
 //     store_content: true         # keep the content in the decision log
+//     run_lease_ms: 60000         # a run's claim lasts this long unrenewed (> request_timeout_ms)
 //   policy_sets:                  # /v1/moderations "model" names one; default: every policy
 //     default:
 //       policies: [spam, hate-speech]
@@ -141,9 +142,14 @@ struct GatewayConfig {
     std::chrono::milliseconds timeout{300000};  // one upstream request, start to end
     size_t max_streams = 32;                    // streamed answers relayed at once (429 beyond)
     size_t max_waiting = 64;                    // whole answers waited for at once (429 beyond)
+
+    bool operator==(const GatewayConfig&) const = default;
 };
 
 struct ServiceConfig {
+    // This instance's name among several on one database: in stream ids (which say where a stream
+    // lives) and as every metric's arbiter_instance label. 1 to 32 of [A-Za-z0-9_-].
+    std::string instance = "arbiter";
     std::string host = "127.0.0.1";
     int port = 8080;
     size_t max_body_bytes = size_t{2} * 1024 * 1024;
@@ -151,6 +157,9 @@ struct ServiceConfig {
     int max_content_tokens = 8192;
     size_t queue_depth = 256;
     std::chrono::milliseconds request_timeout{30000};
+    // How long an instance's claim on a run lasts unless its progress renews it: after that (its
+    // instance died) another instance takes the run over.
+    std::chrono::milliseconds run_lease{60000};
     int http_threads = 32;
     size_t max_connections = 4096;
     size_t max_header_bytes = size_t{16} * 1024;
@@ -167,6 +176,10 @@ struct ServiceConfig {
     size_t perspective_max_text_bytes = 20480;                  // Perspective's own limit
     GatewayConfig gateway;
 };
+
+// Whether `name` can name an instance: 1 to 32 of [A-Za-z0-9_-] (no dot: a stream id ends
+// ".hex" after it).
+bool is_instance_name(std::string_view name);
 
 // Throws ConfigError "FILE:LINE: reason".
 ServiceConfig load_service_config(const std::filesystem::path& path);

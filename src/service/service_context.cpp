@@ -4,6 +4,47 @@
 
 namespace arbiter::service {
 
+namespace {
+
+// Moves into `next` the settings that only a restart changes (what the listener, the transport,
+// the job queue, the decision log and the gateway were built with), as `running` has them; returns
+// the names of those `next` wanted changed.
+std::vector<std::string> keep_fixed_settings(const ServiceConfig& running, ServiceConfig& next) {
+    std::vector<std::string> differing;
+    const auto keep = [&](auto ServiceConfig::*field, const char* name) {
+        if (!(next.*field == running.*field)) differing.emplace_back(name);
+        next.*field = running.*field;
+    };
+    keep(&ServiceConfig::instance, "--instance");
+    keep(&ServiceConfig::host, "server.host");
+    keep(&ServiceConfig::port, "server.port");
+    keep(&ServiceConfig::max_body_bytes, "server.max_body_bytes");
+    keep(&ServiceConfig::queue_depth, "server.queue_depth");
+    keep(&ServiceConfig::http_threads, "server.http_threads");
+    keep(&ServiceConfig::max_connections, "server.max_connections");
+    keep(&ServiceConfig::max_header_bytes, "server.max_header_bytes");
+    keep(&ServiceConfig::header_timeout, "server.header_timeout_ms");
+    keep(&ServiceConfig::body_timeout, "server.body_timeout_ms");
+    keep(&ServiceConfig::idle_timeout, "server.idle_timeout_ms");
+    keep(&ServiceConfig::store_content, "server.store_content");
+    keep(&ServiceConfig::gateway, "gateway");
+    return differing;
+}
+
+}  // namespace
+
+std::shared_ptr<const ServiceConfig> ServiceContext::settings() const {
+    const std::lock_guard lock(settings_mutex_);
+    return settings_;
+}
+
+std::vector<std::string> ServiceContext::replace_settings(ServiceConfig next) {
+    std::vector<std::string> differing = keep_fixed_settings(config, next);
+    const std::lock_guard lock(settings_mutex_);
+    settings_ = std::make_shared<const ServiceConfig>(std::move(next));
+    return differing;
+}
+
 void ServiceContext::set_backend(Backend& backend, StreamBackend* streams) {
     std::lock_guard lock(backend_mutex_);
     runner_ = std::make_unique<JobRunner>(backend, config.queue_depth);

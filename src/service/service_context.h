@@ -7,6 +7,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "core/backend.h"
 #include "service/job_runner.h"
@@ -47,8 +49,11 @@ public:
           queue(parts.queue),
           runs(parts.runs),
           shadows(parts.shadows),
-          policy_check(std::move(parts.policy_check)) {}
+          policy_check(std::move(parts.policy_check)),
+          settings_(std::make_shared<const ServiceConfig>(config)) {}
 
+    // The settings the server started with. Those a reload may change (ServiceConfig's "live" ones:
+    // limits per request, timeouts, policy sets, Perspective's attributes) are read from settings().
     const ServiceConfig config;
     storage::PolicyStore& policies;
     storage::DecisionLog& log;
@@ -74,12 +79,20 @@ public:
     std::string_view readiness();
     size_t queue_depth();
 
+    // The settings in force now: a request reads them once and keeps them to its end.
+    std::shared_ptr<const ServiceConfig> settings() const;
+    // Puts `next`'s live settings in force for the requests that follow; the others stay as the
+    // server started. Returns the names of those that differ in `next` (they need a restart).
+    std::vector<std::string> replace_settings(ServiceConfig next);
+
     // The stored policy `id`; ServiceError not_found when there is none.
     std::shared_ptr<const Policy> known_policy(const std::string& id) const;
     // Stored version `version` of `id`; ServiceError not_found when there is none.
     std::shared_ptr<const Policy> known_version(const std::string& id, int version) const;
 
 private:
+    mutable std::mutex settings_mutex_;
+    std::shared_ptr<const ServiceConfig> settings_;
     std::mutex backend_mutex_;
     Backend* backend_ = nullptr;
     StreamBackend* streams_ = nullptr;

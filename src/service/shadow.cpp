@@ -29,7 +29,7 @@ void judge_in_shadow(ServiceContext& context, const Fanout& f) {
             const std::string content_hash = sha256_hex(user_message(item.content));
             Job job = fanout_job(f, shadow->policy);
             job.content = item.content;
-            job.deadline = std::chrono::steady_clock::now() + context.config.request_timeout;
+            job.deadline = std::chrono::steady_clock::now() + context.settings()->request_timeout;
             const DecisionSource source{.request_id = f.request_id,
                                         .item = item,
                                         .content_sha256 = content_hash,

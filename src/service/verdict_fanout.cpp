@@ -26,8 +26,8 @@ void apply_on_timeout(Verdict& v, OnTimeout on_timeout) {
 std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanout& f) {
     JobRunner& runner = context.runner();
     std::vector<Job> jobs = fanout_jobs(context, f);
-    std::optional<std::vector<Verdict>> verdicts =
-        runner.run(std::move(jobs), Clock::now() + context.config.request_timeout);
+    const std::chrono::milliseconds timeout = context.settings()->request_timeout;
+    std::optional<std::vector<Verdict>> verdicts = runner.run(std::move(jobs), Clock::now() + timeout);
     if (!verdicts)
         throw ServiceError(Refusal::busy, "the queue is full (" + std::to_string(context.config.queue_depth) +
                                               " jobs); retry shortly");
@@ -59,9 +59,8 @@ std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanou
     context.log.record(decisions);
     judge_in_shadow(context, f);
     if (timed_out)
-        throw ServiceError(
-            Refusal::timed_out,
-            "no verdict within " + std::to_string(context.config.request_timeout.count()) + " ms");
+        throw ServiceError(Refusal::timed_out,
+                           "no verdict within " + std::to_string(timeout.count()) + " ms");
     return by_item;
 }
 

@@ -21,7 +21,7 @@ std::vector<std::string> flagged_by(ServiceContext& context, const std::string& 
     const std::vector<ClassifyItem> items = {{item_id, content, content_to_json(content).dump()}};
     const std::vector<bool> inline_policy(policies.size(), false);
     const auto verdicts = run_items(context, {request_id, items, policies, inline_policy, Mode::score,
-                                              std::nullopt, 0, context.config.on_timeout});
+                                              std::nullopt, 0, context.settings()->on_timeout});
     std::vector<std::string> flagged;
     for (size_t p = 0; p < policies.size(); ++p) {
         const Verdict& v = verdicts[0][p];

@@ -111,6 +111,16 @@ StreamSessions::~StreamSessions() {
     anchor_->owner = nullptr;
 }
 
+std::string StreamSessions::holder_of(std::string_view id) {
+    constexpr std::string_view prefix = "str_";
+    if (!id.starts_with(prefix)) return {};
+    const std::string_view rest = id.substr(prefix.size());
+    const size_t dot = rest.find('.');
+    if (dot == std::string_view::npos) return {};
+    const std::string_view name = rest.substr(0, dot);
+    return is_instance_name(name) ? std::string(name) : std::string();
+}
+
 std::string StreamSessions::sse_event(uint64_t id, std::string_view name, const ordered_json& data) {
     return "id: " + std::to_string(id) + "\nevent: " + std::string(name) + "\ndata: " + to_json_line(data) +
            "\n\n";
@@ -119,7 +129,7 @@ std::string StreamSessions::sse_event(uint64_t id, std::string_view name, const 
 std::string StreamSessions::open(const std::string& owner, StreamOpen request, CheckObserver observer) {
     StreamBackend& backend = context_.streams();  // 503 while the model loads, or without streams
     auto s = std::make_shared<Session>();
-    s->id = random_id("str_");
+    s->id = random_id("str_" + context_.config.instance + ".");
     s->owner = owner;
     s->observer = std::move(observer);
     s->series.resize(request.policies.size());
@@ -157,6 +167,15 @@ std::shared_ptr<StreamSessions::Session> StreamSessions::find(const std::string&
                                                               const std::string& id) {
     const std::lock_guard lock(mutex_);
     const auto it = sessions_.find(id);
+    if (it == sessions_.end()) {
+        // A stream lives in the process that opened it: say which one, so that a load balancer
+        // (or the client) can send the request there.
+        const std::string holder = holder_of(id);
+        if (!holder.empty() && holder != context_.config.instance)
+            throw ServiceError(Refusal::misdirected, "stream '" + id + "' is held by instance '" + holder +
+                                                         "', not this one ('" + context_.config.instance +
+                                                         "'): send its requests there");
+    }
     // Another key's stream is answered as none, so that ids cannot be probed.
     if (it == sessions_.end() || it->second->owner != owner)
         throw ServiceError(Refusal::not_found, "no stream '" + id + "'");
@@ -212,14 +231,15 @@ StreamResult StreamSessions::close(const std::string& owner, const std::string& 
     }
     s->closing = true;
     const auto ready = [&] { return s->finalized || (s->end && !s->reasoning); };
-    const bool ended = s->changed.wait_until(lock, Clock::now() + context_.config.request_timeout, ready);
+    const bool ended =
+        s->changed.wait_until(lock, Clock::now() + context_.settings()->request_timeout, ready);
     --s->closers;
     if (!ended) {
         // The stream still ends: its end (on_end, with no closer left waiting) finalizes it, so its
         // readers get the end event and the log its rows; a later close returns them.
         throw ServiceError(Refusal::timed_out,
                            "stream '" + id + "' did not end within " +
-                               std::to_string(context_.config.request_timeout.count()) +
+                               std::to_string(context_.settings()->request_timeout.count()) +
                                " ms; it is closing, and its verdicts are logged when it ends (close "
                                "again or read its events for them)");
     }
@@ -241,7 +261,7 @@ StreamResult StreamSessions::close(const std::string& owner, const std::string& 
         s->reasoning = true;
         lock.unlock();
         std::optional<std::vector<Verdict>> verdicts =
-            context_.runner().run(jobs, Clock::now() + context_.config.request_timeout);
+            context_.runner().run(jobs, Clock::now() + context_.settings()->request_timeout);
         if (!verdicts) {
             verdicts.emplace();
             for (const Job& job : jobs)

@@ -55,7 +55,9 @@ public:
     StreamSessions(const StreamSessions&) = delete;
     StreamSessions& operator=(const StreamSessions&) = delete;
 
-    // Opens a stream for `owner` (an API key's name); returns its id ("str_" and 24 hex digits).
+    // Opens a stream for `owner` (an API key's name); returns its id: "str_", this instance's name
+    // (ServiceConfig::instance), "." and 24 hex digits. A stream is held by the instance that opened
+    // it: asked about another instance's stream, every call below throws ServiceError misdirected.
     // ServiceError: unavailable when streams are off or the model loads, busy when no stream is free
     // now, too_large when it can never fit, invalid for bad input.
     std::string open(const std::string& owner, StreamOpen request, CheckObserver observer = {});
@@ -70,6 +72,9 @@ public:
     // it. Closing an ended stream returns its result again. ServiceError not_found, timed_out past the
     // request timeout (the stream still ends and is logged).
     StreamResult close(const std::string& owner, const std::string& id);
+
+    // The instance named in a stream id ("" when it names none).
+    static std::string holder_of(std::string_view id);
 
     // The SSE text of one event.
     static std::string sse_event(uint64_t id, std::string_view name, const nlohmann::ordered_json& data);

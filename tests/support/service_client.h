@@ -97,8 +97,16 @@ inline std::string write_config(const std::string& name, const std::string& yaml
 }
 
 // The value of one metric line, or -1 when it is absent.
+// The exposition without the arbiter_instance label that every sample carries (ServiceConfig::
+// instance), so that tests name series as one instance sees them: `name{endpoint="x"}`, `name`.
+inline std::string without_instance_labels(const std::string& exposition) {
+    static const std::regex label(R"(arbiter_instance="[^"]*",?)");
+    static const std::regex no_labels(R"(\{\})");
+    return std::regex_replace(std::regex_replace(exposition, label, ""), no_labels, "");
+}
+
 inline double metric(const std::string& exposition, const std::string& series) {
-    std::istringstream lines(exposition);
+    std::istringstream lines(without_instance_labels(exposition));
     std::string line;
     while (std::getline(lines, line)) {
         if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
