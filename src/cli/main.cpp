@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     arbiter::cli::Action action;
     arbiter::cli::add_apikey_command(app, action);
     arbiter::cli::add_classify_command(app, action);
+    arbiter::cli::add_db_command(app, action);
     arbiter::cli::add_eval_command(app, action);
     arbiter::cli::add_info_command(app, action);
     arbiter::cli::add_policy_command(app, action);

@@ -44,6 +44,6 @@ public:
 // The SQLite file at `path` (sqlite_connection.cpp).
 std::unique_ptr<Connection> open_sqlite(const std::string& path, Database::Access access);
 // The PostgreSQL database `url` names (postgres_connection.cpp).
-std::unique_ptr<Connection> open_postgres(const std::string& url);
+std::unique_ptr<Connection> open_postgres(const std::string& url, Database::Access access);
 
 }  // namespace arbiter::storage

@@ -90,7 +90,8 @@ void take_turns(Database& db, std::string_view key) {
 }
 
 Database::Database(const std::string& location, Access access)
-    : connection_(is_postgres_url(location) ? open_postgres(location) : open_sqlite(location, access)) {}
+    : connection_(is_postgres_url(location) ? open_postgres(location, access)
+                                            : open_sqlite(location, access)) {}
 
 Database::~Database() = default;
 Database::Database(Database&&) noexcept = default;

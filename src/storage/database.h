@@ -59,10 +59,10 @@ class Database {
 public:
     enum class Access {
         read_write,  // created if missing
-        read_only,   // must exist; another process may be writing it
+        read_only,   // must exist; another process may be writing it; nothing written through this one
     };
-    // Opens the database at `location`: a file path (SQLite) or a PostgreSQL URL (`access` is then
-    // the database user's to decide). Throws StoreError.
+    // Opens the database at `location`: a file path (SQLite) or a PostgreSQL URL (read_only: every
+    // transaction read-only). Throws StoreError.
     explicit Database(const std::string& location, Access access = Access::read_write);
     ~Database();
     Database(const Database&) = delete;

@@ -12,7 +12,7 @@ namespace arbiter::storage {
 namespace {
 
 // No statement holds a worker longer than this: a stalled database is a refusal, not a hang.
-constexpr const char* kStatementTimeout = "-c statement_timeout=10000";
+constexpr std::string_view kStatementTimeout = "-c statement_timeout=10000";
 // Seconds to wait for a connection when the URL does not say.
 constexpr const char* kConnectTimeout = "5";
 
@@ -142,7 +142,8 @@ private:
 
 class PostgresConnection : public Connection {
 public:
-    explicit PostgresConnection(const std::string& url) : conn_(connect_postgres(url)) {}
+    PostgresConnection(const std::string& url, Database::Access access)
+        : conn_(connect_postgres(url, access)) {}
     ~PostgresConnection() override { PQfinish(conn_); }
     PostgresConnection(const PostgresConnection&) = delete;
     PostgresConnection& operator=(const PostgresConnection&) = delete;
@@ -185,9 +186,12 @@ private:
 
 }  // namespace
 
-PGconn* connect_postgres(const std::string& url) {
+PGconn* connect_postgres(const std::string& url, Database::Access access) {
     const char* keys[] = {"dbname", "connect_timeout", "options", "application_name", nullptr};
-    const char* values[] = {url.c_str(), kConnectTimeout, kStatementTimeout, "arbiter", nullptr};
+    const std::string options =
+        std::string(kStatementTimeout) +
+        (access == Database::Access::read_only ? " -c default_transaction_read_only=on" : "");
+    const char* values[] = {url.c_str(), kConnectTimeout, options.c_str(), "arbiter", nullptr};
     // expand_dbname: the URL's own settings win over these defaults.
     PGconn* conn = PQconnectdbParams(keys, values, 1);
     if (PQstatus(conn) != CONNECTION_OK) {
@@ -201,8 +205,8 @@ PGconn* connect_postgres(const std::string& url) {
     return conn;
 }
 
-std::unique_ptr<Connection> open_postgres(const std::string& url) {
-    return std::make_unique<PostgresConnection>(url);
+std::unique_ptr<Connection> open_postgres(const std::string& url, Database::Access access) {
+    return std::make_unique<PostgresConnection>(url, access);
 }
 
 }  // namespace arbiter::storage

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/store_error.h"
+#include "storage/database.h"
 
 struct pg_conn;  // libpq's PGconn
 
@@ -17,7 +18,8 @@ public:
 };
 
 // A new connection to `url` with arbiter's settings (connect and statement timeouts, its name,
-// notices kept off stderr); the caller PQfinish()es it. Throws PostgresError.
-pg_conn* connect_postgres(const std::string& url);
+// notices kept off stderr; read_only: every transaction read-only, so that nothing run on it can
+// write); the caller PQfinish()es it. Throws PostgresError.
+pg_conn* connect_postgres(const std::string& url, Database::Access access = Database::Access::read_write);
 
 }  // namespace arbiter::storage
