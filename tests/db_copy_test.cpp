@@ -255,10 +255,9 @@ TEST(DbCopyBetweenEngines, PostgresIntoPostgresAndBackIntoSqliteKeepsEveryRow) {
     // PostgreSQL's own order of runs went with them, and goes on after them.
     EXPECT_EQ(runs_in_order(second), runs_in_order(first));
     storage::Run later;
-    later.id = "run-c";
-    later.status = "done";
+    later.id = "run-later";
     RunStore(second).add(later);
-    EXPECT_EQ(runs_in_order(second).back(), "run-c");
+    EXPECT_EQ(runs_in_order(second).back(), "run-later");
     DecisionLog(back, true).record({test::filled_decision(99)});
     EXPECT_EQ(largest_id(back, "decisions"), largest_id(source, "decisions") + 1);
     // The source was read through a connection that cannot write.

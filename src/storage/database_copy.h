@@ -2,8 +2,8 @@
 // Copies arbiter's state (every table of storage/state_tables.h) from one database into another,
 // either engine into either: above all a SQLite file into the PostgreSQL database a fleet shares
 // (docs/fleet.md). The target gets the schema this arbiter knows, made by opening its stores on it
-// as a server does (a run left unfinished there is marked failed, run_store.h), and every row with
-// its ids; the source is opened read-only and never written. A copy stopped part way (killed, its
+// as a server does, and every row with its ids (a run copied queued or running waits for, or is
+// taken over by, whichever instance claims it first: run_store.h); the source is opened read-only and never written. A copy stopped part way (killed, its
 // connection lost) goes on where it stopped when run again with `resume`.
 
 #include <cstddef>

@@ -4,6 +4,7 @@
 // tests that copy one database into another (storage/database_copy.h).
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -97,30 +98,28 @@ inline void fill_every_table(const std::string& location) {
     queue.set_rules({"scam", 0.25, 0.75, true, false, 12.5, "", "ops"});
     queue.set_rules({"hate", std::nullopt, std::nullopt, false, true, 100.0 / 3.0, "", "admin"});
 
+    // Runs in every state the queue knows: done and cancelled, one running under an instance's
+    // lease, one waiting.
     storage::RunStore runs(location);
-    storage::Run run;
-    run.id = "run-b";
-    run.created_by = "ops";
-    run.policy_id = "scam";
-    run.spec = {{"version", 2}};
-    run.status = "queued";
-    runs.add(run);
-    run.status = "done";
-    run.done = run.total = 4;
-    run.finished_at = "2026-01-02T03:04:05.678Z";
-    run.results = {{"agree", 3}, {"differ", 1}};
-    runs.update(run);
-    // Finished: a store opening a database marks runs left unfinished failed (run_store.h), and a
-    // copy resumed opens the target's stores again.
-    run.id = "run-a";
-    run.policy_id = "hate";
-    run.spec = {{"version", 1}};
-    run.status = "cancelled";
-    run.done = 1;
-    run.total = 5;
-    run.finished_at = "2026-01-02T00:00:00.000Z";
-    run.error = "stopped by ops";
-    runs.add(run);
+    const auto queue_run = [&runs](const std::string& id, const std::string& policy) {
+        storage::Run run;
+        run.id = id;
+        run.created_by = "ops";
+        run.policy_id = policy;
+        run.spec = {{"version", 2}};
+        runs.add(run);
+    };
+    queue_run("run-b", "scam");
+    storage::Run done = *runs.claim("a", std::chrono::minutes(1));
+    done.status = "done";
+    done.done = done.total = 4;
+    done.results = {{"agree", 3}, {"differ", 1}};
+    runs.finish(done, "a");
+    queue_run("run-a", "hate");
+    runs.cancel("run-a");
+    queue_run("run-c", "scam");
+    runs.claim("b", std::chrono::minutes(1));
+    queue_run("run-d", "hate");
 
     storage::KeyStore keys(location);
     keys.add({"ops", "admin", sha256_hex("ops-key")});
