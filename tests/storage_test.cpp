@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <thread>
 
 #include "core/content_layout.h"
 #include "core/sha256.h"
@@ -90,6 +91,56 @@ Decision decision(const std::string& request, const std::string& content_json, b
             verdict_to_json("item", v),
             true,
             shadow};
+}
+
+// Requests recording at once share commits (group commit): every one returns only when its rows
+// are in, none is lost or written twice, and each request's rows stay together.
+TEST_P(Logs, RequestsRecordingAtOnceAreEachCommittedWhole) {
+    const std::string location = fresh("group-commit");
+    DecisionLog log(location, true);
+    constexpr int kThreads = 8;
+    constexpr int kRequests = 25;
+    {
+        std::vector<std::jthread> callers;
+        callers.reserve(kThreads);
+        for (int t = 0; t < kThreads; ++t) {
+            callers.emplace_back([&, t] {
+                for (int r = 0; r < kRequests; ++r) {
+                    const std::string id = std::to_string(t * 1000 + r);
+                    log.record({decision(id, R"({"text": "a"})", true, 0.9),
+                                decision(id, R"({"text": "b"})", false, 0.1)});
+                    // Acknowledged: another connection sees both rows now.
+                    Database reader(location);
+                    Statement rows = reader.prepare("SELECT count(*) FROM decisions WHERE request_id = ?1");
+                    rows.bind(1, std::string_view(id));
+                    ASSERT_TRUE(rows.step());
+                    EXPECT_EQ(rows.integer(0), 2) << id;
+                }
+            });
+        }
+    }
+    Database db(location);
+    Statement all = db.prepare("SELECT count(*), count(DISTINCT request_id) FROM decisions");
+    ASSERT_TRUE(all.step());
+    EXPECT_EQ(all.integer(0), 2 * kThreads * kRequests);
+    EXPECT_EQ(all.integer(1), kThreads * kRequests);
+}
+
+// A request of more rows than one INSERT takes (kRowsPerInsert) is still one transaction, in order.
+TEST_P(Logs, ARequestOfMoreRowsThanOneStatementTakesIsWrittenWholeAndInOrder) {
+    DecisionLog log(fresh("many-rows"), true);
+    std::vector<Decision> many;
+    for (int i = 0; i < 600; ++i) {
+        many.push_back(decision("big", R"({"text": "x"})", i % 2 == 0, 0.5));
+        many.back().item_id = "item-" + std::to_string(i);
+    }
+    log.record(many);
+    DecisionQuery all;
+    all.limit = 1000;
+    const std::vector<nlohmann::ordered_json> rows = log.query(all);
+    ASSERT_EQ(rows.size(), 600u);
+    EXPECT_EQ(rows.front()["item_id"], "item-599");  // newest first: the ids follow the rows' order
+    EXPECT_EQ(rows.back()["item_id"], "item-0");
 }
 
 // What the Decisions screen asks for: filters, a search of the content's strings, pages by id.

@@ -1,5 +1,6 @@
 #include "storage/decision_log.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -143,6 +144,59 @@ std::string like_pattern(std::string_view text) {
     return out + "%";
 }
 
+// The columns of one decision's row, in the order bind_decision binds them.
+constexpr std::string_view kDecisionColumns =
+    "created_at, request_id, item_id, policy_id, policy_version, content_sha256, content, mode, status, "
+    "violation, category, probability, rationale, verdict, latency_ms, policy_source, policy_sha256, shadow";
+constexpr int kColumnsPerRow = 18;
+// Rows per INSERT: well under both engines' limits on a statement's parameters (SQLite 32766,
+// PostgreSQL 65535).
+constexpr size_t kRowsPerInsert = 256;
+
+// INSERT of `rows` decisions, their parameters numbered row after row.
+std::string insert_sql(size_t rows) {
+    std::string sql = "INSERT INTO decisions (" + std::string(kDecisionColumns) + ") VALUES ";
+    for (size_t r = 0; r < rows; ++r) {
+        sql += r == 0 ? "(" : ", (";
+        for (int c = 1; c <= kColumnsPerRow; ++c)
+            sql += (c == 1 ? "?" : ", ?") + std::to_string(static_cast<int>(r) * kColumnsPerRow + c);
+        sql += ")";
+    }
+    return sql;
+}
+
+// Binds one decision to parameters `at` to `at` + kColumnsPerRow - 1 of the log's INSERT.
+void bind_decision(Statement& insert, int at, const Decision& d, const std::string& now, bool store_content) {
+    const Verdict& v = d.verdict;
+    insert.bind(at, std::string_view(now))
+        .bind(at + 1, std::string_view(d.request_id))
+        .bind(at + 2, std::string_view(d.item_id))
+        .bind(at + 3, std::string_view(v.policy_id))
+        .bind(at + 4, int64_t{v.policy_version})
+        .bind(at + 5, std::string_view(d.content_sha256))
+        .bind(at + 6,
+              store_content && d.store_content ? std::optional<std::string>(d.content_json) : std::nullopt)
+        .bind(at + 7, std::string_view(d.mode))
+        .bind(at + 8, to_string(v.status));
+    if (v.violation)
+        insert.bind(at + 9, int64_t{*v.violation ? 1 : 0});
+    else
+        insert.bind_null(at + 9);
+    insert.bind(at + 10, v.category ? std::optional<std::string>(readable_text(*v.category)) : std::nullopt);
+    if (v.probability)
+        insert.bind(at + 11, *v.probability);
+    else
+        insert.bind_null(at + 11);
+    insert
+        .bind(at + 12,
+              std::string_view(readable_text(v.rationale.empty() ? v.answer_rationale : v.rationale)))
+        .bind(at + 13, std::string_view(dump(d.verdict_json)))
+        .bind(at + 14, v.latency_ms)
+        .bind(at + 15, std::string_view(d.inline_policy ? "inline" : "stored"))
+        .bind(at + 16, std::string_view(d.policy_sha256))
+        .bind(at + 17, int64_t{d.shadow ? 1 : 0});
+}
+
 }  // namespace
 
 std::string utc_timestamp_now() {
@@ -197,58 +251,71 @@ bool DecisionLog::healthy() {
 }
 
 void DecisionLog::record(const std::vector<Decision>& decisions) {
-    std::lock_guard lock(mutex_);
-    last_write_failed_ = true;  // until the commit below succeeds
-    try {
-        write(decisions);
-    } catch (const StoreError&) {
-        if (watch_) watch_->write_failed();
-        throw;
+    Pending mine{&decisions, false, nullptr};
+    std::unique_lock lock(pending_mutex_);
+    pending_.push_back(&mine);
+    // One caller at a time commits, for every request waiting then; the others wait for it.
+    committed_.wait(lock, [&] { return mine.done || !committing_; });
+    if (!mine.done) {
+        committing_ = true;
+        std::vector<Pending*> batch;
+        batch.swap(pending_);
+        lock.unlock();
+        {
+            std::lock_guard connection(mutex_);
+            commit(batch);
+        }
+        lock.lock();
+        for (Pending* p : batch) p->done = true;
+        committing_ = false;
+        committed_.notify_all();
     }
-    last_write_failed_ = false;
+    if (mine.error) std::rethrow_exception(mine.error);
 }
 
-void DecisionLog::write(const std::vector<Decision>& decisions) {
+void DecisionLog::commit(const std::vector<Pending*>& batch) {
+    const auto attempt = [this](const std::vector<Pending*>& together) {
+        std::vector<const std::vector<Decision>*> requests;
+        requests.reserve(together.size());
+        for (const Pending* p : together) requests.push_back(p->decisions);
+        last_write_failed_ = true;  // until the commit succeeds
+        try {
+            write(requests);
+            last_write_failed_ = false;
+            return std::exception_ptr();
+        } catch (const StoreError&) {
+            if (watch_) watch_->write_failed();
+            return std::current_exception();
+        }
+    };
+    std::exception_ptr error = attempt(batch);
+    if (error && batch.size() > 1) {
+        for (Pending* p : batch) p->error = attempt({p});
+    } else {
+        for (Pending* p : batch) p->error = error;
+    }
+}
+
+void DecisionLog::write(const std::vector<const std::vector<Decision>*>& requests) {
+    std::vector<const Decision*> rows;
+    for (const std::vector<Decision>* decisions : requests)
+        for (const Decision& d : *decisions) rows.push_back(&d);
+    if (rows.empty()) return;
     const std::string now = utc_timestamp_now();
     db_.ensure_usable();
-    Database::Transaction transaction(db_);
-    Statement insert = db_.prepare(
-        "INSERT INTO decisions (created_at, request_id, item_id, policy_id, policy_version, content_sha256, "
-        "content, mode, status, violation, category, probability, rationale, verdict, latency_ms, "
-        "policy_source, policy_sha256, shadow) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
-    for (const Decision& d : decisions) {
-        const Verdict& v = d.verdict;
-        insert.reset();
-        insert.bind(1, std::string_view(now))
-            .bind(2, std::string_view(d.request_id))
-            .bind(3, std::string_view(d.item_id))
-            .bind(4, std::string_view(v.policy_id))
-            .bind(5, int64_t{v.policy_version})
-            .bind(6, std::string_view(d.content_sha256))
-            .bind(7, store_content_ && d.store_content ? std::optional<std::string>(d.content_json)
-                                                       : std::nullopt)
-            .bind(8, std::string_view(d.mode))
-            .bind(9, to_string(v.status));
-        if (v.violation)
-            insert.bind(10, int64_t{*v.violation ? 1 : 0});
-        else
-            insert.bind_null(10);
-        insert.bind(11, v.category ? std::optional<std::string>(readable_text(*v.category)) : std::nullopt);
-        if (v.probability)
-            insert.bind(12, *v.probability);
-        else
-            insert.bind_null(12);
-        insert
-            .bind(13, std::string_view(readable_text(v.rationale.empty() ? v.answer_rationale : v.rationale)))
-            .bind(14, std::string_view(dump(d.verdict_json)))
-            .bind(15, v.latency_ms)
-            .bind(16, std::string_view(d.inline_policy ? "inline" : "stored"))
-            .bind(17, std::string_view(d.policy_sha256))
-            .bind(18, int64_t{d.shadow ? 1 : 0});
+    // One statement is a transaction of its own: a commit of a few requests' rows takes one round
+    // trip to PostgreSQL. Rows beyond one statement share a transaction.
+    std::optional<Database::Transaction> transaction;
+    if (rows.size() > kRowsPerInsert) transaction.emplace(db_);
+    for (size_t first = 0; first < rows.size(); first += kRowsPerInsert) {
+        const size_t n = std::min(kRowsPerInsert, rows.size() - first);
+        Statement insert = db_.prepare(insert_sql(n));
+        for (size_t r = 0; r < n; ++r)
+            bind_decision(insert, static_cast<int>(r) * kColumnsPerRow + 1, *rows[first + r], now,
+                          store_content_);
         insert.step();
     }
-    transaction.commit();
+    if (transaction) transaction->commit();
 }
 
 std::vector<nlohmann::ordered_json> DecisionLog::query(const DecisionQuery& q) {

@@ -17,6 +17,8 @@
 // Logs written before these columns existed get them (NULL, 0) when opened. On PostgreSQL the
 // types are its own (BIGINT ids, DOUBLE PRECISION), the SQL the same but where noted.
 
+#include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -88,8 +90,10 @@ public:
 
     Engine engine() const;
 
-    // Writes every decision of one request in one transaction; throws StoreError, in which case
-    // none is written.
+    // Writes every decision of one request in one transaction, and returns once it is committed;
+    // throws StoreError, in which case none is written. Requests recording at the same time share
+    // a transaction (group commit: one flush to disk for all of them, which on PostgreSQL is most
+    // of a commit's time), each still all or nothing.
     void record(const std::vector<Decision>& decisions);
     // Whether decisions can be written. SQLite: the file is in place and the last write succeeded
     // (a full disk or a damaged file fail every write until one succeeds again). PostgreSQL: the
@@ -114,12 +118,26 @@ public:
     static ModelVerdicts model_verdicts(const std::string& location, const Policy& policy);
 
 private:
-    std::mutex mutex_;
+    // One request's decisions waiting for a commit.
+    struct Pending {
+        const std::vector<Decision>* decisions;
+        bool done = false;
+        std::exception_ptr error;
+    };
+    // Commits `batch` (with mutex_ held) and sets each one's outcome: together, or, when that
+    // fails, one by one, so that a request's bad row never fails another's.
+    void commit(const std::vector<Pending*>& batch);
+    void write(const std::vector<const std::vector<Decision>*>& requests);  // one transaction
+
+    std::mutex mutex_;  // the connection
     Database db_;
     bool store_content_;
     bool last_write_failed_ = false;
-    std::optional<DatabaseWatch> watch_;                 // PostgreSQL only; declared last, so it stops first
-    void write(const std::vector<Decision>& decisions);  // with mutex_ held
+    std::mutex pending_mutex_;
+    std::condition_variable committed_;
+    std::vector<Pending*> pending_;       // waiting for the next commit
+    bool committing_ = false;             // a caller is committing for the others
+    std::optional<DatabaseWatch> watch_;  // PostgreSQL only; declared last, so it stops first
 };
 
 // "2026-11-27T20:50:00.123Z" for now.
