@@ -16,8 +16,10 @@
 #include "cli/exact_number.h"
 #include "cli/pipeline.h"
 #include "cli/progress.h"
+#include "cli/reviewed_dataset.h"
 #include "core/content_layout.h"
 #include "core/policy_file.h"
+#include "core/store_error.h"
 #include "core/utf8.h"
 #include "core/verdict_json.h"
 #include "eval/comparison.h"
@@ -26,6 +28,7 @@
 #include "eval/label_map.h"
 #include "eval/predictions.h"
 #include "eval/report.h"
+#include "storage/database.h"
 
 namespace arbiter::cli {
 
@@ -35,6 +38,7 @@ struct EvalArgs {
     BackendFlags backend;
     std::vector<std::string> policies;
     std::string data;
+    std::string reviewed;  // a database whose reviews are the dataset, instead of --data
     std::string map;
     std::string mode = "reason";
     size_t limit = 0;
@@ -165,7 +169,15 @@ EvalInputs read_inputs(const EvalArgs& a) {
     in.cascade = make_cascade(a.cascade, in.policies);
     eval::DatasetSpec spec = a.spec;
     if (!a.label_constant.empty()) spec.label_constant = a.label_constant;
-    in.dataset = eval::read_dataset(a.data, spec, a.limit);
+    const std::string source = a.reviewed.empty() ? a.data : storage::without_password(a.reviewed);
+    if (a.reviewed.empty()) {
+        in.dataset = eval::read_dataset(a.data, spec, a.limit);
+    } else {
+        std::vector<std::string> ids;
+        for (const auto& policy : in.policies) ids.push_back(policy->id);
+        in.dataset = reviewed_dataset(a.reviewed, ids, a.limit);
+        in.map = own_labels(ids);
+    }
     if (!a.map.empty()) in.map = eval::read_label_map(a.map);
     const std::vector<std::string>& names = in.dataset.label_names;
     for (const auto& [policy, labels] : in.map) {
@@ -178,7 +190,7 @@ EvalInputs read_inputs(const EvalArgs& a) {
     std::set<std::string> ids;
     for (const auto& item : in.dataset.items) {
         if (!ids.insert(item.id).second)
-            throw eval::DatasetError(a.data + ": id '" + item.id + "' appears twice");
+            throw eval::DatasetError(source + ": id '" + item.id + "' appears twice");
     }
     return in;
 }
@@ -249,6 +261,8 @@ int run(const EvalArgs& a) {
         return bad_input(e);
     } catch (const eval::DatasetError& e) {
         return bad_input(e);
+    } catch (const StoreError& e) {
+        return bad_input(e);
     }
 
     // Resume: predictions already written by an interrupted run are kept, not redone.
@@ -281,8 +295,11 @@ int run(const EvalArgs& a) {
         if (p->cascade.fast) configured[p->id] = {p->cascade.safe_below, p->cascade.violate_above};
     }
     try {
-        return write_metrics(out, eval::read_predictions(predictions_path), "arbiter eval: " + a.data,
-                             a.target_recall, configured);
+        return write_metrics(
+            out, eval::read_predictions(predictions_path),
+            "arbiter eval: " +
+                (a.reviewed.empty() ? a.data : "reviews in " + storage::without_password(a.reviewed)),
+            a.target_recall, configured);
     } catch (const eval::DatasetError& e) {
         std::fprintf(stderr, "arbiter eval: %s\n", e.what());
         return kExitFailure;
@@ -300,6 +317,12 @@ void add_eval_command(CLI::App& app, Action& action) {
                        ->check(CLI::ExistingPath);
     auto* data =
         cmd->add_option("--data,-d", a->data, "Dataset: JSONL (.gz too) or CSV")->check(CLI::ExistingFile);
+    auto* reviewed = cmd->add_option(
+        "--reviewed", a->reviewed,
+        "Dataset: the items people reviewed for these policies in a database (a SQLite file or "
+        "a postgresql:// URL), as the console's labelled sets; each policy is measured on its own "
+        "labels");
+    reviewed->excludes(data);
     cmd->add_option("--map", a->map,
                     "YAML mapping policy ids to dataset labels (default: any label positive)")
         ->check(CLI::ExistingFile);
@@ -326,14 +349,14 @@ void add_eval_command(CLI::App& app, Action& action) {
                         "OLD.jsonl NEW.jsonl: flipped verdicts and metric deltas with McNemar's test")
             ->expected(2)
             ->check(CLI::ExistingFile);
-    replay_opt->excludes(policy)->excludes(data)->excludes(compare_opt);
-    compare_opt->excludes(policy)->excludes(data);
+    replay_opt->excludes(policy)->excludes(data)->excludes(compare_opt)->excludes(reviewed);
+    compare_opt->excludes(policy)->excludes(data)->excludes(reviewed);
     add_cascade_flag(*cmd, a->cascade);
     cmd->add_option("--target-recall", a->target_recall,
                     "Recall the fast tier's suggested safe_below keeps (metrics.json: fast_tier)")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
-    cmd->callback([&action, a, replay_opt, compare_opt, policy, data] {
+    cmd->callback([&action, a, replay_opt, compare_opt, policy, data, reviewed] {
         if (replay_opt->count() > 0) {
             action = [a] { return replay(*a); };
             return;
@@ -342,8 +365,8 @@ void add_eval_command(CLI::App& app, Action& action) {
             action = [a] { return compare(*a); };
             return;
         }
-        if (policy->count() == 0 || data->count() == 0) {
-            throw CLI::RequiredError("--policy and --data (or --replay)");
+        if (policy->count() == 0 || (data->count() == 0 && reviewed->count() == 0)) {
+            throw CLI::RequiredError("--policy and --data or --reviewed (or --replay)");
         }
         action = [a] { return run(*a); };
     });
