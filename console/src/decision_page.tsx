@@ -8,6 +8,14 @@ import type { Decision } from "./types";
 import { useApi } from "./use_api";
 import { ContentView, VerdictBadge, VerdictFacts } from "./verdict_view";
 
+// Why a decision has no rationale to show: score mode asks the model for a probability only, and
+// the rules and the fast tier decide without the model.
+function noRationale(d: Decision): string {
+  if (d.verdict.tier !== "model") return `No rationale: the ${d.verdict.tier} tier decided without the model's reasoning.`;
+  if (d.mode === "score") return "No rationale: in score mode the model gives a probability, not its reasoning.";
+  return "The model gave no rationale.";
+}
+
 function Reviews({ decision }: { decision: Decision }) {
   if (!decision.reviews || decision.reviews.length === 0) return <p class="muted">No reviews yet.</p>;
   return (
@@ -67,7 +75,7 @@ export function DecisionPage({ id }: { id: string }) {
               <h2>Content</h2>
               <ContentView content={d.content} />
               <h2 class="spaced">Rationale</h2>
-              {d.verdict.rationale ? <pre class="text rationale">{d.verdict.rationale}</pre> : <p class="muted">No rationale: this tier decided without the model's reasoning.</p>}
+              {d.verdict.rationale ? <pre class="text rationale">{d.verdict.rationale}</pre> : <p class="muted">{noRationale(d)}</p>}
             </div>
             <div>
               <h2>Verdict</h2>
