@@ -3,8 +3,9 @@
 // either engine into either: above all a SQLite file into the PostgreSQL database a fleet shares
 // (docs/fleet.md). The target gets the schema this arbiter knows, made by opening its stores on it
 // as a server does, and every row with its ids (a run copied queued or running waits for, or is
-// taken over by, whichever instance claims it first: run_store.h); the source is opened read-only and never written. A copy stopped part way (killed, its
-// connection lost) goes on where it stopped when run again with `resume`.
+// taken over by, whichever instance claims it first: run_store.h); the source is opened read-only
+// and never written. A copy stopped part way (killed, its connection lost) goes on where it
+// stopped when run again with `resume`.
 
 #include <cstddef>
 #include <functional>
