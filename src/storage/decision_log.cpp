@@ -286,6 +286,10 @@ void DecisionLog::commit(const std::vector<Pending*>& batch) {
         } catch (const StoreError&) {
             if (watch_) watch_->write_failed();
             return std::current_exception();
+        } catch (...) {
+            // Whatever else fails (memory) is its callers' to hear: the committer must not leave
+            // the others waiting for a commit that never comes.
+            return std::current_exception();
         }
     };
     std::exception_ptr error = attempt(batch);

@@ -125,7 +125,7 @@ private:
         std::exception_ptr error;
     };
     // Commits `batch` (with mutex_ held) and sets each one's outcome: together, or, when that
-    // fails, one by one, so that a request's bad row never fails another's.
+    // fails, one by one, so that a request's bad row never fails another's. Never throws.
     void commit(const std::vector<Pending*>& batch);
     void write(const std::vector<const std::vector<Decision>*>& requests);  // one transaction
 
