@@ -31,14 +31,6 @@ void write(const std::filesystem::path& path, const std::string& text) {
     std::ofstream(path) << text;
 }
 
-// `arbiter apikey --name NAME --role admin --file FILE`; the key it printed.
-std::string make_key(const std::filesystem::path& file, const std::string& name) {
-    const test::CommandResult made = test::run_command(test::built_binary("arbiter") + " apikey --name " +
-                                                       name + " --role admin --file '" + file.string() + "'");
-    EXPECT_EQ(made.exit_code, 0) << made.output;
-    return made.output.substr(0, made.output.find('\n'));
-}
-
 json items(int n) {
     json list = json::array();
     for (int i = 0; i < n; ++i) list.push_back({{"content", "item " + std::to_string(i)}});
@@ -52,7 +44,7 @@ protected:
         std::filesystem::create_directories(dir_ / "policies");
         std::filesystem::copy_file(test::kPolicies + "/spam.md", dir_ / "policies" / "spam.md");
         write(config(), "server:\n  max_items: 4\n");
-        ops_ = make_key(keys(), "ops");
+        ops_ = test::new_api_key(keys().string(), "ops", "admin");
         server_ = std::make_unique<ServerProcess>(
             test::fresh_db("reload"),
             std::vector<std::string>{"--policies", (dir_ / "policies").string(), "--config",
@@ -93,7 +85,7 @@ TEST_F(Reload, SighupReadsPoliciesSettingsAndKeysAgainWithoutDroppingARequest) {
     write(config(),
           "server:\n  max_items: 2\n  queue_depth: 8\npolicy_sets:\n  hate-only:\n    policies: "
           "[hate-speech]\n");
-    const std::string bot = make_key(keys(), "bot");
+    const std::string bot = test::new_api_key(keys().string(), "bot", "admin");
     EXPECT_EQ(classify(1, bot), 401);
     // A slow request in flight while the reload happens.
     auto in_flight = std::async(std::launch::async, [&] { return classify(2, ops_, "reason"); });

@@ -12,11 +12,6 @@ namespace arbiter::cli {
 
 namespace {
 
-std::string item_id(const storage::Review& first) {
-    return first.decision_id ? "decision-" + std::to_string(*first.decision_id)
-                             : "review-" + std::to_string(first.id);
-}
-
 Content content_of(const storage::Review& first, const std::string& id) {
     try {
         return content_from_json(nlohmann::json::parse(first.content_json));
@@ -47,7 +42,7 @@ eval::Dataset reviewed_dataset(const std::string& location, const std::vector<st
                     by_content.erase(at);
                     continue;
                 }
-                const std::string id = item_id(first);
+                const std::string id = storage::labelled_item_id(first);
                 eval::LabeledItem item{id, content_of(first, id), {}};
                 for (const std::string& name : policy_ids) item.labels.push_back({name, std::nullopt});
                 dataset.items.push_back(std::move(item));

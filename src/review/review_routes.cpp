@@ -161,8 +161,7 @@ void labelled_set(ServiceContext& context, const HttpRequest& req, HttpResponse&
     res.set_header("Content-Disposition", "attachment; filename=\"" + policy + "-labelled.jsonl\"");
     for (const storage::LabelledItem& item : storage::labelled_set(reviews)) {
         const storage::Review& first = *item.first;
-        ordered_json line = {{"id", first.decision_id ? "decision-" + std::to_string(*first.decision_id)
-                                                      : "review-" + std::to_string(first.id)}};
+        ordered_json line = {{"id", storage::labelled_item_id(first)}};
         put_content(line, first.content_json);
         line["label"] = item.violation ? 1 : 0;
         line["reviews"] = item.reviews;

@@ -32,8 +32,7 @@ std::vector<RunInput> labelled_inputs(ServiceContext& context, const std::string
     std::vector<RunInput> inputs;
     for (const storage::LabelledItem& item : storage::labelled_set(reviews)) {
         const storage::Review& first = *item.first;
-        const std::string id = first.decision_id ? "decision-" + std::to_string(*first.decision_id)
-                                                 : "review-" + std::to_string(first.id);
+        const std::string id = storage::labelled_item_id(first);
         inputs.push_back({id, content_of(first.content_json, id), item.violation, {}});
     }
     if (inputs.empty())

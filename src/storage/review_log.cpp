@@ -108,6 +108,11 @@ std::vector<Review> ReviewLog::select(std::string_view where, const std::functio
     return out;
 }
 
+std::string labelled_item_id(const Review& first) {
+    return first.decision_id ? "decision-" + std::to_string(*first.decision_id)
+                             : "review-" + std::to_string(first.id);
+}
+
 std::vector<LabelledItem> labelled_set(const std::vector<Review>& reviews) {
     std::vector<LabelledItem> items;
     std::map<std::string, size_t> index;                 // content hash -> item

@@ -57,6 +57,11 @@ struct LabelledItem {
 // `reviews`.
 std::vector<LabelledItem> labelled_set(const std::vector<Review>& reviews);
 
+// A labelled item's id wherever the set is shown or measured (the export, runs, `arbiter eval
+// --reviewed`): "decision-12" for content reviewed from the log, else "review-7", from its first
+// review.
+std::string labelled_item_id(const Review& first);
+
 class ReviewLog {
 public:
     // Opens (creating the table where missing). Throws StoreError.
