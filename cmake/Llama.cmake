@@ -62,4 +62,29 @@ set(LLAMA_USE_PREBUILT_UI OFF CACHE BOOL "" FORCE)
 set(LLAMA_FATAL_WARNINGS OFF CACHE BOOL "" FORCE)
 set(GGML_NATIVE ON CACHE BOOL "")
 
+# NVIDIA GPUs: llama.cpp's CUDA backend, for the architectures named (docs/gpu.md). With no list,
+# the GPUs present at build time when there are any, else a list covering Ampere to Blackwell:
+# PTX for 80 (A100 and anything newer, compiled on first use) plus real code for the common cards.
+option(ARBITER_CUDA "Build llama.cpp's CUDA backend; the engine then offloads every layer" OFF)
+set(ARBITER_CUDA_ARCHITECTURES "" CACHE STRING
+    "CUDA architectures for ARBITER_CUDA, e.g. 90-real (H100) or 86-real;89-real (empty: see docs/gpu.md)")
+if(ARBITER_CUDA)
+  set(GGML_CUDA ON CACHE BOOL "" FORCE)
+  if(ARBITER_CUDA_ARCHITECTURES)
+    set(CMAKE_CUDA_ARCHITECTURES "${ARBITER_CUDA_ARCHITECTURES}")
+  else()
+    execute_process(COMMAND nvidia-smi -L OUTPUT_VARIABLE arbiter_gpus ERROR_QUIET RESULT_VARIABLE arbiter_smi)
+    if(arbiter_smi EQUAL 0 AND arbiter_gpus MATCHES "GPU 0")
+      set(CMAKE_CUDA_ARCHITECTURES native)
+    else()
+      set(CMAKE_CUDA_ARCHITECTURES "80-virtual;86-real;89-real;90-real;120a-real")
+    endif()
+  endif()
+  # arbiter sets the C and C++ launchers itself, which turns off ggml's own ccache set-up.
+  if(CCACHE_PROGRAM)
+    set(CMAKE_CUDA_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
+  endif()
+  message(STATUS "arbiter: CUDA build for architectures ${CMAKE_CUDA_ARCHITECTURES}")
+endif()
+
 add_subdirectory("${ARBITER_LLAMA_SOURCE_DIR}" "${CMAKE_BINARY_DIR}/llama.cpp" EXCLUDE_FROM_ALL SYSTEM)

@@ -45,7 +45,8 @@ TEST(CliBackend, ClearErrorsForMissingSettings) {
     EXPECT_NE(r.output.find("need --backend remote"), std::string::npos) << r.output;
 
     // Settings of the backend not chosen are errors, not silently ignored.
-    for (const char* flag : {"--parallel 2", "--threads 1", "--ctx 4096", "--gpu-layers 1"}) {
+    for (const char* flag : {"--parallel 2", "--threads 1", "--ctx 4096", "--gpu-layers 1",
+                             "--flash-attention on", "--batch 1024"}) {
         r = run_command(classify(std::string("--backend remote --endpoint http://127.0.0.1:1 ") + flag));
         EXPECT_EQ(r.exit_code, 2) << flag;
         EXPECT_NE(r.output.find("set the embedded engine"), std::string::npos) << flag << ": " << r.output;
@@ -64,16 +65,24 @@ TEST(CliBackend, ConfigurationMistakesNameTheFileAndLine) {
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.output.find("typo.yaml:5: unknown key 'backend.endpiont'"), std::string::npos) << r.output;
 
-    const std::string type = write_file("type.yaml", "backend:\n  engine: remote\n  retries: many\n");
-    r = run_command(classify("--config " + type));
-    EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.output.find("type.yaml:3: 'retries' must be an integer"), std::string::npos) << r.output;
-
-    const std::string engine = write_file("engine.yaml", "backend:\n  engine: cloud\n");
-    r = run_command(classify("--config " + engine));
-    EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.output.find("engine.yaml:2: 'engine' must be embedded or remote"), std::string::npos)
-        << r.output;
+    // A value of the wrong type or out of range: the file, the line where the reader knows it, and why.
+    const struct {
+        const char* file;
+        const char* yaml;
+        const char* message;
+    } wrong[] = {
+        {"type.yaml", "backend:\n  engine: remote\n  retries: many\n",
+         "type.yaml:3: 'retries' must be an integer"},
+        {"flash.yaml", "backend:\n  engine: embedded\n  flash_attention: maybe\n",
+         "flash.yaml:3: 'flash_attention' must be true or false"},
+        {"batch.yaml", "backend:\n  model: m.gguf\n  batch: 8\n", "batch must be 16..65536 tokens"},
+        {"engine.yaml", "backend:\n  engine: cloud\n", "engine.yaml:2: 'engine' must be embedded or remote"},
+    };
+    for (const auto& w : wrong) {
+        r = run_command(classify("--config " + write_file(w.file, w.yaml)));
+        EXPECT_EQ(r.exit_code, 2) << w.file;
+        EXPECT_NE(r.output.find(w.message), std::string::npos) << r.output;
+    }
 
     const std::string broken = write_file("broken.yaml", "backend: [\n");
     r = run_command(classify("--config " + broken));

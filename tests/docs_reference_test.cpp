@@ -145,8 +145,8 @@ TEST(DocsCommands, EveryCommandDescribesTheBackendFlagsAlike) {
     for (const char* command : {"eval", "serve", "stream"}) {
         const auto entries = help_entries(help({"arbiter", command}));
         for (const char* flag :
-             {"--backend", "--model", "--parallel", "--threads", "--ctx", "--gpu-layers",
-              "--max-reasoning-tokens", "--seed", "--endpoint", "--remote-mode", "--remote-model",
+             {"--backend", "--model", "--parallel", "--threads", "--ctx", "--gpu-layers", "--flash-attention",
+              "--batch", "--max-reasoning-tokens", "--seed", "--endpoint", "--remote-mode", "--remote-model",
               "--api-key-env", "--max-concurrency-per-endpoint", "--retries", "--timeout"}) {
             ASSERT_TRUE(entries.contains(flag)) << command << " has no " << flag;
             EXPECT_EQ(entries.at(flag), reference.at(flag)) << "arbiter " << command << " " << flag;

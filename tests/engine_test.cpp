@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -32,6 +33,9 @@ EngineOptions tiny_options() {
     o.parallel = 4;
     o.context = 4096;
     o.max_reasoning_tokens = 24;
+    // bench/gpu-run sets this to learn whether batching changes results with flash attention on a
+    // GPU (docs/gpu.md); unset, as everywhere else, results must not depend on batching.
+    o.flash_attention = std::getenv("ARBITER_TEST_FLASH_ATTENTION") != nullptr;
     return o;
 }
 
@@ -180,6 +184,31 @@ TEST(Engine, BatchedEqualsUnbatched) {
                 EXPECT_EQ(*a[i].probability, *b[i].probability) << "item " << i;
             }
         }
+    }
+}
+
+// Flash attention reorders the same sums: a verdict's probability moves by rounding, not more.
+TEST(Engine, FlashAttentionChangesScoresOnlyByRounding) {
+    const auto policy = example("spam");
+    EngineOptions off = tiny_options();
+    off.flash_attention = false;
+    EngineOptions on = off;
+    on.flash_attention = true;
+    std::vector<Verdict> a;
+    std::vector<Verdict> b;
+    {
+        EmbeddedEngine engine(off);
+        a = run_all(engine, jobs_for(policy, Mode::score));
+    }
+    {
+        EmbeddedEngine engine(on);
+        b = run_all(engine, jobs_for(policy, Mode::score));
+    }
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+        ASSERT_EQ(b[i].status, VerdictStatus::ok) << b[i].error;
+        EXPECT_NEAR(*a[i].probability, *b[i].probability, 0.02) << "item " << i;
+        EXPECT_EQ(a[i].usage.prompt_tokens, b[i].usage.prompt_tokens);
     }
 }
 

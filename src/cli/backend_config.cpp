@@ -38,6 +38,8 @@ void BackendChoice::override_with(const BackendChoice& o) {
     take(threads, o.threads);
     take(ctx, o.ctx);
     take(gpu_layers, o.gpu_layers);
+    take(flash_attention, o.flash_attention);
+    take(batch, o.batch);
     take(streams, o.streams);
     take(endpoints, o.endpoints);
     take(mode, o.mode);
@@ -93,6 +95,11 @@ BackendChoice read_backend_config(const std::string& path) {
         {"threads", integer(c.threads)},
         {"ctx", integer(c.ctx)},
         {"gpu_layers", integer(c.gpu_layers)},
+        {"flash_attention",
+         [&](const std::string& key, const YAML::Node& n) {
+             c.flash_attention = as<bool>(path, key, n, "true or false");
+         }},
+        {"batch", integer(c.batch)},
         {"streams", integer(c.streams)},
         {"endpoints",
          [&](const std::string& key, const YAML::Node& n) {

@@ -17,6 +17,9 @@
 //     engine: embedded
 //     model: models/gpt-oss-safeguard-20b-mxfp4.gguf
 //     parallel: 4
+//     gpu_layers: -1            # all on the GPU of a CUDA build (the default); 0 keeps them on the CPU
+//     flash_attention: false    # docs/gpu.md says when to turn it on
+//     batch: 512                # tokens per llama_decode
 //     streams: 8                # KV sequences for stream sessions: one per policy of each open stream
 
 #include <cstdint>
@@ -42,6 +45,8 @@ struct BackendChoice {
     std::optional<int> threads;
     std::optional<int> ctx;
     std::optional<int> gpu_layers;
+    std::optional<bool> flash_attention;
+    std::optional<int> batch;
     std::optional<int> streams;  // KV sequences for stream sessions (serve)
     // remote
     std::optional<std::vector<std::string>> endpoints;

@@ -35,8 +35,17 @@ void add_backend_flags(CLI::App& cmd, BackendFlags& flags) {
                    "Context per item, in tokens: prompt, reasoning and answer (embedded; default " +
                        std::to_string(kDefaultContext) + ")")
         ->check(CLI::Range(256, 1 << 20));
-    cmd.add_option("--gpu-layers", c.gpu_layers, "Layers offloaded to a GPU (embedded; default 0)")
-        ->check(CLI::Range(0, 1024));
+    cmd.add_option(
+           "--gpu-layers", c.gpu_layers,
+           "Layers on the GPU (embedded; default -1: all of them on a CUDA build with a GPU; 0: none)")
+        ->check(CLI::Range(-1, 1024));
+    cmd.add_option_function<std::string>(
+           "--flash-attention", [&c](const std::string& v) { c.flash_attention = v == "on"; },
+           "on or off (embedded; default off: on, a verdict may change with what else is batched; "
+           "docs/gpu.md)")
+        ->check(CLI::IsMember({"on", "off"}));
+    cmd.add_option("--batch", c.batch, "Tokens per llama_decode (embedded; default 512; a GPU likes more)")
+        ->check(CLI::Range(16, 1 << 16));
     cmd.add_option("--max-reasoning-tokens", c.max_reasoning_tokens,
                    "Reasoning budget; then the answer is asked for (default 1024)")
         ->check(CLI::Range(1, 1 << 20));
@@ -92,7 +101,9 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
         e.threads = c.threads.value_or(0);
         e.parallel = c.parallel.value_or(4);
         e.context = c.ctx.value_or(kDefaultContext);
-        e.gpu_layers = c.gpu_layers.value_or(0);
+        e.gpu_layers = c.gpu_layers.value_or(-1);
+        e.flash_attention = c.flash_attention.value_or(false);
+        e.batch = c.batch.value_or(e.batch);
         e.streams = c.streams.value_or(0);
         e.prefix_slots = static_cast<int>(std::clamp<size_t>(policies, 1, 16));
         if (c.max_reasoning_tokens) e.max_reasoning_tokens = *c.max_reasoning_tokens;
@@ -102,9 +113,10 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
         throw BackendError("the remote backend needs --endpoint URL (or backend.endpoints in --config)");
     if (c.model_file)
         throw BackendError("--model names a GGUF file for the embedded engine; use --remote-model");
-    if (c.parallel || c.threads || c.ctx || c.gpu_layers || c.streams)
+    if (c.parallel || c.threads || c.ctx || c.gpu_layers || c.flash_attention || c.batch || c.streams)
         throw BackendError(
-            "--parallel, --threads, --ctx, --gpu-layers and --streams set the embedded engine, which "
+            "--parallel, --threads, --ctx, --gpu-layers, --flash-attention, --batch and --streams set the "
+            "embedded engine, which "
             "--backend remote "
             "does not run; the servers' own settings apply (--max-concurrency-per-endpoint sets requests in "
             "flight)");

@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "llama/model_file.h"
+#include "llama/placement.h"
 
 namespace arbiter::cli {
 
@@ -39,9 +40,19 @@ std::string human_count(uint64_t n) {
     return text;
 }
 
+nlohmann::json to_json(const engine::ComputeDevice& d) {
+    return {{"name", d.name},
+            {"description", d.description},
+            {"gpu", d.gpu},
+            {"free_bytes", d.free_bytes},
+            {"total_bytes", d.total_bytes}};
+}
+
 nlohmann::json to_json(const engine::ModelFileInfo& info) {
     nlohmann::json specials = nlohmann::json::object();
     for (const auto& s : info.special_tokens) specials[s.text] = s.id;
+    nlohmann::json devices = nlohmann::json::array();
+    for (const engine::ComputeDevice& d : engine::compute_devices()) devices.push_back(to_json(d));
     return {
         {"path", info.path.string()},
         {"file_size", info.file_size},
@@ -63,6 +74,8 @@ nlohmann::json to_json(const engine::ModelFileInfo& info) {
         {"bytes_by_type", info.bytes_by_type},
         {"special_tokens", specials},
         {"missing_special_tokens", info.missing_special_tokens},
+        {"devices", devices},
+        {"engine", engine::describe_placement({.model = info.path})},
     };
 }
 
@@ -90,12 +103,22 @@ void print_text(const engine::ModelFileInfo& info) {
     for (const auto& missing : info.missing_special_tokens) {
         std::printf("  %-16s MISSING: this model cannot speak harmony\n", missing.c_str());
     }
+    std::string devices;
+    for (const engine::ComputeDevice& d : engine::compute_devices()) {
+        devices += (devices.empty() ? "" : ", ") + d.name +
+                   (d.description.empty() ? "" : " (" + d.description + ")");
+    }
+    std::printf("devices         %s\n", devices.c_str());
+    // What serve and classify use with their defaults (the flags change it).
+    std::printf("engine          %s\n", engine::describe_placement({.model = info.path}).c_str());
 }
 
 }  // namespace
 
 void add_info_command(CLI::App& app, Action& action) {
-    CLI::App* cmd = app.add_subcommand("info", "Describe a GGUF model file (validated, nothing is loaded)");
+    CLI::App* cmd = app.add_subcommand(
+        "info",
+        "Describe a GGUF model file (validated, nothing is loaded) and the devices that would run it");
     auto model = std::make_shared<std::string>();
     auto json = std::make_shared<bool>(false);
     cmd->add_option("--model,-m", *model, "GGUF model file")->required();

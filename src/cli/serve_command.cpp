@@ -20,6 +20,7 @@
 #include "core/base_url.h"
 #include "core/policy_file.h"
 #include "core/store_error.h"
+#include "llama/placement.h"
 #include "server/server.h"
 
 namespace arbiter::cli {
@@ -163,6 +164,9 @@ int serve(const ServeArgs& a, const service::ServiceConfig& config, Stores& stor
         // Prefix slots for every policy and a few inline ones.
         BackendSettings settings = resolve_backend(backend, stores.policies.current_all().size() + 4);
         pipeline = std::make_unique<Pipeline>(settings, std::move(cascade));
+        if (!settings.remote)
+            std::fprintf(stderr, "arbiter serve: engine on %s\n",
+                         engine::describe_placement(settings.embedded).c_str());
     } catch (const std::exception& e) {
         stop();
         return fail(e.what());

@@ -29,12 +29,14 @@ struct EngineOptions {
     int prefix_slots = 2;             // policy prefixes kept evaluated (least recently used evicted)
     int batch = 512;                  // tokens per llama_decode
     int max_reasoning_tokens = 1024;  // default budget; the engine then closes the analysis itself
-    int gpu_layers = 0;
+    // Layers on the GPU: negative puts all of them there when llama.cpp has one (a CUDA build on a
+    // machine with an NVIDIA GPU); a CPU build, or a machine without a GPU, keeps them on the CPU.
+    int gpu_layers = -1;
     bool share_prefix = true;  // off: every item evaluates its whole prompt (a baseline)
     // llama.cpp's flash attention makes logits depend on how a prompt is split into batches
     // (measured on CPU: up to 2e-2 in a logit), so a verdict would depend on what else was
-    // running. Off by default, for results that are the same whatever the batching; on a GPU it
-    // is worth turning on.
+    // running. Off by default, for results that are the same whatever the batching, on a GPU too
+    // until measured there (docs/gpu.md: bench/gpu-run measures speed and sameness with it on).
     bool flash_attention = false;
     // Stream sessions (core/stream.h, llama/stream_runner.h): KV sequences kept for them, one per
     // policy of each open stream; 0 turns streams off. Each holds `context` tokens, and with

@@ -20,7 +20,8 @@ void check_options(const EngineOptions& options) {
     if (options.prefix_slots < 1 || options.prefix_slots > 64)
         throw std::invalid_argument("prefix slots must be 1..64");
     if (options.context < 256) throw std::invalid_argument("context must be at least 256 tokens");
-    if (options.batch < 16) throw std::invalid_argument("batch must be at least 16 tokens");
+    if (options.batch < 16 || options.batch > (1 << 16))
+        throw std::invalid_argument("batch must be 16..65536 tokens");
     if (options.max_reasoning_tokens < 0) throw std::invalid_argument("max reasoning tokens must be >= 0");
     if (options.streams < 0 || options.streams > 64) throw std::invalid_argument("streams must be 0..64");
 }

@@ -15,7 +15,7 @@ namespace arbiter::engine {
 
 struct ModelOptions {
     bool vocab_only = false;  // tokenizer only: for counting and rendering tokens
-    int gpu_layers = 0;       // layers offloaded to a GPU, when llama.cpp was built with one
+    int gpu_layers = -1;      // layers on a GPU where llama.cpp has one; negative: all
 };
 
 class Model {
