@@ -46,6 +46,8 @@ struct Args {
     int threads = 2;
     int generate = 32;
     int ctx = 4096;
+    bool flash_attention = false;
+    int batch = 512;
     std::string server;
     int server_pid = 0;
     std::string json;
@@ -229,11 +231,16 @@ nlohmann::ordered_json run_arbiter(const Args& a, const Workload& w, Mode mode) 
     options.parallel = a.parallel;
     options.context = a.ctx;
     options.prefix_slots = 1;
+    options.flash_attention = a.flash_attention;
+    options.batch = a.batch;
     engine::EmbeddedEngine engine(options);
 
     const size_t n = w.contents.size();
     std::vector<double> latency(n);
     std::vector<int> generated(n);
+    // Score mode's P(violation) per item: bench/gpu-run compares them across parallelism and
+    // flash attention to see whether batching changes results on a GPU.
+    std::vector<double> probabilities(n, -1.0);
     std::mutex mutex;
     std::condition_variable done;
     size_t finished = 0, failures = 0;
@@ -254,6 +261,7 @@ nlohmann::ordered_json run_arbiter(const Args& a, const Workload& w, Mode mode) 
             std::lock_guard lock(mutex);
             latency[i] = v.latency_ms;
             generated[i] = v.usage.completion_tokens;
+            if (v.probability) probabilities[i] = *v.probability;
             if (v.status != VerdictStatus::ok) ++failures;
             ++finished;
             done.notify_all();
@@ -273,7 +281,8 @@ nlohmann::ordered_json run_arbiter(const Args& a, const Workload& w, Mode mode) 
             {"generated_per_item", mean(generated)},
             {"ttv_p50_ms", percentile(latency, 0.5)},
             {"ttv_p95_ms", percentile(latency, 0.95)},
-            {"peak_rss_mib", static_cast<double>(peak_rss_kib()) / 1024.0}};
+            {"peak_rss_mib", static_cast<double>(peak_rss_kib()) / 1024.0},
+            {"probabilities", probabilities}};
 }
 
 }  // namespace
@@ -294,6 +303,8 @@ int main(int argc, char** argv) {
     app.add_option("--ctx", a.ctx);
     app.add_option("--server", a.server);
     app.add_option("--server-pid", a.server_pid);
+    app.add_option("--flash-attention", a.flash_attention);
+    app.add_option("--batch", a.batch);
     app.add_option("--json", a.json)->required();
     CLI11_PARSE(app, argc, argv);
 

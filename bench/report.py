@@ -12,6 +12,7 @@ ap.add_argument("--out", required=True)
 ap.add_argument("--command", required=True)
 ap.add_argument("--results", required=True)
 ap.add_argument("--policy", required=True)
+ap.add_argument("--device", help="the GPU both engines ran on (bench/gpu-run); absent: the CPU")
 args = ap.parse_args()
 out = pathlib.Path(args.out)
 probe, base, reason, score = (json.loads((out / f"{n}.json").read_text()) for n in ("probe", "baseline", "reason", "score"))
@@ -30,19 +31,28 @@ commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=
 content = score["content_tokens_per_item"]
 ideal = probe["model_prefill_tokens_per_second"] / content  # items/s if only the content were evaluated
 
+
+def ceiling_line():
+    """What llama.cpp alone reaches on this model; on a CPU, also as a share of the machine's peak."""
+    prefill, decode = probe["model_prefill_tokens_per_second"], probe["model_decode_tokens_per_second"]
+    gflops, gbps = prefill * probe["flops_per_token"] / 1e9, decode * probe["bytes_per_token"] / 1e9
+    if args.device:
+        return (f"Model through llama.cpp directly on the GPU: prefill {prefill:.1f} tokens/s ({gflops:.0f} GFLOP/s), "
+                f"decode {decode:.1f} tokens/s ({gbps:.1f} GB/s).")
+    return (f"Machine ceiling (same run): FP32 FMA {probe['fma_gflops']:.0f} GFLOP/s, triad {probe['triad_gbps']:.1f} GB/s. "
+            f"Model through llama.cpp directly: prefill {prefill:.1f} tokens/s ({gflops:.0f} GFLOP/s, "
+            f"{100 * gflops / probe['fma_gflops']:.0f}% of FMA peak), decode {decode:.1f} tokens/s ({gbps:.1f} GB/s, "
+            f"{100 * gbps / probe['triad_gbps']:.0f}% of triad).")
+
+
 rows = [("llama-server (baseline)", base), ("arbiter reason", reason), ("arbiter score", score)]
+on = f"{args.device} (CPU: {cpu})" if args.device else f"{cpu}, {probe['threads']} threads"
 lines = [
-    f"## {datetime.date.today()} · commit {commit} · {cpu}, {probe['threads']} threads",
+    f"## {datetime.date.today()} · commit {commit} · {on}",
     "",
     f"Command: `{args.command}`",
     "",
-    f"Machine ceiling (same run): FP32 FMA {probe['fma_gflops']:.0f} GFLOP/s, triad {probe['triad_gbps']:.1f} GB/s. "
-    f"Model through llama.cpp directly: prefill {probe['model_prefill_tokens_per_second']:.1f} tokens/s "
-    f"({probe['model_prefill_tokens_per_second'] * probe['flops_per_token'] / 1e9:.0f} GFLOP/s, "
-    f"{100 * probe['model_prefill_tokens_per_second'] * probe['flops_per_token'] / 1e9 / probe['fma_gflops']:.0f}% of FMA peak), "
-    f"decode {probe['model_decode_tokens_per_second']:.1f} tokens/s "
-    f"({probe['model_decode_tokens_per_second'] * probe['bytes_per_token'] / 1e9:.1f} GB/s, "
-    f"{100 * probe['model_decode_tokens_per_second'] * probe['bytes_per_token'] / 1e9 / probe['triad_gbps']:.0f}% of triad).",
+    ceiling_line(),
     "",
     f"Workload: {base['items']} items of openai-moderation, policy {args.policy}, policy prefix "
     f"{score['prefix_tokens']} tokens, {content:.1f} content tokens per item on average.",
@@ -55,9 +65,13 @@ for name, r in rows:
     lines.append(f"| {name} | {r['items_per_second']:.3f} | {r['prompt_tokens_evaluated_per_item']:.1f} | "
                  f"{r['generated_per_item']:.1f} | {r['ttv_p50_ms']:.0f} | {r['ttv_p95_ms']:.0f} | "
                  f"{r['peak_rss_mib']:.0f} | {kv} | {r['failures']} |")
+# The CPU targets are the embedded engine's own (docs/engine.md); on a GPU, issue 32's goal.
+reason_target, score_target = (1.2, 1.2) if args.device else (1.5, 10)
 checks = [
-    ("reason items/s vs baseline (target >= 1.5)", reason["items_per_second"] / base["items_per_second"], 1.5, True),
-    ("score items/s vs baseline (target >= 10)", score["items_per_second"] / base["items_per_second"], 10, True),
+    (f"reason items/s vs baseline (target >= {reason_target})", reason["items_per_second"] / base["items_per_second"],
+     reason_target, True),
+    (f"score items/s vs baseline (target >= {score_target})", score["items_per_second"] / base["items_per_second"],
+     score_target, True),
     ("score prompt tokens evaluated / content tokens (target <= 1.05)",
      score["prompt_tokens_evaluated_per_item"] / content, 1.05, False),
     ("score items/s vs ideal prefill-bound items/s (target >= 0.9)", score["items_per_second"] / ideal, 0.9, True),

@@ -43,6 +43,8 @@ struct Args {
     int check_every = 16;
     int threads = 2;
     int ctx = 4096;
+    bool flash_attention = false;
+    int batch = 512;
     std::string server;
     std::string json;
 };
@@ -100,6 +102,8 @@ engine::EngineOptions engine_options(const Args& a, int streams) {
     o.parallel = a.concurrent;
     o.context = a.ctx;
     o.prefix_slots = 1;
+    o.flash_attention = a.flash_attention;
+    o.batch = a.batch;
     o.streams = streams;
     o.stream_max_bytes = size_t{1} << 22;
     return o;
@@ -271,6 +275,8 @@ int main(int argc, char** argv) {
     app.add_option("--threads", a.threads);
     app.add_option("--ctx", a.ctx);
     app.add_option("--server", a.server);
+    app.add_option("--flash-attention", a.flash_attention);
+    app.add_option("--batch", a.batch);
     app.add_option("--json", a.json)->required();
     CLI11_PARSE(app, argc, argv);
     try {
