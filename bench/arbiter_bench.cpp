@@ -28,6 +28,7 @@
 #include "harmony/classification.h"
 #include "llama/embedded_engine.h"
 #include "llama/model.h"
+#include "llama/placement.h"
 #include "llama_server_completion.h"
 #include "machine_probe.h"
 
@@ -313,7 +314,17 @@ int main(int argc, char** argv) {
         if (a.phase == "probe") {
             const auto c = arbiter::bench::probe_machine(a.threads);
             out = {{"fma_gflops", c.fma_gflops}, {"triad_gbps", c.triad_gbps}, {"threads", a.threads}};
-            if (!a.model.empty()) out.update(probe_model(a));
+            if (!a.model.empty()) {
+                out.update(probe_model(a));
+                // The device and settings the reason and score phases run with (bench/report.py).
+                engine::EngineOptions options;
+                options.model = a.model;
+                options.threads = a.threads;
+                options.parallel = a.parallel;
+                options.flash_attention = a.flash_attention;
+                options.batch = a.batch;
+                out["engine"] = engine::describe_placement(options);
+            }
         } else {
             const Workload w = build_workload(a);
             if (a.phase == "baseline") {

@@ -54,6 +54,8 @@ lines = [
     "",
     ceiling_line(),
     "",
+    f"arbiter's engine: {probe.get('engine', 'not recorded')}.",
+    "",
     f"Workload: {base['items']} items of openai-moderation, policy {args.policy}, policy prefix "
     f"{score['prefix_tokens']} tokens, {content:.1f} content tokens per item on average.",
     "",
