@@ -76,8 +76,12 @@ checks = [
      score_target, True),
     ("score prompt tokens evaluated / content tokens (target <= 1.05)",
      score["prompt_tokens_evaluated_per_item"] / content, 1.05, False),
-    ("score items/s vs ideal prefill-bound items/s (target >= 0.9)", score["items_per_second"] / ideal, 0.9, True),
 ]
+# The ideal is one sequence's prefill of 512 tokens: a CPU's bound, not a GPU's, which does far more
+# when many sequences share a batch.
+if not args.device:
+    checks.append(("score items/s vs ideal prefill-bound items/s (target >= 0.9)", score["items_per_second"] / ideal,
+                   0.9, True))
 lines += ["", "| ratio | value | met |", "|---|---|---|"]
 for name, value, target, higher in checks:
     met = value >= target if higher else value <= target
@@ -86,12 +90,11 @@ for name, value, target, higher in checks:
 # prefill-bound rate, so ideal / baseline bounds the score-vs-baseline ratio on this machine; and
 # the prompt tokens beyond the one evaluation of the policy prefix show what amortisation leaves.
 beyond_prefix = (score["prompt_tokens_evaluated_per_item"] * score["items"] - score["prefix_tokens"]) / score["items"]
-lines += [
-    f"| (bound) ideal prefill-bound items/s vs baseline: the most any score mode reaches here | "
-    f"{ideal / base['items_per_second']:.2f} | |",
-    f"| (context) score prompt tokens beyond the one prefix evaluation / content tokens | "
-    f"{beyond_prefix / content:.2f} | |",
-]
+if not args.device:
+    lines.append(f"| (bound) ideal prefill-bound items/s vs baseline: the most any score mode reaches here | "
+                 f"{ideal / base['items_per_second']:.2f} | |")
+lines.append(f"| (context) score prompt tokens beyond the one prefix evaluation / content tokens | "
+             f"{beyond_prefix / content:.2f} | |")
 text = "\n".join(lines) + "\n"
 print(text)
 results = pathlib.Path(args.results)

@@ -64,12 +64,13 @@ set(GGML_NATIVE ON CACHE BOOL "")
 
 # NVIDIA GPUs: llama.cpp's CUDA backend, for the architectures named (docs/gpu.md). With no list,
 # the GPUs present at build time when there are any, else a list covering Ampere to Blackwell:
-# PTX for 80 (A100 and anything newer, compiled on first use) plus real code for the common cards.
+# PTX for 80 (A100 and anything newer, compiled by the driver on first use) plus machine code for
+# the common cards (Blackwell's from CUDA 12.8 on).
 option(ARBITER_CUDA "Build llama.cpp's CUDA backend; the engine then offloads every layer" OFF)
 set(ARBITER_CUDA_ARCHITECTURES "" CACHE STRING
     "CUDA architectures for ARBITER_CUDA, e.g. 90-real (H100) or 86-real;89-real (empty: see docs/gpu.md)")
+set(GGML_CUDA ${ARBITER_CUDA} CACHE BOOL "" FORCE)
 if(ARBITER_CUDA)
-  set(GGML_CUDA ON CACHE BOOL "" FORCE)
   if(ARBITER_CUDA_ARCHITECTURES)
     set(CMAKE_CUDA_ARCHITECTURES "${ARBITER_CUDA_ARCHITECTURES}")
   else()
@@ -77,7 +78,11 @@ if(ARBITER_CUDA)
     if(arbiter_smi EQUAL 0 AND arbiter_gpus MATCHES "GPU 0")
       set(CMAKE_CUDA_ARCHITECTURES native)
     else()
-      set(CMAKE_CUDA_ARCHITECTURES "80-virtual;86-real;89-real;90-real;120a-real")
+      set(CMAKE_CUDA_ARCHITECTURES "80-virtual;86-real;89-real;90-real")
+      find_package(CUDAToolkit REQUIRED)
+      if(CUDAToolkit_VERSION VERSION_GREATER_EQUAL "12.8")  # Blackwell's first toolkit
+        list(APPEND CMAKE_CUDA_ARCHITECTURES 120a-real)
+      endif()
     endif()
   endif()
   # arbiter sets the C and C++ launchers itself, which turns off ggml's own ccache set-up.

@@ -36,8 +36,8 @@ std::vector<ComputeDevice> compute_devices() {
         d.name = ggml_backend_dev_name(dev);
         d.description = ggml_backend_dev_description(dev);
         const enum ggml_backend_dev_type type = ggml_backend_dev_type(dev);
-        d.gpu = type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU ||
-                type == GGML_BACKEND_DEVICE_TYPE_ACCEL;
+        // Layers go to GPUs only; an accelerator (BLAS, say) takes single operations.
+        d.gpu = type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU;
         size_t free = 0;
         size_t total = 0;
         ggml_backend_dev_memory(dev, &free, &total);

@@ -14,7 +14,7 @@ namespace arbiter::engine {
 struct ComputeDevice {
     std::string name;         // llama.cpp's name, e.g. "CUDA0" or "CPU"
     std::string description;  // e.g. "NVIDIA H100 80GB HBM3"
-    bool gpu = false;         // a discrete or integrated GPU, or an accelerator
+    bool gpu = false;         // a discrete or integrated GPU: one that can hold layers
     uint64_t free_bytes = 0;
     uint64_t total_bytes = 0;
 };
@@ -27,8 +27,9 @@ std::vector<ComputeDevice> compute_devices();
 int offloaded_layers(int gpu_layers, int model_layers, bool has_gpu);
 
 // One line: the devices, the layers on the GPU, and the settings that change speed or results,
-// e.g. "CUDA0 NVIDIA H100 80GB HBM3 (79.2 of 79.6 GiB free): 25 of 25 layers; flash attention
-// off; KV cache per sequence; batch 512; 4 items in parallel". Reads the model file's header.
+// e.g. "CUDA0 NVIDIA H100 80GB HBM3 (79.2 of 79.6 GiB free): 25 of 25 layers; CPU threads auto;
+// flash attention off; KV cache per sequence; batch 512; 4 items in parallel". Reads the model
+// file's header.
 std::string describe_placement(const EngineOptions& options);
 
 }  // namespace arbiter::engine
