@@ -225,7 +225,7 @@ nlohmann::ordered_json run_baseline(const Args& a, const Workload& w) {
             {"peak_rss_mib", static_cast<double>(process_peak_rss_kib(a.server_pid)) / 1024.0}};
 }
 
-nlohmann::ordered_json run_arbiter(const Args& a, const Workload& w, Mode mode) {
+engine::EngineOptions engine_options(const Args& a) {
     engine::EngineOptions options;
     options.model = a.model;
     options.threads = a.threads;
@@ -234,7 +234,11 @@ nlohmann::ordered_json run_arbiter(const Args& a, const Workload& w, Mode mode) 
     options.prefix_slots = 1;
     options.flash_attention = a.flash_attention;
     options.batch = a.batch;
-    engine::EmbeddedEngine engine(options);
+    return options;
+}
+
+nlohmann::ordered_json run_arbiter(const Args& a, const Workload& w, Mode mode) {
+    engine::EmbeddedEngine engine(engine_options(a));
 
     const size_t n = w.contents.size();
     std::vector<double> latency(n);
@@ -317,13 +321,7 @@ int main(int argc, char** argv) {
             if (!a.model.empty()) {
                 out.update(probe_model(a));
                 // The device and settings the reason and score phases run with (bench/report.py).
-                engine::EngineOptions options;
-                options.model = a.model;
-                options.threads = a.threads;
-                options.parallel = a.parallel;
-                options.flash_attention = a.flash_attention;
-                options.batch = a.batch;
-                out["engine"] = engine::describe_placement(options);
+                out["engine"] = engine::describe_placement(engine_options(a));
             }
         } else {
             const Workload w = build_workload(a);
