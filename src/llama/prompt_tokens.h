@@ -14,24 +14,25 @@
 #include <vector>
 
 #include "harmony/prompt.h"
+#include "harmony/tokenizer.h"
 #include "llama.h"
 
 namespace arbiter::engine {
 
-class PromptTokens {
+class PromptTokens : public harmony::Tokenizer {
 public:
     // Resolves every harmony special; throws ModelFileError if one is not a single control token.
     explicit PromptTokens(const llama_vocab* vocab);
 
-    std::vector<llama_token> tokenize(const harmony::Prompt& prompt) const;
+    std::vector<llama_token> tokenize(const harmony::Prompt& prompt) const override;
     // Ordinary text, never producing a special token.
-    std::vector<llama_token> tokenize_text(std::string_view text) const;
+    std::vector<llama_token> tokenize_text(std::string_view text) const override;
     // The id of a harmony special token (e.g. harmony::kEnd).
-    llama_token special(std::string_view token_text) const;
+    llama_token special(std::string_view token_text) const override;
     // The harmony special `id` stands for, or empty when it is none of them.
     std::string_view special_text(llama_token id) const;
     // The bytes a token stands for (special tokens as their text).
-    std::string piece(llama_token id) const;
+    std::string piece(llama_token id) const override;
 
 private:
     const llama_vocab* vocab_;
