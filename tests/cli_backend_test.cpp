@@ -45,8 +45,8 @@ TEST(CliBackend, ClearErrorsForMissingSettings) {
     EXPECT_NE(r.output.find("need --backend remote"), std::string::npos) << r.output;
 
     // Settings of the backend not chosen are errors, not silently ignored.
-    for (const char* flag : {"--parallel 2", "--threads 1", "--ctx 4096", "--gpu-layers 1",
-                             "--flash-attention on", "--batch 1024"}) {
+    for (const char* flag :
+         {"--parallel 2", "--threads 1", "--gpu-layers 1", "--flash-attention on", "--batch 1024"}) {
         r = run_command(classify(std::string("--backend remote --endpoint http://127.0.0.1:1 ") + flag));
         EXPECT_EQ(r.exit_code, 2) << flag;
         EXPECT_NE(r.output.find("set the embedded engine"), std::string::npos) << flag << ": " << r.output;
@@ -56,6 +56,29 @@ TEST(CliBackend, ClearErrorsForMissingSettings) {
         classify("--backend remote --endpoint http://127.0.0.1:1 --api-key-env ARBITER_UNSET_KEY_VAR"));
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.output.find("ARBITER_UNSET_KEY_VAR is not set"), std::string::npos) << r.output;
+}
+
+// Engine presets: what a named engine cannot serve is refused before any request, saying why.
+TEST(CliBackend, EnginePresetsRefuseWhatTheirEngineCannotServe) {
+    const std::string remote = "--backend remote --endpoint http://127.0.0.1:1 ";
+    const std::pair<const char*, const char*> cases[] = {
+        {"--remote-engine vllm", "give --tokenizer FILE"},
+        {"--remote-engine ollama --remote-mode completions", "takes no token-id prompts"},
+        {"--remote-engine vllm --remote-mode raw", "raw mode speaks llama-server's /completion"},
+        {"--remote-mode completions", "name it with --remote-engine"},
+        {"--ctx 4096", "needs --tokenizer"},
+        {"--remote-engine vllm --tokenizer " ARBITER_SOURCE_DIR "/README.md", "--tokenizer: "},
+    };
+    for (const auto& [flags, message] : cases) {
+        const auto r = run_command(classify(remote + flags));
+        EXPECT_EQ(r.exit_code, 2) << flags;
+        EXPECT_NE(r.output.find(message), std::string::npos) << flags << ": " << r.output;
+    }
+    const std::string config = write_file("engine.yaml", "backend:\n  remote_engine: tgi\n");
+    const auto r = run_command(classify("--config " + config));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("engine.yaml:2"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("'remote_engine' must be"), std::string::npos) << r.output;
 }
 
 TEST(CliBackend, ConfigurationMistakesNameTheFileAndLine) {
@@ -116,6 +139,16 @@ TEST(CliBackend, RemoteServerFromTheConfigurationWithFlagsOverriding) {
     EXPECT_EQ(line["status"], "ok") << line.dump();
     EXPECT_TRUE(line["probability"].is_number());
     EXPECT_GT(line["usage"]["prompt_tokens"].get<int>(), 100);
+
+    // The llama-server preset speaks token ids on /v1/completions, with the model's own tokenizer.
+    const auto ids = run_command(classify("--config " + config +
+                                          " --remote-engine llama-server --remote-mode "
+                                          "completions --tokenizer " +
+                                          test::tiny_model().string() + " --mode score 2>/dev/null"));
+    ASSERT_EQ(ids.exit_code, 0) << ids.output;
+    const auto scored = nlohmann::json::parse(ids.output.substr(0, ids.output.find('\n')));
+    EXPECT_NEAR(scored["probability"].get<double>(), line["probability"].get<double>(), 1e-5);
+    EXPECT_EQ(scored["usage"]["prompt_tokens"], line["usage"]["prompt_tokens"]);
 
     // Without the override, chat mode refuses score mode per item, clearly.
     const auto chat = run_command(classify("--config " + config + " --mode score 2>/dev/null"));

@@ -307,14 +307,14 @@ TEST(RemoteBackend, RefusedConnectionsFailOverAndEject) {
     EXPECT_FALSE(v.error.empty());
 }
 
-TEST(RemoteBackend, ScoreModeNeedsRawMode) {
+TEST(RemoteBackend, ScoreModeNeedsATokenMode) {
     FakeServer fake;
     RemoteBackend backend(options_for({fake.url()}));
     Job j = job("x");
     j.mode = Mode::score;
     const Verdict v = classify(backend, std::move(j));
     EXPECT_EQ(v.status, VerdictStatus::error);
-    EXPECT_NE(v.error.find("raw"), std::string::npos) << v.error;
+    EXPECT_NE(v.error.find("--remote-mode completions"), std::string::npos) << v.error;
 }
 
 TEST(RemoteBackend, BadOptionsAreRefused) {

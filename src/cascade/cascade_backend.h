@@ -39,6 +39,7 @@ public:
     std::optional<int> content_tokens(const Content& content) const override {
         return inner_.content_tokens(content);
     }
+    std::vector<ServerLoad> server_loads() const override { return inner_.server_loads(); }
 
 private:
     struct State {

@@ -6,6 +6,8 @@
 #include <functional>
 #include <map>
 
+#include "remote/remote_engine.h"
+
 namespace arbiter::cli {
 
 namespace {
@@ -43,6 +45,9 @@ void BackendChoice::override_with(const BackendChoice& o) {
     take(streams, o.streams);
     take(endpoints, o.endpoints);
     take(mode, o.mode);
+    take(remote_engine, o.remote_engine);
+    take(tokenizer, o.tokenizer);
+    take(routing, o.routing);
     take(remote_model, o.remote_model);
     take(api_key_env, o.api_key_env);
     take(max_concurrency_per_endpoint, o.max_concurrency_per_endpoint);
@@ -110,6 +115,9 @@ BackendChoice read_backend_config(const std::string& path) {
              c.endpoints = std::move(urls);
          }},
         {"mode", text(c.mode)},
+        {"remote_engine", text(c.remote_engine)},
+        {"tokenizer", text(c.tokenizer)},
+        {"routing", text(c.routing)},
         {"api_key_env", text(c.api_key_env)},
         {"max_concurrency_per_endpoint", integer(c.max_concurrency_per_endpoint)},
         {"retries", integer(c.retries)},
@@ -131,8 +139,13 @@ BackendChoice read_backend_config(const std::string& path) {
     }
     if (c.engine && *c.engine != "embedded" && *c.engine != "remote")
         throw error_at(path, backend["engine"], "'engine' must be embedded or remote");
-    if (c.mode && *c.mode != "chat" && *c.mode != "raw")
-        throw error_at(path, backend["mode"], "'mode' must be chat or raw");
+    if (c.mode && *c.mode != "chat" && *c.mode != "raw" && *c.mode != "completions")
+        throw error_at(path, backend["mode"], "'mode' must be chat, raw or completions");
+    if (c.routing && *c.routing != "cache_aware" && *c.routing != "least_outstanding")
+        throw error_at(path, backend["routing"], "'routing' must be cache_aware or least_outstanding");
+    if (c.remote_engine && !remote::parse_remote_engine(*c.remote_engine))
+        throw error_at(path, backend["remote_engine"],
+                       "'remote_engine' must be llama-server, vllm, sglang, ollama or openai");
     // `model` names a GGUF file for the embedded engine and the served model for a remote one.
     if (c.engine == "remote") {
         c.remote_model = c.model_file;

@@ -6,7 +6,11 @@
 //   backend:
 //     engine: remote              # or embedded
 //     endpoints: [http://gpu1:8000, http://gpu2:8000]
-//     mode: chat                  # or raw (llama-server only)
+//     remote_engine: vllm         # or sglang, llama-server, ollama, openai (picks the defaults)
+//     mode: completions           # or chat, or raw (llama-server only); default: the engine's
+//     tokenizer: models/gpt-oss-safeguard-20b.gguf   # completions mode: arbiter tokenizes
+//     ctx: 131072                 # the servers' context per request: longer content gets 413
+//     routing: cache_aware        # or least_outstanding
 //     model: openai/gpt-oss-safeguard-20b
 //     api_key_env: ARBITER_API_KEY
 //     max_concurrency_per_endpoint: 8
@@ -50,7 +54,10 @@ struct BackendChoice {
     std::optional<int> streams;  // KV sequences for stream sessions (serve)
     // remote
     std::optional<std::vector<std::string>> endpoints;
-    std::optional<std::string> mode;  // "chat" or "raw"
+    std::optional<std::string> mode;  // "chat", "raw" or "completions"
+    std::optional<std::string> remote_engine;
+    std::optional<std::string> tokenizer;  // a GGUF file
+    std::optional<std::string> routing;    // "cache_aware" or "least_outstanding"
     std::optional<std::string> remote_model;
     std::optional<std::string> api_key_env;
     std::optional<int> max_concurrency_per_endpoint;

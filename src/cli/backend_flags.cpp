@@ -4,7 +4,9 @@
 #include <string>
 
 #include "llama/model_file.h"
+#include "llama/tokenizer_file.h"
 #include "remote/remote_backend.h"
+#include "remote/remote_engine.h"
 
 namespace arbiter::cli {
 
@@ -33,7 +35,8 @@ void add_backend_flags(CLI::App& cmd, BackendFlags& flags) {
         ->check(CLI::Range(0, 1024));
     cmd.add_option("--ctx", c.ctx,
                    "Context per item, in tokens: prompt, reasoning and answer (embedded; default " +
-                       std::to_string(kDefaultContext) + ")")
+                       std::to_string(kDefaultContext) +
+                       "; remote with --tokenizer: the servers' limit, longer content gets 413)")
         ->check(CLI::Range(256, 1 << 20));
     cmd.add_option(
            "--gpu-layers", c.gpu_layers,
@@ -53,16 +56,27 @@ void add_backend_flags(CLI::App& cmd, BackendFlags& flags) {
     cmd.add_option(
         "--endpoint", c.endpoints,
         "Server base URL, e.g. http://127.0.0.1:8080 (remote; repeatable: balanced, with failover)");
-    cmd.add_option("--remote-mode", c.mode,
-                   "chat: /v1/chat/completions (any OpenAI-compatible server; default); raw: arbiter renders "
-                   "harmony for llama-server's /completion (grammar-bound answers, score mode)")
-        ->check(CLI::IsMember({"chat", "raw"}));
+    cmd.add_option("--remote-engine", c.remote_engine,
+                   "The servers' software: vllm, sglang, llama-server, ollama or openai (picks the protocol, "
+                   "health path and requests in flight; docs/operations.md)")
+        ->check(CLI::IsMember({"vllm", "sglang", "llama-server", "ollama", "openai"}));
+    cmd.add_option(
+           "--remote-mode", c.mode,
+           "completions: token ids on /v1/completions (vLLM, SGLang, llama-server; needs --tokenizer); "
+           "chat: /v1/chat/completions (any server); raw: llama-server's /completion. Default: the "
+           "engine's, else chat")
+        ->check(CLI::IsMember({"completions", "chat", "raw"}));
+    cmd.add_option("--tokenizer", c.tokenizer,
+                   "GGUF whose vocabulary arbiter tokenizes with (remote; the model's file or any GGUF with "
+                   "its vocabulary)")
+        ->check(CLI::ExistingFile);
     cmd.add_option("--remote-model", c.remote_model,
                    "Model name sent to the server (vLLM, Ollama, hosted APIs)");
     cmd.add_option("--api-key-env", c.api_key_env,
                    "Environment variable holding a bearer token for the servers");
     cmd.add_option("--max-concurrency-per-endpoint", c.max_concurrency_per_endpoint,
-                   "Requests in flight per server (remote; default 4)")
+                   "Requests in flight per server (remote; default: the engine's, 64 for vLLM and SGLang, "
+                   "else 4)")
         ->check(CLI::Range(1, 256));
     cmd.add_option("--retries", c.retries, "Further attempts after a failed request (remote; default 3)")
         ->check(CLI::Range(0, 20));
@@ -90,12 +104,13 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
         if (!c.model_file)
             throw BackendError("the embedded engine needs --model (or backend.model in --config)");
         // A setting for the other backend would be silently ignored: say so instead.
-        if (c.endpoints || c.mode || c.remote_model || c.api_key_env || c.max_concurrency_per_endpoint ||
-            c.retries || c.retry_budget_s || c.timeout_s || c.failures_to_eject || c.eject_s ||
-            c.health_interval_s || c.health_path)
+        if (c.endpoints || c.mode || c.remote_engine || c.tokenizer || c.remote_model || c.api_key_env ||
+            c.max_concurrency_per_endpoint || c.retries || c.retry_budget_s || c.timeout_s ||
+            c.failures_to_eject || c.eject_s || c.health_interval_s || c.health_path || c.routing)
             throw BackendError(
-                "--endpoint, --remote-mode, --remote-model, --api-key-env, --max-concurrency-per-endpoint, "
-                "--retries and --timeout (and the other remote settings of --config) need --backend remote");
+                "--endpoint, --remote-engine, --remote-mode, --tokenizer, --remote-model, --api-key-env, "
+                "--max-concurrency-per-endpoint, --retries and --timeout (and the other remote settings of "
+                "--config) need --backend remote");
         engine::EngineOptions& e = s.embedded;
         e.model = *c.model_file;
         e.threads = c.threads.value_or(0);
@@ -113,26 +128,39 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
         throw BackendError("the remote backend needs --endpoint URL (or backend.endpoints in --config)");
     if (c.model_file)
         throw BackendError("--model names a GGUF file for the embedded engine; use --remote-model");
-    if (c.parallel || c.threads || c.ctx || c.gpu_layers || c.flash_attention || c.batch || c.streams)
+    if (c.parallel || c.threads || c.gpu_layers || c.flash_attention || c.batch || c.streams)
         throw BackendError(
-            "--parallel, --threads, --ctx, --gpu-layers, --flash-attention, --batch and --streams set the "
-            "embedded engine, which "
-            "--backend remote "
-            "does not run; the servers' own settings apply (--max-concurrency-per-endpoint sets requests in "
-            "flight)");
+            "--parallel, --threads, --gpu-layers, --flash-attention, --batch and --streams set the "
+            "embedded engine, which --backend remote does not run; the servers' own settings apply "
+            "(--max-concurrency-per-endpoint sets requests in flight)");
     remote::RemoteOptions& r = s.remote_options;
     r.endpoints = *c.endpoints;
-    r.mode = c.mode.value_or("chat") == "raw" ? remote::RemoteMode::raw : remote::RemoteMode::chat;
+    if (c.remote_engine) r.engine = *remote::parse_remote_engine(*c.remote_engine);
+    const remote::EnginePreset preset = remote::engine_preset(r.engine);
+    r.mode = preset.mode;
+    if (c.mode == "chat") r.mode = remote::RemoteMode::chat;
+    if (c.mode == "raw") r.mode = remote::RemoteMode::raw;
+    if (c.mode == "completions") r.mode = remote::RemoteMode::completions;
+    if (c.tokenizer) {
+        try {
+            r.tokenizer = engine::load_tokenizer(*c.tokenizer);
+        } catch (const engine::ModelFileError& e) {
+            throw BackendError(std::string("--tokenizer: ") + e.what());
+        }
+    }
+    r.context_tokens = c.ctx.value_or(0);
+    if (c.routing == "least_outstanding") r.routing = remote::Routing::least_outstanding;
     r.model = c.remote_model.value_or("");
     r.api_key_env = c.api_key_env.value_or("");
-    r.max_concurrency_per_endpoint = c.max_concurrency_per_endpoint.value_or(r.max_concurrency_per_endpoint);
+    r.max_concurrency_per_endpoint =
+        c.max_concurrency_per_endpoint.value_or(preset.max_concurrency_per_endpoint);
     r.retries = c.retries.value_or(r.retries);
     r.retry_budget_s = c.retry_budget_s.value_or(r.retry_budget_s);
     r.timeout_s = c.timeout_s.value_or(r.timeout_s);
     r.failures_to_eject = c.failures_to_eject.value_or(r.failures_to_eject);
     r.eject_s = c.eject_s.value_or(r.eject_s);
     r.health_interval_s = c.health_interval_s.value_or(r.health_interval_s);
-    r.health_path = c.health_path.value_or(r.health_path);
+    r.health_path = c.health_path.value_or(preset.health_path);
     r.max_reasoning_tokens = c.max_reasoning_tokens.value_or(r.max_reasoning_tokens);
     try {
         remote::validate(r);

@@ -21,8 +21,9 @@ struct BackendFlags {
 };
 
 // Adds --config, --backend, --model/-m, --parallel, --threads, --ctx, --gpu-layers,
-// --max-reasoning-tokens, --seed, --endpoint (repeatable), --remote-mode, --remote-model,
-// --api-key-env, --max-concurrency-per-endpoint, --retries and --timeout.
+// --max-reasoning-tokens, --seed, --endpoint (repeatable), --remote-engine, --remote-mode,
+// --tokenizer, --remote-model, --api-key-env, --max-concurrency-per-endpoint, --retries and
+// --timeout.
 void add_backend_flags(CLI::App& cmd, BackendFlags& flags);
 
 // The configuration file's choice overridden by the flags, checked.

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/content.h"
 #include "core/mode.h"
@@ -39,6 +40,16 @@ struct Job {
 };
 
 using JobId = uint64_t;
+
+// One server a backend sends work to, as /metrics shows it.
+struct ServerLoad {
+    std::string server;  // its base URL
+    bool in_rotation = true;
+    int outstanding = 0;         // requests in flight there now
+    uint64_t jobs = 0;           // jobs answered there
+    uint64_t prompt_tokens = 0;  // their prompt tokens ...
+    uint64_t cached_tokens = 0;  // ... and of those, the ones its prompt cache held
+};
 
 // Why a job ended without an answer of the model's, the same on every backend.
 enum class Stop {
@@ -79,6 +90,8 @@ public:
         (void)job;
         return std::nullopt;
     }
+    // The servers the backend spreads jobs over; empty for one that runs the model itself.
+    virtual std::vector<ServerLoad> server_loads() const { return {}; }
 };
 
 }  // namespace arbiter

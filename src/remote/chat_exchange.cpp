@@ -48,8 +48,8 @@ nlohmann::json chat_request(const Job& job, const RemoteOptions& options) {
 Verdict classify_chat(const Job& job, const RemoteOptions& options, const Post& post) {
     if (job.mode == Mode::score) {
         return failed_verdict(job,
-                              "score mode needs token probabilities of a raw prompt: use --remote-mode raw "
-                              "(llama-server)");
+                              "score mode needs token probabilities of a prompt arbiter renders: use "
+                              "--remote-mode completions (vLLM, SGLang, llama-server) or raw (llama-server)");
     }
     std::string error;
     const std::optional<nlohmann::json> reply =

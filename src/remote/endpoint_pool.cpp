@@ -1,42 +1,125 @@
 #include "remote/endpoint_pool.h"
 
+#include <cmath>
 #include <stdexcept>
+#include <string_view>
 
 namespace arbiter::remote {
 
-EndpointPool::EndpointPool(size_t endpoints, int max_outstanding, int failures_to_eject,
+namespace {
+
+// The bound of rendezvous routing: a server takes a keyed request while its outstanding requests
+// stay under this many times the mean (consistent hashing with bounded loads).
+constexpr double kLoadBound = 1.25;
+
+uint64_t fnv1a(std::string_view text) {
+    uint64_t h = 1469598103934665603ULL;
+    for (const char c : text) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+// SplitMix64's finalizer: every input bit moves every output bit, so scores of nearby keys differ.
+uint64_t mix(uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+std::vector<std::string> numbered(size_t n) {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < n; ++i) names.push_back(std::to_string(i));
+    return names;
+}
+
+}  // namespace
+
+uint64_t affinity_key(std::string_view text) {
+    return fnv1a(text);
+}
+
+EndpointPool::EndpointPool(std::vector<std::string> names, int max_outstanding, int failures_to_eject,
                            Clock::duration eject_for)
     : max_outstanding_(max_outstanding),
       failures_to_eject_(failures_to_eject),
       eject_for_(eject_for),
-      endpoints_(endpoints) {
-    if (endpoints == 0) throw std::invalid_argument("a remote backend needs at least one endpoint");
+      endpoints_(names.size()) {
+    if (names.empty()) throw std::invalid_argument("a remote backend needs at least one endpoint");
     if (max_outstanding < 1) throw std::invalid_argument("max concurrency per endpoint must be at least 1");
     if (failures_to_eject < 1) throw std::invalid_argument("failures to eject must be at least 1");
+    for (size_t i = 0; i < names.size(); ++i) endpoints_[i].name_hash = mix(fnv1a(names[i]));
+}
+
+EndpointPool::EndpointPool(size_t endpoints, int max_outstanding, int failures_to_eject,
+                           Clock::duration eject_for)
+    : EndpointPool(numbered(endpoints), max_outstanding, failures_to_eject, eject_for) {}
+
+bool EndpointPool::has_room(size_t i) const {
+    const State& s = endpoints_[i].state;
+    return s.in_rotation && s.outstanding < max_outstanding_;
+}
+
+std::optional<size_t> EndpointPool::least_outstanding(std::optional<size_t> avoid) const {
+    std::optional<size_t> best;
+    bool best_avoided = true;
+    for (size_t k = 0; k < endpoints_.size(); ++k) {
+        const size_t i = (next_ + k) % endpoints_.size();
+        if (!has_room(i)) continue;
+        const bool avoided = avoid && *avoid == i;
+        if (!best || (best_avoided && !avoided) ||
+            (best_avoided == avoided &&
+             endpoints_[i].state.outstanding < endpoints_[*best].state.outstanding)) {
+            best = i;
+            best_avoided = avoided;
+        }
+    }
+    return best;
+}
+
+std::optional<size_t> EndpointPool::by_affinity(uint64_t key, std::optional<size_t> avoid) const {
+    int in_rotation = 0, outstanding = 0;
+    for (const Endpoint& e : endpoints_) {
+        if (!e.state.in_rotation) continue;
+        ++in_rotation;
+        outstanding += e.state.outstanding;
+    }
+    if (in_rotation == 0) return std::nullopt;
+    const double bound = kLoadBound * (outstanding + 1) / in_rotation;
+    std::optional<size_t> best;
+    uint64_t best_score = 0;
+    for (size_t i = 0; i < endpoints_.size(); ++i) {
+        if (!has_room(i) || (avoid && *avoid == i) || endpoints_[i].state.outstanding >= std::ceil(bound))
+            continue;
+        const uint64_t score = mix(key ^ endpoints_[i].name_hash);
+        if (!best || score > best_score) {
+            best = i;
+            best_score = score;
+        }
+    }
+    return best;
+}
+
+std::optional<size_t> EndpointPool::choose(const Route& route) {
+    if (route.pinned && has_room(*route.pinned) && route.pinned != route.avoid) return route.pinned;
+    if (route.affinity) {
+        if (const std::optional<size_t> chosen = by_affinity(*route.affinity, route.avoid)) return chosen;
+    }
+    return least_outstanding(route.avoid);
 }
 
 std::optional<size_t> EndpointPool::acquire(Clock::time_point until, const std::function<bool()>& give_up,
-                                            std::optional<size_t> avoid) {
+                                            const Route& route) {
     std::unique_lock lock(mutex_);
     for (;;) {
         if (give_up && give_up()) return std::nullopt;
-        std::optional<size_t> best;
-        bool best_avoided = true;
-        for (size_t k = 0; k < endpoints_.size(); ++k) {
-            const size_t i = (next_ + k) % endpoints_.size();
-            const State& s = endpoints_[i].state;
-            if (!s.in_rotation || s.outstanding >= max_outstanding_) continue;
-            const bool avoided = avoid && *avoid == i;
-            if (!best || (best_avoided && !avoided) ||
-                (best_avoided == avoided && s.outstanding < endpoints_[*best].state.outstanding)) {
-                best = i;
-                best_avoided = avoided;
-            }
-        }
-        if (best) {
-            endpoints_[*best].state.outstanding++;
-            next_ = (*best + 1) % endpoints_.size();
-            return best;
+        if (const std::optional<size_t> chosen = choose(route)) {
+            endpoints_[*chosen].state.outstanding++;
+            next_ = (*chosen + 1) % endpoints_.size();
+            return chosen;
         }
         if (Clock::now() >= until) return std::nullopt;
         changed_.wait_until(lock, until);

@@ -2,29 +2,50 @@
 // The servers of a remote backend and their state: which are in rotation, how many requests each
 // has outstanding (each has a limit), and a circuit breaker per server: after a run of failures a
 // server is ejected, probed after a cool-down, and put back when the probe succeeds.
-// Requests go to the server in rotation with the fewest outstanding.
+//
+// Where a request goes (Route): a job's later steps go where its first went, while that server has
+// room, since its KV cache holds the prompt so far. A first request with an affinity key (the
+// policy prefix's) goes by rendezvous hashing with bounded load: every server gets a score from
+// the key and its own name, and the request takes the best-scored server whose outstanding
+// requests stay under 1.25 times the mean, so jobs of one policy meet the server that cached its
+// prefix, and ejecting a server moves only the keys it had. Otherwise, or when no server is under
+// the bound, the server in rotation with the fewest outstanding (round-robin among ties).
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace arbiter::remote {
+
+// The affinity key of a text (a policy prefix): the same in every process.
+uint64_t affinity_key(std::string_view text);
+
+struct Route {
+    std::optional<uint64_t> affinity;  // requests with the same key prefer the same server
+    std::optional<size_t> pinned;      // where this job's earlier steps ran: first choice while it has room
+    std::optional<size_t> avoid;       // the server that just failed: any other is preferred
+};
 
 class EndpointPool {
 public:
     using Clock = std::chrono::steady_clock;
 
+    // `names` identify the servers for rendezvous hashing (their URLs: the same in every arbiter
+    // instance, whatever their order).
+    EndpointPool(std::vector<std::string> names, int max_outstanding, int failures_to_eject,
+                 Clock::duration eject_for);
     EndpointPool(size_t endpoints, int max_outstanding, int failures_to_eject, Clock::duration eject_for);
 
     // Waits for a server in rotation with room, until `until` or until `give_up` returns true (it
-    // is checked whenever the pool changes and after wake()). Prefers any server but `avoid`
-    // (the one that just failed) among those with the fewest outstanding requests.
+    // is checked whenever the pool changes and after wake()), and chooses one by `route`.
     std::optional<size_t> acquire(Clock::time_point until, const std::function<bool()>& give_up,
-                                  std::optional<size_t> avoid = std::nullopt);
+                                  const Route& route = {});
     // Ends a request acquired on `endpoint`. A failure (no answer, 5xx) counts towards ejection; a
     // success resets the count.
     void release(size_t endpoint, bool success);
@@ -52,8 +73,14 @@ private:
         // Empty until the first probe: never probed means due (steady_clock's epoch is boot time,
         // which on a fresh machine is less than `every` ago).
         std::optional<Clock::time_point> last_probe;
+        uint64_t name_hash = 0;
     };
     void eject(Endpoint& e);
+    // The choice among servers with room, or nullopt when none has any (mutex_ held).
+    std::optional<size_t> choose(const Route& route);
+    std::optional<size_t> by_affinity(uint64_t key, std::optional<size_t> avoid) const;
+    std::optional<size_t> least_outstanding(std::optional<size_t> avoid) const;
+    bool has_room(size_t i) const;
 
     int max_outstanding_;
     int failures_to_eject_;

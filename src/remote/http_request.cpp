@@ -4,8 +4,22 @@
 
 namespace arbiter::remote {
 
+namespace {
+
+// Retry-After as delay-seconds; an HTTP date (rare from model servers) is left to the backoff.
+std::optional<double> retry_after(const httplib::Response& response) {
+    const std::string value = response.get_header_value("Retry-After");
+    if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+    return std::stod(value);
+}
+
+}  // namespace
+
+HttpRequest::HttpRequest(ConnectionPool& connections) : connections_(connections) {}
+
 HttpRequest::HttpRequest(const BaseUrl& base, std::string bearer_token)
-    : base_(base), token_(std::move(bearer_token)) {}
+    : own_(std::make_unique<ConnectionPool>(base, std::move(bearer_token), 0)), connections_(*own_) {}
 
 HttpRequest::~HttpRequest() = default;
 
@@ -20,7 +34,7 @@ HttpResult HttpRequest::send(const std::string& path, const std::string& body,
             result.error = "cancelled";
             return result;
         }
-        client_ = std::make_unique<httplib::Client>(base_.scheme_host_port);
+        client_ = connections_.take();
         client = client_.get();
     }
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(limit);
@@ -28,13 +42,8 @@ HttpResult HttpRequest::send(const std::string& path, const std::string& body,
     client->set_connection_timeout(seconds.count(), micros.count());
     client->set_read_timeout(seconds.count(), micros.count());
     client->set_write_timeout(seconds.count(), micros.count());
-    client->set_keep_alive(false);
-    if (!token_.empty()) client->set_bearer_token_auth(token_);
-#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
-    client->enable_server_certificate_verification(true);
-#endif
-
-    const std::string target = base_.path_prefix + path;
+    const BaseUrl& base = connections_.base();
+    const std::string target = base.path_prefix + path;
     const auto started = std::chrono::steady_clock::now();
     httplib::Result r = body.empty() ? client->Get(target) : client->Post(target, body, "application/json");
     {
@@ -47,7 +56,11 @@ HttpResult HttpRequest::send(const std::string& path, const std::string& body,
     }
     if (r) {
         result.status = r->status;
+        result.retry_after_s = retry_after(*r);
         result.body = std::move(r->body);
+        std::lock_guard lock(mutex_);
+        if (!aborted_ && r->get_header_value("Connection") != "close")
+            connections_.give_back(std::move(client_));
         return result;
     }
     const httplib::Error e = r.error();
@@ -56,10 +69,10 @@ HttpResult HttpRequest::send(const std::string& path, const std::string& body,
         ((e == httplib::Error::Read || e == httplib::Error::Write) && out_of_time)) {
         result.failure = HttpResult::Failure::timeout;
         result.error =
-            "no answer from " + base_.scheme_host_port + " within " + std::to_string(limit.count()) + " ms";
+            "no answer from " + base.scheme_host_port + " within " + std::to_string(limit.count()) + " ms";
     } else {
         result.failure = HttpResult::Failure::connection;
-        result.error = base_.scheme_host_port + ": " + httplib::to_string(e);
+        result.error = base.scheme_host_port + ": " + httplib::to_string(e);
     }
     return result;
 }

@@ -1,18 +1,17 @@
 #pragma once
 // One HTTP exchange with a server: JSON in, status and body out, with a bearer token, TLS for
-// https:// URLs (server certificates verified) and a time limit. Another thread may abort it
-// (the job was cancelled). Failures are values, never exceptions.
+// https:// URLs (server certificates verified) and a time limit, over a kept-alive connection of
+// the server's ConnectionPool. Another thread may abort it (the job was cancelled). Failures are
+// values, never exceptions.
 
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/base_url.h"
-
-namespace httplib {
-class Client;
-}
+#include "remote/connection_pool.h"
 
 namespace arbiter::remote {
 
@@ -28,6 +27,8 @@ struct HttpResult {
     std::string body;
     std::string error;  // what went wrong, when failure is not none
     int attempts = 1;   // set by the backend's retries
+    // The server's Retry-After in seconds (429 and 503 send it), when it gave a number.
+    std::optional<double> retry_after_s;
 };
 
 using arbiter::BaseUrl;
@@ -35,6 +36,9 @@ using arbiter::parse_base_url;
 
 class HttpRequest {
 public:
+    // A request over `connections`, which must outlive it.
+    explicit HttpRequest(ConnectionPool& connections);
+    // A request on a connection of its own (closed after it).
     HttpRequest(const BaseUrl& base, std::string bearer_token);
     ~HttpRequest();
 
@@ -44,8 +48,8 @@ public:
     void abort();
 
 private:
-    BaseUrl base_;
-    std::string token_;
+    std::unique_ptr<ConnectionPool> own_;
+    ConnectionPool& connections_;
     std::mutex mutex_;
     std::unique_ptr<httplib::Client> client_;
     bool aborted_ = false;

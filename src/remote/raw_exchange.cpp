@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <set>
-#include <stdexcept>
 
 #include "harmony/classification.h"
-#include "harmony/special_tokens.h"
 #include "harmony/text_cuts.h"
+#include "remote/completions_dialect.h"
 
 namespace arbiter::remote {
 
@@ -16,20 +15,6 @@ namespace {
 const std::vector<std::string>& cut_inside() {
     static const std::vector<std::string> texts = {"<|"};
     return texts;
-}
-
-std::optional<std::vector<int>> tokenize(const Post& post, const std::string& text, bool parse_special,
-                                         std::string& error) {
-    const std::optional<nlohmann::json> reply =
-        read_reply(post("/tokenize", {{"content", text}, {"parse_special", parse_special}}), error);
-    if (!reply) return std::nullopt;
-    const auto tokens = reply->find("tokens");
-    if (tokens == reply->end() || !tokens->is_array() ||
-        !std::all_of(tokens->begin(), tokens->end(), [](const auto& t) { return t.is_number_integer(); })) {
-        error = "the server's /tokenize answered without a list of token ids";
-        return std::nullopt;
-    }
-    return tokens->get<std::vector<int>>();
 }
 
 void set_sampling(nlohmann::json& body, const Job& job) {
@@ -45,15 +30,9 @@ void set_sampling(nlohmann::json& body, const Job& job) {
     }
 }
 
-// The harmony specials that do not end generation: banned where only text may come. The
-// end-of-generation ones stay allowed, since the server stops an answer only at one of them once
-// its grammar is complete (the embedded engine stops it itself).
 nlohmann::json banned(const ServerTokens& tokens) {
     nlohmann::json bias = nlohmann::json::array();
-    for (const auto& [text, id] : tokens.specials) {
-        if (text != harmony::kReturn && text != harmony::kCall && text != harmony::kEndOfText)
-            bias.push_back({id, false});
-    }
+    for (const int id : tokens.banned_in_text()) bias.push_back({id, false});
     return bias;
 }
 
@@ -101,37 +80,6 @@ Verdict score(harmony::Classification& c, const RemoteOptions& options, const Se
 
 }  // namespace
 
-int ServerTokens::special(std::string_view text) const {
-    const auto it = specials.find(text);
-    if (it == specials.end())
-        throw std::invalid_argument("not a harmony special token: " + std::string(text));
-    return it->second;
-}
-
-std::optional<ServerTokens> discover_server_tokens(const Post& post, std::string& error) {
-    ServerTokens t;
-    for (const harmony::SpecialToken& special : harmony::kSpecialTokens) {
-        const std::string text(special.text);
-        const auto as_special = tokenize(post, text, true, error);
-        if (!as_special) return std::nullopt;
-        if (as_special->size() != 1) {
-            error = "the server's model has no single special token for " + text + ": not a gpt-oss model?";
-            return std::nullopt;
-        }
-        t.specials.emplace(text, as_special->front());
-    }
-    for (const char* digit : {"0", "1"}) {
-        const auto ids = tokenize(post, digit, false, error);
-        if (!ids) return std::nullopt;
-        if (ids->size() != 1) {
-            error = std::string("the server's model has no single token for '") + digit + "'";
-            return std::nullopt;
-        }
-        (digit[0] == '0' ? t.zero : t.one) = ids->front();
-    }
-    return t;
-}
-
 nlohmann::json raw_prompt(const harmony::Prompt& prompt, const ServerTokens& tokens) {
     nlohmann::json out = nlohmann::json::array();
     for (const harmony::Piece& piece : prompt.pieces()) {
@@ -169,6 +117,8 @@ Verdict classify_raw(const Job& job, const RemoteOptions& options, const ServerT
     if (job.reason_to_budget) {
         body["logit_bias"] = banned(tokens);
         body["ignore_eos"] = true;
+    } else {
+        request_stop_at_specials(body, RemoteEngine::llama_server, tokens);
     }
     merge_extra_fields(body, options.extra_request_fields);
     std::string error;
@@ -179,8 +129,7 @@ Verdict classify_raw(const Job& job, const RemoteOptions& options, const ServerT
                                               [](const auto& t) { return t.is_number_integer(); })) {
         return c.failed("the server's /completion answered without the generated token ids");
     }
-    std::set<int> special_ids;
-    for (const auto& [text, id] : tokens.specials) special_ids.insert(id);
+    const std::set<int> special_ids = tokens.special_ids();
     std::vector<int> kept;
     for (const auto& t : generated) {
         if (!c.reasoning_continues(special_ids.contains(t.get<int>()))) break;

@@ -9,27 +9,17 @@
 // prompt may be a JSON array of token ids and strings, each string tokenized on its own. Harmony's
 // special tokens go as ids (looked up once through the server's /tokenize), and text is cut into
 // strings none of which contains "<|", so no string can spell a special token.
-
-#include <map>
-#include <optional>
-#include <string>
+//
+// llama.cpp does not end generation at <|end|> for o200k_harmony, so the reasoning request names
+// the specials as stop strings (with preserved_tokens, which makes the server write them as text
+// it can match): the server stops at the first one instead of decoding the model's whole answer.
 
 #include "harmony/prompt.h"
 #include "remote/remote_options.h"
 #include "remote/remote_reply.h"
+#include "remote/server_tokens.h"
 
 namespace arbiter::remote {
-
-// The server's ids for harmony's special tokens and the answer digits.
-struct ServerTokens {
-    std::map<std::string, int, std::less<>> specials;  // by text, e.g. "<|end|>"
-    int zero = 0;
-    int one = 0;
-    int special(std::string_view text) const;
-};
-
-// Asks the server's /tokenize; nullopt (and `error`) when the model lacks a harmony special.
-std::optional<ServerTokens> discover_server_tokens(const Post& post, std::string& error);
 
 // The prompt as llama-server's mixed array: special tokens as ids, text as "<|"-free strings.
 nlohmann::json raw_prompt(const harmony::Prompt& prompt, const ServerTokens& tokens);

@@ -12,9 +12,14 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/content_layout.h"
+#include "harmony/classification.h"
 #include "remote/chat_exchange.h"
+#include "remote/completions_exchange.h"
+#include "remote/connection_pool.h"
 #include "remote/http_request.h"
 #include "remote/raw_exchange.h"
+#include "remote/remote_engine.h"
 
 namespace arbiter::remote {
 
@@ -36,6 +41,15 @@ struct Task {
     std::condition_variable woken;  // ends a backoff early
     bool cancelled = false;
     HttpRequest* active = nullptr;
+    std::optional<uint64_t> affinity;  // the policy prefix's key (cache-aware routing)
+    std::optional<size_t> pinned;      // the server that answered this job's first request
+};
+
+// What one server answered, for server_loads().
+struct Served {
+    uint64_t jobs = 0;
+    uint64_t prompt_tokens = 0;
+    uint64_t cached_tokens = 0;
 };
 
 }  // namespace
@@ -56,6 +70,14 @@ void validate(const RemoteOptions& o) {
     if (!(o.health_interval_s > 0)) fail("health_interval_s must be positive");
     if (o.max_reasoning_tokens < 1) fail("max_reasoning_tokens must be at least 1");
     if (!o.extra_request_fields.is_object()) fail("extra_request_fields must be an object");
+    if (const std::string why = unsupported_mode(o.engine, o.mode); !why.empty()) fail(why);
+    if (o.mode == RemoteMode::completions && !o.tokenizer)
+        fail(
+            "completions mode tokenizes prompts itself: give --tokenizer FILE (the model's GGUF, or any "
+            "GGUF with its vocabulary)");
+    if (o.context_tokens < 0) fail("context_tokens must not be negative");
+    if (o.context_tokens > 0 && !o.tokenizer)
+        fail("counting tokens against context_tokens needs --tokenizer");
 }
 
 class RemoteBackend::Impl {
@@ -65,6 +87,9 @@ public:
     JobId submit(Job job, Done done);
     void cancel(JobId id);
     Stats stats() const { return {attempts_.load(), retries_.load()}; }
+    std::vector<ServerLoad> server_loads() const;
+    std::optional<int> content_tokens(const Content& content) const;
+    std::optional<int> content_room(const Job& job) const;
     EndpointPool::State endpoint_state(size_t i) const { return pool_.state(i); }
 
 private:
@@ -78,9 +103,10 @@ private:
     void answer(Task& task, Verdict v);
 
     const RemoteOptions options_;
-    std::vector<BaseUrl> bases_;
-    std::string token_;
+    std::vector<std::unique_ptr<ConnectionPool>> connections_;  // one per endpoint
     EndpointPool pool_;
+    mutable std::mutex served_mutex_;
+    std::vector<Served> served_;
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;         // workers
@@ -91,7 +117,8 @@ private:
     bool stopping_ = false;
 
     std::mutex tokens_mutex_;
-    std::optional<ServerTokens> server_tokens_;
+    std::optional<ServerTokens> server_tokens_;  // raw mode: asked of a server at the first job
+    std::optional<ServerTokens> local_tokens_;   // completions mode: from the tokenizer
 
     std::atomic<uint64_t> attempts_{0};
     std::atomic<uint64_t> retries_{0};
@@ -103,15 +130,21 @@ private:
 
 RemoteBackend::Impl::Impl(RemoteOptions options)
     : options_((validate(options), std::move(options))),
-      pool_(options_.endpoints.size(), options_.max_concurrency_per_endpoint, options_.failures_to_eject,
-            seconds(options_.eject_s)) {
-    for (const std::string& url : options_.endpoints) bases_.push_back(parse_base_url(url));
+      pool_(options_.endpoints, options_.max_concurrency_per_endpoint, options_.failures_to_eject,
+            seconds(options_.eject_s)),
+      served_(options_.endpoints.size()) {
+    std::string token;
     if (!options_.api_key_env.empty()) {
         const char* key = std::getenv(options_.api_key_env.c_str());
         if (key == nullptr || *key == '\0')
             throw std::invalid_argument("the API key variable " + options_.api_key_env + " is not set");
-        token_ = key;
+        token = key;
     }
+    for (const std::string& url : options_.endpoints) {
+        connections_.push_back(std::make_unique<ConnectionPool>(
+            parse_base_url(url), token, static_cast<size_t>(options_.max_concurrency_per_endpoint)));
+    }
+    if (options_.mode == RemoteMode::completions) local_tokens_ = tokenizer_tokens(*options_.tokenizer);
     const size_t n = options_.endpoints.size() * static_cast<size_t>(options_.max_concurrency_per_endpoint);
     for (size_t i = 0; i < std::min<size_t>(n, 1024); ++i) workers_.emplace_back([this] { work(); });
     health_ = std::thread([this] { check_health(); });
@@ -148,6 +181,8 @@ JobId RemoteBackend::Impl::submit(Job job, Done done) {
     task->job = std::move(job);
     task->done = std::move(done);
     task->submitted = Clock::now();
+    if (options_.routing == Routing::cache_aware)
+        task->affinity = affinity_key(harmony::classification_prompt(task->job).prefix.str());
     {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
@@ -240,6 +275,8 @@ void RemoteBackend::Impl::run(Task& task) {
         v = stopped_verdict(task.job, Stop::deadline);
     } else if (options_.mode == RemoteMode::chat) {
         v = classify_chat(task.job, options_, post);
+    } else if (options_.mode == RemoteMode::completions) {
+        v = classify_completions(task.job, options_, *local_tokens_, post);
     } else {
         std::optional<ServerTokens> tokens;
         std::string error;
@@ -259,6 +296,13 @@ void RemoteBackend::Impl::run(Task& task) {
         s.rationale = std::move(v.rationale);
         v = std::move(s);
     }
+    if (task.pinned) {
+        std::lock_guard lock(served_mutex_);
+        Served& served = served_[*task.pinned];
+        served.jobs++;
+        served.prompt_tokens += static_cast<uint64_t>(std::max(0, v.usage.prompt_tokens));
+        served.cached_tokens += static_cast<uint64_t>(std::max(0, v.usage.cached_tokens));
+    }
     answer(task, std::move(v));
 }
 
@@ -276,7 +320,7 @@ HttpResult RemoteBackend::Impl::post(Task& task, const std::string& path, const 
         const Clock::time_point now = Clock::now();
         if (now >= budget_end) break;
         const std::optional<size_t> endpoint = pool_.acquire(
-            budget_end, [&] { return give_up(task); }, avoid);
+            budget_end, [&] { return give_up(task); }, Route{task.affinity, task.pinned, avoid});
         if (!endpoint) {
             if (attempt == 0) {
                 last.failure = HttpResult::Failure::connection;
@@ -286,7 +330,7 @@ HttpResult RemoteBackend::Impl::post(Task& task, const std::string& path, const 
         }
         const auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::min(seconds(options_.timeout_s), deadline - Clock::now()));
-        HttpRequest request(bases_[*endpoint], token_);
+        HttpRequest request(*connections_[*endpoint]);
         {
             std::lock_guard lock(task.mutex);
             task.active = &request;
@@ -300,21 +344,27 @@ HttpResult RemoteBackend::Impl::post(Task& task, const std::string& path, const 
             task.active = nullptr;
         }
         result.attempts = attempt + 1;
+        // 429: the server is busy, not sick; it is retried after its Retry-After.
         const bool retryable = result.failure == HttpResult::Failure::connection ||
-                               result.failure == HttpResult::Failure::timeout || result.status >= 500;
+                               result.failure == HttpResult::Failure::timeout || result.status >= 500 ||
+                               result.status == 429;
         // Only a server that does not answer, or says it cannot (502, 503, 504), counts towards its
         // ejection: a 500 about one item's output is that item's problem.
         const bool endpoint_failed = result.failure == HttpResult::Failure::connection ||
                                      result.failure == HttpResult::Failure::timeout ||
                                      (result.status >= 502 && result.status <= 504);
         pool_.release(*endpoint, !endpoint_failed);
+        if (result.failure == HttpResult::Failure::none && !retryable) task.pinned = endpoint;
         last = std::move(result);
         if (last.failure == HttpResult::Failure::aborted || !retryable) return last;
         avoid = endpoint;
         if (attempt == options_.retries) break;
-        // Full jitter: uniformly up to base * 2^attempt, capped.
+        // The server's Retry-After where it gave one (within the budget), else full jitter:
+        // uniformly up to base * 2^attempt, capped.
         const double cap = std::min(options_.backoff_max_s, options_.backoff_base_s * std::pow(2.0, attempt));
-        const auto pause = seconds(std::uniform_real_distribution<double>(0, cap)(random));
+        const auto pause = last.retry_after_s
+                               ? seconds(*last.retry_after_s)
+                               : seconds(std::uniform_real_distribution<double>(0, cap)(random));
         std::unique_lock lock(task.mutex);
         task.woken.wait_until(lock, std::min(Clock::now() + pause, budget_end),
                               [&] { return task.cancelled; });
@@ -340,7 +390,7 @@ void RemoteBackend::Impl::check_health() {
                 if (!before.in_rotation) pool_.probe_result(i, true);
                 continue;
             }
-            HttpRequest request(bases_[i], token_);
+            HttpRequest request(*connections_[i]);
             {
                 std::lock_guard lock(health_mutex_);
                 health_request_ = &request;
@@ -360,6 +410,38 @@ void RemoteBackend::Impl::check_health() {
     }
 }
 
+std::vector<ServerLoad> RemoteBackend::Impl::server_loads() const {
+    std::vector<ServerLoad> loads;
+    std::lock_guard lock(served_mutex_);
+    for (size_t i = 0; i < served_.size(); ++i) {
+        const EndpointPool::State state = pool_.state(i);
+        loads.push_back({options_.endpoints[i], state.in_rotation, state.outstanding, served_[i].jobs,
+                         served_[i].prompt_tokens, served_[i].cached_tokens});
+    }
+    return loads;
+}
+
+std::optional<int> RemoteBackend::Impl::content_tokens(const Content& content) const {
+    if (!options_.tokenizer) return std::nullopt;
+    return static_cast<int>(options_.tokenizer->tokenize_text(user_message(content)).size());
+}
+
+std::optional<int> RemoteBackend::Impl::content_room(const Job& job) const {
+    if (!options_.tokenizer || options_.context_tokens == 0) return std::nullopt;
+    Job framing = job;  // the prompt around the content: it takes the same tokens for any content
+    framing.content = Content::message("");
+    const harmony::Classification c(framing, options_.max_reasoning_tokens);
+    const harmony::ClassificationPrompt prompt = harmony::classification_prompt(framing);
+    const auto& tokenizer = *options_.tokenizer;
+    const size_t framing_tokens =
+        tokenizer.tokenize(prompt.prefix).size() + tokenizer.tokenize(prompt.item).size();
+    const size_t generated = c.scoring() ? 1
+                                         : static_cast<size_t>(c.reasoning_budget()) +
+                                               tokenizer.tokenize(harmony::final_channel_header()).size() +
+                                               static_cast<size_t>(c.answer_cap());
+    return std::max(0, options_.context_tokens - static_cast<int>(framing_tokens + generated));
+}
+
 RemoteBackend::RemoteBackend(RemoteOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 RemoteBackend::~RemoteBackend() = default;
 JobId RemoteBackend::submit(Job job, Done done) {
@@ -370,6 +452,15 @@ void RemoteBackend::cancel(JobId id) {
 }
 RemoteBackend::Stats RemoteBackend::stats() const {
     return impl_->stats();
+}
+std::optional<int> RemoteBackend::content_tokens(const Content& content) const {
+    return impl_->content_tokens(content);
+}
+std::optional<int> RemoteBackend::content_room(const Job& job) const {
+    return impl_->content_room(job);
+}
+std::vector<ServerLoad> RemoteBackend::server_loads() const {
+    return impl_->server_loads();
 }
 EndpointPool::State RemoteBackend::endpoint_state(size_t endpoint) const {
     return impl_->endpoint_state(endpoint);

@@ -1,12 +1,16 @@
 #pragma once
 // The remote backend: classifies on OpenAI-compatible servers (vLLM, llama-server, Ollama, hosted
-// APIs) with the same jobs and verdicts as the embedded engine. See remote_options.h for the two
-// protocols (chat, raw) and the settings.
+// APIs) with the same jobs and verdicts as the embedded engine. See remote_options.h for the three
+// protocols (chat, raw, completions) and the settings, remote_engine.h for the engine presets.
 //
-// Each job runs on a worker thread of its own (endpoints x per-endpoint concurrency of them):
-// it takes the least-loaded endpoint in rotation, and on a connection error, a 5xx or a timeout
-// retries with jittered exponential backoff on another one, within a bounded number of attempts,
-// a total time and the job's deadline. A job past its deadline ends with status timeout, as on
+// Each job runs on a worker thread of its own (endpoints x per-endpoint concurrency of them, at most
+// 1,024): a job's requests run one after another and a server's concurrency limit bounds them
+// anyway, so a bounded pool of blocking threads holds every request the servers take at once,
+// over kept-alive connections. A job's first request goes by cache-aware routing (endpoint_pool.h:
+// jobs of one policy prefix meet the server that cached it), its later steps to the same server.
+// On a connection error, a 5xx, a 429 or a timeout it retries on another server, after the
+// server's Retry-After or a jittered exponential backoff, within a bounded number of attempts, a
+// total time and the job's deadline. A job past its deadline ends with status timeout, as on
 // the embedded engine; every other failure with status error. Done is called exactly once per job.
 
 #include <memory>
@@ -25,6 +29,11 @@ public:
 
     JobId submit(Job job, Done done) override;
     void cancel(JobId id) override;
+    // Counted with RemoteOptions::tokenizer; nullopt without one (and, for the room, without the
+    // servers' context_tokens).
+    std::optional<int> content_tokens(const Content& content) const override;
+    std::optional<int> content_room(const Job& job) const override;
+    std::vector<ServerLoad> server_loads() const override;
 
     struct Stats {
         uint64_t attempts = 0;  // HTTP requests sent for jobs

@@ -35,6 +35,8 @@ std::optional<nlohmann::json> read_reply(const HttpResult& result, std::string& 
             message = e.is_object() && e.contains("message") && e["message"].is_string()
                           ? e["message"].get<std::string>()
                           : e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        } else if (body.is_object() && body.contains("message") && body["message"].is_string()) {
+            message = body["message"].get<std::string>();  // SGLang's flat error body
         } else {
             message = excerpt(result.body);
         }
@@ -61,6 +63,8 @@ void merge_extra_fields(nlohmann::json& body, const nlohmann::json& extra) {
     for (const auto& [key, value] : extra.items()) {
         if (key == "logit_bias" && value.is_array() && body.contains(key) && body[key].is_array()) {
             for (const auto& entry : value) body[key].push_back(entry);
+        } else if (key == "logit_bias" && value.is_object() && body.contains(key) && body[key].is_object()) {
+            for (const auto& [id, bias] : value.items()) body[key][id] = bias;
         } else {
             body[key] = value;
         }

@@ -27,7 +27,7 @@ void add_health_routes(Router& router, ServiceContext& context) {
                [&context](const HttpRequest&, HttpResponse& res) {
                    res.content_type = "text/plain; version=0.0.4";
                    res.body = context.metrics.render(context.queue_depth(), context.config.queue_depth,
-                                                     context.config.instance);
+                                                     context.config.instance, context.server_loads());
                });
 }
 

@@ -42,7 +42,46 @@ void Metrics::verdict(const Verdict& verdict, std::string_view policy) {
     if (verdict.usage.cached_tokens > 0) prefix_hits_++;
 }
 
-std::string Metrics::render(size_t queue_depth, size_t queue_capacity, const std::string& instance) const {
+namespace {
+
+// A label value as the exposition format writes it: backslash, quote and newline escaped.
+std::string label_value(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '\\' || c == '"') out += '\\';
+        out += c == '\n' ? std::string("\\n") : std::string(1, c);
+    }
+    return out;
+}
+
+// The remote backend's servers (their URLs come from the configuration: a bounded set).
+template <typename Help, typename Sample>
+void render_servers(const std::vector<ServerLoad>& servers, const Help& help, const Sample& sample) {
+    help("arbiter_remote_server_up", "gauge", "Whether a model server is in rotation.");
+    for (const ServerLoad& s : servers)
+        sample("arbiter_remote_server_up", "server=\"" + label_value(s.server) + "\"",
+               s.in_rotation ? "1" : "0");
+    help("arbiter_remote_server_outstanding", "gauge", "Requests in flight on a model server.");
+    for (const ServerLoad& s : servers)
+        sample("arbiter_remote_server_outstanding", "server=\"" + label_value(s.server) + "\"",
+               std::to_string(s.outstanding));
+    help("arbiter_remote_server_jobs_total", "counter", "Jobs a model server answered.");
+    for (const ServerLoad& s : servers)
+        sample("arbiter_remote_server_jobs_total", "server=\"" + label_value(s.server) + "\"",
+               std::to_string(s.jobs));
+    help("arbiter_remote_server_tokens_total", "counter",
+         "Prompt tokens sent to a model server by kind: prompt (all), cached (held by its prompt cache).");
+    for (const ServerLoad& s : servers) {
+        const std::string at = "server=\"" + label_value(s.server) + "\",kind=";
+        sample("arbiter_remote_server_tokens_total", at + "\"prompt\"", std::to_string(s.prompt_tokens));
+        sample("arbiter_remote_server_tokens_total", at + "\"cached\"", std::to_string(s.cached_tokens));
+    }
+}
+
+}  // namespace
+
+std::string Metrics::render(size_t queue_depth, size_t queue_capacity, const std::string& instance,
+                            const std::vector<ServerLoad>& servers) const {
     std::lock_guard lock(mutex_);
     std::string out;
     // Every sample names the instance (in a label of arbiter's own: Prometheus sets `instance` to
@@ -96,6 +135,7 @@ std::string Metrics::render(size_t queue_depth, size_t queue_capacity, const std
     for (const auto& [key, count] : verdicts_)
         sample("arbiter_verdicts_total", "policy=\"" + key.first + "\",outcome=\"" + key.second + "\"",
                std::to_string(count));
+    if (!servers.empty()) render_servers(servers, help, sample);
     return out;
 }
 

@@ -10,7 +10,9 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
+#include "core/backend.h"
 #include "core/verdict.h"
 
 namespace arbiter::service {
@@ -24,7 +26,8 @@ public:
 
     // The whole exposition, every sample labelled with `instance` (ServiceConfig::instance); the
     // queue figures are read by the caller at scrape time.
-    std::string render(size_t queue_depth, size_t queue_capacity, const std::string& instance) const;
+    std::string render(size_t queue_depth, size_t queue_capacity, const std::string& instance,
+                       const std::vector<ServerLoad>& servers = {}) const;
 
     static constexpr std::array<double, 13> kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                                                                1,     2.5,  5,     10,   30,  60};

@@ -73,6 +73,11 @@ JobRunner& ServiceContext::runner() {
     return *runner_;
 }
 
+std::vector<ServerLoad> ServiceContext::server_loads() {
+    std::lock_guard lock(backend_mutex_);
+    return backend_ == nullptr ? std::vector<ServerLoad>{} : backend_->server_loads();
+}
+
 std::string_view ServiceContext::readiness() {
     {
         std::lock_guard lock(backend_mutex_);

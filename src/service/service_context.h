@@ -75,6 +75,8 @@ public:
     // keeps none.
     StreamBackend& streams();
     JobRunner& runner();
+    // The backend's model servers for /metrics (none while the model loads, or when it runs here).
+    std::vector<ServerLoad> server_loads();
     // What /readyz reports: "ready", "loading", "draining" or "decision_log_unavailable".
     std::string_view readiness();
     size_t queue_depth();

@@ -1,0 +1,141 @@
+#include "remote/completions_exchange.h"
+
+#include "harmony/classification.h"
+#include "remote/completions_dialect.h"
+
+namespace arbiter::remote {
+
+namespace {
+
+constexpr const char* kPath = "/v1/completions";
+
+nlohmann::json request(const std::vector<int32_t>& prompt, const RemoteOptions& options) {
+    nlohmann::json body = {{"prompt", prompt}, {"stream", false}};
+    if (!options.model.empty()) body["model"] = options.model;
+    return body;
+}
+
+void set_sampling(nlohmann::json& body, const Job& job, RemoteEngine engine) {
+    if (!job.seed) {
+        body["temperature"] = 0.0;
+        return;
+    }
+    // As the embedded engine samples: the model's distribution, nothing cut off. vLLM and SGLang
+    // cut nothing by default; llama-server's defaults keep the top 40 above a floor.
+    body["seed"] = *job.seed;
+    body["temperature"] = 1.0;
+    body["top_p"] = 1.0;
+    if (engine == RemoteEngine::llama_server) {
+        body["top_k"] = 0;
+        body["min_p"] = 0.0;
+    }
+}
+
+// The first choice of a reply, or nullopt (and `error`).
+std::optional<nlohmann::json> first_choice(const HttpResult& result, Usage& usage, std::string& error) {
+    const std::optional<nlohmann::json> reply = read_reply(result, error);
+    if (!reply) return std::nullopt;
+    const auto choices = reply->find("choices");
+    if (choices == reply->end() || !choices->is_array() || choices->empty() || !(*choices)[0].is_object()) {
+        error = "the server's /v1/completions answered without choices[0]";
+        return std::nullopt;
+    }
+    if (const auto u = reply->find("usage"); u != reply->end() && u->is_object()) {
+        usage.prompt_tokens = int_field(*u, "prompt_tokens");
+        if (const auto details = u->find("prompt_tokens_details"); details != u->end())
+            usage.cached_tokens = int_field(*details, "cached_tokens");
+        usage.completion_tokens = int_field(*u, "completion_tokens");
+    }
+    return (*choices)[0];
+}
+
+Verdict score(harmony::Classification& c, const std::vector<int32_t>& prompt, const RemoteOptions& options,
+              const ServerTokens& tokens, const Post& post) {
+    nlohmann::json body = request(prompt, options);
+    request_answer_logprobs(body, options.engine, tokens);
+    merge_extra_fields(body, options.extra_request_fields);
+    std::string error;
+    Usage usage;
+    const std::optional<nlohmann::json> choice = first_choice(post(kPath, body), usage, error);
+    if (!choice) return c.failed(error);
+    const std::optional<double> p = answer_probability(*choice, tokens, error);
+    if (!p) return c.failed(error);
+    c.usage().prompt_tokens = usage.prompt_tokens;
+    c.usage().cached_tokens = usage.cached_tokens;
+    c.score(*p);
+    return c.verdict();
+}
+
+// The reasoning step; appends the kept tokens to `prompt`. Empty on success, else the error.
+std::string reason(harmony::Classification& c, std::vector<int32_t>& prompt, const RemoteOptions& options,
+                   const ServerTokens& tokens, const Post& post) {
+    const Job& job = c.job();
+    nlohmann::json body = request(prompt, options);
+    body["max_tokens"] = c.reasoning_budget();
+    set_sampling(body, job, options.engine);
+    if (job.reason_to_budget) {
+        body["logit_bias"] = bias_map(tokens.banned_in_text(), -100);
+        body["ignore_eos"] = true;
+    } else {
+        request_stop_at_specials(body, options.engine, tokens);
+    }
+    request_generated_ids(body, options.engine);
+    merge_extra_fields(body, options.extra_request_fields);
+    std::string error;
+    Usage usage;
+    const std::optional<nlohmann::json> choice = first_choice(post(kPath, body), usage, error);
+    if (!choice) return error;
+    c.usage().prompt_tokens = usage.prompt_tokens;
+    c.usage().cached_tokens = usage.cached_tokens;
+    // Ids as the server generated them where it says; SGLang gives text only, which arbiter's
+    // tokenizer turns back into ids (the same ids unless the model wrote an unusual split).
+    const std::vector<int> generated =
+        generated_ids(*choice).value_or(options.tokenizer->tokenize_text(string_field(*choice, "text")));
+    const std::set<int> specials = tokens.special_ids();
+    std::string text;
+    for (const int id : generated) {
+        if (!c.reasoning_continues(specials.contains(id))) break;
+        prompt.push_back(id);
+        text += options.tokenizer->piece(id);
+    }
+    c.add_reasoning(text);
+    return {};
+}
+
+}  // namespace
+
+std::vector<int32_t> completions_prompt(const Job& job, const harmony::Tokenizer& tokenizer) {
+    const harmony::ClassificationPrompt prompt = harmony::classification_prompt(job);
+    std::vector<int32_t> ids = tokenizer.tokenize(prompt.prefix);
+    const std::vector<int32_t> item = tokenizer.tokenize(prompt.item);
+    ids.insert(ids.end(), item.begin(), item.end());
+    return ids;
+}
+
+Verdict classify_completions(const Job& job, const RemoteOptions& options, const ServerTokens& tokens,
+                             const Post& post) {
+    harmony::Classification c(job, options.max_reasoning_tokens);
+    std::vector<int32_t> prompt = completions_prompt(job, *options.tokenizer);
+    if (c.scoring()) return score(c, prompt, options, tokens, post);
+    if (std::string error = reason(c, prompt, options, tokens, post); !error.empty()) return c.failed(error);
+
+    const std::vector<int32_t> header = options.tokenizer->tokenize(harmony::final_channel_header());
+    prompt.insert(prompt.end(), header.begin(), header.end());
+    nlohmann::json body = request(prompt, options);
+    body["max_tokens"] = c.answer_cap();
+    body["logit_bias"] = bias_map(tokens.banned_in_text(), -100);
+    request_grammar(body, options.engine, c.answer_grammar());
+    set_sampling(body, job, options.engine);
+    merge_extra_fields(body, options.extra_request_fields);
+    std::string error;
+    Usage usage;
+    const std::optional<nlohmann::json> choice = first_choice(post(kPath, body), usage, error);
+    if (!choice) return c.failed(error);
+    // A complete answer stops at an end-of-generation token, which the servers count and the
+    // embedded engine never generates.
+    const bool stopped = string_field(*choice, "finish_reason") == "stop";
+    c.set_answer(string_field(*choice, "text"), std::max(0, usage.completion_tokens - (stopped ? 1 : 0)));
+    return c.verdict();
+}
+
+}  // namespace arbiter::remote

@@ -1,0 +1,24 @@
+#pragma once
+// Completions mode: OpenAI's /v1/completions with the prompt as token ids, which vLLM, SGLang and
+// llama-server all serve. arbiter tokenizes the harmony prompt itself (RemoteOptions::tokenizer),
+// so content is data whatever it spells, and runs the classification protocol as raw mode does:
+// reasoning that stops at the first harmony special, then the final channel's header written by
+// arbiter and an answer bound by the server's grammar; in score mode one token whose logprobs give
+// P(violation). The fields that differ per engine are in completions_dialect.h.
+
+#include <nlohmann/json.hpp>
+
+#include "core/backend.h"
+#include "remote/remote_options.h"
+#include "remote/remote_reply.h"
+#include "remote/server_tokens.h"
+
+namespace arbiter::remote {
+
+// The job's whole prompt as token ids (exposed for tests).
+std::vector<int32_t> completions_prompt(const Job& job, const harmony::Tokenizer& tokenizer);
+
+Verdict classify_completions(const Job& job, const RemoteOptions& options, const ServerTokens& tokens,
+                             const Post& post);
+
+}  // namespace arbiter::remote

@@ -1,0 +1,205 @@
+// Where the remote backend sends requests: cache-aware routing (rendezvous hashing with bounded
+// load), a job's steps on one server, ejection moving only the ejected server's keys; and the
+// transport: kept-alive connections and 429s retried after their Retry-After.
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <map>
+#include <set>
+#include <thread>
+
+#include "remote/endpoint_pool.h"
+#include "remote/remote_backend.h"
+#include "support/remote_jobs.h"
+
+namespace arbiter {
+namespace {
+
+using namespace std::chrono_literals;
+using remote::EndpointPool;
+using remote::Route;
+
+const std::vector<std::string> kServers = {"http://gpu1:8000", "http://gpu2:8000", "http://gpu3:8000"};
+
+EndpointPool::Clock::time_point soon() {
+    return EndpointPool::Clock::now() + 100ms;
+}
+
+// Where each of `keys` goes on an idle pool.
+std::map<uint64_t, size_t> placement(EndpointPool& pool, int keys) {
+    std::map<uint64_t, size_t> at;
+    for (int k = 0; k < keys; ++k) {
+        const uint64_t key = remote::affinity_key("policy " + std::to_string(k));
+        const auto e = pool.acquire(soon(), nullptr, Route{key, std::nullopt, std::nullopt});
+        EXPECT_TRUE(e.has_value());
+        at[key] = *e;
+        pool.release(*e, true);
+    }
+    return at;
+}
+
+TEST(RemoteRouting, OneKeyMeetsOneServerAndKeysSpreadOverAll) {
+    EndpointPool pool(kServers, 8, 3, 1s);
+    const auto at = placement(pool, 300);
+    std::map<size_t, int> per_server;
+    for (const auto& [key, server] : at) per_server[server]++;
+    ASSERT_EQ(per_server.size(), 3u);
+    for (const auto& [server, n] : per_server) EXPECT_GT(n, 60) << server;  // about 100 each
+    EXPECT_EQ(placement(pool, 300), at);  // the same key, the same server, every time
+
+    // Another process listing the servers in another order places every key alike.
+    EndpointPool reordered({kServers[2], kServers[0], kServers[1]}, 8, 3, 1s);
+    const std::vector<size_t> map_to_original = {2, 0, 1};
+    for (const auto& [key, server] : placement(reordered, 300))
+        EXPECT_EQ(map_to_original[server], at.at(key));
+}
+
+TEST(RemoteRouting, EjectingAServerMovesOnlyItsKeys) {
+    EndpointPool pool(kServers, 8, 1, 1h);
+    const auto before = placement(pool, 300);
+    const auto e = pool.acquire(soon(), nullptr);
+    pool.release(*e, false);  // one failure ejects it
+    ASSERT_FALSE(pool.state(*e).in_rotation);
+    int moved = 0;
+    for (const auto& [key, server] : placement(pool, 300)) {
+        EXPECT_NE(server, *e);
+        if (before.at(key) != *e) {
+            EXPECT_EQ(server, before.at(key));
+        }
+        moved += before.at(key) != server ? 1 : 0;
+    }
+    EXPECT_EQ(moved,
+              std::count_if(before.begin(), before.end(), [&](const auto& p) { return p.second == *e; }));
+}
+
+TEST(RemoteRouting, OneHotKeySpillsOverAtTheLoadBound) {
+    EndpointPool pool(kServers, 64, 3, 1s);
+    const uint64_t hot = remote::affinity_key("the busiest policy");
+    std::vector<int> load(3, 0);
+    for (int i = 1; i <= 60; ++i) {
+        const auto e = pool.acquire(soon(), nullptr, Route{hot, std::nullopt, std::nullopt});
+        ASSERT_TRUE(e.has_value());
+        load[*e]++;
+        // Never above 1.25 times the mean (rounded up), however hot one key is.
+        for (const int l : load) EXPECT_LE(l, std::ceil(1.25 * i / 3.0)) << "after " << i;
+    }
+    EXPECT_GT(*std::max_element(load.begin(), load.end()), *std::min_element(load.begin(), load.end()));
+}
+
+TEST(RemoteRouting, AJobsLaterStepsStayOnItsServer) {
+    EndpointPool pool(kServers, 8, 3, 1s);
+    const uint64_t key = remote::affinity_key("spam");
+    const auto first = pool.acquire(soon(), nullptr, Route{key, std::nullopt, std::nullopt});
+    // Load the other servers less: least-outstanding would leave, the pin stays.
+    for (int i = 0; i < 3; ++i) pool.acquire(soon(), nullptr, Route{std::nullopt, first, std::nullopt});
+    for (int i = 0; i < 4; ++i)
+        EXPECT_EQ(pool.acquire(soon(), nullptr, Route{std::nullopt, first, std::nullopt}), first);
+    // Full (8 in flight): the step goes elsewhere rather than wait.
+    const auto spilled = pool.acquire(soon(), nullptr, Route{std::nullopt, first, std::nullopt});
+    ASSERT_TRUE(spilled.has_value());
+    EXPECT_NE(spilled, first);
+    // A pinned server that just failed is avoided.
+    EndpointPool fresh(kServers, 8, 3, 1s);
+    EXPECT_NE(fresh.acquire(soon(), nullptr, Route{std::nullopt, first, first}), first);
+}
+
+// An HTTP server counting the connections its requests came on.
+class CountingServer {
+public:
+    explicit CountingServer(const httplib::Server::Handler& handler) {
+        server_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+            res.set_content("{}", "application/json");
+        });
+        server_.Post("/v1/chat/completions",
+                     [this, handler](const httplib::Request& req, httplib::Response& res) {
+                         {
+                             std::lock_guard lock(mutex_);
+                             ports_.insert(req.remote_port);
+                             requests_++;
+                         }
+                         handler(req, res);
+                     });
+        server_.set_keep_alive_max_count(100);  // httplib's default closes after 5 requests
+        port_ = server_.bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+        while (!server_.is_running()) std::this_thread::sleep_for(1ms);
+    }
+    ~CountingServer() {
+        server_.stop();
+        thread_.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    size_t connections() const {
+        std::lock_guard lock(mutex_);
+        return ports_.size();
+    }
+    int requests() const {
+        std::lock_guard lock(mutex_);
+        return requests_;
+    }
+
+private:
+    httplib::Server server_;
+    mutable std::mutex mutex_;
+    std::set<int> ports_;
+    int requests_ = 0;
+    int port_ = 0;
+    std::thread thread_;
+};
+
+constexpr const char* kReply = R"({"choices": [{"index": 0, "finish_reason": "stop",
+  "message": {"role": "assistant", "content": "1", "reasoning_content": "spam"}}],
+  "usage": {"prompt_tokens": 300, "completion_tokens": 3, "prompt_tokens_details": {"cached_tokens": 200}}})";
+
+remote::RemoteOptions chat_options(const std::string& url) {
+    remote::RemoteOptions o;
+    o.endpoints = {url};
+    o.retries = 2;
+    o.timeout_s = 10;
+    o.failures_to_eject = 1;
+    return o;
+}
+
+TEST(RemoteTransport, RequestsReuseKeptAliveConnections) {
+    CountingServer server(
+        [](const httplib::Request&, httplib::Response& res) { res.set_content(kReply, "application/json"); });
+    remote::RemoteOptions o = chat_options(server.url());
+    o.health_path = "";  // no probes: only the jobs' requests connect
+    remote::RemoteBackend backend(o);
+    for (int i = 0; i < 6; ++i)
+        ASSERT_EQ(test::classify_all(backend, {test::spam_job("x")})[0].status, VerdictStatus::ok);
+    EXPECT_EQ(server.requests(), 6);
+    EXPECT_EQ(server.connections(), 1u);  // one after another: one connection, kept alive
+    const std::vector<ServerLoad> loads = backend.server_loads();
+    ASSERT_EQ(loads.size(), 1u);
+    EXPECT_EQ(loads[0].jobs, 6u);
+    EXPECT_EQ(loads[0].prompt_tokens, 1800u);
+    EXPECT_EQ(loads[0].cached_tokens, 1200u);
+    EXPECT_TRUE(loads[0].in_rotation);
+}
+
+TEST(RemoteTransport, A429IsRetriedAfterItsRetryAfterWithoutEjecting) {
+    std::atomic<int> calls{0};
+    CountingServer server([&](const httplib::Request&, httplib::Response& res) {
+        if (calls++ == 0) {
+            res.status = 429;
+            res.set_header("Retry-After", "1");
+            res.set_content(R"({"error": {"message": "busy"}})", "application/json");
+            return;
+        }
+        res.set_content(kReply, "application/json");
+    });
+    remote::RemoteBackend backend(chat_options(server.url()));
+    const auto started = std::chrono::steady_clock::now();
+    const Verdict v = test::classify_all(backend, {test::spam_job("x")})[0];
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    ASSERT_EQ(v.status, VerdictStatus::ok) << v.error;
+    EXPECT_GE(waited, 0.95);  // the server's second, not a 0.2 s backoff
+    EXPECT_LT(waited, 5.0);
+    EXPECT_EQ(backend.stats().retries, 1u);
+    EXPECT_TRUE(backend.endpoint_state(0).in_rotation);  // busy is not sick
+}
+
+}  // namespace
+}  // namespace arbiter
