@@ -3,13 +3,15 @@
 // has outstanding (each has a limit), and a circuit breaker per server: after a run of failures a
 // server is ejected, probed after a cool-down, and put back when the probe succeeds.
 //
-// Where a request goes (Route): a job's later steps go where its first went, while that server has
-// room, since its KV cache holds the prompt so far. A first request with an affinity key (the
-// policy prefix's) goes by rendezvous hashing with bounded load: every server gets a score from
-// the key and its own name, and the request takes the best-scored server whose outstanding
-// requests stay under 1.25 times the mean, so jobs of one policy meet the server that cached its
-// prefix, and ejecting a server moves only the keys it had. Otherwise, or when no server is under
-// the bound, the server in rotation with the fewest outstanding (round-robin among ties).
+// Where a request goes (Route): a job's later steps go where its first went, since that server's
+// KV cache holds the prompt so far. A first request with an affinity key (the policy prefix's)
+// goes by rendezvous hashing with bounded load: every server gets a score from the key and its
+// own name, and the request takes the best-scored server whose demand (requests in flight and
+// waiting for it) stays under 1.1 times the mean, so jobs of one policy meet the server that
+// cached its prefix, no server's queue grows much past the others', and ejecting a server moves
+// only the keys it had. Such a request waits for its server's room. Without a route, or when the
+// route's servers are all out, the server in rotation with the fewest outstanding (round-robin
+// among ties).
 
 #include <chrono>
 #include <condition_variable>
@@ -28,7 +30,7 @@ uint64_t affinity_key(std::string_view text);
 
 struct Route {
     std::optional<uint64_t> affinity;  // requests with the same key prefer the same server
-    std::optional<size_t> pinned;      // where this job's earlier steps ran: first choice while it has room
+    std::optional<size_t> pinned;      // where this job's earlier steps ran: waited for
     std::optional<size_t> avoid;       // the server that just failed: any other is preferred
 };
 
@@ -74,11 +76,14 @@ private:
         // which on a fresh machine is less than `every` ago).
         std::optional<Clock::time_point> last_probe;
         uint64_t name_hash = 0;
+        int waiting = 0;  // routed requests waiting for this server's room
     };
     void eject(Endpoint& e);
-    // The choice among servers with room, or nullopt when none has any (mutex_ held).
-    std::optional<size_t> choose(const Route& route);
+    // The server `route` waits for, or nullopt when it names none in rotation (mutex_ held).
+    std::optional<size_t> target(const Route& route) const;
     std::optional<size_t> by_affinity(uint64_t key, std::optional<size_t> avoid) const;
+    // A server with room that no routed request waits for.
+    std::optional<size_t> unwanted(std::optional<size_t> avoid) const;
     std::optional<size_t> least_outstanding(std::optional<size_t> avoid) const;
     bool has_room(size_t i) const;
 
