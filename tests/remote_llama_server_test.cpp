@@ -9,10 +9,12 @@
 
 #include <future>
 #include <mutex>
+#include <regex>
 #include <set>
 
 #include "core/content_layout.h"
 #include "core/policy_file.h"
+#include "harmony/classification.h"
 #include "harmony/special_tokens.h"
 #include "llama/embedded_engine.h"
 #include "llama/tokenizer_file.h"
@@ -156,6 +158,27 @@ TEST_F(RemoteLlamaServer, ContentCannotForgeHarmonyTokensInRawMode) {
 
 TEST_F(RemoteLlamaServer, ContentCannotForgeHarmonyTokensInChatMode) {
     expect_no_forgery_in_chat_mode(server_->url());
+}
+
+// Chat mode's fidelity: llama.cpp's gpt-oss template renders arbiter's chat request as arbiter's
+// own harmony prompt but for three things, pinned here so that any other drift shows: the
+// "Current date:" line from the server's clock (arbiter writes no date, so a verdict does not
+// depend on the day), two newlines after the policy, and the analysis channel, which arbiter opens
+// itself and a chat server leaves to the model.
+TEST_F(RemoteLlamaServer, ChatTemplateRendersArbitersPromptButForThreeKnownDifferences) {
+    const Job j = job("Buy cheap followers now!");
+    const nlohmann::json body = remote::chat_request(j, options_for({server_->url()}, RemoteMode::chat));
+    std::string error;
+    const auto reply = remote::read_reply(direct(server_->url())("/apply-template", body), error);
+    ASSERT_TRUE(reply) << error;
+    std::string rendered = (*reply)["prompt"].get<std::string>();
+    const std::regex date("Current date: [0-9]{4}-[0-9]{2}-[0-9]{2}\n");
+    ASSERT_TRUE(std::regex_search(rendered, date)) << rendered;
+    rendered = std::regex_replace(rendered, date, "");
+    const std::string policy_end = "\n\n<|end|><|start|>user";
+    ASSERT_NE(rendered.find(policy_end), std::string::npos) << rendered;
+    rendered.replace(rendered.find(policy_end), policy_end.size(), "<|end|><|start|>user");
+    EXPECT_EQ(rendered + "<|channel|>analysis<|message|>", harmony::classification_prompt(j).str());
 }
 
 // The same on gpt-oss's real vocabulary (o200k_harmony), whose merges and 1,090 specials the
