@@ -15,6 +15,7 @@
 #include "harmony/text_cuts.h"
 #include "remote/chat_exchange.h"
 #include "remote/endpoint_pool.h"
+#include "remote/remote_reply.h"
 #include "support/llama_server.h"
 
 namespace arbiter {
@@ -94,6 +95,17 @@ TEST(RemoteCuts, NoPieceCanSpellASpecialToken) {
     EXPECT_EQ(joined, text);
     const std::string long_run(5000, 'a');
     for (const auto p : harmony::cut_text(long_run, {"<|"})) EXPECT_LE(p.size(), harmony::kMaxTextPiece);
+}
+
+// A test's extra logit bias joins the request's own in the request's shape, losing neither.
+TEST(RemoteReply, ExtraLogitBiasMergesIntoEitherShape) {
+    nlohmann::json map_body = {{"logit_bias", {{"200007", -100}}}};
+    remote::merge_extra_fields(map_body, {{"logit_bias", nlohmann::json::array({{128, false}})}});
+    EXPECT_EQ(map_body["logit_bias"], nlohmann::json({{"200007", -100}, {"128", false}}));
+    nlohmann::json list_body = {{"logit_bias", nlohmann::json::array({{200007, false}})}};
+    remote::merge_extra_fields(list_body, {{"logit_bias", {{"128", false}}}, {"grammar", "root ::= [01]"}});
+    EXPECT_EQ(list_body["logit_bias"], nlohmann::json::array({{200007, false}, {128, false}}));
+    EXPECT_EQ(list_body["grammar"], "root ::= [01]");
 }
 
 TEST(RemoteCuts, ChatContentIsDefused) {

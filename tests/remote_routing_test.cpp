@@ -229,5 +229,27 @@ TEST(RemoteTransport, A429IsRetriedAfterItsRetryAfterWithoutEjecting) {
     EXPECT_TRUE(backend.endpoint_state(0).in_rotation);  // busy is not sick
 }
 
+// One server asks for an hour's pause: the job goes to the other at once, and the first stays in
+// rotation, held, not ejected.
+TEST(RemoteTransport, ALongRetryAfterHoldsThatServerWhileOthersServe) {
+    CountingServer busy([](const httplib::Request&, httplib::Response& res) {
+        res.status = 429;
+        res.set_header("Retry-After", "3600");
+        res.set_content(R"({"error": {"message": "busy"}})", "application/json");
+    });
+    CountingServer free_server(
+        [](const httplib::Request&, httplib::Response& res) { res.set_content(kReply, "application/json"); });
+    remote::RemoteOptions o = chat_options(busy.url());
+    o.endpoints.push_back(free_server.url());
+    o.routing = remote::Routing::least_outstanding;
+    remote::RemoteBackend backend(o);
+    const auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 4; ++i)
+        ASSERT_EQ(test::classify_all(backend, {test::spam_job("x")})[0].status, VerdictStatus::ok);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+    EXPECT_EQ(busy.requests(), 1);  // held after its 429: no more requests
+    EXPECT_TRUE(backend.endpoint_state(0).in_rotation);
+}
+
 }  // namespace
 }  // namespace arbiter

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <thread>
+
 #include "harmony/renderer.h"
 #include "llama/tokenizer_file.h"
 #include "remote/completions_exchange.h"
@@ -125,14 +128,39 @@ TEST(VllmStandIn, ScoresWithoutBothAnswersAreAClearError) {
     EXPECT_NE(v.error.find("--logprobs-mode processed_logprobs"), std::string::npos) << v.error;
 }
 
+TEST(VllmStandIn, AnIdPastTheVocabularyFailsTheItemNotTheProcess) {
+    EngineStandin standin(StandinEngine::vllm, o200k());
+    standin.name_tokens_past_the_vocabulary();
+    RemoteBackend backend(standin_options(standin, RemoteEngine::vllm));
+    const Verdict v = test::classify_all(backend, {test::spam_job("hello")})[0];
+    EXPECT_EQ(v.status, VerdictStatus::error);
+    EXPECT_NE(v.error.find("outside the tokenizer's vocabulary"), std::string::npos) << v.error;
+}
+
 TEST(SglangStandIn, ItsFlatErrorBodyReachesTheVerdict) {
     EngineStandin standin(StandinEngine::sglang, o200k());
     RemoteOptions o = standin_options(standin, RemoteEngine::sglang);
-    o.model.clear();  // SGLang requires it
+    o.extra_request_fields = {{"regex", "[01]"}};  // beside arbiter's ebnf: SGLang refuses both
     RemoteBackend backend(o);
     const Verdict v = test::classify_all(backend, {test::spam_job("hello")})[0];
     EXPECT_EQ(v.status, VerdictStatus::error);
-    EXPECT_NE(v.error.find("HTTP 400: model: Field required"), std::string::npos) << v.error;
+    EXPECT_NE(v.error.find("HTTP 400: Only one of regex, json_schema, or ebnf can be set."),
+              std::string::npos)
+        << v.error;
+
+    o.extra_request_fields = nlohmann::json::object();
+    o.model.clear();  // SGLang requires it: refused before any request
+    EXPECT_THROW(RemoteBackend{o}, std::invalid_argument);
+}
+
+// Polls until `done` or `seconds` pass.
+bool eventually(const std::function<bool()>& done, double seconds = 5) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
 }
 
 TEST(OllamaStandIn, ChatModeAndItsHealthPath) {
@@ -142,8 +170,10 @@ TEST(OllamaStandIn, ChatModeAndItsHealthPath) {
     o.health_interval_s = 0.05;
     o.failures_to_eject = 1;
     RemoteBackend backend(o);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // several probes of /api/version
+    // Probes of /health would eject it within a probe interval (the next test); /api/version keeps it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
     EXPECT_TRUE(backend.endpoint_state(0).in_rotation);
+    EXPECT_EQ(backend.endpoint_state(0).ejections, 0);
     const Verdict v = test::classify_all(backend, {test::spam_job("hello")})[0];
     ASSERT_EQ(v.status, VerdictStatus::ok) << v.error;
     EXPECT_EQ(v.rationale, EngineStandin::kReasoning);
@@ -162,8 +192,7 @@ TEST(OllamaStandIn, HealthIsNotProbedWhereOllamaHasNone) {
     o.health_interval_s = 0.05;
     o.failures_to_eject = 1;
     RemoteBackend backend(o);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    EXPECT_FALSE(backend.endpoint_state(0).in_rotation);
+    EXPECT_TRUE(eventually([&] { return !backend.endpoint_state(0).in_rotation; }));
 }
 
 }  // namespace

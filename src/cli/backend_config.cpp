@@ -62,6 +62,23 @@ void BackendChoice::override_with(const BackendChoice& o) {
     take(seed, o.seed);
 }
 
+namespace {
+
+// The settings that name one of a few choices.
+void check_choices(const std::string& path, const YAML::Node& backend, const BackendChoice& c) {
+    if (c.engine && *c.engine != "embedded" && *c.engine != "remote")
+        throw error_at(path, backend["engine"], "'engine' must be embedded or remote");
+    if (c.mode && *c.mode != "chat" && *c.mode != "raw" && *c.mode != "completions")
+        throw error_at(path, backend["mode"], "'mode' must be chat, raw or completions");
+    if (c.routing && *c.routing != "cache_aware" && *c.routing != "least_outstanding")
+        throw error_at(path, backend["routing"], "'routing' must be cache_aware or least_outstanding");
+    if (c.remote_engine && !remote::parse_remote_engine(*c.remote_engine))
+        throw error_at(path, backend["remote_engine"],
+                       "'remote_engine' must be llama-server, vllm, sglang, ollama or openai");
+}
+
+}  // namespace
+
 BackendChoice read_backend_config(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw BackendError(path + ": cannot be read");
@@ -137,15 +154,7 @@ BackendChoice read_backend_config(const std::string& path) {
         if (reader == readers.end()) throw error_at(path, entry.first, "unknown key 'backend." + key + "'");
         reader->second(key, entry.second);
     }
-    if (c.engine && *c.engine != "embedded" && *c.engine != "remote")
-        throw error_at(path, backend["engine"], "'engine' must be embedded or remote");
-    if (c.mode && *c.mode != "chat" && *c.mode != "raw" && *c.mode != "completions")
-        throw error_at(path, backend["mode"], "'mode' must be chat, raw or completions");
-    if (c.routing && *c.routing != "cache_aware" && *c.routing != "least_outstanding")
-        throw error_at(path, backend["routing"], "'routing' must be cache_aware or least_outstanding");
-    if (c.remote_engine && !remote::parse_remote_engine(*c.remote_engine))
-        throw error_at(path, backend["remote_engine"],
-                       "'remote_engine' must be llama-server, vllm, sglang, ollama or openai");
+    check_choices(path, backend, c);
     // `model` names a GGUF file for the embedded engine and the served model for a remote one.
     if (c.engine == "remote") {
         c.remote_model = c.model_file;

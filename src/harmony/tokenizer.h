@@ -22,8 +22,11 @@ public:
     virtual std::vector<int32_t> tokenize_text(std::string_view text) const = 0;
     // The id of a harmony special token (e.g. kEnd); throws std::invalid_argument for other text.
     virtual int32_t special(std::string_view token_text) const = 0;
-    // The bytes a token stands for (special tokens as their text).
+    // The bytes a token stands for (special tokens as their text); `id` must be below
+    // vocabulary_size().
     virtual std::string piece(int32_t id) const = 0;
+    // Ids run from 0 to this, exclusive.
+    virtual int32_t vocabulary_size() const = 0;
 };
 
 }  // namespace arbiter::harmony

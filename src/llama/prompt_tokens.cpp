@@ -106,4 +106,8 @@ std::string PromptTokens::piece(llama_token id) const {
     return std::string(buffer, static_cast<size_t>(n));
 }
 
+int32_t PromptTokens::vocabulary_size() const {
+    return llama_vocab_n_tokens(vocab_);
+}
+
 }  // namespace arbiter::engine

@@ -33,6 +33,7 @@ public:
     std::string_view special_text(llama_token id) const;
     // The bytes a token stands for (special tokens as their text).
     std::string piece(llama_token id) const override;
+    int32_t vocabulary_size() const override;
 
 private:
     const llama_vocab* vocab_;

@@ -1,5 +1,7 @@
 #include "remote/completions_exchange.h"
 
+#include <algorithm>
+
 #include "harmony/classification.h"
 #include "remote/completions_dialect.h"
 
@@ -89,11 +91,15 @@ std::string reason(harmony::Classification& c, std::vector<int32_t>& prompt, con
     c.usage().cached_tokens = usage.cached_tokens;
     // Ids as the server generated them where it says; SGLang gives text only, which arbiter's
     // tokenizer turns back into ids (the same ids unless the model wrote an unusual split).
-    const std::vector<int> generated =
-        generated_ids(*choice).value_or(options.tokenizer->tokenize_text(string_field(*choice, "text")));
+    std::optional<std::vector<int>> generated = generated_ids(*choice);
+    if (!generated) generated = options.tokenizer->tokenize_text(string_field(*choice, "text"));
+    const int32_t vocabulary = options.tokenizer->vocabulary_size();
+    if (std::any_of(generated->begin(), generated->end(), [&](int id) { return id < 0 || id >= vocabulary; }))
+        return "the server answered a token id outside the tokenizer's vocabulary: is --tokenizer the served "
+               "model's?";
     const std::set<int> specials = tokens.special_ids();
     std::string text;
-    for (const int id : generated) {
+    for (const int id : *generated) {
         if (!c.reasoning_continues(specials.contains(id))) break;
         prompt.push_back(id);
         text += options.tokenizer->piece(id);

@@ -1,5 +1,6 @@
 #include "remote/endpoint_pool.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string_view>
@@ -61,8 +62,17 @@ EndpointPool::EndpointPool(size_t endpoints, int max_outstanding, int failures_t
     : EndpointPool(numbered(endpoints), max_outstanding, failures_to_eject, eject_for) {}
 
 bool EndpointPool::has_room(size_t i) const {
-    const State& s = endpoints_[i].state;
-    return s.in_rotation && s.outstanding < max_outstanding_;
+    const Endpoint& e = endpoints_[i];
+    return e.state.in_rotation && e.state.outstanding < max_outstanding_ && Clock::now() >= e.held_until;
+}
+
+void EndpointPool::hold(size_t endpoint, Clock::time_point until) {
+    {
+        std::lock_guard lock(mutex_);
+        Endpoint& e = endpoints_.at(endpoint);
+        e.held_until = std::max(e.held_until, until);
+    }
+    changed_.notify_all();
 }
 
 std::optional<size_t> EndpointPool::least_outstanding(std::optional<size_t> avoid) const {
@@ -108,11 +118,12 @@ std::optional<size_t> EndpointPool::by_affinity(uint64_t key, std::optional<size
     return best;
 }
 
-std::optional<size_t> EndpointPool::unwanted(std::optional<size_t> avoid) const {
-    for (size_t i = 0; i < endpoints_.size(); ++i) {
-        if (has_room(i) && endpoints_[i].waiting == 0 && avoid != i) return i;
+EndpointPool::Clock::time_point EndpointPool::next_release() const {
+    Clock::time_point next = Clock::time_point::max();
+    for (const Endpoint& e : endpoints_) {
+        if (e.held_until > Clock::now()) next = std::min(next, e.held_until);
     }
-    return std::nullopt;
+    return next;
 }
 
 std::optional<size_t> EndpointPool::target(const Route& route) const {
@@ -148,7 +159,7 @@ std::optional<size_t> EndpointPool::acquire(Clock::time_point until, const std::
             return chosen;
         }
         if (Clock::now() >= until) break;
-        changed_.wait_until(lock, until);
+        changed_.wait_until(lock, std::min(until, next_release()));
     }
     stop_waiting();
     return std::nullopt;

@@ -57,6 +57,10 @@ public:
     std::vector<size_t> due_for_probe(Clock::duration every);
     void probe_result(size_t endpoint, bool healthy);
 
+    // The server asked for no requests until `until` (429 with Retry-After): it stays in
+    // rotation and gets none before then.
+    void hold(size_t endpoint, Clock::time_point until);
+
     // Re-checks every waiting acquire's give_up.
     void wake();
 
@@ -77,13 +81,14 @@ private:
         std::optional<Clock::time_point> last_probe;
         uint64_t name_hash = 0;
         int waiting = 0;  // routed requests waiting for this server's room
+        Clock::time_point held_until{};
     };
     void eject(Endpoint& e);
     // The server `route` waits for, or nullopt when it names none in rotation (mutex_ held).
     std::optional<size_t> target(const Route& route) const;
     std::optional<size_t> by_affinity(uint64_t key, std::optional<size_t> avoid) const;
-    // A server with room that no routed request waits for.
-    std::optional<size_t> unwanted(std::optional<size_t> avoid) const;
+    // When the first hold ends (max(): none is held).
+    Clock::time_point next_release() const;
     std::optional<size_t> least_outstanding(std::optional<size_t> avoid) const;
     bool has_room(size_t i) const;
 

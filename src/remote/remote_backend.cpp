@@ -42,7 +42,7 @@ struct Task {
     bool cancelled = false;
     HttpRequest* active = nullptr;
     std::optional<uint64_t> affinity;  // the policy prefix's key (cache-aware routing)
-    std::optional<size_t> pinned;      // the server that answered this job's first request
+    std::optional<size_t> pinned;      // the server that answered this job's last request (cache-aware)
 };
 
 // What one server answered, for server_loads().
@@ -52,33 +52,19 @@ struct Served {
     uint64_t cached_tokens = 0;
 };
 
-}  // namespace
-
-void validate(const RemoteOptions& o) {
-    const auto fail = [](const std::string& what) { throw std::invalid_argument(what); };
-    if (o.endpoints.empty()) fail("the remote backend needs at least one endpoint");
-    for (const std::string& url : o.endpoints) parse_base_url(url);
-    if (o.max_concurrency_per_endpoint < 1 || o.max_concurrency_per_endpoint > 256)
-        fail("max_concurrency_per_endpoint must be 1..256");
-    if (o.retries < 0 || o.retries > 20) fail("retries must be 0..20");
-    if (!(o.timeout_s > 0)) fail("timeout_s must be positive");
-    if (!(o.retry_budget_s > 0)) fail("retry_budget_s must be positive");
-    if (!(o.backoff_base_s >= 0) || !(o.backoff_max_s >= o.backoff_base_s))
-        fail("backoff must satisfy 0 <= backoff_base_s <= backoff_max_s");
-    if (o.failures_to_eject < 1) fail("failures_to_eject must be at least 1");
-    if (!(o.eject_s > 0)) fail("eject_s must be positive");
-    if (!(o.health_interval_s > 0)) fail("health_interval_s must be positive");
-    if (o.max_reasoning_tokens < 1) fail("max_reasoning_tokens must be at least 1");
-    if (!o.extra_request_fields.is_object()) fail("extra_request_fields must be an object");
-    if (const std::string why = unsupported_mode(o.engine, o.mode); !why.empty()) fail(why);
-    if (o.mode == RemoteMode::completions && !o.tokenizer)
-        fail(
-            "completions mode tokenizes prompts itself: give --tokenizer FILE (the model's GGUF, or any "
-            "GGUF with its vocabulary)");
-    if (o.context_tokens < 0) fail("context_tokens must not be negative");
-    if (o.context_tokens > 0 && !o.tokenizer)
-        fail("counting tokens against context_tokens needs --tokenizer");
+// The servers' names for routing: their URLs as parsed, so that "http://h:8000/" and
+// "http://h:8000" (in another instance's configuration) route alike.
+std::vector<std::string> server_names(const std::vector<std::string>& urls) {
+    std::vector<std::string> names;
+    names.reserve(urls.size());
+    for (const std::string& url : urls) {
+        const BaseUrl base = parse_base_url(url);
+        names.push_back(base.scheme_host_port + base.path_prefix);
+    }
+    return names;
 }
+
+}  // namespace
 
 class RemoteBackend::Impl {
 public:
@@ -95,6 +81,8 @@ public:
 private:
     void work();
     void run(Task& task);
+    // The job's exchange with the servers in the backend's protocol.
+    Verdict exchange(Task& task, const Post& post);
     HttpResult post(Task& task, const std::string& path, const std::string& body);
     bool give_up(Task& task);
     // Whether cancellation, shutdown or the deadline ended `task`, whose exchange gave `v`.
@@ -130,8 +118,8 @@ private:
 
 RemoteBackend::Impl::Impl(RemoteOptions options)
     : options_((validate(options), std::move(options))),
-      pool_(options_.endpoints, options_.max_concurrency_per_endpoint, options_.failures_to_eject,
-            seconds(options_.eject_s)),
+      pool_(server_names(options_.endpoints), options_.max_concurrency_per_endpoint,
+            options_.failures_to_eject, seconds(options_.eject_s)),
       served_(options_.endpoints.size()) {
     std::string token;
     if (!options_.api_key_env.empty()) {
@@ -266,27 +254,33 @@ void RemoteBackend::Impl::work() {
     }
 }
 
+Verdict RemoteBackend::Impl::exchange(Task& task, const Post& post) {
+    if (past_deadline(task.job)) return stopped_verdict(task.job, Stop::deadline);
+    if (options_.mode == RemoteMode::chat) return classify_chat(task.job, options_, post);
+    if (options_.mode == RemoteMode::completions)
+        return classify_completions(task.job, options_, *local_tokens_, post);
+    std::optional<ServerTokens> tokens;
+    std::string error;
+    {
+        std::lock_guard lock(tokens_mutex_);
+        if (!server_tokens_) server_tokens_ = discover_server_tokens(post, error);
+        tokens = server_tokens_;
+    }
+    return tokens ? classify_raw(task.job, options_, *tokens, post)
+                  : failed_verdict(task.job, "raw mode: " + error);
+}
+
 void RemoteBackend::Impl::run(Task& task) {
     const Post post = [&](const std::string& path, const nlohmann::json& body) {
         return this->post(task, path, dump_body(body));
     };
     Verdict v;
-    if (past_deadline(task.job)) {
-        v = stopped_verdict(task.job, Stop::deadline);
-    } else if (options_.mode == RemoteMode::chat) {
-        v = classify_chat(task.job, options_, post);
-    } else if (options_.mode == RemoteMode::completions) {
-        v = classify_completions(task.job, options_, *local_tokens_, post);
-    } else {
-        std::optional<ServerTokens> tokens;
-        std::string error;
-        {
-            std::lock_guard lock(tokens_mutex_);
-            if (!server_tokens_) server_tokens_ = discover_server_tokens(post, error);
-            tokens = server_tokens_;
-        }
-        v = tokens ? classify_raw(task.job, options_, *tokens, post)
-                   : failed_verdict(task.job, "raw mode: " + error);
+    try {
+        v = exchange(task, post);
+    } catch (const std::exception& e) {
+        // Whatever a server answered (an id past the vocabulary, text the tokenizer refuses)
+        // ends this job, never the process.
+        v = failed_verdict(task.job, std::string("the server's answer could not be used: ") + e.what());
     }
     if (const std::optional<Stop> stop = stopped(task, v)) {
         // What ended the exchange, not how it surfaced (an aborted or timed-out request), decides
@@ -354,17 +348,21 @@ HttpResult RemoteBackend::Impl::post(Task& task, const std::string& path, const 
                                      result.failure == HttpResult::Failure::timeout ||
                                      (result.status >= 502 && result.status <= 504);
         pool_.release(*endpoint, !endpoint_failed);
-        if (result.failure == HttpResult::Failure::none && !retryable) task.pinned = endpoint;
+        const bool answered = result.failure == HttpResult::Failure::none && !retryable;
+        if (answered && options_.routing == Routing::cache_aware) task.pinned = endpoint;
         last = std::move(result);
         if (last.failure == HttpResult::Failure::aborted || !retryable) return last;
         avoid = endpoint;
         if (attempt == options_.retries) break;
-        // The server's Retry-After where it gave one (within the budget), else full jitter:
-        // uniformly up to base * 2^attempt, capped.
+        if (last.retry_after_s) {
+            // That server asked for a pause: routing skips it until then, the next attempt goes to
+            // another one at once, or waits in acquire() while every server is held.
+            pool_.hold(*endpoint, Clock::now() + seconds(*last.retry_after_s));
+            continue;
+        }
+        // Full jitter: uniformly up to base * 2^attempt, capped.
         const double cap = std::min(options_.backoff_max_s, options_.backoff_base_s * std::pow(2.0, attempt));
-        const auto pause = last.retry_after_s
-                               ? seconds(*last.retry_after_s)
-                               : seconds(std::uniform_real_distribution<double>(0, cap)(random));
+        const auto pause = seconds(std::uniform_real_distribution<double>(0, cap)(random));
         std::unique_lock lock(task.mutex);
         task.woken.wait_until(lock, std::min(Clock::now() + pause, budget_end),
                               [&] { return task.cancelled; });

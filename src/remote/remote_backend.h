@@ -8,10 +8,11 @@
 // anyway, so a bounded pool of blocking threads holds every request the servers take at once,
 // over kept-alive connections. A job's first request goes by cache-aware routing (endpoint_pool.h:
 // jobs of one policy prefix meet the server that cached it), its later steps to the same server.
-// On a connection error, a 5xx, a 429 or a timeout it retries on another server, after the
-// server's Retry-After or a jittered exponential backoff, within a bounded number of attempts, a
-// total time and the job's deadline. A job past its deadline ends with status timeout, as on
-// the embedded engine; every other failure with status error. Done is called exactly once per job.
+// On a connection error, a 5xx, a 429 or a timeout it retries on another server after a jittered
+// exponential backoff (a server that sent Retry-After gets no requests until then), within a
+// bounded number of attempts, a total time and the job's deadline. A job past its deadline ends with status
+// timeout, as on the embedded engine; every other failure with status error. Done is called exactly once per
+// job.
 
 #include <memory>
 

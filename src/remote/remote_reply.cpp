@@ -1,5 +1,8 @@
 #include "remote/remote_reply.h"
 
+#include <utility>
+#include <vector>
+
 #include "core/json_input.h"
 
 namespace arbiter::remote {
@@ -59,12 +62,40 @@ std::string dump_body(const nlohmann::json& body) {
     return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+
+// `extra`'s logit bias added to `bias`, in `bias`'s shape: a list of [id, bias] pairs or a map from
+// ids to biases. Neither side's entries are lost (arbiter's own ban the harmony specials).
+void merge_bias(nlohmann::json& bias, const nlohmann::json& extra) {
+    const auto pairs = [](const nlohmann::json& b) {
+        std::vector<std::pair<std::string, nlohmann::json>> out;
+        if (b.is_object()) {
+            for (const auto& [id, value] : b.items()) out.emplace_back(id, value);
+        } else {
+            for (const auto& entry : b) {
+                if (entry.is_array() && entry.size() == 2) out.emplace_back(entry[0].dump(), entry[1]);
+            }
+        }
+        return out;
+    };
+    for (auto& [id, value] : pairs(extra)) {
+        if (bias.is_object()) {
+            bias[id] = value;
+        } else {
+            bias.push_back({nlohmann::json::parse(id, nullptr, false), value});
+        }
+    }
+}
+
+}  // namespace
+
 void merge_extra_fields(nlohmann::json& body, const nlohmann::json& extra) {
     for (const auto& [key, value] : extra.items()) {
-        if (key == "logit_bias" && value.is_array() && body.contains(key) && body[key].is_array()) {
-            for (const auto& entry : value) body[key].push_back(entry);
-        } else if (key == "logit_bias" && value.is_object() && body.contains(key) && body[key].is_object()) {
-            for (const auto& [id, bias] : value.items()) body[key][id] = bias;
+        const bool biases = key == "logit_bias" && body.contains(key) &&
+                            (value.is_array() || value.is_object()) &&
+                            (body[key].is_array() || body[key].is_object());
+        if (biases) {
+            merge_bias(body[key], value);
         } else {
             body[key] = value;
         }

@@ -24,8 +24,8 @@ std::optional<nlohmann::json> read_reply(const HttpResult& result, std::string& 
 std::string dump_body(const nlohmann::json& body);
 
 // Adds the backend's extra request fields (RemoteOptions::extra_request_fields) to `body`: a
-// logit_bias list or map is merged into the request's own of the same shape, any other field
-// replaces it.
+// logit_bias (a list of pairs or a map) is merged into the request's own, in the request's
+// shape; any other field replaces it.
 void merge_extra_fields(nlohmann::json& body, const nlohmann::json& extra);
 
 // The number at `key` in `object`, or 0 when it is missing or not a number.

@@ -292,7 +292,8 @@ json EngineStandin::generate(const json& body, const std::vector<int>& prompt) {
     if (body.contains("logprobs")) {
         json tokens = json::array(), logprobs = json::array(), top = json::array();
         for (const int id : generated) {
-            const std::string name = token_name(engine_, body, id, t);
+            const std::string name =
+                past_vocabulary_ ? "token_id:999999999" : token_name(engine_, body, id, t);
             tokens.push_back(name);
             logprobs.push_back(-0.5);
             top.push_back({{name, -0.5}});

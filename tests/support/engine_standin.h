@@ -17,6 +17,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -49,6 +50,8 @@ public:
     std::vector<std::string> unknown_fields() const;
     // Leave the answer "1" out of score replies' top logprobs (a model that is not safeguard).
     void drop_one_from_scores() { drop_one_ = true; }
+    // Name every generated token "token_id:999999999", past any vocabulary (a broken server).
+    void name_tokens_past_the_vocabulary() { past_vocabulary_ = true; }
 
     // The scripted reasoning as text, and the ids the model generates for it.
     static constexpr const char* kReasoning = "the message looks fine";
@@ -67,7 +70,8 @@ private:
     StandinEngine engine_;
     std::shared_ptr<const harmony::Tokenizer> tokenizer_;
     double p_violation_;
-    bool drop_one_ = false;
+    std::atomic<bool> drop_one_{false};
+    std::atomic<bool> past_vocabulary_{false};
     mutable std::mutex mutex_;
     std::vector<nlohmann::json> requests_;
     std::vector<std::string> refusals_;
