@@ -189,7 +189,7 @@ remote::RemoteOptions chat_options(const std::string& url) {
     return o;
 }
 
-TEST(RemoteTransport, RequestsReuseKeptAliveConnections) {
+TEST(RemoteTransport, RequestsReuseKeptAliveConnectionsAndEachServerIsCounted) {
     CountingServer server(
         [](const httplib::Request&, httplib::Response& res) { res.set_content(kReply, "application/json"); });
     remote::RemoteOptions o = chat_options(server.url());
@@ -199,7 +199,12 @@ TEST(RemoteTransport, RequestsReuseKeptAliveConnections) {
         ASSERT_EQ(test::classify_all(backend, {test::spam_job("x")})[0].status, VerdictStatus::ok);
     EXPECT_EQ(server.requests(), 6);
     EXPECT_EQ(server.connections(), 1u);  // one after another: one connection, kept alive
-    const std::vector<ServerLoad> loads = backend.server_loads();
+    EXPECT_EQ(backend.server_loads()[0].jobs, 6u);
+    o.routing = remote::Routing::least_outstanding;  // counted whatever the routing
+    remote::RemoteBackend counted(o);
+    for (int i = 0; i < 6; ++i)
+        ASSERT_EQ(test::classify_all(counted, {test::spam_job("x")})[0].status, VerdictStatus::ok);
+    const std::vector<ServerLoad> loads = counted.server_loads();
     ASSERT_EQ(loads.size(), 1u);
     EXPECT_EQ(loads[0].jobs, 6u);
     EXPECT_EQ(loads[0].prompt_tokens, 1800u);

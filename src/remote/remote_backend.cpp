@@ -41,8 +41,9 @@ struct Task {
     std::condition_variable woken;  // ends a backoff early
     bool cancelled = false;
     HttpRequest* active = nullptr;
-    std::optional<uint64_t> affinity;  // the policy prefix's key (cache-aware routing)
-    std::optional<size_t> pinned;      // the server that answered this job's last request (cache-aware)
+    std::optional<uint64_t> affinity;   // the policy prefix's key (cache-aware routing)
+    std::optional<size_t> answered_by;  // the server that answered this job's last request
+    std::optional<size_t> pinned;       // the same, where routing keeps a job's steps there
 };
 
 // What one server answered, for server_loads().
@@ -290,9 +291,9 @@ void RemoteBackend::Impl::run(Task& task) {
         s.rationale = std::move(v.rationale);
         v = std::move(s);
     }
-    if (task.pinned) {
+    if (task.answered_by) {
         std::lock_guard lock(served_mutex_);
-        Served& served = served_[*task.pinned];
+        Served& served = served_[*task.answered_by];
         served.jobs++;
         served.prompt_tokens += static_cast<uint64_t>(std::max(0, v.usage.prompt_tokens));
         served.cached_tokens += static_cast<uint64_t>(std::max(0, v.usage.cached_tokens));
@@ -348,8 +349,10 @@ HttpResult RemoteBackend::Impl::post(Task& task, const std::string& path, const 
                                      result.failure == HttpResult::Failure::timeout ||
                                      (result.status >= 502 && result.status <= 504);
         pool_.release(*endpoint, !endpoint_failed);
-        const bool answered = result.failure == HttpResult::Failure::none && !retryable;
-        if (answered && options_.routing == Routing::cache_aware) task.pinned = endpoint;
+        if (result.failure == HttpResult::Failure::none && !retryable) {
+            task.answered_by = endpoint;
+            if (options_.routing == Routing::cache_aware) task.pinned = endpoint;
+        }
         last = std::move(result);
         if (last.failure == HttpResult::Failure::aborted || !retryable) return last;
         avoid = endpoint;
