@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "harmony/classification.h"
 #include "remote/endpoint_pool.h"
 #include "remote/remote_backend.h"
 #include "support/remote_jobs.h"
@@ -234,8 +235,8 @@ TEST(RemoteTransport, A429IsRetriedAfterItsRetryAfterWithoutEjecting) {
     EXPECT_TRUE(backend.endpoint_state(0).in_rotation);  // busy is not sick
 }
 
-// One server asks for an hour's pause: the job goes to the other at once, and the first stays in
-// rotation, held, not ejected.
+// One server asks for an hour's pause: the job goes to the other at once, later jobs that prefer
+// the held server too, and it stays in rotation, held, not ejected.
 TEST(RemoteTransport, ALongRetryAfterHoldsThatServerWhileOthersServe) {
     CountingServer busy([](const httplib::Request&, httplib::Response& res) {
         res.status = 429;
@@ -246,11 +247,21 @@ TEST(RemoteTransport, ALongRetryAfterHoldsThatServerWhileOthersServe) {
         [](const httplib::Request&, httplib::Response& res) { res.set_content(kReply, "application/json"); });
     remote::RemoteOptions o = chat_options(busy.url());
     o.endpoints.push_back(free_server.url());
-    o.routing = remote::Routing::least_outstanding;
+    // A policy whose prefix prefers the busy server (found with a pool named as the backend's).
+    EndpointPool names(o.endpoints, 8, 3, 1s);
+    Job job = test::spam_job("x");
+    for (int variant = 0;; ++variant) {
+        auto policy = std::make_shared<Policy>(*test::spam_policy());
+        policy->text += "\n" + std::to_string(variant);
+        job.policy = policy;
+        const uint64_t key = remote::affinity_key(harmony::classification_prompt(job).prefix.str());
+        const auto e = names.acquire(soon(), nullptr, Route{key, std::nullopt, std::nullopt});
+        names.release(*e, true);
+        if (*e == 0) break;
+    }
     remote::RemoteBackend backend(o);
     const auto started = std::chrono::steady_clock::now();
-    for (int i = 0; i < 4; ++i)
-        ASSERT_EQ(test::classify_all(backend, {test::spam_job("x")})[0].status, VerdictStatus::ok);
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(test::classify_all(backend, {job})[0].status, VerdictStatus::ok);
     EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
     EXPECT_EQ(busy.requests(), 1);  // held after its 429: no more requests
     EXPECT_TRUE(backend.endpoint_state(0).in_rotation);

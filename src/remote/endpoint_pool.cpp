@@ -61,9 +61,13 @@ EndpointPool::EndpointPool(size_t endpoints, int max_outstanding, int failures_t
                            Clock::duration eject_for)
     : EndpointPool(numbered(endpoints), max_outstanding, failures_to_eject, eject_for) {}
 
-bool EndpointPool::has_room(size_t i) const {
+bool EndpointPool::available(size_t i) const {
     const Endpoint& e = endpoints_[i];
-    return e.state.in_rotation && e.state.outstanding < max_outstanding_ && Clock::now() >= e.held_until;
+    return e.state.in_rotation && Clock::now() >= e.held_until;
+}
+
+bool EndpointPool::has_room(size_t i) const {
+    return available(i) && endpoints_[i].state.outstanding < max_outstanding_;
 }
 
 void EndpointPool::hold(size_t endpoint, Clock::time_point until) {
@@ -95,20 +99,19 @@ std::optional<size_t> EndpointPool::least_outstanding(std::optional<size_t> avoi
 std::optional<size_t> EndpointPool::by_affinity(uint64_t key, std::optional<size_t> avoid) const {
     // Demand counts the requests waiting for a server too: under load every server is full, and
     // the bound must keep the queues, not only the requests in flight, near the mean.
-    int in_rotation = 0, demand = 0;
-    for (const Endpoint& e : endpoints_) {
-        if (!e.state.in_rotation) continue;
-        ++in_rotation;
-        demand += e.state.outstanding + e.waiting;
+    int serving = 0, demand = 0;
+    for (size_t i = 0; i < endpoints_.size(); ++i) {
+        if (!available(i)) continue;
+        ++serving;
+        demand += endpoints_[i].state.outstanding + endpoints_[i].waiting;
     }
-    if (in_rotation == 0) return std::nullopt;
-    const double bound = std::ceil(kLoadBound * (demand + 1) / in_rotation);
+    if (serving == 0) return std::nullopt;
+    const double bound = std::ceil(kLoadBound * (demand + 1) / serving);
     std::optional<size_t> best;
     uint64_t best_score = 0;
     for (size_t i = 0; i < endpoints_.size(); ++i) {
         const Endpoint& e = endpoints_[i];
-        if (!e.state.in_rotation || (avoid && *avoid == i) || e.state.outstanding + e.waiting >= bound)
-            continue;
+        if (!available(i) || (avoid && *avoid == i) || e.state.outstanding + e.waiting >= bound) continue;
         const uint64_t score = mix(key ^ e.name_hash);
         if (!best || score > best_score) {
             best = i;
@@ -127,8 +130,7 @@ EndpointPool::Clock::time_point EndpointPool::next_release() const {
 }
 
 std::optional<size_t> EndpointPool::target(const Route& route) const {
-    const auto usable = [&](size_t i) { return endpoints_[i].state.in_rotation && route.avoid != i; };
-    if (route.pinned && usable(*route.pinned)) return route.pinned;
+    if (route.pinned && available(*route.pinned) && route.avoid != route.pinned) return route.pinned;
     if (route.affinity) return by_affinity(*route.affinity, route.avoid);
     return std::nullopt;
 }
@@ -137,7 +139,8 @@ std::optional<size_t> EndpointPool::acquire(Clock::time_point until, const std::
                                             const Route& route) {
     std::unique_lock lock(mutex_);
     // A routed request waits for its own server (where its prefix or its job's prompt is
-    // cached) rather than take whichever frees first; it chooses again when that server leaves.
+    // cached) rather than take whichever frees first; it chooses again when that server leaves
+    // rotation or is held.
     std::optional<size_t> mine;
     const auto stop_waiting = [&] {
         if (mine) endpoints_[*mine].waiting--;
@@ -145,7 +148,7 @@ std::optional<size_t> EndpointPool::acquire(Clock::time_point until, const std::
     };
     for (;;) {
         if (give_up && give_up()) break;
-        if (!mine || !endpoints_[*mine].state.in_rotation) {
+        if (!mine || !available(*mine)) {
             stop_waiting();
             mine = target(route);
             if (mine) endpoints_[*mine].waiting++;

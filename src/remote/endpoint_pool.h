@@ -84,12 +84,14 @@ private:
         Clock::time_point held_until{};
     };
     void eject(Endpoint& e);
-    // The server `route` waits for, or nullopt when it names none in rotation (mutex_ held).
+    // The server `route` waits for, or nullopt when it names none available (mutex_ held).
     std::optional<size_t> target(const Route& route) const;
     std::optional<size_t> by_affinity(uint64_t key, std::optional<size_t> avoid) const;
     // When the first hold ends (max(): none is held).
     Clock::time_point next_release() const;
     std::optional<size_t> least_outstanding(std::optional<size_t> avoid) const;
+    // In rotation and not held (mutex_ held).
+    bool available(size_t i) const;
     bool has_room(size_t i) const;
 
     int max_outstanding_;
