@@ -10,6 +10,7 @@
 
 #include "core/content_layout.h"
 #include "harmony/classification.h"
+#include "harmony/content_room.h"
 #include "llama/engine_context.h"
 #include "llama/model.h"
 #include "llama/prefix_cache.h"
@@ -459,13 +460,7 @@ void EmbeddedEngine::Impl::run() {
 }
 
 std::optional<int> EmbeddedEngine::Impl::content_room(const Job& job) const {
-    Job framing = job;  // the prompt around the content: it takes the same tokens for any content
-    framing.content = Content::message("");
-    const harmony::Classification c(framing, options_.max_reasoning_tokens);
-    const harmony::ClassificationPrompt prompt = harmony::classification_prompt(framing);
-    const int prompt_tokens =
-        static_cast<int>(tokens().tokenize(prompt.prefix).size() + tokens().tokenize(prompt.item).size());
-    return std::max(0, options_.context - prompt_tokens - generated_at_most(c));
+    return harmony::content_room(job, tokens(), options_.context, options_.max_reasoning_tokens, 0);
 }
 
 EmbeddedEngine::EmbeddedEngine(const EngineOptions& options) : impl_(std::make_unique<Impl>(options)) {}

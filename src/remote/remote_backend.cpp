@@ -14,6 +14,7 @@
 
 #include "core/content_layout.h"
 #include "harmony/classification.h"
+#include "harmony/content_room.h"
 #include "remote/chat_exchange.h"
 #include "remote/completions_exchange.h"
 #include "remote/connection_pool.h"
@@ -429,18 +430,9 @@ std::optional<int> RemoteBackend::Impl::content_tokens(const Content& content) c
 
 std::optional<int> RemoteBackend::Impl::content_room(const Job& job) const {
     if (!options_.tokenizer || options_.context_tokens == 0) return std::nullopt;
-    Job framing = job;  // the prompt around the content: it takes the same tokens for any content
-    framing.content = Content::message("");
-    const harmony::Classification c(framing, options_.max_reasoning_tokens);
-    const harmony::ClassificationPrompt prompt = harmony::classification_prompt(framing);
-    const auto& tokenizer = *options_.tokenizer;
-    const size_t framing_tokens =
-        tokenizer.tokenize(prompt.prefix).size() + tokenizer.tokenize(prompt.item).size();
-    const size_t generated = c.scoring() ? 1
-                                         : static_cast<size_t>(c.reasoning_budget()) +
-                                               tokenizer.tokenize(harmony::final_channel_header()).size() +
-                                               static_cast<size_t>(c.answer_cap());
-    return std::max(0, options_.context_tokens - static_cast<int>(framing_tokens + generated));
+    // A server samples the score's one token.
+    return harmony::content_room(job, *options_.tokenizer, options_.context_tokens,
+                                 options_.max_reasoning_tokens, 1);
 }
 
 RemoteBackend::RemoteBackend(RemoteOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
