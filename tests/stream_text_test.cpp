@@ -1,7 +1,7 @@
 // Stream tokenization: whatever the chunking, the committed tokens plus a check's probe equal
 // tokenizing the whole message cut at the check, and the message is the one-shot layout's.
 
-#include "llama/stream_text.h"
+#include "harmony/stream_text.h"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@
 namespace arbiter {
 namespace {
 
-using engine::StreamText;
+using harmony::StreamText;
 
 // Text that exercises the pre-tokenizer: spaces, line breaks (escaped in JSON), punctuation
 // runs, quotes and backslashes, contractions, numbers, multi-byte characters, emoji, and the

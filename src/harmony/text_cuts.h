@@ -27,7 +27,7 @@ std::vector<std::string_view> cut_text(std::string_view text, const std::vector<
 
 // The last offset in (from, text.size()) where o200k's pre-tokenizer starts a piece whatever
 // text follows, else `from`. Text before it tokenizes the same however `text` continues: a
-// stream commits its tokens up to there (llama/stream_text.h).
+// stream commits its tokens up to there (harmony/stream_text.h).
 size_t last_piece_start(std::string_view text, size_t from);
 
 }  // namespace arbiter::harmony

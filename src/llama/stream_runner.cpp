@@ -3,16 +3,15 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/stream_decision.h"
 #include "harmony/classification.h"
+#include "harmony/stream_text.h"
 #include "llama/engine_context.h"
 #include "llama/score.h"
-#include "llama/stream_text.h"
 
 namespace arbiter::engine {
 
 namespace {
-
-constexpr size_t kEndedRemembered = 4096;  // ended streams whose reason an append still gets
 
 std::string seconds(std::chrono::milliseconds ms) {
     char buffer[32];
@@ -34,18 +33,14 @@ struct StreamRunner::Lane {
     bool probing = false;
     int batch_index = -1;
     int evaluated = 0;  // tokens put through llama_decode
-    StreamCheck check;  // the check in flight
-    int last_check_tokens = 0;
-    std::optional<size_t> last_check_bytes;
-    int above = 0;
-    StreamPolicyResult result;
+    std::optional<StreamDecision> decision;
 };
 
 struct StreamRunner::Session {
     StreamId id = 0;
     StreamSpec spec;
     StreamEvents events;
-    std::unique_ptr<StreamText> text;
+    std::unique_ptr<harmony::StreamText> text;
     std::vector<Lane> lanes;
     std::deque<std::string> chunks;  // taken from the inbox, not yet consumed
     bool closing = false;
@@ -76,22 +71,9 @@ StreamRunner::StreamRunner(llama_context* ctx, const Model& model, const EngineO
 StreamRunner::~StreamRunner() = default;
 
 StreamId StreamRunner::open(StreamSpec spec, StreamEvents events) {
-    if (limits_.sequences == 0)
-        throw StreamError(StreamError::Code::unsupported, "streams are off (--streams 0)");
-    if (spec.policies.empty()) throw StreamError(StreamError::Code::bad_input, "a stream needs a policy");
-    for (const StreamPolicy& p : spec.policies) {
-        if (!p.policy) throw StreamError(StreamError::Code::bad_input, "a stream needs a policy");
-        if (p.check_every_tokens < 1 || p.consecutive < 1)
-            throw StreamError(StreamError::Code::bad_input,
-                              "check interval and consecutive checks must be >= 1");
-    }
-    if (spec.policies.size() > static_cast<size_t>(limits_.sequences))
-        throw StreamError(StreamError::Code::never_fits,
-                          "a stream of " + std::to_string(spec.policies.size()) + " policies needs " +
-                              std::to_string(spec.policies.size()) + " sequences; this server has " +
-                              std::to_string(limits_.sequences) + " (--streams)");
+    check_stream_spec(spec, limits_.sequences, "sequences");
     auto s = std::make_unique<Session>();
-    s->text = std::make_unique<StreamText>(model_.tokens(), spec.context);  // throws bad_input
+    s->text = std::make_unique<harmony::StreamText>(model_.tokens(), spec.context);  // throws bad_input
     if (s->text->appended_bytes() > limits_.max_bytes)
         throw StreamError(StreamError::Code::limit, "the response is over the stream limit of " +
                                                         std::to_string(limits_.max_bytes) + " bytes");
@@ -110,7 +92,7 @@ StreamId StreamRunner::open(StreamSpec spec, StreamEvents events) {
             piece.special ? suffix.special(piece.text) : suffix.text(piece.text);
         }
         lane.suffix = model_.tokens().tokenize(suffix);
-        lane.result.policy = spec.policies[i].policy->id;
+        lane.decision.emplace(spec.policies[i], i);
         s->lanes.push_back(std::move(lane));
     }
     s->spec = std::move(spec);
@@ -131,7 +113,7 @@ StreamId StreamRunner::open(StreamSpec spec, StreamEvents events) {
             lane.seq = first_seq_ + static_cast<int>(it - seq_free_.begin());
         }
         id = s->id = next_id_++;
-        Inbox& in = inbox_[id];
+        harmony::StreamInbox& in = inbox_[id];
         in.bytes = s->text->appended_bytes();
         in.partial = s->text->incomplete();
         in.last_activity = Clock::now();
@@ -146,31 +128,8 @@ void StreamRunner::append(StreamId id, std::string_view text) {
     {
         std::lock_guard lock(mutex_);
         const auto it = inbox_.find(id);
-        if (it == inbox_.end()) {
-            for (const auto& [ended, why] : ended_) {
-                if (ended == id)
-                    throw StreamError(StreamError::Code::ended, "stream " + std::to_string(id) + " " + why);
-            }
-            throw StreamError(StreamError::Code::unknown, "no stream " + std::to_string(id));
-        }
-        Inbox& in = it->second;
-        if (in.closing)
-            throw StreamError(StreamError::Code::ended, "stream " + std::to_string(id) + " is closing");
-        if (in.bytes + text.size() > limits_.max_bytes) {
-            throw StreamError(StreamError::Code::limit, "stream " + std::to_string(id) + " would exceed " +
-                                                            std::to_string(limits_.max_bytes) + " bytes");
-        }
-        // Refused here, where the caller can still act on it; the worker's StreamText agrees.
-        const std::string carried = in.partial + std::string(text);
-        const std::optional<size_t> whole = whole_characters(carried);
-        if (!whole) {
-            throw StreamError(StreamError::Code::bad_input,
-                              "stream " + std::to_string(id) + ": the appended text is not valid UTF-8");
-        }
-        in.partial = carried.substr(*whole);
-        in.bytes += text.size();
-        in.chunks.emplace_back(text);
-        in.last_activity = Clock::now();
+        if (it == inbox_.end()) ended_.refuse(id);
+        it->second.take(id, text, limits_.max_bytes);
         dirty_ = true;
     }
     hooks_.wake();
@@ -251,7 +210,7 @@ void StreamRunner::service() {
             if (!s.final_scheduled) {
                 s.final_scheduled = true;
                 for (Lane& lane : s.lanes) {
-                    if (lane.last_check_bytes != s.text->checkable_bytes()) schedule_check(s, lane, true);
+                    if (!lane.decision->judged(s.text->checkable_bytes())) schedule_check(s, lane, true);
                 }
             }
             if (!s.in_flight()) end(s, std::nullopt);
@@ -295,19 +254,6 @@ void StreamRunner::start(Session& s) {
     }
 }
 
-namespace {
-
-// Whether `chunk` holds the end of a sentence: . ! ? (ASCII or full-width) or a line break.
-bool ends_sentence(std::string_view chunk) {
-    if (chunk.find_first_of(".!?\n") != std::string_view::npos) return true;
-    for (std::string_view mark : {"\u3002", "\uFF01", "\uFF1F"}) {
-        if (chunk.find(mark) != std::string_view::npos) return true;
-    }
-    return false;
-}
-
-}  // namespace
-
 // Consumes chunks until one brings a check due; false when none was left.
 bool StreamRunner::consume(Session& s) {
     while (!s.chunks.empty()) {
@@ -325,10 +271,7 @@ bool StreamRunner::consume(Session& s) {
         for (Lane& lane : s.lanes) {
             lane.feed.insert(lane.feed.end(), ids.begin(), ids.end());
             lane.keep = lane.feed.size();
-            const StreamPolicy& policy = s.spec.policies[lane.policy];
-            const int fresh = tokens - lane.last_check_tokens;
-            if (fresh >= policy.check_every_tokens ||
-                (policy.at_sentence_ends && sentence_end && fresh > 0)) {
+            if (lane.decision->due(tokens, sentence_end)) {
                 schedule_check(s, lane, false);
                 due = true;
             }
@@ -344,13 +287,7 @@ void StreamRunner::schedule_check(Session& s, Lane& lane, bool final) {
     lane.feed.insert(lane.feed.end(), probe.begin(), probe.end());
     lane.feed.insert(lane.feed.end(), lane.suffix.begin(), lane.suffix.end());
     lane.probing = true;
-    lane.check = StreamCheck{.stream = s.id,
-                             .policy = lane.policy,
-                             .offset_bytes = s.text->checkable_bytes(),
-                             .offset_tokens = s.text->response_tokens(),
-                             .final = final};
-    lane.last_check_tokens = lane.check.offset_tokens;
-    lane.last_check_bytes = lane.check.offset_bytes;
+    lane.decision->begin(s.id, s.text->checkable_bytes(), s.text->response_tokens(), final);
     const int total = lane.n_past + static_cast<int>(lane.feed.size() - lane.fed);
     if (total > limits_.context) {
         s.failure = "too long: the stream's prompt is " + std::to_string(total) + " tokens, over the " +
@@ -422,22 +359,9 @@ void StreamRunner::after_decode(bool ok) {
                             std::to_string(pos_min) + ", " + std::to_string(needed) + " is needed)";
                 continue;
             }
-            const StreamPolicy& policy = s.spec.policies[lane.policy];
-            lane.above = p >= policy.threshold ? lane.above + 1 : 0;
-            StreamPolicyResult& r = lane.result;
-            if (!r.flagged && lane.above >= policy.consecutive) {
-                r.flagged = true;
-                r.flagged_at_bytes = lane.check.offset_bytes;
-            }
-            r.checks++;
-            r.final_probability = p;
-            r.max_probability = std::max(r.max_probability, p);
-            lane.check.probability = p;
-            lane.check.state = r.flagged               ? CheckState::flagged
-                               : p >= policy.threshold ? CheckState::above
-                                                       : CheckState::pass;
+            const StreamCheck check = lane.decision->record(p);
             if (s.events.check) {
-                events_.push_back([check = lane.check, f = s.events.check] { f(check); });
+                events_.push_back([check, f = s.events.check] { f(check); });
             }
         }
     }
@@ -455,14 +379,13 @@ void StreamRunner::end(Session& s, std::optional<std::string> error) {
     for (Lane& lane : s.lanes) {
         llama_memory_seq_rm(memory, lane.seq, -1, -1);
         e.prompt_tokens += lane.evaluated;
-        e.policies.push_back(lane.result);
+        e.policies.push_back(lane.decision->result());
     }
     {
         std::lock_guard lock(mutex_);
         for (const Lane& lane : s.lanes) seq_free_[static_cast<size_t>(lane.seq - first_seq_)] = true;
         inbox_.erase(s.id);
-        ended_.emplace_back(s.id, error ? "ended: " + *error : "is closed");
-        if (ended_.size() > kEndedRemembered) ended_.pop_front();
+        ended_.add(s.id, error ? "ended: " + *error : "is closed");
     }
     if (s.events.end) events_.push_back([e = std::move(e), f = s.events.end]() mutable { f(std::move(e)); });
     sessions_.erase(s.id);

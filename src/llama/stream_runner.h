@@ -37,6 +37,7 @@
 
 #include "core/stream.h"
 #include "harmony/prompt.h"
+#include "harmony/stream_inbox.h"
 #include "llama.h"
 #include "llama/embedded_engine.h"
 #include "llama/model.h"
@@ -103,18 +104,11 @@ private:
     std::vector<std::function<void()>> events_;  // emitted once no lock is held
 
     // Shared with the API threads.
-    struct Inbox {
-        std::deque<std::string> chunks;
-        bool closing = false;
-        size_t bytes = 0;
-        std::string partial;  // a character's first bytes, waiting for the rest
-        Clock::time_point last_activity;
-    };
     mutable std::mutex mutex_;
     std::vector<std::unique_ptr<Session>> opened_;
-    std::unordered_map<StreamId, Inbox> inbox_;
+    std::unordered_map<StreamId, harmony::StreamInbox> inbox_;
     std::vector<bool> seq_free_;
-    std::deque<std::pair<StreamId, std::string>> ended_;  // why recent streams ended
+    harmony::EndedStreams ended_;
     StreamId next_id_ = 1;
     bool dirty_ = false;  // input arrived since the last service()
     bool busy_ = false;   // the worker has tokens or checks to run

@@ -20,10 +20,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/sse_parser.h"
 #include "core/stream.h"
 #include "http/body_stream.h"
 #include "service/service_config.h"
-#include "streams/sse_parser.h"
 #include "streams/stream_sessions.h"
 
 namespace arbiter::service {

@@ -4,24 +4,24 @@
 // The user message of a stream is head + json_escape(response) + tail, exactly as
 // core/content_layout lays out the one-shot item (the response is the last JSON string). Tokens
 // are committed up to the last place where o200k's pre-tokenizer starts a piece whatever follows
-// (harmony::last_piece_start): the tokens before it are those of any longer text. A check's
+// (last_piece_start): the tokens before it are those of any longer text. A check's
 // probe is the uncommitted rest plus the tail, tokenized together, so that committed + probe
 // equals tokenizing the whole message cut at the check's offset.
 //
-// Known limit: a run of more than harmony::kMaxTextPiece bytes with no pre-token boundary (a long
+// Known limit: a run of more than kMaxTextPiece bytes with no pre-token boundary (a long
 // base64 blob) is cut by tokenize_text at a position that depends on where its piece began; the
 // stream's tokens may then differ from the one-shot's inside that run.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/content.h"
-#include "llama.h"
-#include "llama/prompt_tokens.h"
+#include "harmony/tokenizer.h"
 
-namespace arbiter::engine {
+namespace arbiter::harmony {
 
 // The length of `bytes`' longest prefix of whole characters when the rest is the start of one
 // more (more bytes may complete it); nullopt when `bytes` holds invalid UTF-8.
@@ -31,15 +31,15 @@ class StreamText {
 public:
     // `context` is a completion (its response the text so far) or a conversation whose last
     // turn grows. Throws StreamError(bad_input) for other content.
-    StreamText(const PromptTokens& tokens, const Content& context);
+    StreamText(const Tokenizer& tokens, const Content& context);
 
     // Appends response bytes. A character split across appends waits for its other bytes; invalid
     // UTF-8 throws StreamError(bad_input) (a one-shot would judge U+FFFD there instead).
     void append(std::string_view bytes);
     // Tokens newly committed since the last call.
-    std::vector<llama_token> commit();
+    std::vector<int32_t> commit();
     // The uncommitted text and the tail, tokenized together: a check's text tokens.
-    std::vector<llama_token> probe_tokens() const;
+    std::vector<int32_t> probe_tokens() const;
 
     // The response bytes a check now judges: every complete character appended.
     size_t checkable_bytes() const { return checkable_; }
@@ -52,9 +52,13 @@ public:
     int committed_tokens() const { return committed_tokens_; }
     // The whole user message at the check point (for tests and the one-shot comparison).
     std::string message() const { return escaped_ + tail_; }
+    // The context with its growing part cut at checkable_bytes(): the content a one-shot
+    // classification judges the same as a check now.
+    Content content() const;
 
 private:
-    const PromptTokens& tokens_;
+    const Tokenizer& tokens_;
+    Content context_;
     std::string tail_;
     std::string raw_;       // response bytes appended
     size_t checkable_ = 0;  // raw_ bytes escaped into escaped_ (complete characters)
@@ -64,4 +68,4 @@ private:
     int empty_tokens_ = 0;  // tokens of head + tail
 };
 
-}  // namespace arbiter::engine
+}  // namespace arbiter::harmony

@@ -1,6 +1,6 @@
-#include "streams/sse_parser.h"
+#include "core/sse_parser.h"
 
-namespace arbiter::service {
+namespace arbiter {
 
 std::vector<std::string> SseParser::feed(std::string_view bytes) {
     buffer_.append(bytes);
@@ -36,4 +36,4 @@ std::vector<std::string> SseParser::feed(std::string_view bytes) {
     return events;
 }
 
-}  // namespace arbiter::service
+}  // namespace arbiter

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace arbiter::service {
+namespace arbiter {
 
 class SseParser {
 public:
@@ -22,4 +22,4 @@ private:
     std::string buffer_;
 };
 
-}  // namespace arbiter::service
+}  // namespace arbiter

@@ -1,4 +1,4 @@
-#include "llama/stream_text.h"
+#include "harmony/stream_text.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -8,7 +8,7 @@
 #include "core/utf8.h"
 #include "harmony/text_cuts.h"
 
-namespace arbiter::engine {
+namespace arbiter::harmony {
 
 namespace {
 
@@ -51,7 +51,7 @@ std::optional<size_t> whole_characters(std::string_view bytes) {
     return *bad;
 }
 
-StreamText::StreamText(const PromptTokens& tokens, const Content& context) : tokens_(tokens) {
+StreamText::StreamText(const Tokenizer& tokens, const Content& context) : tokens_(tokens), context_(context) {
     if (context.kind == ContentKind::message ||
         (context.kind == ContentKind::conversation && context.turns.empty())) {
         throw StreamError(
@@ -84,22 +84,26 @@ void StreamText::append(std::string_view bytes) {
     checkable_ += *complete;
 }
 
-std::vector<llama_token> StreamText::commit() {
-    const size_t cut = harmony::last_piece_start(escaped_, committed_);
+std::vector<int32_t> StreamText::commit() {
+    const size_t cut = last_piece_start(escaped_, committed_);
     if (cut == committed_) return {};
-    std::vector<llama_token> ids =
+    std::vector<int32_t> ids =
         tokens_.tokenize_text(std::string_view(escaped_).substr(committed_, cut - committed_));
     committed_ = cut;
     committed_tokens_ += static_cast<int>(ids.size());
     return ids;
 }
 
-std::vector<llama_token> StreamText::probe_tokens() const {
+std::vector<int32_t> StreamText::probe_tokens() const {
     return tokens_.tokenize_text(escaped_.substr(committed_) + tail_);
+}
+
+Content StreamText::content() const {
+    return with_growing(context_, raw_.substr(0, checkable_));
 }
 
 int StreamText::response_tokens() const {
     return std::max(0, committed_tokens_ + static_cast<int>(probe_tokens().size()) - empty_tokens_);
 }
 
-}  // namespace arbiter::engine
+}  // namespace arbiter::harmony
