@@ -1,5 +1,6 @@
 // `arbiter stream` as a user runs it: completions replayed as streams, one JSON line per check
-// and one per stream, the final check equal to `arbiter classify --mode score` of the whole text.
+// and one per stream, the final check equal to `arbiter classify --mode score` of the whole text;
+// the same on a remote llama-server.
 
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "support/json_lines.h"
+#include "support/llama_server.h"
 #include "support/test_model.h"
 
 namespace arbiter {
@@ -72,14 +74,41 @@ TEST(CliStream, ChecksAndVerdictsPerStreamAndTheFinalCheckEqualsClassify) {
     }
 }
 
-TEST(CliStream, TheRemoteBackendSaysItCannotStream) {
+TEST(CliStream, TheRemoteBackendWithoutATokenizerSaysWhatItNeeds) {
     const std::string input = write_file("one-completion.jsonl", kTwoCompletions);
     const auto r = run_command(built_binary("arbiter") +
                                " stream --backend remote --endpoint http://127.0.0.1:9 "
                                "--policy " +
                                kPolicies + "spam.md --input " + input + " 2>&1");
     EXPECT_EQ(r.exit_code, 2) << r.output;
-    EXPECT_NE(r.output.find("does not support streams"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("need --tokenizer"), std::string::npos) << r.output;
+}
+
+// The same replay on a llama-server through the remote backend: a line per check and one verdict
+// per stream, its usage counting what the server computed and what its prompt cache held.
+TEST(CliStream, RunsOnARemoteLlamaServer) {
+    ARBITER_NEED_LLAMA_SERVER();
+    test::LlamaServer llama(test::tiny_model(), {"-c", "8192", "-np", "2", "-fa", "off"});
+    const std::string input = write_file("two-completions.jsonl", kTwoCompletions);
+    const auto r =
+        run_command(built_binary("arbiter") + " stream --backend remote --endpoint " + llama.url() +
+                    " --remote-engine llama-server --tokenizer " + test::tiny_model().string() +
+                    " --check-every 8 --policy " + kPolicies + "spam.md --input " + input);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    std::map<std::string, int> checks;
+    int ends = 0;
+    for (const nlohmann::json& line : json_lines(r.output)) {
+        if (line.contains("probability")) {
+            ++checks[line["id"]];
+            continue;
+        }
+        ++ends;
+        EXPECT_EQ(line["verdict"], "ok") << line.dump();
+        EXPECT_EQ(line["policies"][0]["checks"], checks[line["id"]]) << line.dump();
+        EXPECT_GT(line["usage"]["cached_tokens"].get<int>(), 0) << line.dump();
+    }
+    EXPECT_EQ(ends, 2);
+    EXPECT_GE(checks["a"], 2);
 }
 
 }  // namespace

@@ -65,6 +65,30 @@ TEST_F(RemoteCompletions, ReasonsAndAnswersWithinTheGrammar) {
     test::expect_grammar_bound(verdicts);
 }
 
+// The playground's reasoning, streamed as the server writes it: in pieces, which together are
+// the rationale, and the same tokens as the reply read whole (greedy).
+TEST_F(RemoteCompletions, ReasoningIsStreamedInPiecesToOnReasoning) {
+    RemoteBackend backend(completions_options(server_->url(), test::tiny_model()));
+    Job watched = spam_job("Buy cheap followers now!");
+    watched.max_reasoning_tokens = 24;
+    std::vector<std::string> pieces;
+    watched.on_reasoning = [&pieces](std::string_view piece) { pieces.emplace_back(piece); };
+    Job whole = spam_job("Buy cheap followers now!");
+    whole.max_reasoning_tokens = 24;
+    const auto verdicts = classify_all(backend, {watched});
+    const auto reference = classify_all(backend, {whole});
+    ASSERT_EQ(verdicts[0].status, VerdictStatus::ok) << verdicts[0].error;
+    ASSERT_EQ(reference[0].status, VerdictStatus::ok) << reference[0].error;
+    EXPECT_GT(pieces.size(), 1u);
+    std::string joined;
+    for (const std::string& piece : pieces) joined += piece;
+    EXPECT_EQ(joined, verdicts[0].rationale);
+    EXPECT_EQ(verdicts[0].rationale, reference[0].rationale);
+    EXPECT_EQ(verdicts[0].usage.prompt_tokens, reference[0].usage.prompt_tokens);
+    EXPECT_EQ(verdicts[0].usage.completion_tokens, reference[0].usage.completion_tokens);
+    EXPECT_EQ(verdicts[0].violation, reference[0].violation);
+}
+
 // The model is made to write three letters, <|end|> and then letters without end; the server must
 // stop at <|end|> (llama.cpp does not end generation there for o200k_harmony), not at the budget.
 TEST_F(RemoteCompletions, ReasoningStopsAtTheFirstSpecialInBothTokenModes) {

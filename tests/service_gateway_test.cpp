@@ -1,8 +1,8 @@
 // The guarded chat gateway (serve --upstream) in front of a real llama-server serving the
 // generated model, driven by OpenAI's Node SDK (tests/node/gateway.mjs): answers pass unchanged
 // when nothing flags, a flag cuts a stream with content_filter in both release modes, and flagged
-// input never reaches the upstream. Policies that always or never flag make the outcome certain
-// whatever the random weights say: every P(violation) is >= 0 and < 1.
+// input never reaches the upstream; the same on the remote backend. Policies that always or never flag make
+// the outcome certain whatever the random weights say: every P(violation) is >= 0 and < 1.
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -36,13 +36,16 @@ std::string node_dir() {
 }
 
 // Runs the SDK scenario against a gateway configured with `gateway_yaml` in front of `upstream`.
+// `backend` adds serve's backend flags (default: the embedded engine on the tiny model).
 void expect_scenario(const std::string& name, const std::string& upstream, const std::string& gateway_yaml,
-                     const std::string& scenario, const std::string& release) {
+                     const std::string& scenario, const std::string& release,
+                     const std::vector<std::string>& backend = {}) {
     SCOPED_TRACE(name);
     const std::string config = test::write_config("gateway-" + name, "gateway:\n" + gateway_yaml);
-    ServerProcess server(fresh_db("gateway-" + name),
-                         {"--policies", test::certain_policies(), "--config", config, "--upstream",
-                          upstream + "/v1", "--release", release});
+    std::vector<std::string> args = {"--policies", test::certain_policies(), "--config",  config,
+                                     "--upstream", upstream + "/v1",         "--release", release};
+    args.insert(args.end(), backend.begin(), backend.end());
+    ServerProcess server(fresh_db("gateway-" + name), args);
     const test::CommandResult sdk = test::run_command(
         "node " + node_dir() + "/gateway.mjs http://127.0.0.1:" + std::to_string(server.port()) + "/v1 " +
         upstream + "/v1 " + scenario + " " + release);
@@ -85,6 +88,20 @@ TEST_F(GatewayTest, AFlagCutsTheStreamInBothReleaseModes) {
         "  input_policies: [never]\n  output_policies: [always]\n  input_threshold: 1.0\n";
     expect_scenario("cut-observe", llama_->url(), yaml, "cut", "observe");
     expect_scenario("cut-hold", llama_->url(), yaml, "cut", "hold");
+}
+
+// The gateway with the remote backend on the same llama-server it forwards to: its checks are
+// completions-mode score requests there, pinned to the server for the stream's life.
+TEST_F(GatewayTest, RunsOnTheRemoteBackend) {
+    const std::vector<std::string> remote = {
+        "--backend",       "remote",       "--endpoint",  llama_->url(),
+        "--remote-engine", "llama-server", "--tokenizer", test::tiny_model().string()};
+    expect_scenario("remote-pass", llama_->url(),
+                    "  input_policies: [never]\n  output_policies: [never]\n  input_threshold: 1.0\n", "pass",
+                    "hold", remote);
+    expect_scenario("remote-cut", llama_->url(),
+                    "  input_policies: [never]\n  output_policies: [always]\n  input_threshold: 1.0\n", "cut",
+                    "observe", remote);
 }
 
 TEST(Gateway, FlaggedInputNeverReachesTheUpstream) {

@@ -1,7 +1,8 @@
 // `arbiter serve` on remote llama-server processes over the token-id protocol: the surfaces that
 // default to score mode (policy sets, /v1/moderations, Perspective) answer with the model's
 // probabilities, content is counted by arbiter's tokenizer (413 before queueing), and /metrics
-// names each server's jobs and cached tokens, where cache-aware routing keeps a policy on one.
+// names each server's jobs and cached tokens, where cache-aware routing keeps a policy on one;
+// stream sessions whose checks equal the one-shot scores; the playground's reasoning in pieces.
 
 #include <gtest/gtest.h>
 
@@ -10,6 +11,7 @@
 #include "support/llama_server.h"
 #include "support/server_process.h"
 #include "support/service_client.h"
+#include "support/sse_events.h"
 #include "support/test_model.h"
 
 namespace arbiter {
@@ -74,6 +76,76 @@ TEST(ServiceRemote, ScoreSurfacesRunOnLlamaServerOverTokenIds) {
         metric(exposition, "arbiter_remote_server_tokens_total{server=\"" + busier + "\",kind=\"cached\"}"),
         0);
     EXPECT_EQ(metric(exposition, "arbiter_remote_server_up{server=\"" + a.url() + "\"}"), 1);
+}
+
+// Stream sessions over HTTP on a remote llama-server: every check in the closed stream's series
+// equals the one-shot score /v1/classify gives the response cut at its offset.
+TEST(ServiceRemote, StreamSessionsRunOnLlamaServer) {
+    ARBITER_NEED_LLAMA_SERVER();
+    test::LlamaServer llama(test::tiny_model(), {"-c", "8192", "-np", "2", "-fa", "off"});
+    test::ServerProcess server(
+        test::fresh_db("remote-streams"),
+        {"--policies", test::kPolicies, "--backend", "remote", "--endpoint", llama.url(), "--remote-engine",
+         "llama-server", "--tokenizer", test::tiny_model().string(), "--streams", "2"});
+    const std::string prompt = "Write a note to the neighbours.";
+    const std::string response =
+        "We are having a party on Saturday. Sorry for the noise; come over for cake!";
+    const Reply opened =
+        post(server.port(), "/v1/streams",
+             {{"policies", {{{"id", "spam"}, {"check_every_tokens", 6}}}}, {"context", prompt}});
+    ASSERT_EQ(opened.status, 201) << opened.text;
+    const std::string id = opened.body["id"];
+    for (size_t at = 0; at < response.size(); at += 9) {
+        const Reply r =
+            post(server.port(), "/v1/streams/" + id + "/append", {{"text", response.substr(at, 9)}});
+        ASSERT_EQ(r.status, 200) << r.text;
+    }
+    const Reply closed = post(server.port(), "/v1/streams/" + id + "/close", json::object());
+    ASSERT_EQ(closed.status, 200) << closed.text;
+    EXPECT_EQ(closed.body["status"], "ok") << closed.text;
+    const json& series = closed.body["verdicts"][0]["stream"]["series"];
+    ASSERT_GE(series.size(), 3u) << closed.text;
+    for (const json& point : series) {
+        const size_t offset = point[0];
+        const Reply one_shot =
+            post(server.port(), "/v1/classify",
+                 {{"policies", {"spam"}},
+                  {"mode", "score"},
+                  {"content", {{"prompt", prompt}, {"response", response.substr(0, offset)}}}});
+        ASSERT_EQ(one_shot.status, 200) << one_shot.text;
+        EXPECT_NEAR(one_shot.body["verdicts"][0]["probability"].get<double>(), point[1].get<double>(), 1e-5)
+            << "at byte " << offset;
+    }
+}
+
+// The console's playground on the remote backend: the reasoning arrives in pieces as llama-server
+// writes it, and the pieces are the verdict's rationale.
+TEST(ServiceRemote, ThePlaygroundStreamsTheServersReasoning) {
+    ARBITER_NEED_LLAMA_SERVER();
+    test::LlamaServer llama(test::tiny_model(), {"-c", "8192", "-np", "2", "-fa", "off"});
+    test::ServerProcess server(
+        test::fresh_db("remote-playground"),
+        {"--policies", test::kPolicies, "--backend", "remote", "--endpoint", llama.url(), "--remote-engine",
+         "llama-server", "--tokenizer", test::tiny_model().string(), "--max-reasoning-tokens", "24"});
+    const Reply r = post(server.port(), "/v1/playground",
+                         {{"content", {{"text", "Buy cheap followers now!"}}},
+                          {"runs", {{{"policy", "spam"}}}},
+                          {"mode", "reason"}});
+    ASSERT_EQ(r.status, 200) << r.text;
+    std::string reasoning;
+    int pieces = 0;
+    json verdict;
+    for (const test::SseEvent& e : test::parse_sse(r.text)) {
+        if (e.name == "reasoning") {
+            reasoning += e.data["text"].get<std::string>();
+            ++pieces;
+        }
+        if (e.name == "verdict") verdict = e.data["verdict"];
+    }
+    ASSERT_TRUE(verdict.is_object()) << r.text;
+    EXPECT_NE(verdict["status"], "error") << verdict.dump();
+    EXPECT_GT(pieces, 1) << r.text;
+    EXPECT_EQ(reasoning, verdict["rationale"]) << r.text;
 }
 
 }  // namespace

@@ -119,7 +119,7 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
         e.gpu_layers = c.gpu_layers.value_or(-1);
         e.flash_attention = c.flash_attention.value_or(false);
         e.batch = c.batch.value_or(e.batch);
-        e.streams = c.streams.value_or(0);
+        e.streams = c.streams.value_or(flags.default_streams);
         e.prefix_slots = static_cast<int>(std::clamp<size_t>(policies, 1, 16));
         if (c.max_reasoning_tokens) e.max_reasoning_tokens = *c.max_reasoning_tokens;
         return s;
@@ -128,9 +128,9 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
         throw BackendError("the remote backend needs --endpoint URL (or backend.endpoints in --config)");
     if (c.model_file)
         throw BackendError("--model names a GGUF file for the embedded engine; use --remote-model");
-    if (c.parallel || c.threads || c.gpu_layers || c.flash_attention || c.batch || c.streams)
+    if (c.parallel || c.threads || c.gpu_layers || c.flash_attention || c.batch)
         throw BackendError(
-            "--parallel, --threads, --gpu-layers, --flash-attention, --batch and --streams set the "
+            "--parallel, --threads, --gpu-layers, --flash-attention and --batch set the "
             "embedded engine, which --backend remote does not run; the servers' own settings apply "
             "(--max-concurrency-per-endpoint sets requests in flight)");
     remote::RemoteOptions& r = s.remote_options;
@@ -162,6 +162,8 @@ BackendSettings resolve_backend(const BackendFlags& flags, size_t policies) {
     r.health_interval_s = c.health_interval_s.value_or(r.health_interval_s);
     r.health_path = c.health_path.value_or(preset.health_path);
     r.max_reasoning_tokens = c.max_reasoning_tokens.value_or(r.max_reasoning_tokens);
+    const bool can_stream = r.mode != remote::RemoteMode::chat && r.tokenizer;
+    r.streams = c.streams.value_or(can_stream ? flags.default_streams : 0);
     try {
         remote::validate(r);
     } catch (const std::invalid_argument& e) {

@@ -18,6 +18,9 @@ namespace arbiter::cli {
 struct BackendFlags {
     std::string config;
     BackendChoice choice;  // what the flags gave
+    // Stream sessions when neither a flag nor the configuration sets them (serve's gateway wants
+    // some), on a backend that can keep them: a remote one in chat mode cannot.
+    int default_streams = 0;
 };
 
 // Adds --config, --backend, --model/-m, --parallel, --threads, --ctx, --gpu-layers,

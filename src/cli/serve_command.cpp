@@ -205,8 +205,7 @@ int run(const ServeArgs& a) {
     }
     // The gateway streams answers: give it stream sessions unless told otherwise.
     ServeArgs args = a;
-    if (!config.gateway.upstream.empty() && !args.backend.choice.streams)
-        args.backend.choice.streams = kGatewayStreams;
+    if (!config.gateway.upstream.empty()) args.backend.default_streams = kGatewayStreams;
 
     const sigset_t signals = block_serve_signals();
     std::unique_ptr<Stores> stores;
@@ -277,8 +276,9 @@ void add_serve_command(CLI::App& app, Action& action) {
         ->capture_default_str();
     cmd->add_option(
            "--streams", a->backend.choice.streams,
-           "KV sequences kept for stream sessions (/v1/streams, the gateway): one per policy of "
-           "each open stream, each the size of --ctx; 0: streams off (the default; 8 with --upstream)")
+           "Stream sessions (/v1/streams, the gateway): policies of open streams at once, one per policy "
+           "of each stream (embedded: a KV sequence the size of --ctx each; remote: needs --tokenizer and "
+           "completions or raw mode); 0: streams off (the default; 8 with --upstream)")
         ->check(CLI::Range(0, 64));
     cmd->add_option("--upstream", a->upstream,
                     "Serve POST /v1/chat/completions as a guarded gateway in front of this OpenAI-compatible "

@@ -1,4 +1,4 @@
-// arbiter stream: replays completions as streams on the embedded engine, the way a chat product
+// arbiter stream: replays completions as streams on the backend, the way a chat product
 // would send a growing answer, and prints every check and each stream's final verdict. For
 // trying stream decisions on real data and for measuring what streaming costs.
 
@@ -14,7 +14,7 @@
 #include "cli/input_items.h"
 #include "cli/pipeline.h"
 #include "core/policy_file.h"
-#include "llama/model.h"
+#include "llama/tokenizer_file.h"
 
 namespace arbiter::cli {
 
@@ -105,11 +105,11 @@ private:
 
 // The response into `stream` as a generator would send it, `chunk_tokens` tokens per append (so a
 // chunk may end inside a character), then the close.
-void replay(StreamBackend& streams, StreamId stream, const engine::PromptTokens& tokens,
+void replay(StreamBackend& streams, StreamId stream, const harmony::Tokenizer& tokens,
             const std::string& response, int chunk_tokens) {
     std::string chunk;
     int in_chunk = 0;
-    for (llama_token t : tokens.tokenize_text(response)) {
+    for (const int32_t t : tokens.tokenize_text(response)) {
         chunk += tokens.piece(t);
         if (++in_chunk == chunk_tokens) {
             streams.append_stream(stream, chunk);
@@ -131,29 +131,32 @@ int run(const StreamArgs& a) {
         std::fprintf(stderr, "arbiter stream: %s\n", e.what());
         return kExitBadInput;
     }
-    if (settings.remote) {
-        std::fprintf(stderr,
-                     "arbiter stream: the remote backend does not support streams yet; use the embedded "
-                     "engine (--model)\n");
-        return kExitBadInput;
-    }
     const int sequences = static_cast<int>(policies.size()) * a.concurrent;
-    if (sequences > 64) {
+    if (settings.remote) {
+        if (!settings.remote_options.tokenizer || settings.remote_options.mode == remote::RemoteMode::chat) {
+            std::fprintf(stderr,
+                         "arbiter stream: streams on the remote backend need --tokenizer FILE and "
+                         "--remote-mode completions (or raw)\n");
+            return kExitBadInput;
+        }
+        settings.remote_options.streams = sequences;
+    } else if (sequences > 64) {
         std::fprintf(stderr, "arbiter stream: policies x --concurrent is over 64 KV sequences\n");
         return kExitBadInput;
+    } else {
+        settings.embedded.streams = sequences;
     }
-    settings.embedded.streams = sequences;
     std::ifstream file(a.input, std::ios::binary);
     if (a.input != "-" && !file) {
         std::fprintf(stderr, "arbiter stream: %s: cannot be read\n", a.input.c_str());
         return kExitBadInput;
     }
 
-    std::unique_ptr<engine::Model> vocab;
+    std::shared_ptr<const harmony::Tokenizer> vocab = settings.remote_options.tokenizer;
     std::unique_ptr<Backend> backend;
     StreamBackend* streams = nullptr;
     try {
-        vocab = engine::Model::load(settings.embedded.model, {.vocab_only = true});
+        if (!settings.remote) vocab = engine::load_tokenizer(settings.embedded.model);
         backend = make_backend(settings);
         streams = dynamic_cast<StreamBackend*>(backend.get());
     } catch (const std::exception& e) {
@@ -186,7 +189,7 @@ int run(const StreamArgs& a) {
         try {
             const StreamId stream = streams->open_stream(spec, std::move(events));
             printer.opened();
-            replay(*streams, stream, vocab->tokens(), item->content->response, a.chunk_tokens);
+            replay(*streams, stream, *vocab, item->content->response, a.chunk_tokens);
         } catch (const StreamError& e) {
             std::fprintf(stderr, "arbiter stream: item %s: %s\n", item->id.c_str(), e.what());
             ++refused;
@@ -202,7 +205,8 @@ int run(const StreamArgs& a) {
 void add_stream_command(CLI::App& app, Action& action) {
     CLI::App* cmd = app.add_subcommand(
         "stream",
-        "Replay completions as streams on the embedded engine: the response arrives a few tokens at a "
+        "Replay completions as streams on the backend (embedded, or remote with --tokenizer): the response "
+        "arrives a few tokens at a "
         "time, each policy is checked every N tokens on the text so far (the KV cache is kept, so a "
         "check costs only its new tokens), and each stream ends in one verdict. Prints one JSON line "
         "per check {id, policy, offset_bytes, offset_tokens, probability, state} and one per stream "

@@ -18,7 +18,9 @@ namespace arbiter::remote {
 // The job's whole prompt as token ids (exposed for tests).
 std::vector<int32_t> completions_prompt(const Job& job, const harmony::Tokenizer& tokenizer);
 
+// With `streamed`, a job with on_reasoning gets its reasoning as the server writes it (llama-server
+// and vLLM, whose streamed chunks carry token ids; SGLang's carry text, which is read whole).
 Verdict classify_completions(const Job& job, const RemoteOptions& options, const ServerTokens& tokens,
-                             const Post& post);
+                             const Post& post, const StreamedPost& streamed = {});
 
 }  // namespace arbiter::remote

@@ -23,8 +23,40 @@ HttpRequest::HttpRequest(const BaseUrl& base, std::string bearer_token)
 
 HttpRequest::~HttpRequest() = default;
 
+namespace {
+
+// POSTs `body` and hands a 200's body to `on_bytes` as it arrives; any other status's body is kept.
+httplib::Result post_streamed(httplib::Client& client, const std::string& target, const std::string& body,
+                              const HttpRequest::OnBytes& on_bytes) {
+    httplib::Request request;
+    request.method = "POST";
+    request.path = target;
+    request.body = body;
+    request.set_header("Content-Type", "application/json");
+    request.set_header("Accept", "text/event-stream");
+    int status = 0;
+    std::string other;
+    request.response_handler = [&status](const httplib::Response& response) {
+        status = response.status;
+        return true;
+    };
+    request.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+        if (status == 200) return on_bytes(std::string_view(data, n));
+        other.append(data, n);
+        return other.size() <= (size_t{16} << 20);
+    };
+    auto response = std::make_unique<httplib::Response>();
+    httplib::Error error = httplib::Error::Success;
+    const bool sent = client.send(request, *response, error);
+    if (!sent) return {nullptr, error};
+    if (status != 200) response->body = std::move(other);
+    return {std::move(response), httplib::Error::Success};
+}
+
+}  // namespace
+
 HttpResult HttpRequest::send(const std::string& path, const std::string& body,
-                             std::chrono::milliseconds limit) {
+                             std::chrono::milliseconds limit, const OnBytes& on_bytes) {
     HttpResult result;
     httplib::Client* client = nullptr;
     {
@@ -45,7 +77,9 @@ HttpResult HttpRequest::send(const std::string& path, const std::string& body,
     const BaseUrl& base = connections_.base();
     const std::string target = base.path_prefix + path;
     const auto started = std::chrono::steady_clock::now();
-    httplib::Result r = body.empty() ? client->Get(target) : client->Post(target, body, "application/json");
+    httplib::Result r = body.empty() ? client->Get(target)
+                        : on_bytes   ? post_streamed(*client, target, body, on_bytes)
+                                     : client->Post(target, body, "application/json");
     {
         std::lock_guard lock(mutex_);
         if (aborted_) {

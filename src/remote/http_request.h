@@ -5,10 +5,12 @@
 // values, never exceptions.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/base_url.h"
 #include "remote/connection_pool.h"
@@ -42,8 +44,13 @@ public:
     HttpRequest(const BaseUrl& base, std::string bearer_token);
     ~HttpRequest();
 
-    // POST `body` (JSON) to base + path; GET when `body` is empty.
-    HttpResult send(const std::string& path, const std::string& body, std::chrono::milliseconds limit);
+    // Receives a 200's body as it arrives (Server-Sent Events); false stops the request.
+    using OnBytes = std::function<bool(std::string_view bytes)>;
+
+    // POST `body` (JSON) to base + path; GET when `body` is empty. With `on_bytes`, a 200's body
+    // goes there as it arrives instead of into the result.
+    HttpResult send(const std::string& path, const std::string& body, std::chrono::milliseconds limit,
+                    const OnBytes& on_bytes = {});
     // Ends a send() in progress on another thread (it returns Failure::aborted), or the next one.
     void abort();
 

@@ -21,6 +21,7 @@
 #include "remote/http_request.h"
 #include "remote/raw_exchange.h"
 #include "remote/remote_engine.h"
+#include "remote/remote_streams.h"
 
 namespace arbiter::remote {
 
@@ -45,6 +46,7 @@ struct Task {
     std::optional<uint64_t> affinity;   // the policy prefix's key (cache-aware routing)
     std::optional<size_t> answered_by;  // the server that answered this job's last request
     std::optional<size_t> pinned;       // the same, where routing keeps a job's steps there
+    std::shared_ptr<StreamPin> stream;  // a stream's check: where its stream's checks go
 };
 
 // What one server answered, for server_loads().
@@ -72,8 +74,9 @@ class RemoteBackend::Impl {
 public:
     explicit Impl(RemoteOptions options);
     ~Impl();
-    JobId submit(Job job, Done done);
+    JobId submit(Job job, Done done, std::shared_ptr<StreamPin> stream = nullptr);
     void cancel(JobId id);
+    RemoteStreams& streams() { return *streams_; }
     Stats stats() const { return {attempts_.load(), retries_.load()}; }
     std::vector<ServerLoad> server_loads() const;
     std::optional<int> content_tokens(const Content& content) const;
@@ -85,7 +88,8 @@ private:
     void run(Task& task);
     // The job's exchange with the servers in the backend's protocol.
     Verdict exchange(Task& task, const Post& post);
-    HttpResult post(Task& task, const std::string& path, const std::string& body);
+    HttpResult post(Task& task, const std::string& path, const std::string& body,
+                    const HttpRequest::OnBytes& on_bytes = {});
     bool give_up(Task& task);
     // Whether cancellation, shutdown or the deadline ended `task`, whose exchange gave `v`.
     std::optional<Stop> stopped(Task& task, const Verdict& v);
@@ -116,6 +120,7 @@ private:
     std::mutex health_mutex_;
     HttpRequest* health_request_ = nullptr;
     std::thread health_;
+    std::unique_ptr<RemoteStreams> streams_;  // last: its checks are this backend's jobs
 };
 
 RemoteBackend::Impl::Impl(RemoteOptions options)
@@ -138,9 +143,17 @@ RemoteBackend::Impl::Impl(RemoteOptions options)
     const size_t n = options_.endpoints.size() * static_cast<size_t>(options_.max_concurrency_per_endpoint);
     for (size_t i = 0; i < std::min<size_t>(n, 1024); ++i) workers_.emplace_back([this] { work(); });
     health_ = std::thread([this] { check_health(); });
+    const StreamLimits limits{options_.streams, options_.stream_max_bytes,
+                              std::chrono::milliseconds(options_.stream_idle_timeout_ms),
+                              options_.context_tokens, options_.retry_budget_s};
+    streams_ = std::make_unique<RemoteStreams>(options_.tokenizer, limits,
+                                               [this](Job job, Done done, std::shared_ptr<StreamPin> pin) {
+                                                   submit(std::move(job), std::move(done), std::move(pin));
+                                               });
 }
 
 RemoteBackend::Impl::~Impl() {
+    streams_->shutdown();  // its checks in flight answer "shut down" below, which ends their streams
     std::deque<std::shared_ptr<Task>> queued;
     {
         std::lock_guard lock(mutex_);
@@ -165,14 +178,18 @@ RemoteBackend::Impl::~Impl() {
     health_.join();
 }
 
-JobId RemoteBackend::Impl::submit(Job job, Done done) {
+JobId RemoteBackend::Impl::submit(Job job, Done done, std::shared_ptr<StreamPin> stream) {
     if (!job.policy) throw std::invalid_argument("a job needs a policy");
     auto task = std::make_shared<Task>();
     task->job = std::move(job);
     task->done = std::move(done);
     task->submitted = Clock::now();
-    if (options_.routing == Routing::cache_aware)
+    if (stream) {
+        task->affinity = stream->affinity;
+    } else if (options_.routing == Routing::cache_aware) {
         task->affinity = affinity_key(harmony::classification_prompt(task->job).prefix.str());
+    }
+    task->stream = std::move(stream);
     {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
@@ -259,8 +276,13 @@ void RemoteBackend::Impl::work() {
 Verdict RemoteBackend::Impl::exchange(Task& task, const Post& post) {
     if (past_deadline(task.job)) return stopped_verdict(task.job, Stop::deadline);
     if (options_.mode == RemoteMode::chat) return classify_chat(task.job, options_, post);
-    if (options_.mode == RemoteMode::completions)
-        return classify_completions(task.job, options_, *local_tokens_, post);
+    if (options_.mode == RemoteMode::completions) {
+        const StreamedPost streamed = [&](const std::string& path, const nlohmann::json& body,
+                                          const HttpRequest::OnBytes& on_bytes) {
+            return this->post(task, path, dump_body(body), on_bytes);
+        };
+        return classify_completions(task.job, options_, *local_tokens_, post, streamed);
+    }
     std::optional<ServerTokens> tokens;
     std::string error;
     {
@@ -302,7 +324,13 @@ void RemoteBackend::Impl::run(Task& task) {
     answer(task, std::move(v));
 }
 
-HttpResult RemoteBackend::Impl::post(Task& task, const std::string& path, const std::string& body) {
+HttpResult RemoteBackend::Impl::post(Task& task, const std::string& path, const std::string& body,
+                                     const HttpRequest::OnBytes& on_bytes) {
+    bool delivered = false;  // a streamed reply's receiver has seen bytes: no retry
+    const HttpRequest::OnBytes receive = [&](std::string_view bytes) {
+        delivered = true;
+        return on_bytes(bytes);
+    };
     const Clock::time_point deadline = task.job.deadline;
     const Clock::time_point started = Clock::now();
     const Clock::time_point budget_end = std::min(deadline, started + seconds(options_.retry_budget_s));
@@ -315,8 +343,11 @@ HttpResult RemoteBackend::Impl::post(Task& task, const std::string& path, const 
         if (give_up(task)) break;
         const Clock::time_point now = Clock::now();
         if (now >= budget_end) break;
+        std::optional<size_t> pinned = task.pinned;
+        if (task.stream && task.stream->endpoint >= 0)
+            pinned = static_cast<size_t>(task.stream->endpoint.load());
         const std::optional<size_t> endpoint = pool_.acquire(
-            budget_end, [&] { return give_up(task); }, Route{task.affinity, task.pinned, avoid});
+            budget_end, [&] { return give_up(task); }, Route{task.affinity, pinned, avoid});
         if (!endpoint) {
             if (attempt == 0) {
                 last.failure = HttpResult::Failure::connection;
@@ -334,7 +365,8 @@ HttpResult RemoteBackend::Impl::post(Task& task, const std::string& path, const 
         }
         attempts_++;
         if (attempt > 0) retries_++;
-        HttpResult result = request.send(path, body, std::max(limit, std::chrono::milliseconds(1)));
+        HttpResult result = request.send(path, body, std::max(limit, std::chrono::milliseconds(1)),
+                                         on_bytes ? receive : HttpRequest::OnBytes{});
         {
             std::lock_guard lock(task.mutex);
             task.active = nullptr;
@@ -353,9 +385,10 @@ HttpResult RemoteBackend::Impl::post(Task& task, const std::string& path, const 
         if (result.failure == HttpResult::Failure::none && !retryable) {
             task.answered_by = endpoint;
             if (options_.routing == Routing::cache_aware) task.pinned = endpoint;
+            if (task.stream) task.stream->endpoint = static_cast<int>(*endpoint);
         }
         last = std::move(result);
-        if (last.failure == HttpResult::Failure::aborted || !retryable) return last;
+        if (last.failure == HttpResult::Failure::aborted || !retryable || delivered) return last;
         avoid = endpoint;
         if (attempt == options_.retries) break;
         if (last.retry_after_s) {
@@ -454,6 +487,15 @@ std::optional<int> RemoteBackend::content_room(const Job& job) const {
 }
 std::vector<ServerLoad> RemoteBackend::server_loads() const {
     return impl_->server_loads();
+}
+StreamId RemoteBackend::open_stream(StreamSpec spec, StreamEvents events) {
+    return impl_->streams().open(std::move(spec), std::move(events));
+}
+void RemoteBackend::append_stream(StreamId id, std::string_view text) {
+    impl_->streams().append(id, text);
+}
+void RemoteBackend::close_stream(StreamId id) {
+    impl_->streams().close(id);
 }
 EndpointPool::State RemoteBackend::endpoint_state(size_t endpoint) const {
     return impl_->endpoint_state(endpoint);

@@ -12,7 +12,7 @@
 // exponential backoff (a server that sent Retry-After gets no requests until then), within a
 // bounded number of attempts, a total time and the job's deadline. A job past its deadline ends with status
 // timeout, as on the embedded engine; every other failure with status error. Done is called exactly once per
-// job.
+// job. Stream sessions run their checks as such jobs (remote_streams.h).
 
 #include <memory>
 
@@ -22,7 +22,7 @@
 
 namespace arbiter::remote {
 
-class RemoteBackend : public Backend {
+class RemoteBackend : public Backend, public StreamBackend {
 public:
     // Throws std::invalid_argument for unusable options (including a missing API key variable).
     explicit RemoteBackend(RemoteOptions options);
@@ -35,6 +35,11 @@ public:
     std::optional<int> content_tokens(const Content& content) const override;
     std::optional<int> content_room(const Job& job) const override;
     std::vector<ServerLoad> server_loads() const override;
+
+    // Stream sessions with RemoteOptions::streams > 0 (remote_streams.h); throw StreamError.
+    StreamId open_stream(StreamSpec spec, StreamEvents events) override;
+    void append_stream(StreamId id, std::string_view text) override;
+    void close_stream(StreamId id) override;
 
     struct Stats {
         uint64_t attempts = 0;  // HTTP requests sent for jobs

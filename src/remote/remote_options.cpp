@@ -31,6 +31,15 @@ void validate(const RemoteOptions& o) {
             "GGUF with its vocabulary)");
     if (o.engine == RemoteEngine::sglang && o.model.empty())
         fail("SGLang requires the served model's name in every request: give --remote-model");
+    if (o.streams < 0 || o.streams > 4096) fail("streams must be 0..4096");
+    if (o.streams > 0 && o.mode == RemoteMode::chat)
+        fail(
+            "stream sessions score with token probabilities, which chat mode has not: use --remote-mode "
+            "completions (or raw on llama-server)");
+    if (o.streams > 0 && !o.tokenizer)
+        fail(
+            "stream sessions count the response's tokens to know when a check is due: give --tokenizer FILE");
+    if (o.stream_idle_timeout_ms < 1) fail("stream_idle_timeout_ms must be positive");
     if (o.context_tokens < 0) fail("context_tokens must not be negative");
     if (o.context_tokens > 0 && !o.tokenizer)
         fail("counting tokens against context_tokens needs --tokenizer");

@@ -67,6 +67,12 @@ struct RemoteOptions {
     double health_interval_s = 10;  // how often every endpoint's health path is checked
     std::string health_path = "/health";
     int max_reasoning_tokens = 1024;  // default reasoning budget (jobs may set their own)
+    // Stream sessions (remote_streams.h): policies of open streams at once, one per policy of each
+    // stream as --streams counts them on the embedded engine; 0: streams off. Their checks are
+    // score-mode jobs counted with the tokenizer: completions mode, or raw mode with a tokenizer.
+    int streams = 0;
+    size_t stream_max_bytes = 1 << 20;    // response bytes per stream
+    int stream_idle_timeout_ms = 60'000;  // a stream with no append or close this long expires
     // Merged into every request body. Not for production: tests use it to keep a random-weight
     // model's output valid UTF-8 (llama-server answers 500 otherwise), e.g. a logit_bias.
     nlohmann::json extra_request_fields = nlohmann::json::object();

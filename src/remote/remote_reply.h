@@ -15,6 +15,10 @@ namespace arbiter::remote {
 
 // Posts `body` to `path` on some endpoint of the backend; returns the last attempt's result.
 using Post = std::function<HttpResult(const std::string& path, const nlohmann::json& body)>;
+// The same, with a 200's body handed to `on_bytes` as it arrives (a streamed reply). A request that
+// delivered any bytes is not retried: the receiver has seen them.
+using StreamedPost = std::function<HttpResult(const std::string& path, const nlohmann::json& body,
+                                              const HttpRequest::OnBytes& on_bytes)>;
 
 // The reply as JSON when the server answered 200 with a JSON object; otherwise nullopt and `error`
 // says why (including the server's own error message, when it gave one).
