@@ -4,7 +4,9 @@
 //   rescore  arbiter re-scoring the whole text so far at every check (one-shot score jobs, the
 //            policy prefix shared), as guards that re-check every N chunks do
 //   server   llama-server's /completion with its prompt cache, the text so far re-sent at every
-//            check to the stream's own slot (the best a user can do with a server today)
+//            check to the stream's own slot (the best a user can do with a server by hand)
+//   remote   arbiter's stream sessions on that llama-server through the remote backend
+//            (completions mode): each check the text so far, pinned to the server's prompt cache
 // Checks fall after every --check-every response tokens and at the end. Writes one JSON object.
 
 #include <httplib.h>
@@ -25,7 +27,10 @@
 #include "harmony/classification.h"
 #include "llama/embedded_engine.h"
 #include "llama/model.h"
+#include "llama/tokenizer_file.h"
 #include "llama_server_completion.h"
+#include "remote/remote_backend.h"
+#include "remote/remote_engine.h"
 
 namespace {
 
@@ -144,9 +149,9 @@ nlohmann::ordered_json summary(const char* engine, const Args& a, const std::vec
             {"seconds", seconds}};
 }
 
-nlohmann::ordered_json run_streams(const Args& a, const std::vector<Completion>& work) {
+nlohmann::ordered_json run_streams(const char* name, StreamBackend& engine, const Args& a,
+                                   const std::vector<Completion>& work) {
     auto policy = std::make_shared<const Policy>(load_policy_file(a.policy));
-    engine::EmbeddedEngine engine(engine_options(a, a.concurrent));
     Tally t;
     std::condition_variable changed;
     int open = 0;
@@ -181,7 +186,27 @@ nlohmann::ordered_json run_streams(const Args& a, const std::vector<Completion>&
     std::unique_lock lock(t.mutex);
     changed.wait(lock, [&] { return open == 0; });
     lock.unlock();
-    return summary("arbiter stream", a, work, t, std::chrono::duration<double>(Clock::now() - t0).count());
+    return summary(name, a, work, t, std::chrono::duration<double>(Clock::now() - t0).count());
+}
+
+nlohmann::ordered_json run_embedded_streams(const Args& a, const std::vector<Completion>& work) {
+    engine::EmbeddedEngine engine(engine_options(a, a.concurrent));
+    return run_streams("arbiter stream", engine, a, work);
+}
+
+nlohmann::ordered_json run_remote_streams(const Args& a, const std::vector<Completion>& work) {
+    remote::RemoteOptions o;
+    o.endpoints = {a.server};
+    o.engine = remote::RemoteEngine::llama_server;
+    o.mode = remote::RemoteMode::completions;
+    o.tokenizer = engine::load_tokenizer(a.model);
+    o.max_concurrency_per_endpoint = a.concurrent;
+    o.streams = a.concurrent;
+    o.stream_max_bytes = size_t{1} << 22;
+    o.timeout_s = 600;
+    o.retry_budget_s = 600;
+    remote::RemoteBackend backend(o);
+    return run_streams("arbiter stream on llama-server (remote)", backend, a, work);
 }
 
 // `check` judges completion `c` cut at byte `cut`, on client `slot`; returns the prompt tokens it
@@ -193,6 +218,7 @@ nlohmann::ordered_json run_rechecks(const char* engine, const Args& a, const std
     std::atomic<size_t> next{0};
     const auto t0 = Clock::now();
     std::vector<std::thread> clients;
+    clients.reserve(static_cast<size_t>(a.concurrent));
     for (int slot = 0; slot < a.concurrent; ++slot) {
         clients.emplace_back([&, slot] {
             for (size_t i = next++; i < work.size(); i = next++) {
@@ -264,7 +290,9 @@ nlohmann::ordered_json run_server(const Args& a, const std::vector<Completion>& 
 int main(int argc, char** argv) {
     CLI::App app{"One phase of bench/stream-run (see bench/README.md)."};
     Args a;
-    app.add_option("--phase", a.phase)->required()->check(CLI::IsMember({"stream", "rescore", "server"}));
+    app.add_option("--phase", a.phase)
+        ->required()
+        ->check(CLI::IsMember({"stream", "rescore", "server", "remote"}));
     app.add_option("--model", a.model)->required();
     app.add_option("--policy", a.policy)->required();
     app.add_option("--data", a.data)->required();
@@ -283,8 +311,9 @@ int main(int argc, char** argv) {
         const auto vocab = engine::Model::load(a.model, {.vocab_only = true});
         const auto policy = std::make_shared<const Policy>(load_policy_file(a.policy));
         const std::vector<Completion> work = build_completions(a, *vocab, policy);
-        const nlohmann::ordered_json out = a.phase == "stream"    ? run_streams(a, work)
+        const nlohmann::ordered_json out = a.phase == "stream"    ? run_embedded_streams(a, work)
                                            : a.phase == "rescore" ? run_rescore(a, work)
+                                           : a.phase == "remote"  ? run_remote_streams(a, work)
                                                                   : run_server(a, work);
         std::ofstream(a.json) << out.dump(2) << "\n";
         std::printf("%s\n", out.dump().c_str());
