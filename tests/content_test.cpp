@@ -110,15 +110,102 @@ TEST(ContentJson, ExactKeysNameTheUnknownOne) {
     EXPECT_EQ(content_from_json({{"text", "x"}, {"id", "1"}, {"label", "spam"}}).text, "x");
 }
 
+// An agent's transcript as OpenAI's Chat Completions send it: tool calls with JSON-string
+// arguments, results that name the call they answer (and take its tool's name).
+TEST(ContentJson, AgentTranscriptsInBothOpenAIShapes) {
+    const json chat = {{"messages",
+                        {{{"role", "user"}, {"content", "pay my rent"}},
+                         {{"role", "assistant"},
+                          {"content", nullptr},
+                          {"tool_calls",
+                           {{{"id", "call_1"},
+                             {"type", "function"},
+                             {"function", {{"name", "send_money"}, {"arguments", "{\"iban\":\"X1\"}"}}}}}}},
+                         {{"role", "tool"}, {"tool_call_id", "call_1"}, {"content", "sent"}}}}};
+    const Content c = content_from_json(chat, /*exact=*/true);
+    ASSERT_EQ(c.turns.size(), 3u);
+    ASSERT_EQ(c.turns[1].tool_calls.size(), 1u);
+    EXPECT_EQ(c.turns[1].tool_calls[0].name, "send_money");
+    EXPECT_EQ(c.turns[1].tool_calls[0].arguments, "{\"iban\":\"X1\"}");
+    EXPECT_EQ(c.turns[2].tool_call_id, "call_1");
+    EXPECT_EQ(c.turns[2].name, "send_money");  // from its call
+
+    // The Responses API's items say the same.
+    const json responses = {
+        {"messages",
+         {{{"role", "user"}, {"content", "pay my rent"}},
+          {{"type", "function_call"},
+           {"call_id", "call_1"},
+           {"name", "send_money"},
+           {"arguments", "{\"iban\":\"X1\"}"}},
+          {{"type", "function_call_output"}, {"call_id", "call_1"}, {"output", "sent"}}}}};
+    const Content r = content_from_json(responses, /*exact=*/true);
+    EXPECT_EQ(user_message(r), user_message(c));
+
+    // What the model reads: who called what with which arguments, and what came back.
+    const json turns = json::parse(user_message(c).substr(user_message(c).find('[')));
+    EXPECT_EQ(turns[1]["tool_calls"][0],
+              json({{"id", "call_1"}, {"name", "send_money"}, {"arguments", "{\"iban\":\"X1\"}"}}));
+    EXPECT_EQ(
+        turns[2],
+        json({{"role", "tool"}, {"content", "sent"}, {"tool_call_id", "call_1"}, {"name", "send_money"}}));
+    // A turn without tool fields reads as before.
+    EXPECT_EQ(turns[0], json({{"role", "user"}, {"content", "pay my rent"}}));
+}
+
+TEST(ContentJson, AgentTranscriptErrorsSayWhatIsWrong) {
+    const auto error = [](const json& messages) {
+        try {
+            content_from_json({{"messages", messages}}, /*exact=*/true);
+        } catch (const ContentError& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    EXPECT_NE(error({{{"role", "assistant"}, {"content", nullptr}}}).find("needs \"content\""),
+              std::string::npos);
+    EXPECT_NE(error({{{"role", "assistant"}, {"content", nullptr}, {"tool_calls", {{{"id", "c"}}}}}})
+                  .find("needs \"function\""),
+              std::string::npos);
+    EXPECT_NE(error({{{"role", "assistant"},
+                      {"content", ""},
+                      {"tool_calls", {{{"function", {{"arguments", "{}"}}}}}}}})
+                  .find("needs the function's \"name\""),
+              std::string::npos);
+    EXPECT_NE(error({{{"role", "assistant"},
+                      {"content", ""},
+                      {"tool_calls", {{{"function", {{"name", "f"}, {"arguments", 3}}}}}}}})
+                  .find("\"arguments\" must be a string or an object"),
+              std::string::npos);
+    EXPECT_NE(error({{{"type", "function_call_output"}, {"call_id", "c"}, {"output", 1}}}).find("\"output\""),
+              std::string::npos);
+    EXPECT_NE(error({{{"type", "web_search_call"}}}).find("unknown item type"), std::string::npos);
+    json many = json::array();
+    for (size_t i = 0; i <= kMaxToolCalls; ++i)
+        many.push_back({{"function", {{"name", "f"}, {"arguments", "{}"}}}});
+    EXPECT_NE(error({{{"role", "assistant"}, {"content", ""}, {"tool_calls", many}}}).find("more than"),
+              std::string::npos);
+    // Arguments count towards the content's size limit.
+    const std::string big(kMaxContentBytes, 'a');
+    EXPECT_NE(error({{{"role", "assistant"},
+                      {"content", ""},
+                      {"tool_calls", {{{"function", {{"name", "f"}, {"arguments", big}}}}}}}})
+                  .find("larger than"),
+              std::string::npos);
+}
+
 TEST(ContentJson, ToJsonRoundTrips) {
+    const Content agent = Content::conversation(
+        {{"user", "a"}, {"assistant", "", {{"call_1", "f", "{}"}}}, {"tool", "r", {}, "call_1", "f"}});
     for (const Content& c : {Content::message("hi"), Content::completion("p", "r"),
-                             Content::conversation({{"user", "a"}, {"assistant", "b"}})}) {
+                             Content::conversation({{"user", "a"}, {"assistant", "b"}}), agent}) {
         const Content back = content_from_json(content_to_json(c), /*exact=*/true);
         EXPECT_EQ(back.kind, c.kind);
         EXPECT_EQ(back.text, c.text);
         EXPECT_EQ(back.prompt, c.prompt);
         EXPECT_EQ(back.response, c.response);
         EXPECT_EQ(back.turns.size(), c.turns.size());
+        EXPECT_EQ(user_message(back), user_message(c));
     }
 }
 

@@ -73,6 +73,36 @@ TEST(Dataset, CsvAndGuardReasonerFiles) {
     EXPECT_EQ(hb_harmful, 273u);
 }
 
+// Agent transcripts (InjecAgent, AgentDojo): every tool call and result read, the labels as the
+// data's README counts them.
+TEST(Dataset, AgentTranscriptsWithToolCallsAndResults) {
+    const struct {
+        const char* file;
+        size_t items, positive, calls, results;  // counted with Python's json over the same files
+    } cases[] = {{"agents/injecagent.jsonl.gz", 1071, 1054, 1071, 1071},
+                 {"agents/agentdojo.jsonl.gz", 460, 266, 2040, 2040}};
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.file);
+        const Dataset d = read_dataset(kData + c.file, {}, 0);
+        ASSERT_EQ(d.items.size(), c.items);
+        size_t positive = 0, calls = 0, results = 0, named = 0;
+        for (const auto& item : d.items) {
+            positive += *item.labels[0].value ? 1 : 0;
+            ASSERT_EQ(item.content.kind, ContentKind::conversation);
+            for (const Turn& t : item.content.turns) {
+                calls += t.tool_calls.size();
+                if (t.role != "tool") continue;
+                ++results;
+                named += t.name.empty() ? 0 : 1;  // every result takes its call's tool name
+            }
+        }
+        EXPECT_EQ(positive, c.positive);
+        EXPECT_EQ(calls, c.calls);
+        EXPECT_EQ(results, c.results);
+        EXPECT_EQ(named, results);
+    }
+}
+
 TEST(Dataset, OneClassDatasetNeedsAConstantLabel) {
     const std::string sst = kData + "simplesafetytests/sst_test_cases.csv";
     try {

@@ -90,8 +90,13 @@ TEST_P(PromptTokensTest, ContentNeverForgesASpecialToken) {
     // <|message|>, the 8th special.
     const size_t content_begin = expected[7].position + 1;
     for (const std::string& forged : adversarial_contents()) {
+        // An agent's transcript: the hostile text as a tool's name, its arguments and its result.
+        const Content agent = Content::conversation(
+            {{"user", "pay the bill"},
+             {"assistant", forged, {{forged, forged, forged}, {"call_2", "send_money", forged}}},
+             {"tool", forged, {}, forged, forged}});
         for (const Content& content : {Content::message(forged), Content::completion(forged, forged),
-                                       Content::conversation({{"user", forged}, {forged, "x"}})}) {
+                                       Content::conversation({{"user", forged}, {forged, "x"}}), agent}) {
             const std::vector<llama_token> ids = tokens_for(content);
             const std::vector<SpecialAt> got = specials(ids);
             ASSERT_EQ(got.size(), expected.size()) << forged;

@@ -87,6 +87,31 @@ TEST_F(ServiceTest, ClassifiesOneItemAgainstStoredPolicies) {
     EXPECT_EQ(r.headers.find("X-Request-Id")->second, request_id);
 }
 
+// An agent's transcript as OpenAI's SDKs send it is classified, and the decision log keeps its
+// tool calls and results.
+TEST_F(ServiceTest, ClassifiesAnAgentTranscript) {
+    const json messages = {
+        {{"role", "user"}, {"content", "pay my rent"}},
+        {{"role", "assistant"},
+         {"content", nullptr},
+         {"tool_calls",
+          {{{"id", "call_1"},
+            {"type", "function"},
+            {"function", {{"name", "send_money"}, {"arguments", "{\"iban\": \"GB00 1234\"}"}}}}}}},
+        {{"role", "tool"}, {"tool_call_id", "call_1"}, {"content", "agent-transcript-logged"}}};
+    const Reply r = post(service(), "/v1/classify",
+                         {{"policies", {"spam"}}, {"content", {{"messages", messages}}}, {"mode", "score"}});
+    ASSERT_EQ(r.status, 200) << r.text;
+    EXPECT_EQ(r.body["verdicts"][0]["status"], "ok") << r.text;
+    const Reply logged = send(service(), "GET", "/v1/decisions?text=agent-transcript-logged");
+    ASSERT_EQ(logged.status, 200) << logged.text;
+    ASSERT_EQ(logged.body["decisions"].size(), 1u) << logged.text;
+    const json& stored = logged.body["decisions"][0]["content"]["messages"];
+    EXPECT_EQ(stored[1]["tool_calls"][0]["function"]["name"], "send_money");
+    EXPECT_EQ(stored[2]["tool_call_id"], "call_1");
+    EXPECT_EQ(stored[2]["name"], "send_money");
+}
+
 TEST_F(ServiceTest, BatchReasonModeWithInlinePolicy) {
     const json inline_policy = {
         {"id", "inline-cats"}, {"output", "binary"}, {"text", "Flag anything about cats."}};

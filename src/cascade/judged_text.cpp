@@ -10,9 +10,11 @@ std::string judged_text(const Content& content) {
         return content.response;
     case ContentKind::conversation: {
         std::string out;
+        // An agent's calls are judged with the text: a rule can match a tool's arguments.
         for (const Turn& t : content.turns) {
             if (!out.empty()) out += '\n';
             out += t.content;
+            for (const ToolCall& call : t.tool_calls) out += '\n' + call.name + ' ' + call.arguments;
         }
         return out;
     }

@@ -47,8 +47,122 @@ std::string message_text(const nlohmann::json& content, size_t index, bool exact
 
 size_t total_bytes(const Content& c) {
     size_t n = c.text.size() + c.prompt.size() + c.response.size();
-    for (const Turn& t : c.turns) n += t.role.size() + t.content.size();
+    for (const Turn& t : c.turns) {
+        n += t.role.size() + t.content.size() + t.tool_call_id.size() + t.name.size();
+        for (const ToolCall& call : t.tool_calls)
+            n += call.id.size() + call.name.size() + call.arguments.size();
+    }
     return n;
+}
+
+// A string field that may be absent (empty then); `where` names the object in errors.
+std::string optional_text(const nlohmann::json& object, const char* key, const std::string& where) {
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null()) return {};
+    if (!it->is_string()) throw ContentError(where + "\"" + key + "\" must be a string");
+    return it->get<std::string>();
+}
+
+// Arguments as the model wrote them: a string (OpenAI's shape), or an object some clients send
+// parsed, kept as its JSON text.
+std::string arguments_text(const nlohmann::json& object, const std::string& where) {
+    const auto it = object.find("arguments");
+    if (it == object.end() || it->is_null()) return {};
+    if (it->is_string()) return it->get<std::string>();
+    if (it->is_object()) return it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    throw ContentError(where + "\"arguments\" must be a string or an object");
+}
+
+std::vector<ToolCall> tool_calls(const nlohmann::json& calls, const std::string& where, bool exact) {
+    if (!calls.is_array()) throw ContentError(where + "\"tool_calls\" must be a list");
+    if (calls.size() > kMaxToolCalls)
+        throw ContentError(where + "more than " + std::to_string(kMaxToolCalls) + " tool calls");
+    std::vector<ToolCall> out;
+    for (size_t k = 0; k < calls.size(); ++k) {
+        const std::string at = where + "tool_calls[" + std::to_string(k) + "]: ";
+        const nlohmann::json& call = calls[k];
+        if (!call.is_object()) throw ContentError(at + "must be an object");
+        if (exact) check_keys(call, {"id", "type", "function"}, at);
+        const auto function = call.find("function");
+        if (function == call.end() || !function->is_object())
+            throw ContentError(at + "needs \"function\": {\"name\", \"arguments\"}");
+        if (exact) check_keys(*function, {"name", "arguments"}, at + "function: ");
+        ToolCall c{optional_text(call, "id", at), optional_text(*function, "name", at),
+                   arguments_text(*function, at)};
+        if (c.name.empty()) throw ContentError(at + "needs the function's \"name\"");
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+// A Responses API item (function_call or function_call_output) as the turn it stands for.
+Turn response_item(const nlohmann::json& m, const std::string& where, bool exact) {
+    const std::string type = m["type"].is_string() ? m["type"].get<std::string>() : "";
+    if (type == "function_call") {
+        if (exact) check_keys(m, {"type", "id", "call_id", "name", "arguments", "status"}, where);
+        ToolCall call{optional_text(m, "call_id", where), optional_text(m, "name", where),
+                      arguments_text(m, where)};
+        if (call.name.empty()) throw ContentError(where + "a function_call needs \"name\"");
+        return {"assistant", "", {std::move(call)}};
+    }
+    if (type == "function_call_output") {
+        if (exact) check_keys(m, {"type", "id", "call_id", "output", "status"}, where);
+        const auto output = m.find("output");
+        if (output == m.end() || !output->is_string())
+            throw ContentError(where + "a function_call_output needs \"output\" as a string");
+        return {"tool", output->get<std::string>(), {}, optional_text(m, "call_id", where)};
+    }
+    throw ContentError(where + "unknown item type '" + type +
+                       "' (known: function_call, function_call_output, or a message with a role)");
+}
+
+Turn chat_turn(const nlohmann::json& m, size_t i, bool exact) {
+    const std::string where = "messages[" + std::to_string(i) + "]: ";
+    if (m.contains("type") && !m.contains("role")) return response_item(m, where, exact);
+    if (exact)
+        check_keys(m, {"type", "role", "content", "name", "tool_calls", "tool_call_id", "refusal"}, where);
+    const auto role = m.find("role");
+    if (role == m.end() || !role->is_string() || role->get<std::string>().empty())
+        throw ContentError("messages[" + std::to_string(i) + "] needs a \"role\"");
+    Turn turn{role->get<std::string>(), ""};
+    if (const auto calls = m.find("tool_calls"); calls != m.end() && !calls->is_null())
+        turn.tool_calls = tool_calls(*calls, where, exact);
+    turn.tool_call_id = optional_text(m, "tool_call_id", where);
+    turn.name = optional_text(m, "name", where);
+    const auto body = m.find("content");
+    // An assistant turn that only calls tools has no content (null, as OpenAI sends it).
+    if (body == m.end() || (body->is_null() && turn.tool_calls.empty()))
+        throw ContentError("messages[" + std::to_string(i) + "] needs \"content\"");
+    if (!body->is_null()) turn.content = message_text(*body, i, exact);
+    return turn;
+}
+
+// A tool turn without a name takes its call's.
+void name_tool_results(std::vector<Turn>& turns) {
+    for (size_t i = 0; i < turns.size(); ++i) {
+        Turn& t = turns[i];
+        if (t.role != "tool" || !t.name.empty() || t.tool_call_id.empty()) continue;
+        for (size_t j = 0; j < i && t.name.empty(); ++j) {
+            for (const ToolCall& call : turns[j].tool_calls) {
+                if (call.id == t.tool_call_id) t.name = call.name;
+            }
+        }
+    }
+}
+
+nlohmann::json turn_json(const Turn& t) {
+    nlohmann::json m = {{"role", t.role}, {"content", t.content}};
+    if (!t.tool_calls.empty()) {
+        nlohmann::json calls = nlohmann::json::array();
+        for (const ToolCall& c : t.tool_calls)
+            calls.push_back({{"id", c.id},
+                             {"type", "function"},
+                             {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
+        m["tool_calls"] = std::move(calls);
+    }
+    if (!t.tool_call_id.empty()) m["tool_call_id"] = t.tool_call_id;
+    if (!t.name.empty()) m["name"] = t.name;
+    return m;
 }
 
 }  // namespace
@@ -67,15 +181,9 @@ Content content_from_json(const nlohmann::json& item, bool exact) {
         for (size_t i = 0; i < messages.size(); ++i) {
             const auto& m = messages[i];
             if (!m.is_object()) throw ContentError("messages[" + std::to_string(i) + "] must be an object");
-            if (exact) check_keys(m, {"role", "content", "name"}, "messages[" + std::to_string(i) + "]: ");
-            const auto role = m.find("role");
-            if (role == m.end() || !role->is_string() || role->get<std::string>().empty()) {
-                throw ContentError("messages[" + std::to_string(i) + "] needs a \"role\"");
-            }
-            const auto body = m.find("content");
-            if (body == m.end()) throw ContentError("messages[" + std::to_string(i) + "] needs \"content\"");
-            turns.push_back({role->get<std::string>(), message_text(*body, i, exact)});
+            turns.push_back(chat_turn(m, i, exact));
         }
+        name_tool_results(turns);
         content = Content::conversation(std::move(turns));
     } else if (item.contains("prompt") || item.contains("response")) {
         if (exact) check_keys(item, {"prompt", "response"}, "");
@@ -99,7 +207,7 @@ nlohmann::json content_to_json(const Content& content) {
         return {{"prompt", content.prompt}, {"response", content.response}};
     case ContentKind::conversation: {
         nlohmann::json messages = nlohmann::json::array();
-        for (const Turn& t : content.turns) messages.push_back({{"role", t.role}, {"content", t.content}});
+        for (const Turn& t : content.turns) messages.push_back(turn_json(t));
         return {{"messages", messages}};
     }
     case ContentKind::message:

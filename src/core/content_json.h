@@ -3,7 +3,11 @@
 //   {"text": "..."}                              a message
 //   {"prompt": "...", "response": "..."}         a completion
 //   {"messages": [{"role": "...", "content": ...}]}  a conversation, OpenAI chat format: content
-//                                                 is a string or a list of {"type":"text","text"}
+//                                                 is a string or a list of {"type":"text","text"};
+//                                                 an agent's, with assistant turns' tool_calls
+//                                                 ({id, type, function: {name, arguments}}) and tool
+//                                                 turns' tool_call_id, or the Responses API's
+//                                                 function_call and function_call_output items
 // Anything else is a ContentError saying what is wrong.
 
 #include <nlohmann/json.hpp>
@@ -21,6 +25,7 @@ public:
 // Most bytes of text one item may carry; the model's context is the real bound, checked later.
 inline constexpr size_t kMaxContentBytes = size_t{1024} * 1024;
 inline constexpr size_t kMaxTurns = 1000;
+inline constexpr size_t kMaxToolCalls = 128;  // per assistant turn
 
 // Input files carry more beside the content (an id, labels), so other keys are ignored unless
 // `exact`, as for an API's content object, where an unknown key is a ContentError naming it.

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "core/content_json.h"
 #include "core/json_input.h"
 
 namespace arbiter::eval {
@@ -158,17 +159,14 @@ std::vector<std::string> default_labels(const std::string& format) {
     return {"label"};
 }
 
-// A record's messages as a conversation; `where` names the record in errors.
+// A record's messages as a conversation, read as the API reads them (an agent's tool calls and
+// results included); `where` names the record in errors.
 Content conversation_of(const nlohmann::json& messages, const std::string& where) {
-    if (!messages.is_array()) throw DatasetError(where + ": messages must be a list");
-    std::vector<Turn> turns;
-    for (const auto& m : messages) {
-        if (!m.is_object() || !m.contains("role") || !m.contains("content") || !m["role"].is_string() ||
-            !m["content"].is_string())
-            throw DatasetError(where + ": each message needs role and content strings");
-        turns.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+    try {
+        return content_from_json(nlohmann::json{{"messages", messages}});
+    } catch (const ContentError& e) {
+        throw DatasetError(where + ": " + e.what());
     }
-    return Content::conversation(std::move(turns));
 }
 
 // A dataset none of whose items has a known label measures nothing: say which fields were read.
