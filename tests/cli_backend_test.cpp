@@ -81,6 +81,22 @@ TEST(CliBackend, EnginePresetsRefuseWhatTheirEngineCannotServe) {
     EXPECT_NE(r.output.find("'remote_engine' must be"), std::string::npos) << r.output;
 }
 
+// Stream sessions on a remote backend are score checks counted with arbiter's tokenizer: a mode
+// without scores, or no tokenizer, is refused at start.
+TEST(CliBackend, RemoteStreamsNeedScoresAndATokenizer) {
+    const std::string base = "backend:\n  engine: remote\n  endpoints: [http://127.0.0.1:1]\n  streams: 2\n";
+    const std::pair<const char*, const char*> cases[] = {
+        {"", "chat mode"},
+        {"  remote_engine: llama-server\n  mode: raw\n", "give --tokenizer FILE"},
+    };
+    for (const auto& [extra, message] : cases) {
+        const std::string config = write_file("streams.yaml", base + extra);
+        const auto r = run_command(classify("--config " + config));
+        EXPECT_EQ(r.exit_code, 2) << extra;
+        EXPECT_NE(r.output.find(message), std::string::npos) << extra << ": " << r.output;
+    }
+}
+
 TEST(CliBackend, ConfigurationMistakesNameTheFileAndLine) {
     const std::string typo =
         write_file("typo.yaml", "server:\n  port: 8080\nbackend:\n  engine: remote\n  endpiont: x\n");
