@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "support/certain_policies.h"
+#include "support/chat_stream.h"
 #include "support/llama_server.h"
 #include "support/scratch.h"
 #include "support/server_process.h"
@@ -30,6 +31,8 @@ using test::post;
 using test::Reply;
 using test::send;
 using test::ServerProcess;
+using test::stream_chat;
+using test::StreamedChat;
 
 std::string node_dir() {
     return std::string(ARBITER_SOURCE_DIR) + "/tests/node";
@@ -181,43 +184,6 @@ private:
     std::thread thread_;
 };
 
-// The data of each event of a streamed chat completion, and the text of its deltas.
-struct Relayed {
-    std::vector<json> events;
-    std::string content;
-};
-Relayed stream_chat(int port) {
-    httplib::Client client("127.0.0.1", port);
-    client.set_read_timeout(std::chrono::seconds(120));
-    const json body = {
-        {"model", "m"}, {"stream", true}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
-    std::string text;
-    httplib::Request req;
-    req.method = "POST";
-    req.path = "/v1/chat/completions";
-    req.body = body.dump();
-    req.set_header("Content-Type", "application/json");
-    req.content_receiver = [&](const char* d, size_t n, uint64_t, uint64_t) {
-        text.append(d, n);
-        return true;
-    };
-    httplib::Response res;
-    httplib::Error error = httplib::Error::Success;
-    client.send(req, res, error);
-    Relayed out;
-    for (size_t at = 0; (at = text.find("data: ", at)) != std::string::npos;) {
-        const size_t end = text.find("\n\n", at);
-        const std::string data = text.substr(at + 6, end - at - 6);
-        at = end;
-        if (data == "[DONE]") continue;
-        out.events.push_back(json::parse(data));
-        const json& e = out.events.back();
-        if (e.contains("choices") && !e["choices"].empty() && e["choices"][0]["delta"].contains("content"))
-            out.content += e["choices"][0]["delta"]["content"].get<std::string>();
-    }
-    return out;
-}
-
 TEST(Gateway, ACutStopsTheUpstream) {
     FakeUpstream upstream(3000, "word ");
     const std::string config = test::write_config(
@@ -225,7 +191,7 @@ TEST(Gateway, ACutStopsTheUpstream) {
         "gateway:\n  input_policies: [never]\n  output_policies: [always]\n  input_threshold: 1.0\n");
     ServerProcess server(fresh_db("gateway-cut"), {"--policies", test::certain_policies(), "--config", config,
                                                    "--upstream", upstream.url()});
-    const Relayed r = stream_chat(server.port());
+    const StreamedChat r = stream_chat(server.port());
     ASSERT_FALSE(r.events.empty());
     EXPECT_EQ(r.events.back()["choices"][0]["finish_reason"], "content_filter") << r.events.back().dump();
     // The upstream learns at its next write that nobody reads any more (3000 would take 3 s).
@@ -246,7 +212,7 @@ TEST(Gateway, TextThatCannotBeJudgedIsNeverReleased) {
     ServerProcess server(fresh_db("gateway-long"),
                          {"--policies", test::certain_policies(), "--config", config, "--upstream",
                           upstream.url(), "--release", "hold", "--ctx", "1024"});
-    const Relayed r = stream_chat(server.port());
+    const StreamedChat r = stream_chat(server.port());
     ASSERT_FALSE(r.events.empty());
     EXPECT_TRUE(r.events.back().contains("error")) << r.events.back().dump();
     EXPECT_LT(r.content.size(), size_t{400} * 27) << "text past what was judged was released";

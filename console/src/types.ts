@@ -74,7 +74,9 @@ export interface Verdict {
 }
 
 // Content as the decision log stores it and the API takes it.
-export type Turn = { role: string; content: string };
+// An agent's turns also carry tool calls (an assistant's) or the call a tool's result answers.
+export type ToolCall = { id: string; type: string; function: { name: string; arguments: string } };
+export type Turn = { role: string; content: string; tool_calls?: ToolCall[]; tool_call_id?: string; name?: string };
 export type Content = { text: string } | { prompt: string; response: string } | { messages: Turn[] };
 
 // A review of a decision, when the server sends them with GET /v1/decisions/{id}.

@@ -1,5 +1,5 @@
 // A verdict and the content it judged, as the playground and the decision log show them.
-import type { Content, Verdict } from "./types";
+import type { Content, Turn, Verdict } from "./types";
 
 export function VerdictBadge({ v }: { v: Verdict }) {
   if (v.status !== "ok") return <span class="verdict-badge verdict-other">{v.status}</span>;
@@ -42,6 +42,46 @@ export function VerdictFacts({ v }: { v: Verdict }) {
   );
 }
 
+// A turn in one line: its text, or the tools it calls.
+function turnLine(m: Turn): string {
+  const calls = (m.tool_calls ?? []).map((c) => `${c.function.name}(${c.function.arguments})`);
+  const who = m.role === "tool" && m.name ? `tool ${m.name}` : m.role;
+  return `${who}: ${[m.content, ...calls].filter((x) => x).join(" ")}`;
+}
+
+// A call's arguments laid out for reading: indented when they are JSON, as written otherwise.
+function readableArguments(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+// An agent's turn: what the model said, the tools it called with their arguments, or what a tool
+// returned to which call.
+function TurnView({ turn }: { turn: Turn }) {
+  const title = turn.role === "tool" ? `tool result${turn.name ? ` · ${turn.name}` : ""}` : turn.role;
+  return (
+    <li>
+      <h3>
+        {title}
+        {turn.tool_call_id ? <span class="muted"> (call {turn.tool_call_id})</span> : null}
+      </h3>
+      {turn.content || !turn.tool_calls?.length ? <pre class="text">{turn.content}</pre> : null}
+      {(turn.tool_calls ?? []).map((c, k) => (
+        <div class="tool-call" key={k}>
+          <h4>
+            calls <code>{c.function.name}</code>
+            {c.id ? <span class="muted"> (call {c.id})</span> : null}
+          </h4>
+          <pre class="text">{readableArguments(c.function.arguments)}</pre>
+        </div>
+      ))}
+    </li>
+  );
+}
+
 // One line of content for a table.
 export function snippet(content: Content | null, length = 90): string {
   if (!content) return "(content not stored)";
@@ -50,7 +90,7 @@ export function snippet(content: Content | null, length = 90): string {
       ? content.text
       : "prompt" in content
         ? `${content.prompt} → ${content.response}`
-        : content.messages.map((m) => `${m.role}: ${m.content}`).join(" · ");
+        : content.messages.map(turnLine).join(" · ");
   return text.length > length ? text.slice(0, length - 1) + "…" : text;
 }
 
@@ -70,10 +110,7 @@ export function ContentView({ content }: { content: Content | null }) {
   return (
     <ol class="turns">
       {content.messages.map((m, i) => (
-        <li key={i}>
-          <h3>{m.role}</h3>
-          <pre class="text">{m.content}</pre>
-        </li>
+        <TurnView turn={m} key={i} />
       ))}
     </ol>
   );

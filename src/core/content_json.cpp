@@ -73,7 +73,10 @@ std::string arguments_text(const nlohmann::json& object, const std::string& wher
     throw ContentError(where + "\"arguments\" must be a string or an object");
 }
 
-std::vector<ToolCall> tool_calls(const nlohmann::json& calls, const std::string& where, bool exact) {
+}  // namespace
+
+std::vector<ToolCall> tool_calls_from_json(const nlohmann::json& calls, const std::string& where,
+                                           bool exact) {
     if (!calls.is_array()) throw ContentError(where + "\"tool_calls\" must be a list");
     if (calls.size() > kMaxToolCalls)
         throw ContentError(where + "more than " + std::to_string(kMaxToolCalls) + " tool calls");
@@ -94,6 +97,8 @@ std::vector<ToolCall> tool_calls(const nlohmann::json& calls, const std::string&
     }
     return out;
 }
+
+namespace {
 
 // A Responses API item (function_call or function_call_output) as the turn it stands for.
 Turn response_item(const nlohmann::json& m, const std::string& where, bool exact) {
@@ -126,7 +131,7 @@ Turn chat_turn(const nlohmann::json& m, size_t i, bool exact) {
         throw ContentError("messages[" + std::to_string(i) + "] needs a \"role\"");
     Turn turn{role->get<std::string>(), ""};
     if (const auto calls = m.find("tool_calls"); calls != m.end() && !calls->is_null())
-        turn.tool_calls = tool_calls(*calls, where, exact);
+        turn.tool_calls = tool_calls_from_json(*calls, where, exact);
     turn.tool_call_id = optional_text(m, "tool_call_id", where);
     turn.name = optional_text(m, "name", where);
     const auto body = m.find("content");
@@ -135,19 +140,6 @@ Turn chat_turn(const nlohmann::json& m, size_t i, bool exact) {
         throw ContentError("messages[" + std::to_string(i) + "] needs \"content\"");
     if (!body->is_null()) turn.content = message_text(*body, i, exact);
     return turn;
-}
-
-// A tool turn without a name takes its call's.
-void name_tool_results(std::vector<Turn>& turns) {
-    for (size_t i = 0; i < turns.size(); ++i) {
-        Turn& t = turns[i];
-        if (t.role != "tool" || !t.name.empty() || t.tool_call_id.empty()) continue;
-        for (size_t j = 0; j < i && t.name.empty(); ++j) {
-            for (const ToolCall& call : turns[j].tool_calls) {
-                if (call.id == t.tool_call_id) t.name = call.name;
-            }
-        }
-    }
 }
 
 nlohmann::json turn_json(const Turn& t) {
@@ -166,6 +158,18 @@ nlohmann::json turn_json(const Turn& t) {
 }
 
 }  // namespace
+
+void name_tool_results(std::vector<Turn>& turns) {
+    for (size_t i = 0; i < turns.size(); ++i) {
+        Turn& t = turns[i];
+        if (t.role != "tool" || !t.name.empty() || t.tool_call_id.empty()) continue;
+        for (size_t j = 0; j < i && t.name.empty(); ++j) {
+            for (const ToolCall& call : turns[j].tool_calls) {
+                if (call.id == t.tool_call_id) t.name = call.name;
+            }
+        }
+    }
+}
 
 Content content_from_json(const nlohmann::json& item, bool exact) {
     if (!item.is_object()) throw ContentError("an item must be a JSON object");

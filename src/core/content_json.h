@@ -31,6 +31,12 @@ inline constexpr size_t kMaxToolCalls = 128;  // per assistant turn
 // `exact`, as for an API's content object, where an unknown key is a ContentError naming it.
 Content content_from_json(const nlohmann::json& item, bool exact = false);
 
+// An assistant turn's "tool_calls" in OpenAI's shape; `where` names the turn in errors. Throws
+// ContentError.
+std::vector<ToolCall> tool_calls_from_json(const nlohmann::json& calls, const std::string& where, bool exact);
+// Gives each tool turn without a name the name of the call it answers.
+void name_tool_results(std::vector<Turn>& turns);
+
 // The content in the form above (the form the decision log stores): a value built from the
 // parsed content, never the client's own JSON.
 nlohmann::json content_to_json(const Content& content);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/content_json.h"
 #include "core/verdict_json.h"
 
 namespace arbiter::service {
@@ -24,6 +25,17 @@ std::string delta_text(const nlohmann::json& chunk) {
     if (!choice.is_object() || !choice.contains("delta") || !choice["delta"].is_object()) return {};
     const nlohmann::json& content = choice["delta"].value("content", nlohmann::json());
     return content.is_string() ? content.get<std::string>() : std::string();
+}
+
+// The tool-call deltas of a chunk's first choice (null when it carries none).
+const nlohmann::json* tool_call_deltas(const nlohmann::json& chunk) {
+    if (!chunk.is_object() || !chunk.contains("choices") || !chunk["choices"].is_array() ||
+        chunk["choices"].empty() || !chunk["choices"][0].is_object())
+        return nullptr;
+    const nlohmann::json& choice = chunk["choices"][0];
+    if (!choice.contains("delta") || !choice["delta"].is_object()) return nullptr;
+    const auto calls = choice["delta"].find("tool_calls");
+    return calls != choice["delta"].end() && calls->is_array() && !calls->empty() ? &*calls : nullptr;
 }
 
 bool finishes(const nlohmann::json& chunk) {
@@ -77,10 +89,14 @@ bool ChatRelay::feed(std::string_view bytes) {
             }
             std::string text = delta_text(chunk);
             offset_ += text.size();
+            answer_ += text;
             if (!text.empty()) texts.push_back(std::move(text));
+            if (!assemble_tool_calls(chunk)) return false;
             if (finishes(chunk)) {
                 complete_ = true;
                 trailer_.push_back("data: " + data + "\n\n");
+            } else if (!calls_.empty()) {
+                call_held_.push_back("data: " + data + "\n\n");  // until the calls are judged
             } else {
                 held_.push_back({offset_, "data: " + data + "\n\n"});
             }
@@ -99,6 +115,54 @@ bool ChatRelay::feed(std::string_view bytes) {
     return true;
 }
 
+bool ChatRelay::assemble_tool_calls(const nlohmann::json& chunk) {
+    const nlohmann::json* deltas = tool_call_deltas(chunk);
+    if (deltas == nullptr) return true;
+    for (const nlohmann::json& delta : *deltas) {
+        const size_t index =
+            delta.is_object() && delta.contains("index") && delta["index"].is_number_unsigned()
+                ? delta["index"].get<size_t>()
+                : calls_.size();
+        if (index >= kMaxToolCalls) {
+            broken_ = "the upstream's answer has more than " + std::to_string(kMaxToolCalls) + " tool calls";
+            return false;
+        }
+        if (calls_.size() <= index) calls_.resize(index + 1);
+        ToolCall& call = calls_[index];
+        if (!delta.is_object()) continue;
+        if (delta.contains("id") && delta["id"].is_string()) call.id = delta["id"].get<std::string>();
+        const nlohmann::json function = delta.value("function", nlohmann::json::object());
+        if (!function.is_object()) continue;
+        for (const auto& [key, field] : {std::pair{"name", &call.name}, {"arguments", &call.arguments}}) {
+            if (!function.contains(key) || !function[key].is_string()) continue;
+            const std::string piece = function[key].get<std::string>();
+            call_bytes_ += piece.size();
+            *field += piece;
+        }
+        if (call_bytes_ > kMaxContentBytes) {
+            broken_ = "the upstream's tool calls are larger than " + std::to_string(kMaxContentBytes / 1024) +
+                      " KiB";
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string ChatRelay::answer() const {
+    const std::lock_guard lock(mutex_);
+    return answer_;
+}
+
+std::vector<ToolCall> ChatRelay::tool_calls() const {
+    const std::lock_guard lock(mutex_);
+    return calls_;
+}
+
+bool ChatRelay::flagged() const {
+    const std::lock_guard lock(mutex_);
+    return flag_.has_value();
+}
+
 void ChatRelay::on_check(const StreamCheck& check) {
     const std::lock_guard lock(mutex_);
     if (ended_ || flag_ || check.policy >= passed_.size()) return;
@@ -113,7 +177,8 @@ void ChatRelay::on_check(const StreamCheck& check) {
     if (release_ == Release::hold) release(*std::min_element(passed_.begin(), passed_.end()));
 }
 
-void ChatRelay::finish(const StreamResult& result, const std::string& upstream_error) {
+void ChatRelay::finish(const StreamResult& result, const std::string& upstream_error,
+                       const ToolJudgement& tools) {
     const std::lock_guard lock(mutex_);
     if (ended_) return;
     if (flag_) return cut(flag_->first, flag_->second);
@@ -123,7 +188,8 @@ void ChatRelay::finish(const StreamResult& result, const std::string& upstream_e
             return cut(policies_[p], stream.value("flagged_at_bytes", offset_));
         }
     }
-    const std::string why = unjudged_reason(result, upstream_error);
+    if (tools.flag) return cut_tool_call(tools.flag->first, tools.flag->second);
+    const std::string why = tools.error.empty() ? unjudged_reason(result, upstream_error) : tools.error;
     if (!why.empty()) {
         // The answer could not be judged whole: what was not released stays unreleased.
         client_->write(sse({{"error",
@@ -134,6 +200,7 @@ void ChatRelay::finish(const StreamResult& result, const std::string& upstream_e
         return done();
     }
     release(offset_);
+    for (const std::string& chunk : call_held_) client_->write(chunk);
     for (const std::string& chunk : trailer_) client_->write(chunk);
     done();
 }
@@ -182,6 +249,18 @@ void ChatRelay::cut(const std::string& policy, size_t offset) {
     chunk["choices"] = {
         {{"index", 0}, {"delta", ordered_json::object()}, {"finish_reason", "content_filter"}}};
     chunk["arbiter"] = {{"policy", policy}, {"offset_bytes", offset}, {"stream", stream_id_}};
+    client_->write(sse(chunk));
+    done();
+}
+
+void ChatRelay::cut_tool_call(const std::string& policy, const std::string& tool) {
+    // The text before the calls was judged and passed: it goes out; the calls never do.
+    release(offset_);
+    call_held_.clear();
+    ordered_json chunk = chunk_shell();
+    chunk["choices"] = {
+        {{"index", 0}, {"delta", ordered_json::object()}, {"finish_reason", "content_filter"}}};
+    chunk["arbiter"] = {{"stage", "tool_call"}, {"policy", policy}, {"tool", tool}, {"stream", stream_id_}};
     client_->write(sse(chunk));
     done();
 }

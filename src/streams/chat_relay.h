@@ -7,6 +7,11 @@
 // the decision log the client's stream ends with a chunk whose finish_reason is "content_filter"
 // (and an "arbiter" field naming the policy and the byte offset), then [DONE].
 //
+// Tool calls are held in both modes, since a client executes a call as soon as it has it: from
+// the first chunk that carries a tool-call delta on, every chunk waits until the upstream is done
+// and the assembled calls are judged (tool_calls(), then finish()); a flagged call never reaches
+// the client, whose stream ends with content_filter and {"stage": "tool_call", "policy", "tool"}.
+//
 // Threads: feed() and finish() run on the relay's thread, on_check() on the engine's.
 
 #include <chrono>
@@ -20,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/content.h"
 #include "core/sse_parser.h"
 #include "core/stream.h"
 #include "http/body_stream.h"
@@ -36,9 +42,23 @@ public:
     bool feed(std::string_view bytes);
     // A check of the answer; a flag stops the relay, a pass releases held text.
     void on_check(const StreamCheck& check);
+    // How the answer's tool calls were judged: `flag` names the policy and the tool when one
+    // flagged; `error` says why they could not be judged (they are then never released).
+    struct ToolJudgement {
+        std::optional<std::pair<std::string, std::string>> flag;
+        std::string error;
+    };
     // After the upstream ended and the stream session closed with `result`: the held rest and the
-    // upstream's last chunks, or the cut when a check flagged, or `upstream_error`.
-    void finish(const StreamResult& result, const std::string& upstream_error);
+    // upstream's last chunks, or the cut when a check or the tool calls flagged, or
+    // `upstream_error`.
+    void finish(const StreamResult& result, const std::string& upstream_error,
+                const ToolJudgement& tools = {});
+
+    // The answer's text and its tool calls as the upstream's deltas assembled them.
+    std::string answer() const;
+    std::vector<ToolCall> tool_calls() const;
+    // Whether a check flagged the text (the relay is cut whatever the tool calls say).
+    bool flagged() const;
 
     // The stream session that judges the answer: its id (named in the cut chunk), and `append`,
     // which passes answer text on to it (false: it refused, and the relay stops).
@@ -54,6 +74,9 @@ private:
     // Why the answer cannot be released as judged ("" when it can), with mutex_ held.
     std::string unjudged_reason(const StreamResult& result, const std::string& upstream_error) const;
     void cut(const std::string& policy, size_t offset);
+    void cut_tool_call(const std::string& policy, const std::string& tool);
+    // Adds a chunk's tool-call deltas to calls_; false (and broken_) past the limits.
+    bool assemble_tool_calls(const nlohmann::json& chunk);
     nlohmann::ordered_json chunk_shell() const;
     void done();
 
@@ -61,14 +84,18 @@ private:
     const Release release_;
     const std::vector<std::string> policies_;
 
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     SseParser parser_;
     std::string stream_id_;
     std::function<bool(const std::string&)> append_;
     size_t offset_ = 0;  // answer bytes fed to the session
     std::deque<Held> held_;
-    std::vector<std::string> trailer_;  // the chunks with a finish_reason, and usage: after the verdict
-    std::vector<size_t> passed_;        // per policy: bytes its last passing check covered
+    std::string answer_;                  // the text so far
+    std::vector<ToolCall> calls_;         // assembled from the deltas, by their index
+    size_t call_bytes_ = 0;               // their arguments' bytes
+    std::vector<std::string> call_held_;  // every chunk from the first tool-call delta on
+    std::vector<std::string> trailer_;    // the chunks with a finish_reason, and usage: after the verdict
+    std::vector<size_t> passed_;          // per policy: bytes its last passing check covered
     std::optional<std::pair<std::string, size_t>> flag_;  // the policy that flagged, and where
     bool unjudged_ = false;  // the session refused text (over its limit): the rest is never released
     bool complete_ = false;  // a chunk with a finish_reason, or [DONE], arrived

@@ -6,17 +6,22 @@
 //      forwarded; a P(violation) at or above input_threshold gets a refusal in OpenAI's shape,
 //      finish_reason "content_filter", and the upstream never sees the request.
 //   2. Without "stream": the answer is fetched whole and judged by the output policies (score
-//      mode, each at its stream threshold) before it is returned; a flagged answer's content is
-//      withheld (finish_reason "content_filter").
+//      mode, each at its stream threshold), its text and tool calls together, before it is
+//      returned; a flagged answer's content and calls are withheld (finish_reason
+//      "content_filter").
 //   3. With "stream": true: the answer streams through a stream session of the output policies
 //      (service/chat_relay.h, observe or hold), and a flag ends the stream with content_filter.
+//      Tool calls are held whatever the release mode and judged once the upstream is done.
+// The messages' tool calls and tool results are judged with their text at the input stage (an
+// injected instruction in what a tool returned never reaches the upstream).
 // Steps 2 and 3 wait on the gateway's own threads (service/gateway_answers.h), never on an HTTP
 // worker, and each upstream request is bounded start to end by timeout_ms.
 //
 // Every judgement is in the decision log: the input's and a whole answer's as classifications
 // (request id "chatcmpl-..."), a streamed answer's as its stream's verdict. A refusal or cut
-// names the policy in an "arbiter" field: {"stage": "input" | "output", "policies" | "policy",
-// "offset_bytes", "stream"}.
+// names the policy in an "arbiter" field: {"stage": "input" | "output" | "tool_call", "policies"
+// | "policy", "offset_bytes", "tool", "stream"}; a tool call's decision is logged with the item
+// id "tool_call:NAME".
 
 #include <atomic>
 #include <memory>

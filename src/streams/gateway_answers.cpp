@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 
+#include "core/content_json.h"
 #include "core/service_error.h"
 #include "http/http_reply.h"
 #include "http/late_response.h"
@@ -58,6 +59,38 @@ std::string answer_text(const json& answer) {
     return content.is_string() ? content.get<std::string>() : "";
 }
 
+// The first choice's tool calls (none when it makes none), of an answer answer_text() accepted;
+// ServiceError upstream_failed when they are not in OpenAI's shape.
+std::vector<ToolCall> answer_tool_calls(const json& answer) {
+    const json& message = answer["choices"][0]["message"];
+    const auto calls = message.find("tool_calls");
+    if (calls == message.end() || calls->is_null()) return {};
+    try {
+        return tool_calls_from_json(*calls, "the upstream's answer: ", false);
+    } catch (const ContentError& e) {
+        throw ServiceError(Refusal::upstream_failed, e.what());
+    }
+}
+
+// The decision log's item id for an answer's judgement: its tools' names, where it calls any.
+std::string judged_item(const std::vector<ToolCall>& calls) {
+    if (calls.empty()) return "output";
+    std::string item = "tool_call:";
+    for (size_t i = 0; i < calls.size(); ++i) item += (i == 0 ? "" : ",") + calls[i].name;
+    return item;
+}
+
+// The output policies that flag the answer (its text and its tool calls, judged together).
+std::vector<std::string> judge_answer(ServiceContext& context, const Gateway& gateway,
+                                      const ChatExchange& chat, std::string text,
+                                      std::vector<ToolCall> calls) {
+    Content judged = with_answer(chat.conversation, std::move(text));
+    const std::string item = judged_item(calls);
+    judged.turns.back().tool_calls = std::move(calls);
+    return flagged_by(context, chat.request_id, item, judged,
+                      stage_policies(context, gateway.config.output_policies), std::nullopt);
+}
+
 HttpResponse whole_answer(ServiceContext& context, Gateway& gateway, const ChatExchange& chat) {
     UpstreamCall call;
     call.abandoned = [&gateway] { return gateway.stopping.load(); };
@@ -65,15 +98,20 @@ HttpResponse whole_answer(ServiceContext& context, Gateway& gateway, const ChatE
     if (reply.status == 0) throw no_answer(gateway, reply);
     if (reply.status != 200) return passed_on(reply);
     json answer = json::parse(reply.body, nullptr, false);
-    const std::string text = answer_text(answer);
-    const std::vector<std::string> flagged =
-        flagged_by(context, chat.request_id, "output", with_answer(chat.conversation, text),
-                   stage_policies(context, gateway.config.output_policies), std::nullopt);
+    std::string text = answer_text(answer);  // first: it checks the answer's shape
+    const std::vector<ToolCall> calls = answer_tool_calls(answer);
+    const std::vector<std::string> flagged = judge_answer(context, gateway, chat, std::move(text), calls);
     if (!flagged.empty()) {
         json& choice = answer["choices"][0];
         choice["message"]["content"] = "";
+        choice["message"].erase("tool_calls");  // a client would execute them
         choice["finish_reason"] = "content_filter";
         answer["arbiter"] = {{"stage", "output"}, {"policies", flagged}};
+        if (!calls.empty())
+            answer["arbiter"] = {{"stage", "tool_call"},
+                                 {"policy", flagged[0]},
+                                 {"policies", flagged},
+                                 {"tool", calls[0].name}};
     }
     HttpResponse res;
     res.content_type = "application/json";
@@ -110,10 +148,26 @@ std::shared_ptr<ChatRelay> open_relay(ServiceContext& context, StreamSessions& s
     return relay;
 }
 
+// The streamed answer's tool calls judged, once the upstream is done (none: nothing to judge).
+ChatRelay::ToolJudgement judge_tool_calls(ServiceContext& context, const Gateway& gateway,
+                                          const ChatExchange& chat, const ChatRelay& relay) {
+    ChatRelay::ToolJudgement judgement;
+    const std::vector<ToolCall> calls = relay.tool_calls();
+    if (calls.empty() || relay.flagged()) return judgement;
+    try {
+        const std::vector<std::string> flagged = judge_answer(context, gateway, chat, relay.answer(), calls);
+        if (!flagged.empty()) judgement.flag = {flagged[0], calls[0].name};
+    } catch (const std::exception& e) {
+        judgement.error = std::string("the answer's tool calls could not be judged: ") + e.what();
+    }
+    return judgement;
+}
+
 // On a relay thread: the upstream's streamed answer into the relay, then the stream's verdict.
-void relay_answer(StreamSessions& sessions, Gateway& gateway, const ChatExchange& chat,
-                  const std::shared_ptr<ChatRelay>& relay, const std::shared_ptr<BodyStream>& client,
-                  const std::string& stream_id, const std::shared_ptr<LateResponse>& later) {
+void relay_answer(ServiceContext& context, StreamSessions& sessions, Gateway& gateway,
+                  const ChatExchange& chat, const std::shared_ptr<ChatRelay>& relay,
+                  const std::shared_ptr<BodyStream>& client, const std::string& stream_id,
+                  const std::shared_ptr<LateResponse>& later) {
     bool announced = false;
     UpstreamCall call;
     call.on_status = [&](int status) {
@@ -137,7 +191,9 @@ void relay_answer(StreamSessions& sessions, Gateway& gateway, const ChatExchange
         result.ok = false;
         result.error = e.what();
     }
-    if (announced) return relay->finish(result, reply.error == "stopped" ? "" : reply.error);
+    if (announced)
+        return relay->finish(result, reply.error == "stopped" ? "" : reply.error,
+                             judge_tool_calls(context, gateway, chat, *relay));
     HttpResponse refusal;
     if (reply.status != 0) {
         refusal = passed_on(reply);
@@ -197,9 +253,9 @@ void answer_streamed(ServiceContext& context, StreamSessions& sessions, Gateway&
     const std::shared_ptr<ChatRelay> relay = open_relay(context, sessions, gateway, chat, client, stream_id);
     auto later = std::make_shared<LateResponse>();
     auto slot = std::make_shared<Slot>(gateway.active, gateway.config.max_streams);
-    const bool queued = slot->held() && gateway.relays.try_submit([&sessions, &gateway, chat, relay, client,
-                                                                   stream_id, later, slot] {
-        relay_answer(sessions, gateway, chat, relay, client, stream_id, later);
+    const bool queued = slot->held() && gateway.relays.try_submit([&context, &sessions, &gateway, chat, relay,
+                                                                   client, stream_id, later, slot] {
+        relay_answer(context, sessions, gateway, chat, relay, client, stream_id, later);
     });
     if (!queued) {
         sessions.close(chat.caller, stream_id);

@@ -51,8 +51,22 @@ std::string message_text(const json& content, const std::string& field) {
     return text;
 }
 
-// The conversation the messages hold, in the form the policies judge. Roles and text only: a
-// tool call or an image part has no text to judge.
+// A message's tool calls, the call a tool's result answers and its name, as the policies judge
+// them (an agent's turns: the input policies see what tools returned).
+void read_agent_fields(const json& m, const std::string& field, Turn& turn) {
+    try {
+        if (const auto calls = m.find("tool_calls"); calls != m.end() && !calls->is_null())
+            turn.tool_calls = tool_calls_from_json(*calls, field + ": ", false);
+    } catch (const ContentError& e) {
+        throw ServiceError(Refusal::invalid, e.what());
+    }
+    for (const auto& [key, value] : {std::pair{"tool_call_id", &turn.tool_call_id}, {"name", &turn.name}}) {
+        if (const auto it = m.find(key); it != m.end() && it->is_string()) *value = it->get<std::string>();
+    }
+}
+
+// The conversation the messages hold, in the form the policies judge: roles, text, tool calls
+// and results (an image part has no text to judge).
 Content conversation_of(const json& body) {
     if (!body.is_object()) throw ServiceError(Refusal::invalid, "the body must be a JSON object");
     if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty())
@@ -67,8 +81,11 @@ Content conversation_of(const json& body) {
         const std::string field = "messages[" + std::to_string(i) + "]";
         if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
             throw ServiceError(Refusal::invalid, field + " must be an object with a role");
-        turns.push_back({m["role"].get<std::string>(), message_text(m.value("content", json()), field)});
+        Turn turn{m["role"].get<std::string>(), message_text(m.value("content", json()), field)};
+        read_agent_fields(m, field, turn);
+        turns.push_back(std::move(turn));
     }
+    name_tool_results(turns);
     return Content::conversation(std::move(turns));
 }
 

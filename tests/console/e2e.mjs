@@ -8,7 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { fail, harness } from "./harness.mjs";
-import { decisionsSteps, playgroundSteps } from "./playground_steps.mjs";
+import { agentDecisionSteps, decisionsSteps, playgroundSteps } from "./playground_steps.mjs";
 import { cancelSteps, labelledSetSteps, queueSteps, reviewSteps, runSteps, shadowSteps } from "./review_steps.mjs";
 
 const [base, adminKey, reviewKey, outdir, openBase] = process.argv.slice(2);
@@ -112,6 +112,7 @@ try {
 
   const message = await playgroundSteps(t, page);
   await decisionsSteps(t, page, message);
+  await agentDecisionSteps(t, page, adminKey);
 
   // The review queue, labelled sets, runs and shadow (review_steps.mjs).
   const review = { browser, page, adminKey, reviewKey };

@@ -108,3 +108,36 @@ export async function decisionsSteps(t, page, message) {
   await page.getByText("reason mode").first().waitFor();
   await t.check(page, "13-decisions-detail");
 }
+
+// An agent's transcript in the decision log: its tool call and the tool's result shown as such,
+// the call's arguments laid out, not as raw JSON. (hate-speech: the review steps count spam's.)
+export async function agentDecisionSteps(t, page, key) {
+  const marker = "agent-transcript-in-the-console";
+  const call = {
+    id: "call_1",
+    type: "function",
+    function: { name: "send_money", arguments: JSON.stringify({ iban: "GB33 BUKB 2020 1555 5555 55", amount: 950, note: marker }) },
+  };
+  const messages = [
+    { role: "user", content: "Pay my rent for December." },
+    { role: "assistant", content: null, tool_calls: [call] },
+    { role: "tool", tool_call_id: "call_1", content: "Transfer of 950.00 scheduled for 1 December." },
+  ];
+  await t.api("POST", "/v1/classify", key, { policies: ["hate-speech"], mode: "score", content: { messages } });
+  await page.getByLabel("Sections").getByRole("link", { name: "Decisions", exact: true }).click();
+  await page.getByRole("heading", { name: "Decisions", exact: true }).waitFor();
+  await page.getByLabel("Text").fill(marker);
+  await page.getByLabel("Policy").selectOption("hate-speech");
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.waitForFunction(() => document.querySelectorAll("table.decisions tbody tr").length === 1);
+  const row = page.locator("table.decisions tbody tr").first();
+  const line = await row.textContent();
+  if (!line.includes("send_money(")) fail(`the decision row does not show the tool call: ${line}`);
+  await row.getByRole("link").click();
+  await page.getByRole("heading", { name: /^Decision \d+/ }).waitFor();
+  await page.locator(".tool-call code", { hasText: "send_money" }).waitFor();
+  const args = await page.locator(".tool-call pre.text").textContent();
+  if (!args.includes('"amount": 950')) fail(`the call's arguments are not laid out: ${args}`);
+  await page.getByText("tool result · send_money").waitFor();
+  await t.check(page, "13-decisions-agent");
+}
