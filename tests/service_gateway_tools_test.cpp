@@ -1,8 +1,9 @@
-// The gateway and an agent's tool calls, against an in-test upstream that answers every chat with
-// a call of the tool the user's last message names ("call send_money"), whole or streamed in
-// pieces as OpenAI's API streams them. The output policy flags send_money by a rule and nothing
-// by the model (threshold 1); the input policy flags a tool result that says to ignore previous
-// instructions. A flagged call never reaches the client, in either release mode.
+// The gateway and an agent's tool calls, against an in-test upstream that answers a chat with a
+// call of the tool the user's last message names ("call send_money"), whole or streamed in pieces
+// as OpenAI's API streams them, and with "Done." once a tool's result is in. OpenAI's Node SDK and
+// Agents SDK run their tool loops through it (tests/node/agent_tools.mjs). The output policy flags send_money
+// by a rule and nothing by the model (threshold 1); the input policy flags a tool result that says to ignore
+// previous instructions. A flagged call never reaches the client, in either release mode.
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -18,6 +19,7 @@
 #include "support/scratch.h"
 #include "support/server_process.h"
 #include "support/service_client.h"
+#include "support/test_model.h"
 
 namespace arbiter {
 namespace {
@@ -36,6 +38,8 @@ public:
         server_.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
             ++requests_;
             const json body = json::parse(req.body);
+            if (body["messages"].back()["role"] == "tool")
+                return answer_text(res, body.value("stream", false));
             std::string tool = "get_weather";
             for (const json& m : body["messages"]) {
                 const std::string text =
@@ -72,6 +76,23 @@ private:
                             {"object", "chat.completion.chunk"},
                             {"choices", {{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}}}};
         return "data: " + chunk.dump() + "\n\n";
+    }
+    // Once a tool's result is in: "Done."
+    static void answer_text(httplib::Response& res, bool streamed) {
+        if (streamed) {
+            res.set_content(event({{"role", "assistant"}, {"content", "Done."}}) +
+                                event(json::object(), "stop") + "data: [DONE]\n\n",
+                            "text/event-stream");
+            return;
+        }
+        res.set_content(json{{"id", "up"},
+                             {"object", "chat.completion"},
+                             {"choices",
+                              {{{"index", 0},
+                                {"message", {{"role", "assistant"}, {"content", "Done."}}},
+                                {"finish_reason", "stop"}}}}}
+                            .dump(),
+                        "application/json");
     }
     // A short text, then the call: its name first, its arguments in three pieces.
     static void stream(httplib::Response& res, const std::string& tool) {
@@ -189,6 +210,25 @@ TEST(GatewayTools, StreamedCallsAreHeldUntilJudgedInBothReleaseModes) {
         EXPECT_EQ(last["choices"][0]["finish_reason"], "content_filter") << last.dump();
         EXPECT_EQ(last["arbiter"]["stage"], "tool_call") << last.dump();
         EXPECT_EQ(last["arbiter"]["tool"], "send_money") << last.dump();
+    }
+}
+
+// OpenAI's Node SDK and Agents SDK run their tool loops through the gateway: benign calls are
+// executed and the loop finishes; a flagged call is never executed, whole or streamed.
+TEST(GatewayTools, AgentSdksNeverExecuteAFlaggedCall) {
+    const std::string node = ARBITER_SOURCE_DIR "/tests/node";
+    ASSERT_TRUE(std::filesystem::exists(node + "/node_modules/@openai/agents"))
+        << "the Agents SDK is not installed: run scripts/node-deps tests/node (scripts/test does)";
+    ToolUpstream upstream;
+    for (const std::string release : {"observe", "hold"}) {
+        SCOPED_TRACE(release);
+        test::ServerProcess server(test::fresh_db("gateway-tools-sdk-" + release),
+                                   gateway_args(upstream, release));
+        const test::CommandResult sdk = test::run_command(
+            "node " + node + "/agent_tools.mjs http://127.0.0.1:" + std::to_string(server.port()) +
+            "/v1 2>&1");
+        EXPECT_EQ(sdk.exit_code, 0) << sdk.output << "\n--- server log:\n" << server.log();
+        EXPECT_NE(sdk.output.find("agent tools: ok"), std::string::npos) << sdk.output;
     }
 }
 
