@@ -83,10 +83,40 @@ TEST(PolicyFile, StreamSettings) {
     EXPECT_THROW(policy_from_json({{"id", "j"}, {"text", "T"}, {"stream", {{"threshold", 3}}}}), PolicyError);
 }
 
+// The parts of an agent's conversation a policy judges: everything unless it says otherwise; tool
+// calls as true, false or a list of tool names.
+TEST(PolicyFile, JudgedParts) {
+    const Policy all = parse_policy("---\nid: a\n---\nText", "p.md");
+    EXPECT_TRUE(all.judges.text && all.judges.tool_results && all.judges.judges_call("anything"));
+    const Policy calls = parse_policy(
+        "---\nid: c\njudges: {text: false, tool_calls: [send_money, delete_file], tool_results: "
+        "false}\n---\nT",
+        "p.md");
+    EXPECT_FALSE(calls.judges.text);
+    EXPECT_FALSE(calls.judges.tool_results);
+    EXPECT_TRUE(calls.judges.judges_call("send_money"));
+    EXPECT_FALSE(calls.judges.judges_call("get_weather"));
+    const Policy results =
+        parse_policy("---\nid: r\njudges: {text: false, tool_calls: false}\n---\nT", "p.md");
+    EXPECT_FALSE(results.judges.judges_call("send_money"));
+    EXPECT_TRUE(results.judges.tool_results);
+    EXPECT_EQ(error_of("---\njudges: {text: false, tool_calls: false, tool_results: false}\n---\nText"),
+              "p.md:2: judges leaves nothing to judge");
+    EXPECT_EQ(error_of("---\njudges: {calls: true}\n---\nText"),
+              "p.md:2: unknown judges key 'calls' (known: text, tool_calls, tool_results)");
+    EXPECT_EQ(error_of("---\njudges: {tool_calls: []}\n---\nText"), "p.md:2: tool_calls lists no tool");
+    // The API's JSON form carries them too, and reads them back.
+    const Policy back = policy_from_json(policy_to_json(calls));
+    EXPECT_EQ(back.judges.tools, calls.judges.tools);
+    EXPECT_FALSE(back.judges.text);
+    EXPECT_FALSE(policy_from_json(policy_to_json(results)).judges.tool_calls);
+    EXPECT_THROW(policy_from_json({{"id", "j"}, {"text", "T"}, {"judges", {{"text", 1}}}}), PolicyError);
+}
+
 TEST(PolicyFile, ErrorsNameFileAndLine) {
     EXPECT_EQ(error_of("---\nid: a\nouput: json\n---\nText"),
               "p.md:3: unknown front matter key 'ouput' (known: id, version, title, labels, output, effort, "
-              "rules, cascade, stream)");
+              "rules, cascade, stream, judges)");
     EXPECT_EQ(error_of("---\noutput: yaml\n---\nText"),
               "p.md:2: output must be binary, json or json_rationale, not 'yaml'");
     EXPECT_EQ(error_of("---\n\neffort: extreme\n---\nText"),

@@ -213,6 +213,39 @@ TEST(GatewayTools, StreamedCallsAreHeldUntilJudgedInBothReleaseModes) {
     }
 }
 
+// A policy that names the parts it judges runs only where they are: this one judges calls of
+// send_money and nothing else, so a chat without them is never judged, a text answer streams
+// without a stream session, and only the transfer is logged.
+TEST(GatewayTools, APolicyJudgesOnlyThePartsItNames) {
+    ToolUpstream upstream;
+    const std::filesystem::path dir = test::scratch_dir() / "gateway-tools-judges";
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "transfers-only.md")
+        << "---\nid: transfers-only\njudges: {text: false, tool_calls: [send_money], tool_results: false}\n"
+           "rules:\n  - {id: transfer, regex: 'send_money', action: violate}\n---\n# Transfers\nFlag "
+           "transfers.\n";
+    const std::string config = test::write_config(
+        "gateway-tools-judges",
+        "gateway:\n  input_policies: [transfers-only]\n  output_policies: [transfers-only]\n");
+    test::ServerProcess server(
+        test::fresh_db("gateway-tools-judges"),
+        {"--policies", dir.string(), "--config", config, "--upstream", upstream.url() + "/v1"});
+    EXPECT_EQ(
+        post(server.port(), "/v1/chat/completions", chat("get_weather")).body["choices"][0]["finish_reason"],
+        "tool_calls");
+    const test::StreamedChat streamed = test::stream_chat(server.port(), chat("get_weather"));
+    EXPECT_EQ(assembled_calls(streamed), json::array({{{"name", "get_weather"}, {"arguments", kArguments}}}));
+    EXPECT_EQ(streamed.content, "Let me do that.");
+    EXPECT_EQ(send(server.port(), "GET", "/v1/decisions").body["decisions"].size(), 0u)
+        << "a part the policy does not judge was judged";
+
+    const Reply flagged = post(server.port(), "/v1/chat/completions", chat("send_money"));
+    EXPECT_EQ(flagged.body["arbiter"]["stage"], "tool_call") << flagged.text;
+    const json decisions = send(server.port(), "GET", "/v1/decisions").body["decisions"];
+    ASSERT_EQ(decisions.size(), 1u) << decisions.dump().substr(0, 2000);
+    EXPECT_EQ(decisions[0]["item_id"], "tool_call:send_money");
+}
+
 // OpenAI's Node SDK and Agents SDK run their tool loops through the gateway: benign calls are
 // executed and the loop finishes; a flagged call is never executed, whole or streamed.
 TEST(GatewayTools, AgentSdksNeverExecuteAFlaggedCall) {

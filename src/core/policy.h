@@ -2,6 +2,7 @@
 // A policy: plain-language rules the model applies, with the metadata arbiter needs to run it.
 // A pure value; reading policy files lives in policy_file.h.
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,6 +72,20 @@ struct StreamSettings {
     bool at_sentence_ends = false;  // also check after an append that ends a sentence
 };
 
+// Which parts of an agent's conversation the policy judges, where arbiter chooses what to judge
+// (the gateway's stages): the text of its turns, tool calls (all, or only those of `tools`), and
+// what tools returned. A policy runs at a stage only where the stage has a part it judges.
+struct JudgedParts {
+    bool text = true;
+    bool tool_calls = true;
+    std::vector<std::string> tools;  // with tool_calls: only calls of these tools (empty: any)
+    bool tool_results = true;
+
+    bool judges_call(std::string_view name) const {
+        return tool_calls && (tools.empty() || std::find(tools.begin(), tools.end(), name) != tools.end());
+    }
+};
+
 struct Policy {
     std::string id;   // stable name, e.g. "spam"; verdicts carry it
     int version = 1;  // bumped on every change, so verdicts say which text judged them
@@ -82,6 +97,7 @@ struct Policy {
     std::vector<Rule> rules;
     CascadeSettings cascade;
     StreamSettings stream;
+    JudgedParts judges;
     std::string source;  // the file it was read from (names errors; the fast model lies beside it)
 };
 

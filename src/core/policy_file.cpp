@@ -219,6 +219,31 @@ StreamSettings parse_stream(const YAML::Node& map, const std::string& source, in
     return st;
 }
 
+JudgedParts parse_judges(const YAML::Node& map, const std::string& source, int base, int line) {
+    if (!map.IsMap()) throw error_at(source, line, "judges must be key: value pairs, e.g. {text: false}");
+    JudgedParts parts;
+    for (const auto& field : map) {
+        const std::string key = field.first.Scalar();
+        const YAML::Node& v = field.second;
+        if (key == "text") {
+            parts.text = boolean(v, key, source, base);
+        } else if (key == "tool_results") {
+            parts.tool_results = boolean(v, key, source, base);
+        } else if (key == "tool_calls" && v.IsSequence()) {
+            for (const auto& name : v) parts.tools.push_back(scalar(name, key, source, base));
+            if (parts.tools.empty()) throw error_at(source, base + v.Mark().line, "tool_calls lists no tool");
+        } else if (key == "tool_calls") {
+            parts.tool_calls = boolean(v, key, source, base);
+        } else {
+            throw error_at(source, base + field.first.Mark().line,
+                           "unknown judges key '" + key + "' (known: text, tool_calls, tool_results)");
+        }
+    }
+    if (!parts.text && !parts.tool_calls && !parts.tool_results)
+        throw error_at(source, line, "judges leaves nothing to judge");
+    return parts;
+}
+
 void apply_front_matter(Policy& policy, const Split& split, const std::string& source) {
     YAML::Node root;
     try {
@@ -231,7 +256,7 @@ void apply_front_matter(Policy& policy, const Split& split, const std::string& s
     const int base = split.front_line;
 
     static const std::set<std::string> known = {"id",     "version", "title",   "labels", "output",
-                                                "effort", "rules",   "cascade", "stream"};
+                                                "effort", "rules",   "cascade", "stream", "judges"};
     for (const auto& entry : root) {
         const std::string key = entry.first.Scalar();
         const int line = base + entry.first.Mark().line;
@@ -239,7 +264,7 @@ void apply_front_matter(Policy& policy, const Split& split, const std::string& s
             throw error_at(
                 source, line,
                 "unknown front matter key '" + key +
-                    "' (known: id, version, title, labels, output, effort, rules, cascade, stream)");
+                    "' (known: id, version, title, labels, output, effort, rules, cascade, stream, judges)");
         }
         const YAML::Node& value = entry.second;
         if (key == "id") {
@@ -284,6 +309,8 @@ void apply_front_matter(Policy& policy, const Split& split, const std::string& s
             policy.cascade = parse_cascade(value, source, base, line);
         } else if (key == "stream") {
             policy.stream = parse_stream(value, source, base, line);
+        } else if (key == "judges") {
+            policy.judges = parse_judges(value, source, base, line);
         }
     }
 }

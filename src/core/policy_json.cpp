@@ -128,17 +128,49 @@ StreamSettings stream_from_json(const nlohmann::json& object) {
     return st;
 }
 
+bool flag_field(const nlohmann::json& object, const char* key) {
+    if (!object.at(key).is_boolean())
+        throw PolicyError(std::string("judges.") + key + " must be true or false");
+    return object.at(key).get<bool>();
+}
+
+JudgedParts judges_from_json(const nlohmann::json& object) {
+    if (!object.is_object()) throw PolicyError("policy field 'judges' must be an object");
+    JudgedParts parts;
+    for (const auto& [key, value] : object.items()) {
+        if (key == "text") {
+            parts.text = flag_field(object, "text");
+        } else if (key == "tool_results") {
+            parts.tool_results = flag_field(object, "tool_results");
+        } else if (key == "tool_calls" && value.is_array()) {
+            for (const auto& name : value) {
+                if (!name.is_string())
+                    throw PolicyError("judges.tool_calls must be true, false or a list of names");
+                parts.tools.push_back(name.get<std::string>());
+            }
+            if (parts.tools.empty()) throw PolicyError("judges.tool_calls lists no tool");
+        } else if (key == "tool_calls") {
+            parts.tool_calls = flag_field(object, "tool_calls");
+        } else {
+            throw PolicyError("unknown judges field '" + key + "' (known: text, tool_calls, tool_results)");
+        }
+    }
+    if (!parts.text && !parts.tool_calls && !parts.tool_results)
+        throw PolicyError("judges leaves nothing to judge");
+    return parts;
+}
+
 }  // namespace
 
 Policy policy_from_json(const nlohmann::json& object, const std::string& id) {
     if (!object.is_object()) throw PolicyError("a policy must be a JSON object");
-    static const std::set<std::string> known = {"id",     "version", "title", "labels",  "output",
-                                                "effort", "text",    "rules", "cascade", "stream"};
+    static const std::set<std::string> known = {"id",   "version", "title",   "labels", "output", "effort",
+                                                "text", "rules",   "cascade", "stream", "judges"};
     for (const auto& [key, value] : object.items()) {
         if (!known.contains(key))
             throw PolicyError("unknown policy field '" + key +
                               "' (known: id, version, title, labels, output, effort, text, rules, cascade, "
-                              "stream)");
+                              "stream, judges)");
     }
     Policy policy;
     policy.id = object.contains("id") ? string_field(object, "id") : id;
@@ -177,6 +209,7 @@ Policy policy_from_json(const nlohmann::json& object, const std::string& id) {
     if (object.contains("rules")) policy.rules = rules_from_json(object.at("rules"));
     if (object.contains("cascade")) policy.cascade = cascade_from_json(object.at("cascade"));
     if (object.contains("stream")) policy.stream = stream_from_json(object.at("stream"));
+    if (object.contains("judges")) policy.judges = judges_from_json(object.at("judges"));
     if (!object.contains("text")) throw PolicyError("a policy needs its 'text'");
     policy.text = string_field(object, "text");
     if (policy.text.find_first_not_of(" \t\r\n") == std::string::npos)
@@ -213,7 +246,12 @@ nlohmann::ordered_json policy_to_json(const Policy& policy) {
               {"threshold", policy.stream.threshold},
               {"consecutive", policy.stream.consecutive},
               {"at_sentence_ends", policy.stream.at_sentence_ends},
-              {"at_close", policy.stream.reason_at_close ? "reason" : "score"}}}};
+              {"at_close", policy.stream.reason_at_close ? "reason" : "score"}}},
+            {"judges",
+             {{"text", policy.judges.text},
+              {"tool_calls", policy.judges.tools.empty() ? nlohmann::ordered_json(policy.judges.tool_calls)
+                                                         : nlohmann::ordered_json(policy.judges.tools)},
+              {"tool_results", policy.judges.tool_results}}}};
 }
 
 }  // namespace arbiter

@@ -80,15 +80,14 @@ std::string judged_item(const std::vector<ToolCall>& calls) {
     return item;
 }
 
-// The output policies that flag the answer (its text and its tool calls, judged together).
-std::vector<std::string> judge_answer(ServiceContext& context, const Gateway& gateway,
-                                      const ChatExchange& chat, std::string text,
-                                      std::vector<ToolCall> calls) {
+// Which of `policies` flag the answer (its text and its tool calls, judged together).
+std::vector<std::string> judge_answer(ServiceContext& context, const ChatExchange& chat,
+                                      const std::vector<std::shared_ptr<const Policy>>& policies,
+                                      std::string text, std::vector<ToolCall> calls) {
     Content judged = with_answer(chat.conversation, std::move(text));
     const std::string item = judged_item(calls);
     judged.turns.back().tool_calls = std::move(calls);
-    return flagged_by(context, chat.request_id, item, judged,
-                      stage_policies(context, gateway.config.output_policies), std::nullopt);
+    return flagged_by(context, chat.request_id, item, judged, policies, std::nullopt);
 }
 
 HttpResponse whole_answer(ServiceContext& context, Gateway& gateway, const ChatExchange& chat) {
@@ -100,7 +99,9 @@ HttpResponse whole_answer(ServiceContext& context, Gateway& gateway, const ChatE
     json answer = json::parse(reply.body, nullptr, false);
     std::string text = answer_text(answer);  // first: it checks the answer's shape
     const std::vector<ToolCall> calls = answer_tool_calls(answer);
-    const std::vector<std::string> flagged = judge_answer(context, gateway, chat, std::move(text), calls);
+    const auto policies =
+        judging(stage_policies(context, gateway.config.output_policies), {Turn{"assistant", text, calls}});
+    const std::vector<std::string> flagged = judge_answer(context, chat, policies, std::move(text), calls);
     if (!flagged.empty()) {
         json& choice = answer["choices"][0];
         choice["message"]["content"] = "";
@@ -126,13 +127,19 @@ std::shared_ptr<ChatRelay> open_relay(ServiceContext& context, StreamSessions& s
     StreamOpen open;
     std::vector<std::string> ids;
     for (const auto& policy : stage_policies(context, gateway.config.output_policies)) {
+        if (!policy->judges.text) continue;
         const StreamSettings& st = policy->stream;
         open.policies.push_back(
             {policy, st.check_every_tokens, st.threshold, st.consecutive, st.at_sentence_ends});
         open.reason_at_close.push_back(st.reason_at_close);
         ids.push_back(policy->id);
     }
-    if (open.policies.empty()) throw ServiceError(Refusal::internal, "the gateway has no output policies");
+    if (open.policies.empty()) {
+        // No output policy judges text: it goes out as it comes; tool calls are still held.
+        auto relay = std::make_shared<ChatRelay>(client, Release::observe, ids);
+        relay->set_stream("", [](const std::string&) { return true; });
+        return relay;
+    }
     open.context = with_answer(chat.conversation, "");
     auto relay = std::make_shared<ChatRelay>(client, gateway.config.release, ids);
     stream_id =
@@ -155,7 +162,10 @@ ChatRelay::ToolJudgement judge_tool_calls(ServiceContext& context, const Gateway
     const std::vector<ToolCall> calls = relay.tool_calls();
     if (calls.empty() || relay.flagged()) return judgement;
     try {
-        const std::vector<std::string> flagged = judge_answer(context, gateway, chat, relay.answer(), calls);
+        // The text is the stream session's to judge: here, the policies that judge these calls.
+        const auto policies =
+            judging(stage_policies(context, gateway.config.output_policies), {Turn{"assistant", "", calls}});
+        const std::vector<std::string> flagged = judge_answer(context, chat, policies, relay.answer(), calls);
         if (!flagged.empty()) judgement.flag = {flagged[0], calls[0].name};
     } catch (const std::exception& e) {
         judgement.error = std::string("the answer's tool calls could not be judged: ") + e.what();
@@ -177,16 +187,16 @@ void relay_answer(ServiceContext& context, StreamSessions& sessions, Gateway& ga
         res.content_type = "text/event-stream";
         res.set_header("Cache-Control", "no-cache");
         res.set_header("X-Request-Id", chat.request_id);
-        res.set_header("X-Arbiter-Stream", stream_id);
+        if (!stream_id.empty()) res.set_header("X-Arbiter-Stream", stream_id);
         res.stream = client;
         later->deliver(std::move(res));
     };
     call.on_bytes = [&](std::string_view bytes) { return !gateway.stopping && relay->feed(bytes); };
     call.abandoned = [&] { return gateway.stopping || client->cancelled(); };
     const UpstreamReply reply = gateway.upstream.post("/chat/completions", chat.forwarded, call);
-    StreamResult result;
+    StreamResult result;  // no session (no output policy judges text): nothing to close
     try {
-        result = sessions.close(chat.caller, stream_id);
+        if (!stream_id.empty()) result = sessions.close(chat.caller, stream_id);
     } catch (const ServiceError& e) {
         result.ok = false;
         result.error = e.what();
@@ -258,7 +268,7 @@ void answer_streamed(ServiceContext& context, StreamSessions& sessions, Gateway&
         relay_answer(context, sessions, gateway, chat, relay, client, stream_id, later);
     });
     if (!queued) {
-        sessions.close(chat.caller, stream_id);
+        if (!stream_id.empty()) sessions.close(chat.caller, stream_id);
         throw ServiceError(Refusal::busy, "the gateway relays " + std::to_string(gateway.config.max_streams) +
                                               " streamed answers at once; retry shortly");
     }

@@ -13,6 +13,29 @@ std::vector<std::shared_ptr<const Policy>> stage_policies(
     return policies;
 }
 
+namespace {
+
+bool has_part(const JudgedParts& parts, const std::vector<Turn>& turns) {
+    for (const Turn& t : turns) {
+        if (t.role == "tool" ? parts.tool_results : parts.text && !t.content.empty()) return true;
+        for (const ToolCall& call : t.tool_calls) {
+            if (parts.judges_call(call.name)) return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+std::vector<std::shared_ptr<const Policy>> judging(const std::vector<std::shared_ptr<const Policy>>& policies,
+                                                   const std::vector<Turn>& turns) {
+    std::vector<std::shared_ptr<const Policy>> out;
+    for (const auto& p : policies) {
+        if (has_part(p->judges, turns)) out.push_back(p);
+    }
+    return out;
+}
+
 std::vector<std::string> flagged_by(ServiceContext& context, const std::string& request_id,
                                     const std::string& item_id, const Content& content,
                                     const std::vector<std::shared_ptr<const Policy>>& policies,

@@ -1,6 +1,7 @@
 #pragma once
 // What the gateway judges with, and how: the policies of a stage (input or output; all when the
-// configuration names none) and which of them flag one conversation, in score mode, logged.
+// configuration names none), those that judge the parts a conversation or an answer has, and which
+// of them flag it, in score mode, logged.
 
 #include <memory>
 #include <optional>
@@ -16,6 +17,11 @@ namespace arbiter::service {
 // The policies `ids` names (ServiceError not_found for an unknown one), or every current policy.
 std::vector<std::shared_ptr<const Policy>> stage_policies(ServiceContext& context,
                                                           const std::optional<std::vector<std::string>>& ids);
+
+// The policies among `policies` that judge a part `turns` have (Policy::judges): text, a call of
+// a tool they judge, a tool's result.
+std::vector<std::shared_ptr<const Policy>> judging(const std::vector<std::shared_ptr<const Policy>>& policies,
+                                                   const std::vector<Turn>& turns);
 
 // Score-mode verdicts of `content` against `policies`, logged under `request_id` and `item_id`;
 // the ids of those at or above their threshold (`threshold`, or each policy's stream threshold

@@ -144,7 +144,8 @@ void add_gateway_routes(Router& router, ServiceContext& context, StreamSessions&
             res.set_header("X-Request-Id", chat.request_id);
             const std::vector<std::string> flagged = flagged_by(
                 context, chat.request_id, "input", chat.conversation,
-                stage_policies(context, gateway.config.input_policies), gateway.config.input_threshold);
+                judging(stage_policies(context, gateway.config.input_policies), chat.conversation.turns),
+                gateway.config.input_threshold);
             if (!flagged.empty()) return refuse(res, body, chat.request_id, flagged);
             if (wants_stream(body)) return answer_streamed(context, sessions, gateway, chat, res);
             answer_whole(context, gateway, chat, res);
