@@ -180,6 +180,16 @@ TEST(ContentJson, AgentTranscriptErrorsSayWhatIsWrong) {
     EXPECT_NE(error({{{"type", "function_call_output"}, {"call_id", "c"}, {"output", 1}}}).find("\"output\""),
               std::string::npos);
     EXPECT_NE(error({{{"type", "web_search_call"}}}).find("unknown item type"), std::string::npos);
+    // A name is copied into every result that answers its call: it is kept short.
+    EXPECT_NE(
+        error({{{"role", "assistant"},
+                {"tool_calls",
+                 {{{"id", "c"}, {"function", {{"name", std::string(257, 'n')}, {"arguments", "{}"}}}}}}}})
+            .find("longer than 256 bytes"),
+        std::string::npos);
+    // OpenAI lets a turn that only calls tools leave its content out.
+    EXPECT_EQ(
+        error({{{"role", "assistant"}, {"tool_calls", {{{"id", "c"}, {"function", {{"name", "f"}}}}}}}}), "");
     json many = json::array();
     for (size_t i = 0; i <= kMaxToolCalls; ++i)
         many.push_back({{"function", {{"name", "f"}, {"arguments", "{}"}}}});

@@ -181,6 +181,16 @@ TEST(GatewayTools, WholeAnswersCallsPassOrAreWithheld) {
     EXPECT_EQ(flagged.body["arbiter"]["policy"], "no-transfers");
     EXPECT_EQ(flagged.body["arbiter"]["tool"], "send_money");
 
+    // Other choices and legacy function calls would pass unjudged: refused, saying why.
+    json two = chat("get_weather");
+    two["n"] = 2;
+    EXPECT_EQ(post(server.port(), "/v1/chat/completions", two).status, 400);
+    json legacy = chat("get_weather");
+    legacy["functions"] = json::array({{{"name", "send_money"}}});
+    const Reply refused = post(server.port(), "/v1/chat/completions", legacy);
+    EXPECT_EQ(refused.status, 400);
+    EXPECT_NE(refused.text.find("send 'tools'"), std::string::npos) << refused.text;
+
     // Each judgement is logged with the tool's name.
     const Reply log = send(server.port(), "GET", "/v1/decisions?policy=no-transfers");
     std::set<std::string> items;

@@ -119,14 +119,16 @@ TEST(ServiceRemote, StreamSessionsRunOnLlamaServer) {
 }
 
 // The console's playground on the remote backend: the reasoning arrives in pieces as llama-server
-// writes it, and the pieces are the verdict's rationale.
+// writes it, and the pieces are the verdict's rationale. Five tokens: the random model's greedy
+// text for this item stays printable that long (llama-server fails a reply, streamed or whole,
+// whose text it cannot serialise).
 TEST(ServiceRemote, ThePlaygroundStreamsTheServersReasoning) {
     ARBITER_NEED_LLAMA_SERVER();
     test::LlamaServer llama(test::tiny_model(), {"-c", "8192", "-np", "2", "-fa", "off"});
     test::ServerProcess server(
         test::fresh_db("remote-playground"),
         {"--policies", test::kPolicies, "--backend", "remote", "--endpoint", llama.url(), "--remote-engine",
-         "llama-server", "--tokenizer", test::tiny_model().string(), "--max-reasoning-tokens", "24"});
+         "llama-server", "--tokenizer", test::tiny_model().string(), "--max-reasoning-tokens", "5"});
     const Reply r = post(server.port(), "/v1/playground",
                          {{"content", {{"text", "Buy cheap followers now!"}}},
                           {"runs", {{{"policy", "spam"}}}},

@@ -93,6 +93,9 @@ std::vector<ToolCall> tool_calls_from_json(const nlohmann::json& calls, const st
         ToolCall c{optional_text(call, "id", at), optional_text(*function, "name", at),
                    arguments_text(*function, at)};
         if (c.name.empty()) throw ContentError(at + "needs the function's \"name\"");
+        if (c.name.size() > kMaxToolNameBytes)
+            throw ContentError(at + "a tool's name is longer than " + std::to_string(kMaxToolNameBytes) +
+                               " bytes");
         out.push_back(std::move(c));
     }
     return out;
@@ -107,7 +110,9 @@ Turn response_item(const nlohmann::json& m, const std::string& where, bool exact
         if (exact) check_keys(m, {"type", "id", "call_id", "name", "arguments", "status"}, where);
         ToolCall call{optional_text(m, "call_id", where), optional_text(m, "name", where),
                       arguments_text(m, where)};
-        if (call.name.empty()) throw ContentError(where + "a function_call needs \"name\"");
+        if (call.name.empty() || call.name.size() > kMaxToolNameBytes)
+            throw ContentError(where + "a function_call needs \"name\" of at most " +
+                               std::to_string(kMaxToolNameBytes) + " bytes");
         return {"assistant", "", {std::move(call)}};
     }
     if (type == "function_call_output") {
@@ -135,10 +140,11 @@ Turn chat_turn(const nlohmann::json& m, size_t i, bool exact) {
     turn.tool_call_id = optional_text(m, "tool_call_id", where);
     turn.name = optional_text(m, "name", where);
     const auto body = m.find("content");
-    // An assistant turn that only calls tools has no content (null, as OpenAI sends it).
-    if (body == m.end() || (body->is_null() && turn.tool_calls.empty()))
+    // An assistant turn that only calls tools has no content (null or left out, as OpenAI allows).
+    const bool none = body == m.end() || body->is_null();
+    if (none && turn.tool_calls.empty())
         throw ContentError("messages[" + std::to_string(i) + "] needs \"content\"");
-    if (!body->is_null()) turn.content = message_text(*body, i, exact);
+    if (!none) turn.content = message_text(*body, i, exact);
     return turn;
 }
 

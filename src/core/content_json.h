@@ -26,6 +26,8 @@ public:
 inline constexpr size_t kMaxContentBytes = size_t{1024} * 1024;
 inline constexpr size_t kMaxTurns = 1000;
 inline constexpr size_t kMaxToolCalls = 128;  // per assistant turn
+inline constexpr size_t kMaxToolNameBytes =
+    256;  // OpenAI allows 64 characters; a name is copied into each result
 
 // Input files carry more beside the content (an id, labels), so other keys are ignored unless
 // `exact`, as for an API's content object, where an unknown key is a ContentError naming it.

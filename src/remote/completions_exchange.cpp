@@ -112,6 +112,11 @@ std::string reason_streamed(harmony::Classification& c, std::vector<int32_t>& pr
             error = "the server's streamed reply held an event that is not a JSON object";
             return false;
         }
+        if (const auto e = chunk.find("error"); e != chunk.end()) {  // a server that failed mid-stream
+            error = "the server's streamed reply ended with an error: " +
+                    (e->is_object() ? string_field(*e, "message") : e->dump());
+            return false;
+        }
         read_usage(chunk, usage);
         const auto choices = chunk.find("choices");
         if (choices == chunk.end() || !choices->is_array() || choices->empty()) return true;  // usage only
@@ -124,12 +129,13 @@ std::string reason_streamed(harmony::Classification& c, std::vector<int32_t>& pr
         return error.empty();
     };
     const HttpResult result = post(kPath, body, [&](std::string_view bytes) {
+        // Nothing may throw through the HTTP client: the job's on_reasoning runs in here.
         try {
             for (const std::string& data : parser.feed(bytes)) {
                 if (!on_event(data)) return false;
             }
-        } catch (const std::length_error& e) {
-            error = e.what();
+        } catch (const std::exception& e) {
+            error = std::string("the streamed reasoning could not be read: ") + e.what();
             return false;
         }
         return true;

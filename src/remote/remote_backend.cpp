@@ -327,9 +327,11 @@ void RemoteBackend::Impl::run(Task& task) {
 HttpResult RemoteBackend::Impl::post(Task& task, const std::string& path, const std::string& body,
                                      const HttpRequest::OnBytes& on_bytes) {
     bool delivered = false;  // a streamed reply's receiver has seen bytes: no retry
+    bool stopped = false;    // the receiver ended the reply itself: not the server's failure
     const HttpRequest::OnBytes receive = [&](std::string_view bytes) {
         delivered = true;
-        return on_bytes(bytes);
+        stopped = !on_bytes(bytes);
+        return !stopped;
     };
     const Clock::time_point deadline = task.job.deadline;
     const Clock::time_point started = Clock::now();
@@ -378,9 +380,9 @@ HttpResult RemoteBackend::Impl::post(Task& task, const std::string& path, const 
                                result.status == 429;
         // Only a server that does not answer, or says it cannot (502, 503, 504), counts towards its
         // ejection: a 500 about one item's output is that item's problem.
-        const bool endpoint_failed = result.failure == HttpResult::Failure::connection ||
-                                     result.failure == HttpResult::Failure::timeout ||
-                                     (result.status >= 502 && result.status <= 504);
+        const bool endpoint_failed = !stopped && (result.failure == HttpResult::Failure::connection ||
+                                                  result.failure == HttpResult::Failure::timeout ||
+                                                  (result.status >= 502 && result.status <= 504));
         pool_.release(*endpoint, !endpoint_failed);
         if (result.failure == HttpResult::Failure::none && !retryable) {
             task.answered_by = endpoint;

@@ -185,10 +185,15 @@ std::vector<RemoteStreams::Check> RemoteStreams::begin_checks(const std::shared_
 
 void RemoteStreams::submit_all(std::vector<Check> checks) {
     for (Check& c : checks) {
-        submit_(
-            std::move(c.job),
-            [this, session = c.session, lane = c.lane](const Verdict& v) { checked(session, lane, v); },
-            c.session->pin);
+        const Job job = c.job;
+        try {
+            submit_(
+                std::move(c.job),
+                [this, session = c.session, lane = c.lane](const Verdict& v) { checked(session, lane, v); },
+                c.session->pin);
+        } catch (const std::exception& e) {  // its check is answered, so the stream still ends
+            checked(c.session, c.lane, failed_verdict(job, e.what()));
+        }
     }
 }
 
@@ -238,7 +243,12 @@ void RemoteStreams::deliver(const std::shared_ptr<Session>& s) {
             s->delivering = true;
             events.swap(s->outbox);
         }
-        for (auto& f : events) f();
+        for (auto& f : events) {
+            try {
+                f();
+            } catch (...) {  // a consumer's exception must not lose the stream's later events
+            }
+        }
         std::lock_guard lock(mutex_);
         s->delivering = false;
     }

@@ -188,7 +188,9 @@ void ChatRelay::finish(const StreamResult& result, const std::string& upstream_e
             return cut(policies_[p], stream.value("flagged_at_bytes", offset_));
         }
     }
-    if (tools.flag) return cut_tool_call(tools.flag->first, tools.flag->second);
+    if (tools.flag)
+        return cut_tool_call(tools.flag->first, tools.flag->second,
+                             unjudged_reason(result, upstream_error).empty());
     const std::string why = tools.error.empty() ? unjudged_reason(result, upstream_error) : tools.error;
     if (!why.empty()) {
         // The answer could not be judged whole: what was not released stays unreleased.
@@ -253,9 +255,10 @@ void ChatRelay::cut(const std::string& policy, size_t offset) {
     done();
 }
 
-void ChatRelay::cut_tool_call(const std::string& policy, const std::string& tool) {
-    // The text before the calls was judged and passed: it goes out; the calls never do.
-    release(offset_);
+void ChatRelay::cut_tool_call(const std::string& policy, const std::string& tool, bool text_judged) {
+    // The text before the calls goes out where it was judged whole and passed; the calls never do.
+    if (text_judged) release(offset_);
+    held_.clear();
     call_held_.clear();
     ordered_json chunk = chunk_shell();
     chunk["choices"] = {

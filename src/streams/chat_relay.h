@@ -74,7 +74,7 @@ private:
     // Why the answer cannot be released as judged ("" when it can), with mutex_ held.
     std::string unjudged_reason(const StreamResult& result, const std::string& upstream_error) const;
     void cut(const std::string& policy, size_t offset);
-    void cut_tool_call(const std::string& policy, const std::string& tool);
+    void cut_tool_call(const std::string& policy, const std::string& tool, bool text_judged);
     // Adds a chunk's tool-call deltas to calls_; false (and broken_) past the limits.
     bool assemble_tool_calls(const nlohmann::json& chunk);
     nlohmann::ordered_json chunk_shell() const;

@@ -1,5 +1,6 @@
 #include "streams/gateway_answers.h"
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 
@@ -201,9 +202,16 @@ void relay_answer(ServiceContext& context, StreamSessions& sessions, Gateway& ga
         result.ok = false;
         result.error = e.what();
     }
-    if (announced)
-        return relay->finish(result, reply.error == "stopped" ? "" : reply.error,
-                             judge_tool_calls(context, gateway, chat, *relay));
+    if (announced) {
+        const std::string upstream_error = reply.error == "stopped" ? "" : reply.error;
+        // Calls are judged only where the rest passed: otherwise the answer is cut or unjudged anyway.
+        const bool passed = result.ok && upstream_error.empty() &&
+                            std::none_of(result.verdicts.begin(), result.verdicts.end(),
+                                         [](const Verdict& v) { return v.violation.value_or(false); });
+        return relay->finish(
+            result, upstream_error,
+            passed ? judge_tool_calls(context, gateway, chat, *relay) : ChatRelay::ToolJudgement{});
+    }
     HttpResponse refusal;
     if (reply.status != 0) {
         refusal = passed_on(reply);

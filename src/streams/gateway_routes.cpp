@@ -75,6 +75,15 @@ Content conversation_of(const json& body) {
     if (body.contains("stream") && !body["stream"].is_boolean() && !body["stream"].is_null())
         throw ServiceError(Refusal::invalid, "stream must be true, false or null");
     if (body["messages"].size() > kMaxTurns) throw ServiceError(Refusal::too_large, "too many messages");
+    // One choice, in the current tools API: other choices and legacy function calls would reach the
+    // client unjudged.
+    if (const auto n = body.find("n"); n != body.end() && !n->is_null() && *n != 1)
+        throw ServiceError(Refusal::invalid, "the gateway judges one answer: n must be 1");
+    for (const char* legacy : {"functions", "function_call"}) {
+        if (body.contains(legacy))
+            throw ServiceError(Refusal::invalid, std::string("'") + legacy +
+                                                     "' is OpenAI's legacy function calling; send 'tools'");
+    }
     std::vector<Turn> turns;
     for (size_t i = 0; i < body["messages"].size(); ++i) {
         const json& m = body["messages"][i];

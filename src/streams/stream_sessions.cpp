@@ -192,14 +192,18 @@ size_t StreamSessions::append(const std::string& owner, const std::string& id, s
                                                       (s->closing ? "is closed" : "has ended: ") +
                                                       (s->end ? s->end->error : ""));
         backend_id = s->backend_id;
+        // Before the backend has it: a backend may end the stream inside append_stream, and the
+        // logged content must hold the text that ended it.
+        s->response.append(text);
     }
     try {
         context_.streams().append_stream(backend_id, text);
     } catch (const StreamError& e) {
+        const std::lock_guard lock(mutex_);
+        if (s->response.size() >= text.size()) s->response.resize(s->response.size() - text.size());
         throw request_error(e, Refusal::too_large);
     }
     const std::lock_guard lock(mutex_);
-    s->response.append(text);
     return s->response.size();
 }
 
