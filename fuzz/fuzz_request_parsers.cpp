@@ -17,10 +17,10 @@
 #include "core/policy_file.h"
 #include "core/policy_json.h"
 #include "core/service_error.h"
+#include "core/sse_parser.h"
 #include "http/body_decoding.h"
 #include "http/http_message.h"
 #include "service/classify_request.h"
-#include "streams/sse_parser.h"
 #include "streams/stream_request.h"
 
 namespace {
