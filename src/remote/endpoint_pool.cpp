@@ -5,7 +5,19 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "core/base_url.h"
+
 namespace arbiter::remote {
+
+std::vector<std::string> server_names(const std::vector<std::string>& urls) {
+    std::vector<std::string> names;
+    names.reserve(urls.size());
+    for (const std::string& url : urls) {
+        const BaseUrl base = parse_base_url(url);
+        names.push_back(base.scheme_host_port + base.path_prefix);
+    }
+    return names;
+}
 
 namespace {
 

@@ -25,6 +25,10 @@
 
 namespace arbiter::remote {
 
+// The servers' names for routing: their URLs as parsed, so that "http://h:8000/" and
+// "http://h:8000" (in another instance's configuration) route alike.
+std::vector<std::string> server_names(const std::vector<std::string>& urls);
+
 // The affinity key of a text (a policy prefix): the same in every process.
 uint64_t affinity_key(std::string_view text);
 

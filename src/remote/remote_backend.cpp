@@ -56,18 +56,6 @@ struct Served {
     uint64_t cached_tokens = 0;
 };
 
-// The servers' names for routing: their URLs as parsed, so that "http://h:8000/" and
-// "http://h:8000" (in another instance's configuration) route alike.
-std::vector<std::string> server_names(const std::vector<std::string>& urls) {
-    std::vector<std::string> names;
-    names.reserve(urls.size());
-    for (const std::string& url : urls) {
-        const BaseUrl base = parse_base_url(url);
-        names.push_back(base.scheme_host_port + base.path_prefix);
-    }
-    return names;
-}
-
 }  // namespace
 
 class RemoteBackend::Impl {
