@@ -1,7 +1,8 @@
 #pragma once
-// Server-Sent Events read as they arrive, in pieces of any size: the data of each complete event
-// (its data: lines joined by '\n'; comments, ids and event names dropped), as the gateway reads an
-// upstream's streamed chat completion.
+// Server-Sent Events read as they arrive, in pieces of any size (the WHATWG event-stream format):
+// each complete event with its id, its name, its retry and its data (its data: lines joined by
+// '\n'; comments dropped). The gateway reads an upstream's streamed chat completion by the data
+// alone; the MCP guard relays whole events, ids and all, so a client can resume.
 
 #include <stdexcept>
 #include <string>
@@ -10,13 +11,28 @@
 
 namespace arbiter {
 
+struct SseEvent {
+    std::string id;     // "" when the event set none
+    std::string event;  // its name ("" : the default, "message")
+    std::string retry;  // the reconnection time it asks for, as sent ("" : none)
+    std::string data;
+    bool has_data = false;  // an event may carry only an id (MCP's priming event)
+};
+
+// An event as a client reads it: its fields, then the blank line that ends it (a data line per
+// line of `data`).
+std::string sse_text(const SseEvent& event);
+
 class SseParser {
 public:
     // An event longer than this without its end is refused (a server that never ends its lines).
     static constexpr size_t kMaxEventBytes = size_t{8} << 20;
 
-    // The data of each event that `bytes` completes. Throws std::length_error past kMaxEventBytes.
+    // The data of each event with data that `bytes` completes. Throws std::length_error past
+    // kMaxEventBytes.
     std::vector<std::string> feed(std::string_view bytes);
+    // Each event that `bytes` completes, with any field set. Same limit.
+    std::vector<SseEvent> feed_events(std::string_view bytes);
 
 private:
     std::string buffer_;
