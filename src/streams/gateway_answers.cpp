@@ -8,6 +8,7 @@
 #include "core/service_error.h"
 #include "http/http_reply.h"
 #include "http/late_response.h"
+#include "http/slot.h"
 #include "http/router.h"
 #include "streams/chat_relay.h"
 #include "streams/gateway_judging.h"
@@ -181,7 +182,7 @@ void relay_answer(ServiceContext& context, StreamSessions& sessions, Gateway& ga
                   const std::shared_ptr<LateResponse>& later) {
     bool announced = false;
     UpstreamCall call;
-    call.on_status = [&](int status) {
+    call.on_status = [&](int status, const UpstreamHeaders&) {
         if (status != 200) return;
         announced = true;
         HttpResponse res;
@@ -225,21 +226,6 @@ void relay_answer(ServiceContext& context, StreamSessions& sessions, Gateway& ga
     refusal.set_header("X-Request-Id", chat.request_id);
     later->deliver(std::move(refusal));
 }
-
-// Counts a waiter of `limit` in `counter` while it lives; `held` false when there was no room.
-class Slot {
-public:
-    Slot(std::atomic<size_t>& counter, size_t limit)
-        : counter_(counter), held_(counter.fetch_add(1) < limit) {}
-    ~Slot() { --counter_; }
-    Slot(const Slot&) = delete;
-    Slot& operator=(const Slot&) = delete;
-    bool held() const { return held_; }
-
-private:
-    std::atomic<size_t>& counter_;
-    const bool held_;
-};
 
 }  // namespace
 

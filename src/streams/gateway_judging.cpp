@@ -40,17 +40,28 @@ std::vector<std::string> flagged_by(ServiceContext& context, const std::string& 
                                     const std::string& item_id, const Content& content,
                                     const std::vector<std::shared_ptr<const Policy>>& policies,
                                     std::optional<double> threshold) {
-    if (policies.empty()) return {};
-    const std::vector<ClassifyItem> items = {{item_id, content, content_to_json(content).dump()}};
+    return flagged_each(context, request_id, {{item_id, content}}, policies, threshold).at(0);
+}
+
+std::vector<std::vector<std::string>> flagged_each(ServiceContext& context, const std::string& request_id,
+                                                   const std::vector<std::pair<std::string, Content>>& items,
+                                                   const std::vector<std::shared_ptr<const Policy>>& policies,
+                                                   std::optional<double> threshold) {
+    std::vector<std::vector<std::string>> flagged(items.size());
+    if (policies.empty() || items.empty()) return flagged;
+    std::vector<ClassifyItem> classified;
+    classified.reserve(items.size());
+    for (const auto& [id, content] : items) classified.push_back({id, content, content_to_json(content).dump()});
     const std::vector<bool> inline_policy(policies.size(), false);
-    const auto verdicts = run_items(context, {request_id, items, policies, inline_policy, Mode::score,
+    const auto verdicts = run_items(context, {request_id, classified, policies, inline_policy, Mode::score,
                                               std::nullopt, 0, context.settings()->on_timeout});
-    std::vector<std::string> flagged;
-    for (size_t p = 0; p < policies.size(); ++p) {
-        const Verdict& v = verdicts[0][p];
-        const double at = threshold.value_or(policies[p]->stream.threshold);
-        const bool over = v.probability ? *v.probability >= at : v.violation.value_or(true);
-        if (over) flagged.push_back(policies[p]->id);
+    for (size_t i = 0; i < items.size(); ++i) {
+        for (size_t p = 0; p < policies.size(); ++p) {
+            const Verdict& v = verdicts[i][p];
+            const double at = threshold.value_or(policies[p]->stream.threshold);
+            const bool over = v.probability ? *v.probability >= at : v.violation.value_or(true);
+            if (over) flagged[i].push_back(policies[p]->id);
+        }
     }
     return flagged;
 }

@@ -31,4 +31,11 @@ std::vector<std::string> flagged_by(ServiceContext& context, const std::string& 
                                     const std::vector<std::shared_ptr<const Policy>>& policies,
                                     std::optional<double> threshold);
 
+// The same for several items at once, in one fanout: for each item (its id and content), the ids
+// of the policies that flag it.
+std::vector<std::vector<std::string>> flagged_each(ServiceContext& context, const std::string& request_id,
+                                                   const std::vector<std::pair<std::string, Content>>& items,
+                                                   const std::vector<std::shared_ptr<const Policy>>& policies,
+                                                   std::optional<double> threshold);
+
 }  // namespace arbiter::service

@@ -59,15 +59,20 @@ private:
 }  // namespace
 
 UpstreamClient::UpstreamClient(const std::string& base_url, std::string bearer_token,
-                               std::chrono::milliseconds limit)
+                               std::chrono::milliseconds limit, Base base)
     : base_(parse_base_url(base_url)), token_(std::move(bearer_token)), limit_(limit) {
     const std::string_view prefix = base_.path_prefix;
-    if (prefix.size() < 3 || prefix.substr(prefix.size() - 3) != "/v1") base_.path_prefix += "/v1";
+    const bool versioned = prefix.size() >= 3 && prefix.substr(prefix.size() - 3) == "/v1";
+    if (base == Base::openai && !versioned) base_.path_prefix += "/v1";
     url_ = base_.scheme_host_port + base_.path_prefix;
 }
 
 UpstreamReply UpstreamClient::post(const std::string& path, const std::string& json,
                                    const UpstreamCall& call) const {
+    return send({"POST", path, json, {}}, call);
+}
+
+UpstreamReply UpstreamClient::send(const UpstreamRequest& sent_request, const UpstreamCall& call) const {
     const Clock::time_point deadline = Clock::now() + limit_;
     httplib::Client client(base_.scheme_host_port);
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(limit_);
@@ -83,14 +88,20 @@ UpstreamReply UpstreamClient::post(const std::string& path, const std::string& j
     UpstreamReply reply;
     bool stopped = false;
     httplib::Request request;
-    request.method = "POST";
-    request.path = base_.path_prefix + path;
-    request.body = json;
-    request.set_header("Content-Type", "application/json");
-    request.set_header("Accept", call.on_bytes ? "text/event-stream" : "application/json");
+    request.method = sent_request.method;
+    request.path = base_.path_prefix;
+    request.path.append(sent_request.path);
+    if (request.path.empty()) request.path.push_back('/');
+    request.body = sent_request.body;
+    for (const auto& [name, value] : sent_request.headers) request.set_header(name, value);
+    if (!request.has_header("Content-Type") && !request.body.empty())
+        request.set_header("Content-Type", "application/json");
+    if (!request.has_header("Accept"))
+        request.set_header("Accept", call.on_bytes ? "text/event-stream" : "application/json");
     request.response_handler = [&](const httplib::Response& response) {
         reply.status = response.status;
-        if (call.on_status) call.on_status(response.status);
+        reply.headers.assign(response.headers.begin(), response.headers.end());
+        if (call.on_status) call.on_status(response.status, reply.headers);
         return true;
     };
     request.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
