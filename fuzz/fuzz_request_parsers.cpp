@@ -20,6 +20,7 @@
 #include "core/sse_parser.h"
 #include "http/body_decoding.h"
 #include "http/http_message.h"
+#include "mcp/mcp_messages.h"
 #include "service/classify_request.h"
 #include "streams/stream_request.h"
 
@@ -82,6 +83,15 @@ void json_bodies(std::string_view text) {
     }
 }
 
+// An event the MCP guard relays is written back as it was read: read again, it is the same.
+void written_back(const SseEvent& event) {
+    SseParser again;
+    const std::vector<SseEvent> back = again.feed_events(sse_text(event));
+    if (back.size() != 1 || back[0].data != event.data || back[0].id != event.id ||
+        back[0].event != event.event || back[0].retry != event.retry)
+        std::abort();
+}
+
 // The bytes as an upstream's event stream, cut into pieces where they hold a NUL.
 void sse_pieces(std::string_view text) {
     SseParser parser;
@@ -89,12 +99,39 @@ void sse_pieces(std::string_view text) {
     try {
         for (size_t at = 0; at <= text.size();) {
             const size_t cut = std::min(text.find('\0', at), text.size());
-            events += parser.feed(text.substr(at, cut - at)).size();
+            for (const SseEvent& event : parser.feed_events(text.substr(at, cut - at))) {
+                ++events;
+                written_back(event);
+            }
             at = cut + 1;
         }
     } catch (const std::length_error&) {
     }
     if (events > text.size()) std::abort();
+}
+
+// The bytes as MCP messages: whatever they hold, reading a call, a result or a listing never
+// crashes, and a call's name is never empty.
+void mcp_parts(std::string_view text) {
+    McpMessages messages;
+    try {
+        messages = mcp_messages(text);
+    } catch (const McpInputError&) {
+        return;
+    }
+    for (const nlohmann::json& m : messages.messages) {
+        if (is_tool_call(m)) {
+            try {
+                if (tool_call_of(m).name.empty()) std::abort();
+            } catch (const McpInputError&) {
+            }
+        }
+        if (is_tool_result(m)) (void)result_text(m["result"]);
+        if (is_tool_listing(m)) {
+            for (const nlohmann::json& tool : m["result"]["tools"]) (void)description_text(tool);
+        }
+        (void)description_text(m);
+    }
 }
 
 }  // namespace
@@ -110,6 +147,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     json_bodies(text);
     sse_pieces(text);
+    mcp_parts(text);
     (void)states_version(text);
     try {
         (void)parse_policy(text, "fuzz.md");

@@ -167,6 +167,7 @@ TEST(DocsCommands, TheReadmeNamesEveryCommand) {
 std::map<std::string, std::string> registered_routes() {
     service::ServiceConfig config;
     config.gateway.upstream = "http://127.0.0.1:9/v1";
+    config.mcp.upstream = "http://127.0.0.1:9/mcp";
     test::InProcessServer server(
         test::fresh_db("docs-routes"),
         {.config = config, .keys_file = {}, .engine = false, .streams = 0, .max_reasoning_tokens = 0});

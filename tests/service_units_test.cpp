@@ -357,6 +357,10 @@ TEST(ServiceConfig, ErrorsNameFileLineAndKey) {
         {"policy_sets:\n  a: {threshold: 2}\n", ":2: threshold must be from"},
         {"policy_sets:\n  a: {policies: spam}\n", ":2: policies must be a list"},
         {"server: [1, 2\n", "units-bad.yaml:"},
+        {"mcp:\n  tool_descriptions: hide\n", ":2: tool_descriptions must be withhold, flag or pass"},
+        {"mcp:\n  path: /v1/mcp\n", ":2: path must be a path such as /mcp"},
+        {"mcp:\n  upstreams: http://x\n", ":2: unknown key 'upstreams'"},
+        {"mcp:\n  policies: spam\n", ":2: policies must be a list"},
     };
     for (const auto& [text, says] : cases) {
         const std::string file = test::write_file("units-bad.yaml", text);

@@ -38,6 +38,7 @@ struct ServeArgs {
     std::string cascade = "auto";
     std::string upstream;
     std::string release;
+    std::string mcp_upstream;
     std::string instance;
 };
 
@@ -70,6 +71,7 @@ service::ServiceConfig configuration(const ServeArgs& a) {
     if (a.port >= 0) config.port = a.port;
     if (a.no_store_content) config.store_content = false;
     if (!a.upstream.empty()) config.gateway.upstream = a.upstream;
+    if (!a.mcp_upstream.empty()) config.mcp.upstream = a.mcp_upstream;
     if (!a.release.empty())
         config.gateway.release = a.release == "hold" ? service::Release::hold : service::Release::observe;
     config.instance = a.instance.empty() ? default_instance_name(config.port) : a.instance;
@@ -284,6 +286,11 @@ void add_serve_command(CLI::App& app, Action& action) {
                     "Serve POST /v1/chat/completions as a guarded gateway in front of this OpenAI-compatible "
                     "LLM server (base URL, e.g. http://127.0.0.1:8081/v1): messages judged before they are "
                     "forwarded, the answer while it streams; see docs/streams-and-gateway.md (gateway:)");
+    cmd->add_option("--mcp-upstream", a->mcp_upstream,
+                    "Serve /mcp as a guard in front of this Model Context Protocol server's Streamable HTTP "
+                    "endpoint (e.g. http://127.0.0.1:3000/mcp): tool calls judged before the server runs "
+                    "them, results before the client gets them, tool descriptions at tools/list; see "
+                    "docs/mcp-guard.md (mcp:)");
     cmd->add_option("--release", a->release,
                     "How the gateway releases a streamed answer: observe (at once; cut on a flag) or hold "
                     "(only text a passing check covered)")

@@ -50,15 +50,20 @@ std::string missing_reference(const service::ServiceConfig& config, const storag
         }
     }
     const service::GatewayConfig& gateway = config.gateway;
-    if (gateway.upstream.empty()) return {};
-    try {
-        parse_base_url(gateway.upstream);
-    } catch (const std::invalid_argument& e) {
-        return std::string("--upstream: ") + e.what();
+    const service::McpConfig& mcp = config.mcp;
+    for (const auto& [upstream, flag] : {std::pair{&gateway.upstream, "--upstream"}, {&mcp.upstream, "--mcp-upstream"}}) {
+        try {
+            if (!upstream->empty()) parse_base_url(*upstream);
+        } catch (const std::invalid_argument& e) {
+            return std::string(flag) + ": " + e.what();
+        }
     }
-    for (const auto* ids : {&gateway.input_policies, &gateway.output_policies}) {
+    const std::vector<std::pair<const std::optional<std::vector<std::string>>*, const char*>> lists = {
+        {&gateway.input_policies, "gateway"}, {&gateway.output_policies, "gateway"}, {&mcp.policies, "mcp"}};
+    for (const auto& [ids, section] : lists) {
         for (const std::string& id : ids->value_or(std::vector<std::string>{})) {
-            if (!store.current(id)) return "gateway names policy '" + id + "', which is not loaded";
+            if (!store.current(id))
+                return std::string(section) + " names policy '" + id + "', which is not loaded";
         }
     }
     return {};

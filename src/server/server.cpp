@@ -6,6 +6,7 @@
 #include "compat/routes.h"
 #include "http/http_server.h"
 #include "http/router.h"
+#include "mcp/mcp_guard.h"
 #include "review/routes.h"
 #include "server/routes.h"
 #include "streams/routes.h"
@@ -71,6 +72,10 @@ public:
             gateway_ = std::make_unique<Gateway>(context_.config.gateway);
             add_gateway_routes(router_, context_, sessions_, *gateway_);
         }
+        if (!context_.config.mcp.upstream.empty()) {
+            mcp_ = std::make_unique<McpGuard>(context_.config.mcp);
+            add_mcp_routes(router_, context_, *mcp_);
+        }
     }
 
     void set_backend(Backend& backend, StreamBackend* streams) { context_.set_backend(backend, streams); }
@@ -82,6 +87,7 @@ public:
     void stop() {
         context_.draining = true;
         if (gateway_) gateway_->stopping = true;
+        if (mcp_) mcp_->stopping = true;
         http_.stop();
         runs_.stop();
     }
@@ -93,6 +99,7 @@ private:
     EvalRuns runs_;
     WorkerPool playground_runs_;        // joined before the context they log to goes
     std::unique_ptr<Gateway> gateway_;  // after sessions_: its relays close their streams
+    std::unique_ptr<McpGuard> mcp_;     // its relays log to the context
     HttpServer http_;
 };
 

@@ -234,6 +234,37 @@ void read_gateway(const Reader& r, const YAML::Node& node, GatewayConfig& g) {
     if (node["max_waiting"]) g.max_waiting = r.number<size_t>(node["max_waiting"], "max_waiting", 1, 4096);
 }
 
+void read_mcp(const Reader& r, const YAML::Node& node, McpConfig& m) {
+    r.only_keys(node,
+                {"upstream", "path", "api_key_env", "policies", "tool_descriptions", "threshold", "timeout_ms",
+                 "max_streams"},
+                "mcp");
+    if (node["upstream"]) m.upstream = node["upstream"].as<std::string>();
+    if (node["path"]) {
+        m.path = node["path"].as<std::string>();
+        if (m.path.size() < 2 || m.path[0] != '/' || m.path.find_first_of("{}?# ") != std::string::npos ||
+            m.path.rfind("/v1/", 0) == 0)
+            r.fail(node["path"], "path must be a path such as /mcp, outside /v1/");
+    }
+    if (node["api_key_env"]) m.api_key_env = node["api_key_env"].as<std::string>();
+    if (node["policies"]) {
+        if (!node["policies"].IsSequence()) r.fail(node["policies"], "policies must be a list of policy ids");
+        m.policies = strings(r, node["policies"], "policies must be a list of policy ids");
+    }
+    if (node["tool_descriptions"]) {
+        const std::string mode = node["tool_descriptions"].as<std::string>();
+        if (mode != "withhold" && mode != "flag" && mode != "pass")
+            r.fail(node["tool_descriptions"], "tool_descriptions must be withhold, flag or pass");
+        m.tool_descriptions = mode == "withhold" ? FlaggedTools::withhold
+                              : mode == "flag"   ? FlaggedTools::flag
+                                                 : FlaggedTools::pass;
+    }
+    if (node["threshold"]) m.threshold = r.number<double>(node["threshold"], "threshold", 0.0, 1.0);
+    if (node["timeout_ms"])
+        m.timeout = std::chrono::milliseconds(r.number<int>(node["timeout_ms"], "timeout_ms", 1, 3'600'000));
+    if (node["max_streams"]) m.max_streams = r.number<size_t>(node["max_streams"], "max_streams", 1, 4096);
+}
+
 }  // namespace
 
 std::map<std::string, PolicySet> with_model_aliases(std::map<std::string, PolicySet> sets) {
@@ -274,9 +305,10 @@ ServiceConfig load_service_config(const std::filesystem::path& path) {
     ServiceConfig config;
     if (root.IsNull()) return config;
     try {
-        r.only_keys(root, {"server", "policy_sets", "perspective", "gateway", "backend"},
+        r.only_keys(root, {"server", "policy_sets", "perspective", "gateway", "mcp", "backend"},
                     "the configuration");
         if (root["gateway"]) read_gateway(r, root["gateway"], config.gateway);
+        if (root["mcp"]) read_mcp(r, root["mcp"], config.mcp);
         if (root["perspective"]) read_perspective(r, root["perspective"], config);
         if (root["server"]) read_server(r, root["server"], config);
         if (const YAML::Node sets = root["policy_sets"]) {

@@ -146,6 +146,24 @@ struct GatewayConfig {
     bool operator==(const GatewayConfig&) const = default;
 };
 
+// What the MCP guard does with a tool whose description a policy flags (tool poisoning):
+// leaves it out of tools/list, keeps it with the policies named in its _meta, or does not judge
+// descriptions at all.
+enum class FlaggedTools { withhold, flag, pass };
+
+struct McpConfig {
+    std::string upstream;     // the MCP server's endpoint ("http://host:3000/mcp"); empty: no guard
+    std::string path = "/mcp";  // where arbiter serves it
+    std::string api_key_env;  // an environment variable holding the upstream's bearer token
+    std::optional<std::vector<std::string>> policies;  // judge calls, results, descriptions (default: all)
+    FlaggedTools tool_descriptions = FlaggedTools::withhold;
+    double threshold = 0.5;  // a part is flagged when a P(violation) is at or above it
+    std::chrono::milliseconds timeout{300000};  // one upstream request, start to end (GET streams too)
+    size_t max_streams = 32;                    // upstream requests relayed at once (429 beyond)
+
+    bool operator==(const McpConfig&) const = default;
+};
+
 struct ServiceConfig {
     // This instance's name among several on one database: in stream ids (which say where a stream
     // lives) and as every metric's arbiter_instance label. 1 to 32 of [A-Za-z0-9_-].
@@ -175,6 +193,7 @@ struct ServiceConfig {
     std::map<std::string, std::string> perspective_attributes;  // Perspective attribute -> policy id
     size_t perspective_max_text_bytes = 20480;                  // Perspective's own limit
     GatewayConfig gateway;
+    McpConfig mcp;
 };
 
 // Whether `name` can name an instance: 1 to 32 of [A-Za-z0-9_-] (no dot: a stream id ends

@@ -28,6 +28,7 @@ std::vector<std::string> keep_fixed_settings(const ServiceConfig& running, Servi
     keep(&ServiceConfig::idle_timeout, "server.idle_timeout_ms");
     keep(&ServiceConfig::store_content, "server.store_content");
     keep(&ServiceConfig::gateway, "gateway");
+    keep(&ServiceConfig::mcp, "mcp");
     return differing;
 }
 
