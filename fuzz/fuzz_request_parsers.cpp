@@ -87,8 +87,9 @@ void json_bodies(std::string_view text) {
 void written_back(const SseEvent& event) {
     SseParser again;
     const std::vector<SseEvent> back = again.feed_events(sse_text(event));
-    if (back.size() != 1 || back[0].data != event.data || back[0].id != event.id ||
-        back[0].event != event.event || back[0].retry != event.retry)
+    if (back.size() != 1 || back[0].data != event.data || back[0].has_data != event.has_data ||
+        back[0].id != event.id || back[0].has_id != event.has_id || back[0].event != event.event ||
+        back[0].retry != event.retry)
         std::abort();
 }
 

@@ -44,13 +44,22 @@ TEST(SseParser, ACarriageReturnAloneEndsALine) {
     EXPECT_EQ(events[0].data, "x");
 }
 
+// An empty id clears a client's last event id, so it is kept; a name alone is no event.
+TEST(SseParser, AnEmptyIdIsAnEventAndANameAloneIsNone) {
+    SseParser parser;
+    const std::vector<SseEvent> events = parser.feed_events("id:\n\nevent: x\n\n");
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_TRUE(events[0].has_id);
+    EXPECT_EQ(sse_text(events[0]), "id: \n\n");
+}
+
 TEST(SseParser, FeedGivesTheDataOfEventsWithData) {
     SseParser parser;
     EXPECT_EQ(parser.feed(kStream), (std::vector<std::string>{"{\"a\":\n1}", "x"}));
 }
 
 TEST(SseParser, WritesAnEventBackAsItWasRead) {
-    const SseEvent event{"7", "message", "100", "line one\nline two", true};
+    const SseEvent event{"7", "message", "100", "line one\nline two", true, true};
     EXPECT_EQ(sse_text(event), "id: 7\nevent: message\nretry: 100\ndata: line one\ndata: line two\n\n");
     SseParser parser;
     const std::vector<SseEvent> back = parser.feed_events(sse_text(event));

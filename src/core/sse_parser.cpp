@@ -13,8 +13,8 @@ std::pair<std::string_view, std::string_view> field_of(std::string_view line) {
     return {line.substr(0, colon), value};
 }
 
-// Adds one field line to `event`; true when it set something.
-bool add_field(SseEvent& event, std::string_view line) {
+// Adds one field line to `event`.
+void add_field(SseEvent& event, std::string_view line) {
     const auto [name, value] = field_of(line);
     if (name == "data") {
         if (event.has_data) event.data += '\n';
@@ -22,21 +22,23 @@ bool add_field(SseEvent& event, std::string_view line) {
         event.has_data = true;
     } else if (name == "id") {
         event.id = value;
+        event.has_id = true;
     } else if (name == "event") {
         event.event = value;
     } else if (name == "retry") {
         event.retry = value;
-    } else {
-        return false;  // a comment (no name) or a field the format ignores
-    }
-    return true;
+    }  // else a comment (no name) or a field the format ignores
+}
+
+bool carries_something(const SseEvent& event) {
+    return event.has_data || event.has_id || !event.retry.empty();
 }
 
 }  // namespace
 
 std::string sse_text(const SseEvent& event) {
     std::string text;
-    if (!event.id.empty()) text += "id: " + event.id + "\n";
+    if (event.has_id) text += "id: " + event.id + "\n";
     if (!event.event.empty()) text += "event: " + event.event + "\n";
     if (!event.retry.empty()) text += "retry: " + event.retry + "\n";
     if (event.has_data) {
@@ -55,7 +57,6 @@ std::vector<SseEvent> SseParser::feed_events(std::string_view bytes) {
     buffer_.append(bytes);
     std::vector<SseEvent> events;
     SseEvent event;
-    bool any_field = false;
     size_t line_start = 0;
     size_t consumed = 0;  // bytes of complete events
     while (true) {
@@ -71,13 +72,12 @@ std::vector<SseEvent> SseParser::feed_events(std::string_view bytes) {
         const std::string_view line(buffer_.data() + line_start, end - line_start);
         line_start = next;
         if (line.empty()) {  // the blank line that ends an event
-            if (any_field) events.push_back(std::move(event));
+            if (carries_something(event)) events.push_back(std::move(event));
             event = {};
-            any_field = false;
             consumed = line_start;
             continue;
         }
-        any_field = add_field(event, line) || any_field;
+        add_field(event, line);
     }
     buffer_.erase(0, consumed);
     if (buffer_.size() > kMaxEventBytes)

@@ -12,11 +12,12 @@
 namespace arbiter {
 
 struct SseEvent {
-    std::string id;     // "" when the event set none
+    std::string id;
     std::string event;  // its name ("" : the default, "message")
     std::string retry;  // the reconnection time it asks for, as sent ("" : none)
     std::string data;
     bool has_data = false;  // an event may carry only an id (MCP's priming event)
+    bool has_id = false;    // an empty id field still means something: it clears the last id
 };
 
 // An event as a client reads it: its fields, then the blank line that ends it (a data line per
@@ -31,7 +32,8 @@ public:
     // The data of each event with data that `bytes` completes. Throws std::length_error past
     // kMaxEventBytes.
     std::vector<std::string> feed(std::string_view bytes);
-    // Each event that `bytes` completes, with any field set. Same limit.
+    // Each event that `bytes` completes with data, an id field or a retry time (one with only a
+    // name, or nothing, is none: no client acts on it). Same limit.
     std::vector<SseEvent> feed_events(std::string_view bytes);
 
 private:

@@ -1,4 +1,4 @@
-// OpenAI's Node SDK and OpenAI's Agents SDK running tool loops through arbiter's gateway, in
+// OpenAI's Node SDK, OpenAI's Agents SDK and Vercel's AI SDK running tool loops through arbiter's gateway, in
 // front of the in-test upstream of tests/service_gateway_tools_test.cpp: it calls the tool the
 // user names ("call send_money") and answers "Done." once the tool's result is in. The gateway's
 // output policy flags send_money. Usage: node agent_tools.mjs GATEWAY_URL. Exits non-zero on any
@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { Agent, run, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled, tool } from "@openai/agents";
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import { generateText, jsonSchema, stepCountIs, streamText, tool as aiTool } from "ai";
 
 const [gatewayURL] = process.argv.slice(2);
 const client = new OpenAI({ baseURL: gatewayURL, apiKey: "unused", maxRetries: 0 });
@@ -107,5 +109,35 @@ for (const stream of [false, true]) {
     await flagged.completed;
   }
   assert.equal(executed.send_money, 0, `stream ${stream}: the agent executed a flagged call`);
+}
+// Vercel's AI SDK, as an application on any OpenAI-compatible server uses it: its loop executes
+// each call it receives, then asks again with the result, up to the steps allowed.
+const provider = createOpenAICompatible({ name: "arbiter", baseURL: gatewayURL, apiKey: "unused" });
+const ran = { get_weather: 0, send_money: 0 };
+const aiTools = Object.fromEntries(
+  Object.keys(ran).map((name) => [
+    name,
+    aiTool({
+      description: name.replace("_", " "),
+      inputSchema: jsonSchema(anyArguments),
+      execute: async () => ((ran[name] += 1), name === "get_weather" ? "sunny" : "sent"),
+    }),
+  ]),
+);
+for (const stream of [false, true]) {
+  const ask = async (prompt) => {
+    const options = { model: provider("m"), prompt, tools: aiTools, stopWhen: stepCountIs(3), maxRetries: 0 };
+    if (!stream) return generateText(options);
+    const result = streamText(options);
+    await result.consumeStream();
+    return { text: await result.text, finishReason: await result.finishReason };
+  };
+  const before = { ...ran };
+  const benign = await ask("call get_weather");
+  assert.equal(benign.text, "Done.", `stream ${stream}`);
+  assert.equal(ran.get_weather, before.get_weather + 1);
+  const flagged = await ask("call send_money");
+  assert.equal(ran.send_money, 0, `stream ${stream}: the AI SDK executed a flagged call`);
+  assert.equal(flagged.finishReason, "content-filter", `stream ${stream}`);
 }
 console.log("agent tools: ok");
