@@ -60,19 +60,24 @@ TEST(McpMessages, ResultsAndListingsAreKnownByTheirShape) {
                                                   {{"type", "resource"}, {"resource", {{"uri", "file:///a"}, {"text", "two"}}}},
                                                   {{"type", "resource_link"}, {"uri", "file:///b"}, {"name", "three"}, {"description", "four"}}}},
                                      {"structuredContent", {{"five", 5}}}}}};
-    EXPECT_TRUE(is_tool_result(result));
+    EXPECT_TRUE(is_response(result));
     EXPECT_FALSE(is_tool_listing(result));
-    EXPECT_EQ(result_text(result["result"]), "one\ntwo\nthree\nfour\n{\"five\":5}");
+    EXPECT_EQ(response_text(result), "one\ntwo\nthree\nfour\n{\"five\":5}");
     const json resource = {{"jsonrpc", "2.0"}, {"id", 4},
                            {"result", {{"contents", {{{"uri", "file:///c"}, {"text", "six"}}, {{"uri", "file:///d"}, {"blob", "AAAA"}}}}}}};
-    EXPECT_TRUE(is_tool_result(resource));  // resources/read: it reaches the model the same way
-    EXPECT_EQ(result_text(resource["result"]), "six");
+    EXPECT_EQ(response_text(resource), "six");  // resources/read: it reaches the model the same way
     const json listing = {{"jsonrpc", "2.0"}, {"id", 2}, {"result", {{"tools", json::array()}}}};
     EXPECT_TRUE(is_tool_listing(listing));
-    EXPECT_FALSE(is_tool_result(listing));
-    // A request of the same shape is no response.
-    EXPECT_FALSE(is_tool_result(json{{"id", 3}, {"method", "x"}, {"result", result["result"]}}));
+    // Whatever else it has: some clients read a message with an id and a result as a response.
+    EXPECT_TRUE(is_response(json{{"id", 3}, {"method", "x"}, {"result", result["result"]}}));
     EXPECT_FALSE(is_response(json{{"id", 3}}));
+    // Everything else a response carries may reach the model too: an error's message and data, a
+    // server's instructions, a result in no known shape (as JSON, keys and all); _meta does not.
+    EXPECT_EQ(response_text(json{{"id", 5}, {"error", {{"code", 1}, {"message", "m"}, {"data", {{"d", 2}}}}}}),
+              "m\n{\"d\":2}");
+    EXPECT_EQ(response_text(json{{"id", 6}, {"result", {{"instructions", "i"}, {"serverInfo", {{"name", "n"}}}, {"_meta", {{"x", "y"}}}}}}),
+              "i\n{\"name\":\"n\"}");
+    EXPECT_EQ(response_text(json{{"id", 7}, {"result", {{"toolResult", "t"}, {"content", "not a list"}}}}), "not a list\nt");
 }
 
 TEST(McpMessages, ADescriptionIncludesItsSchemasDescriptions) {

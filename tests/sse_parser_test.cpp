@@ -70,6 +70,12 @@ TEST(SseParser, WritesAnEventBackAsItWasRead) {
     EXPECT_EQ(back[0].data, event.data);
 }
 
+// Some clients end lines at U+2028 or a form feed: a field holding one is left out when written.
+TEST(SseParser, WritesOnlyFieldsEveryClientReadsAsOne) {
+    const SseEvent event{"a\u2028b", "x\fy", "12x", "d", true, true};
+    EXPECT_EQ(sse_text(event), "data: d\n\n");
+}
+
 TEST(SseParser, RefusesAnEventThatNeverEnds) {
     SseParser parser;
     EXPECT_THROW(parser.feed_events("data: " + std::string(SseParser::kMaxEventBytes, 'x')), std::length_error);

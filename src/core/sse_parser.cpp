@@ -1,5 +1,7 @@
 #include "core/sse_parser.h"
 
+#include <algorithm>
+
 namespace arbiter {
 
 namespace {
@@ -34,13 +36,20 @@ bool carries_something(const SseEvent& event) {
     return event.has_data || event.has_id || !event.retry.empty();
 }
 
+// Printable ASCII only: what every client reads as one field.
+bool printable(const std::string& value) {
+    return std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
 }  // namespace
 
 std::string sse_text(const SseEvent& event) {
     std::string text;
-    if (event.has_id) text += "id: " + event.id + "\n";
-    if (!event.event.empty()) text += "event: " + event.event + "\n";
-    if (!event.retry.empty()) text += "retry: " + event.retry + "\n";
+    if (event.has_id && printable(event.id)) text += "id: " + event.id + "\n";
+    if (!event.event.empty() && printable(event.event)) text += "event: " + event.event + "\n";
+    const bool digits = !event.retry.empty() &&
+                        std::all_of(event.retry.begin(), event.retry.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits) text += "retry: " + event.retry + "\n";
     if (event.has_data) {
         size_t start = 0;
         while (true) {
@@ -53,34 +62,41 @@ std::string sse_text(const SseEvent& event) {
     return text + "\n";
 }
 
-std::vector<SseEvent> SseParser::feed_events(std::string_view bytes) {
-    buffer_.append(bytes);
-    std::vector<SseEvent> events;
-    SseEvent event;
-    size_t line_start = 0;
-    size_t consumed = 0;  // bytes of complete events
-    while (true) {
-        // A line ends at CRLF, LF or CR alone, as every client reads it: a CR read as anything
-        // else would hide a field inside a value that a client sees as its own line.
-        const size_t end = buffer_.find_first_of("\r\n", line_start);
-        if (end == std::string::npos) break;
-        size_t next = end + 1;
-        if (buffer_[end] == '\r') {
-            if (next == buffer_.size()) break;  // a CR last: its LF may be on the way
-            if (buffer_[next] == '\n') ++next;
-        }
-        const std::string_view line(buffer_.data() + line_start, end - line_start);
-        line_start = next;
-        if (line.empty()) {  // the blank line that ends an event
-            if (carries_something(event)) events.push_back(std::move(event));
-            event = {};
-            consumed = line_start;
-            continue;
-        }
-        add_field(event, line);
+void SseParser::end_line(std::vector<SseEvent>& events) {
+    if (line_.empty()) {  // the blank line that ends an event
+        if (carries_something(event_)) events.push_back(std::move(event_));
+        event_ = {};
+        event_bytes_ = 0;
+        return;
     }
-    buffer_.erase(0, consumed);
-    if (buffer_.size() > kMaxEventBytes)
+    add_field(event_, line_);
+    event_bytes_ += line_.size() + 1;
+    line_.clear();
+}
+
+std::vector<SseEvent> SseParser::feed_events(std::string_view bytes) {
+    std::vector<SseEvent> events;
+    size_t at = 0;
+    if (after_cr_ && !bytes.empty() && bytes[0] == '\n') at = 1;
+    if (!bytes.empty()) after_cr_ = false;
+    // A line ends at CRLF, LF or CR alone, as every client reads it: a CR read as anything else
+    // would hide a field inside a value that a client sees as its own line. Each byte is looked
+    // at once, however the server cuts its stream.
+    while (at < bytes.size()) {
+        const size_t end = bytes.find_first_of("\r\n", at);
+        if (end == std::string_view::npos) {
+            line_.append(bytes.substr(at));
+            break;
+        }
+        line_.append(bytes.substr(at, end - at));
+        end_line(events);
+        at = end + 1;
+        if (bytes[end] == '\r') {
+            if (at == bytes.size()) after_cr_ = true;
+            else if (bytes[at] == '\n') ++at;
+        }
+    }
+    if (event_bytes_ + line_.size() > kMaxEventBytes)
         throw std::length_error("an upstream event is longer than " + std::to_string(kMaxEventBytes) +
                                 " bytes");
     return events;

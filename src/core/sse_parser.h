@@ -21,7 +21,9 @@ struct SseEvent {
 };
 
 // An event as a client reads it: its fields, then the blank line that ends it (a data line per
-// line of `data`).
+// line of `data`). An id or name with other than printable ASCII, or a retry that is not a number,
+// is left out: some clients end lines at characters this format does not (U+2028, form feed), and
+// would read a field hidden inside one.
 std::string sse_text(const SseEvent& event);
 
 class SseParser {
@@ -37,7 +39,12 @@ public:
     std::vector<SseEvent> feed_events(std::string_view bytes);
 
 private:
-    std::string buffer_;
+    void end_line(std::vector<SseEvent>& events);
+
+    std::string line_;         // the line being read, without its end
+    SseEvent event_;           // the event being read
+    size_t event_bytes_ = 0;   // the bytes of its lines so far
+    bool after_cr_ = false;    // the last byte was a CR: an LF next ends no second line
 };
 
 }  // namespace arbiter

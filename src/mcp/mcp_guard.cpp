@@ -30,6 +30,6 @@ void DescriptionVerdicts::remember(const std::string& key, std::vector<std::stri
 McpGuard::McpGuard(const McpConfig& c)
     : config(c),
       upstream(c.upstream, token_from(c.api_key_env), c.timeout, UpstreamClient::Base::exact),
-      relays(c.max_streams, c.max_streams) {}
+      relays(2 * c.max_streams, 2 * c.max_streams) {}
 
 }  // namespace arbiter::service

@@ -8,8 +8,9 @@
 //      JSON-RPC error (kPolicyViolation) and the server never runs it.
 //   2. A tool's result (each text, resource and structured part) is judged, with its call, by
 //      the policies that judge tool results, before the client sees it; a flagged result is
-//      replaced by the same error. So is a resource read (resources/read). Results are
-//      recognised by their shape, on every stream: a resumed stream cannot carry one past.
+//      replaced by the same error. So is every other response with something to say (a resource,
+//      a server's instructions, an error's message), on every stream: a resumed stream cannot
+//      carry one past.
 //   3. Each tool's description and input schema at tools/list are judged like a tool's result
 //      (they reach the model the same way: tool poisoning); a flagged tool is withheld, kept with
 //      the policies in its _meta["arbiter/flagged"], or not judged (tool_descriptions). A listing is
@@ -19,7 +20,7 @@
 //      notifications and requests on the POST and GET streams, DELETE.
 // A part that cannot be judged (the queue full, a timeout) is refused, never passed unjudged.
 // Each judgement is in the decision log, request id "mcp-...", item "tool_call:NAME",
-// "tool_result:NAME" or "tool_description:NAME".
+// "tool_result:NAME", "tool_description:NAME" or "response".
 
 #include <atomic>
 #include <map>
@@ -63,8 +64,11 @@ struct McpGuard {
     const UpstreamClient upstream;
     DescriptionVerdicts descriptions;
     std::atomic<bool> stopping = false;  // relays stop reading their upstreams
-    std::atomic<size_t> active = 0;      // upstream requests being relayed (at most max_streams)
-    WorkerPool relays;                   // the threads that wait on the upstream (last: joined first)
+    std::atomic<size_t> active = 0;      // POSTs and DELETEs being relayed (at most max_streams)
+    // Server streams (GET) being relayed, at most max_streams apart from the rest: each connected
+    // client holds one open, and they must not take the places calls need.
+    std::atomic<size_t> listening = 0;
+    WorkerPool relays;  // the threads that wait on the upstream, for both (last: joined first)
 };
 
 // POST, GET and DELETE on config.path: the guard.

@@ -30,6 +30,8 @@ std::string tool_name(const json& tool) {
 
 // Tools judged in one fanout: a long listing in several, so none outgrows the job queue.
 constexpr size_t kToolsPerFanout = 16;
+// Most tools one listing may have (a page of tools/list: servers page longer ones).
+constexpr size_t kMaxListedTools = 1024;
 
 // The error that stands for a part that could not be judged: refused, never passed unjudged.
 json not_judged(const json& id, const std::string& what, const std::string& stage, const std::string& tool,
@@ -69,13 +71,13 @@ std::optional<json> McpJudge::judge_call(const json& request) {
 }
 
 json McpJudge::judge_response(json message, const McpCalls& calls) {
-    if (is_tool_result(message)) return judge_result(std::move(message), calls);
     if (is_tool_listing(message)) return judge_listing(std::move(message));
+    if (is_response(message)) return judge_result(std::move(message), calls);
     return message;
 }
 
 json McpJudge::judge_result(json message, const McpCalls& calls) {
-    const std::string text = result_text(message["result"]);
+    const std::string text = response_text(message);
     if (text.empty()) return message;
     const auto call = calls.find(id_key(message["id"]));
     const std::string tool = call == calls.end() ? std::string() : call->second.name;
@@ -90,15 +92,15 @@ json McpJudge::judge_result(json message, const McpCalls& calls) {
     try {
         const auto policies = judging(stage_policies(context_, guard_.config.policies), {result});
         const std::vector<std::string> flagged =
-            flagged_by(context_, request_id_, tool.empty() ? "tool_result" : "tool_result:" + tool,
+            flagged_by(context_, request_id_, tool.empty() ? "response" : "tool_result:" + tool,
                        Content::conversation(std::move(turns)), policies, guard_.config.threshold);
         if (flagged.empty()) return message;
         return rpc_error(message["id"], kPolicyViolation,
                          "arbiter: policy '" + flagged[0] + "' flagged the result of " +
-                             (tool.empty() ? std::string("a tool") : tool) + "; it was withheld",
+                             (tool.empty() ? std::string("a request") : tool) + "; it was withheld",
                          verdict_data("tool_result", flagged, tool, request_id_));
     } catch (const std::exception& e) {
-        return not_judged(message["id"], "the result of " + (tool.empty() ? std::string("a tool") : tool) +
+        return not_judged(message["id"], "the result of " + (tool.empty() ? std::string("a request") : tool) +
                                              ", withheld,",
                           "tool_result", tool, request_id_, e);
     }
@@ -107,6 +109,10 @@ json McpJudge::judge_result(json message, const McpCalls& calls) {
 json McpJudge::judge_listing(json message) {
     if (guard_.config.tool_descriptions == FlaggedTools::pass) return message;
     json& tools = message["result"]["tools"];
+    if (tools.size() > kMaxListedTools)
+        return rpc_error(message["id"], kNotJudged,
+                         "arbiter: a listing of " + std::to_string(tools.size()) + " tools is more than the " +
+                             std::to_string(kMaxListedTools) + " the guard judges at once; it was withheld");
     std::vector<std::vector<std::string>> flagged;
     try {
         flagged = flagged_tools(tools);

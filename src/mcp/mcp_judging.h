@@ -23,12 +23,11 @@ public:
     // The error that answers a tools/call request a policy flags, or that could not be judged;
     // nullopt when it may go to the server.
     std::optional<nlohmann::json> judge_call(const nlohmann::json& request);
-    // `message` as the client may have it: a flagged tool result replaced by an error, a listing
-    // with its flagged tools withheld or marked; any other message as it came. `calls` names the
-    // tool a result answers, where this exchange made the call.
+    // `message` as the client may have it: a response whose text a policy flags (a tool's result,
+    // a resource, a server's instructions, an error's message) replaced by an error, a listing
+    // with its flagged tools withheld or marked; requests and notifications as they came. `calls`
+    // names the tool a result answers, where this exchange made the call.
     nlohmann::json judge_response(nlohmann::json message, const McpCalls& calls);
-
-    const std::string& request_id() const { return request_id_; }
 
 private:
     nlohmann::json judge_result(nlohmann::json message, const McpCalls& calls);

@@ -49,7 +49,7 @@ McpMessages mcp_messages(std::string_view text) {
 
 std::string mcp_text(const McpMessages& messages) {
     const json value = messages.batch ? json(messages.messages) : messages.messages.at(0);
-    return value.dump(-1, ' ', false, json::error_handler_t::replace);
+    return value.dump(-1, ' ', true, json::error_handler_t::replace);
 }
 
 bool is_tool_call(const json& message) {
@@ -69,16 +69,7 @@ ToolCall tool_call_of(const json& message) {
 }
 
 bool is_response(const json& message) {
-    return message.contains("id") && !message.contains("method") &&
-           (message.contains("result") || message.contains("error"));
-}
-
-bool is_tool_result(const json& message) {
-    const json* result = result_of(message);
-    if (!result) return false;
-    const json* content = member(*result, "content");
-    const json* contents = member(*result, "contents");
-    return (content && content->is_array()) || (contents && contents->is_array());
+    return message.contains("id") && (message.contains("result") || message.contains("error"));
 }
 
 bool is_tool_listing(const json& message) {
@@ -87,8 +78,19 @@ bool is_tool_listing(const json& message) {
     return tools && tools->is_array();
 }
 
-std::string result_text(const json& result) {
-    std::string text;
+namespace {
+
+// A part in no shape the guard knows, as the model would read it: a string as it is, anything
+// else as its JSON (keys and all).
+void add_part(std::string& text, const json& value) {
+    if (value.is_string()) return add_line(text, &value);
+    if (value.is_null() || value.is_boolean() || value.is_number()) return;
+    const json dumped = value.dump(-1, ' ', false, json::error_handler_t::replace);
+    add_line(text, &dumped);
+}
+
+// A tool's or a resource's parts, in the order the model reads them.
+void add_result_parts(std::string& text, const json& result) {
     if (const json* content = member(result, "content"); content && content->is_array()) {
         for (const json& part : *content) {
             if (!part.is_object()) continue;
@@ -109,6 +111,28 @@ std::string result_text(const json& result) {
     if (const json* structured = member(result, "structuredContent"); structured && !structured->is_null()) {
         const json dumped = structured->dump(-1, ' ', false, json::error_handler_t::replace);
         add_line(text, &dumped);
+    }
+}
+
+}  // namespace
+
+std::string response_text(const json& message) {
+    std::string text;
+    if (const json* result = member(message, "result"); result && result->is_object()) {
+        add_result_parts(text, *result);
+        for (const auto& [key, value] : result->items()) {
+            const bool read = ((key == "content" || key == "contents") && value.is_array()) ||
+                              key == "structuredContent" || key == "_meta";
+            if (!read) add_part(text, value);
+        }
+    } else if (result) {
+        add_part(text, *result);
+    }
+    if (const json* error = member(message, "error"); error && error->is_object()) {
+        add_part(text, error->value("message", json()));
+        add_part(text, error->value("data", json()));
+    } else if (error) {
+        add_part(text, *error);
     }
     return text;
 }

@@ -38,7 +38,8 @@ struct McpMessages {
 // too deep), kInvalidRequest for JSON that holds no message objects or more than kMaxBatch.
 McpMessages mcp_messages(std::string_view text);
 
-// The messages as one body or event: the object alone, or the array of a batch.
+// The messages as one body or event: the object alone, or the array of a batch, in ASCII (every
+// other character escaped: no client's parser can split what the guard judged whole).
 std::string mcp_text(const McpMessages& messages);
 
 // A request of tools/call (it has an id: a notification of that name calls nothing).
@@ -47,17 +48,17 @@ bool is_tool_call(const nlohmann::json& message);
 // JSON text. Throws McpInputError kInvalidParams for a request without a tool's name.
 ToolCall tool_call_of(const nlohmann::json& message);
 
-// A response: an id and a result or an error, no method.
+// A response: an id and a result or an error (whatever else it has: some clients read any such
+// message as one).
 bool is_response(const nlohmann::json& message);
-// A response whose result is a tool's (a content list) or a resource's (resources/read: a
-// contents list), which reach the model alike; or a listing of tools.
-bool is_tool_result(const nlohmann::json& message);
+// A response whose result lists tools (tools/list).
 bool is_tool_listing(const nlohmann::json& message);
 
-// What a tool's result tells the model: its text parts, the text of embedded resources, the
-// names and descriptions of linked ones and its structured content, one per line; a resource's,
-// the text of its contents.
-std::string result_text(const nlohmann::json& result);
+// What a response tells the model, one part per line. A tool's result: its text parts, the text
+// of embedded resources, the names and descriptions of linked ones, its structured content; a
+// resource's, the text of its contents; then every other string in the result (a server's
+// instructions at initialize, a field a client might show), and an error's message and data.
+std::string response_text(const nlohmann::json& message);
 // What a listed tool tells the model: its title, its description and its input schema (whose
 // property descriptions a poisoned tool fills too).
 std::string description_text(const nlohmann::json& tool);

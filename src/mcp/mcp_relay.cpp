@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <algorithm>
+
 #include "core/sse_parser.h"
 #include "http/body_stream.h"
 #include "mcp/mcp_messages.h"
@@ -12,11 +14,12 @@ namespace {
 
 using json = nlohmann::json;
 
-// Most bytes of a JSON answer the guard reads before judging it.
+// Most bytes of a whole answer the guard reads before judging it.
 constexpr size_t kMaxReplyBytes = size_t{16} << 20;
 
-// The server's headers the client needs: its session, its content type, how to authenticate.
-constexpr const char* kAnswerHeaders[] = {"Mcp-Session-Id", "WWW-Authenticate"};
+// The server's headers the client needs: its session, how to authenticate, when to retry, what it
+// allows (the content type is the guard's own: it writes the body).
+constexpr const char* kAnswerHeaders[] = {"Mcp-Session-Id", "WWW-Authenticate", "Retry-After", "Allow"};
 
 std::string header_of(const UpstreamHeaders& headers, const char* name) {
     for (const auto& [key, value] : headers) {
@@ -29,19 +32,26 @@ bool is_event_stream(const UpstreamHeaders& headers) {
     return strncasecmp(header_of(headers, "Content-Type").c_str(), "text/event-stream", 17) == 0;
 }
 
+bool is_success(int status) {
+    return status / 100 == 2;
+}
+
+// A header value that can only be one: printable ASCII (a server's CR or LF would otherwise start
+// headers, or a body, of the guard's answer).
+bool printable(const std::string& value) {
+    return std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
 void pass_headers(const UpstreamHeaders& from, HttpResponse& to, const std::string& request_id) {
     for (const char* name : kAnswerHeaders) {
-        if (std::string value = header_of(from, name); !value.empty()) to.set_header(name, std::move(value));
+        if (std::string value = header_of(from, name); !value.empty() && printable(value))
+            to.set_header(name, std::move(value));
     }
     to.set_header("X-Request-Id", request_id);
 }
 
-HttpResponse rpc_answer(int status, const McpMessages& messages) {
-    HttpResponse res;
-    res.status = status;
-    res.content_type = "application/json";
-    res.body = mcp_text(messages);
-    return res;
+HttpResponse failure(int status, const std::string& why) {
+    return rpc_response(status, {{rpc_error(nullptr, kNotJudged, "arbiter: " + why)}});
 }
 
 // An SSE event's data as the client may have it: each message judged; data that is not JSON-RPC
@@ -53,13 +63,8 @@ std::optional<std::string> judged_data(const std::string& data, McpJudge& judge,
     } catch (const McpInputError&) {
         return std::nullopt;
     }
-    bool changed = false;
-    for (json& m : messages.messages) {
-        json judged = judge.judge_response(m, calls);
-        changed = changed || judged != m;
-        m = std::move(judged);
-    }
-    return changed ? mcp_text(messages) : data;
+    for (json& m : messages.messages) m = judge.judge_response(std::move(m), calls);
+    return mcp_text(messages);
 }
 
 // Judges and writes the events `bytes` complete; false once reading should stop.
@@ -84,63 +89,58 @@ bool relay_events(SseParser& parser, std::string_view bytes, McpJudge& judge, co
 
 // The guard's answer when the server gave none.
 HttpResponse no_answer(const McpGuard& guard, const UpstreamReply& reply) {
-    const std::string why = reply.timed_out ? "did not answer within " +
-                                                  std::to_string(guard.config.timeout.count()) +
-                                                  " ms (mcp timeout_ms)"
-                                            : "did not answer: " + reply.error;
-    return rpc_answer(reply.timed_out ? 504 : 502,
-                      {{rpc_error(nullptr, kNotJudged, "arbiter: the MCP server " + guard.upstream.url() + " " + why)}});
+    const std::string why =
+        reply.timed_out ? "did not answer within " + std::to_string(guard.config.timeout.count()) + " ms (mcp timeout_ms)"
+                        : "did not answer: " + reply.error;
+    return failure(reply.timed_out ? 504 : 502, "the MCP server " + guard.upstream.url() + " " + why);
 }
 
-// A whole answer: a 200's JSON-RPC judged (whatever its content type says: a client might read it
-// all the same), the guard's own answers added; an empty one, or any other status, as it came.
-HttpResponse whole_answer(const UpstreamReply& reply, const std::string& body, McpJudge& judge,
-                          const McpExchange& exchange) {
-    HttpResponse res;
-    if (reply.status == 200 && !body.empty()) {
-        McpMessages messages;
+// A whole answer, judged whatever its status and content type say (a client might read it all
+// the same): JSON-RPC judged message by message, with the guard's own answers added; an empty
+// body as it came; anything else replaced by a JSON-RPC error with the server's status.
+HttpResponse whole_answer(int status, const std::string& body, McpJudge& judge, const McpExchange& exchange) {
+    if (body.empty() && (exchange.answered.empty() || !is_success(status))) {
+        HttpResponse res;
+        res.status = status;
+        return res;
+    }
+    McpMessages messages{{}, exchange.batch};
+    if (!body.empty()) {
         try {
             messages = mcp_messages(body);
         } catch (const McpInputError& e) {
-            return rpc_answer(502, {{rpc_error(nullptr, kNotJudged,
-                                               std::string("arbiter: the MCP server's answer is not JSON-RPC: ") +
-                                                   e.what())}});
+            return failure(is_success(status) ? 502 : status,
+                           "the MCP server answered " + std::to_string(status) + " with what is not JSON-RPC (" +
+                               e.what() + ")");
         }
         for (json& m : messages.messages) m = judge.judge_response(std::move(m), exchange.calls);
-        messages.messages.insert(messages.messages.begin(), exchange.answered.begin(), exchange.answered.end());
-        messages.batch = exchange.batch || messages.messages.size() > 1;
-        res = rpc_answer(200, messages);
-    } else if (reply.status == 202 && !exchange.answered.empty()) {
-        res = rpc_answer(200, {exchange.answered, exchange.batch || exchange.answered.size() > 1});
-    } else {
-        res.status = reply.status;
-        res.content_type = header_of(reply.headers, "Content-Type");
-        res.body = reply.status == 200 ? body : reply.body;
     }
-    return res;
+    if (!is_success(status)) return rpc_response(status, messages);
+    messages.messages.insert(messages.messages.begin(), exchange.answered.begin(), exchange.answered.end());
+    messages.batch = exchange.batch || messages.messages.size() > 1;
+    return rpc_response(200, messages);
 }
 
-}  // namespace
-
-void relay_exchange(ServiceContext& context, McpGuard& guard, const McpExchange& exchange,
-                    const std::shared_ptr<LateResponse>& later) {
+// The exchange itself; throws on what the caller answers as a failure.
+void relay(ServiceContext& context, McpGuard& guard, const McpExchange& exchange,
+           const std::shared_ptr<LateResponse>& later, const std::shared_ptr<BodyStream>& client, bool& streaming) {
     McpJudge judge(context, guard, exchange.request_id);
-    // A heartbeat finds a client that left while the server is quiet, so its request stops.
-    auto client = std::make_shared<BodyStream>(size_t{4} << 20, ":\n\n");
-    bool streaming = false;
     std::string body;
     SseParser parser;
     UpstreamCall call;
+    call.any_success = true;
     call.on_status = [&](int status, const UpstreamHeaders& headers) {
-        if (status != 200 || !is_event_stream(headers)) return;
+        if (!is_success(status) || !is_event_stream(headers)) return;
         streaming = true;
         HttpResponse res;
+        res.status = status;
         res.content_type = "text/event-stream";
         res.set_header("Cache-Control", "no-cache");
         pass_headers(headers, res, exchange.request_id);
         res.stream = client;
         later->deliver(std::move(res));
-        for (const json& answer : exchange.answered) client->write(sse_text({"", "", "", answer.dump(), true}));
+        for (const json& answer : exchange.answered)
+            client->write(sse_text({"", "", "", mcp_text({{answer}, false}), true}));
     };
     call.on_bytes = [&](std::string_view bytes) {
         if (guard.stopping) return false;
@@ -149,20 +149,42 @@ void relay_exchange(ServiceContext& context, McpGuard& guard, const McpExchange&
         return body.size() <= kMaxReplyBytes;
     };
     call.abandoned = [&] { return guard.stopping || client->cancelled(); };
+    const UpstreamReply reply = guard.upstream.send(exchange.request, call);
+    if (streaming) return client->finish();
+    const std::string& whole = is_success(reply.status) ? body : reply.body;
+    HttpResponse res = reply.status == 0 ? no_answer(guard, reply)
+                       : whole.size() > kMaxReplyBytes
+                           ? failure(502, "the MCP server's answer is longer than " + std::to_string(kMaxReplyBytes) +
+                                              " bytes")
+                           : whole_answer(reply.status, whole, judge, exchange);
+    pass_headers(reply.headers, res, exchange.request_id);
+    later->deliver(std::move(res));
+}
+
+}  // namespace
+
+HttpResponse rpc_response(int status, const McpMessages& messages) {
+    HttpResponse res;
+    res.status = status;
+    res.content_type = "application/json";
+    res.body = mcp_text(messages);
+    return res;
+}
+
+void relay_exchange(ServiceContext& context, McpGuard& guard, const McpExchange& exchange,
+                    const std::shared_ptr<LateResponse>& later) {
+    bool streaming = false;
     try {
-        const UpstreamReply reply = guard.upstream.send(exchange.request, call);
-        if (streaming) return client->finish();
-        HttpResponse res = reply.status == 0 ? no_answer(guard, reply)
-                           : body.size() > kMaxReplyBytes
-                               ? rpc_answer(502, {{rpc_error(nullptr, kNotJudged,
-                                                             "arbiter: the MCP server's answer is longer than " +
-                                                                 std::to_string(kMaxReplyBytes) + " bytes")}})
-                               : whole_answer(reply, body, judge, exchange);
-        pass_headers(reply.headers, res, exchange.request_id);
-        later->deliver(std::move(res));
+        // A heartbeat finds a client that left while the server is quiet, so its request stops.
+        const auto client = std::make_shared<BodyStream>(size_t{4} << 20, ":\n\n");
+        try {
+            relay(context, guard, exchange, later, client, streaming);
+        } catch (const std::exception&) {
+            if (streaming) return client->finish();  // what was judged went out; the rest does not
+            throw;
+        }
     } catch (const std::exception& e) {
-        if (streaming) return client->finish();
-        later->deliver(rpc_answer(500, {{rpc_error(nullptr, kNotJudged, std::string("arbiter: ") + e.what())}}));
+        later->deliver(failure(500, e.what()));
     }
 }
 

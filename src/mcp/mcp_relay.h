@@ -3,7 +3,8 @@
 // server, and its answer back, judged on the way. A JSON answer is judged whole; an SSE answer
 // (a POST's stream, the GET stream) goes out event by event as it arrives, each judged before it
 // is written, with its id, name and retry time as the server sent them. Calls the guard refused
-// are answered first, in the same body or stream.
+// are answered first, in the same body or stream. Any 2xx is read as an answer (clients read it
+// so), and an error's body is judged too: hosts show it to the model.
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "http/late_response.h"
 #include "mcp/mcp_guard.h"
 #include "mcp/mcp_judging.h"
+#include "mcp/mcp_messages.h"
 #include "streams/upstream_client.h"
 
 namespace arbiter::service {
@@ -24,6 +26,9 @@ struct McpExchange {
     std::vector<nlohmann::json> answered = {};  // the guard's own answers (refused calls)
     bool batch = false;                         // the client sent an array: it gets one back
 };
+
+// `messages` as an HTTP answer: JSON, in ASCII.
+HttpResponse rpc_response(int status, const McpMessages& messages);
 
 // Sends the exchange's request and delivers the answer through `later`, on every path.
 void relay_exchange(ServiceContext& context, McpGuard& guard, const McpExchange& exchange,

@@ -30,22 +30,25 @@ UpstreamHeaders forwarded_headers(const HttpRequest& req, const McpGuard& guard)
     return headers;
 }
 
-void answer_rpc(HttpResponse& res, int status, const McpMessages& messages) {
-    res.status = status;
-    res.content_type = "application/json";
-    res.body = mcp_text(messages);
+// Answers with `answer`, keeping the headers already set.
+void respond(HttpResponse& res, HttpResponse answer) {
+    answer.headers.insert(answer.headers.begin(), res.headers.begin(), res.headers.end());
+    res = std::move(answer);
 }
 
-// Relays `exchange` on one of the guard's threads; 429 when max_streams are out already.
-void relay_later(ServiceContext& context, McpGuard& guard, const McpExchange& exchange, HttpResponse& res) {
+// Relays `exchange` on one of the guard's threads, counted in `held`; 429 when max_streams of its
+// kind are out already.
+void relay_later(ServiceContext& context, McpGuard& guard, const McpExchange& exchange, std::atomic<size_t>& held,
+                 HttpResponse& res) {
     auto later = std::make_shared<LateResponse>();
-    auto slot = std::make_shared<Slot>(guard.active, guard.config.max_streams);
+    auto slot = std::make_shared<Slot>(held, guard.config.max_streams);
     const bool queued = slot->held() && guard.relays.try_submit([&context, &guard, later, slot, exchange] {
         relay_exchange(context, guard, exchange, later);
     });
     if (!queued)
-        throw ServiceError(Refusal::busy, "the MCP guard relays " + std::to_string(guard.config.max_streams) +
-                                              " requests at once (mcp max_streams); retry shortly");
+        throw ServiceError(Refusal::busy, "the MCP guard relays " + std::to_string(guard.config.max_streams) + " " +
+                                              (&held == &guard.listening ? "server streams (GET)" : "requests") +
+                                              " at once (mcp max_streams); retry shortly");
     res.later = std::move(later);
 }
 
@@ -57,7 +60,7 @@ void post_messages(ServiceContext& context, McpGuard& guard, const HttpRequest& 
     try {
         in = mcp_messages(req.body);
     } catch (const McpInputError& e) {
-        return answer_rpc(res, 400, {{rpc_error(nullptr, e.code, e.what())}});
+        return respond(res, rpc_response(400, {{rpc_error(nullptr, e.code, e.what())}}));
     }
     McpJudge judge(context, guard, exchange.request_id);
     McpMessages forwarded{{}, in.batch};
@@ -73,10 +76,11 @@ void post_messages(ServiceContext& context, McpGuard& guard, const HttpRequest& 
     }
     exchange.batch = in.batch;
     if (forwarded.messages.empty())
-        return answer_rpc(res, 200, {exchange.answered, in.batch || exchange.answered.size() > 1});
-    // As the client wrote it, unless the guard took a refused call out.
-    exchange.request.body = exchange.answered.empty() ? req.body : mcp_text(forwarded);
-    relay_later(context, guard, exchange, res);
+        return respond(res, rpc_response(200, {exchange.answered, in.batch || exchange.answered.size() > 1}));
+    // As the guard read it, never the client's bytes: a server's parser that reads them otherwise
+    // (a duplicated key, an escape) would run what was not judged.
+    exchange.request.body = mcp_text(forwarded);
+    relay_later(context, guard, exchange, guard.active, res);
 }
 
 }  // namespace
@@ -90,7 +94,8 @@ void add_mcp_routes(Router& router, ServiceContext& context, McpGuard& guard) {
                    [&, method](const HttpRequest& req, HttpResponse& res) {
                        McpExchange exchange{random_id("mcp-"), {method, "", "", forwarded_headers(req, guard)}};
                        res.set_header("X-Request-Id", exchange.request_id);
-                       relay_later(context, guard, exchange, res);
+                       relay_later(context, guard, exchange,
+                                   std::string_view(method) == "GET" ? guard.listening : guard.active, res);
                    });
     }
 }

@@ -105,7 +105,8 @@ UpstreamReply UpstreamClient::send(const UpstreamRequest& sent_request, const Up
         return true;
     };
     request.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
-        if (!call.on_bytes || reply.status != 200) {
+        const bool heard = reply.status == 200 || (call.any_success && reply.status / 100 == 2);
+        if (!call.on_bytes || !heard) {
             reply.body.append(data, n);
             return reply.body.size() <= (size_t{64} << 20);
         }

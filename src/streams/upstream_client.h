@@ -32,6 +32,7 @@ struct UpstreamCall {
     // A 200's body as it arrives (return false to stop reading, which drops the connection: the
     // server cancels the generation); without it the body is kept whole in the reply.
     std::function<bool(std::string_view bytes)> on_bytes;
+    bool any_success = false;  // on_bytes hears any 2xx answer's body, not only a 200's
     // Asked every kPoll while the request runs, from another thread: true stops it (the client
     // left, the server is stopping) even while the upstream sends nothing.
     std::function<bool()> abandoned;
