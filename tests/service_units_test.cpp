@@ -285,8 +285,8 @@ TEST(ApiKeys, FindsTheKeysEntryAndNothingElse) {
 TEST(ApiKeys, MalformedFilesNameTheLine) {
     const std::string hash(64, 'a');
     const std::vector<std::pair<std::string, std::string>> cases = {
-        {"app classify\n", ":1: expected three fields"},
-        {"app classify " + hash + " extra\n", ":1: expected three fields"},
+        {"app classify\n", ":1: expected name, role"},
+        {"app classify " + hash + " extra\n", ":1: a limit is name=number"},
         {"\napp owner " + hash + "\n", ":2: role must be classify, review or admin"},
         {"app classify ABC\n", ":1: the key's sha256"},
         {"app classify " + std::string(64, 'A') + "\n", ":1: the key's sha256"},

@@ -37,8 +37,10 @@ void moderate(ServiceContext& context, const HttpRequest& req, HttpResponse& res
     const OnTimeout on_timeout = set.on_timeout.value_or(settings->on_timeout);
     const std::string request_id = random_id("modr-");
     const std::vector<bool> none_inline(policies.size(), false);
-    std::vector<std::vector<Verdict>> verdicts = run_items(
-        context, {request_id, request.inputs, policies, none_inline, set.mode, std::nullopt, 0, on_timeout});
+    Fanout fanout{request_id, request.inputs, policies, none_inline, set.mode, std::nullopt, 0, on_timeout};
+    fanout.caller = req.caller;
+    fanout.caller_limit = req.caller_limit;
+    std::vector<std::vector<Verdict>> verdicts = run_items(context, fanout);
     // The moderation format has no per-item error: a verdict that failed fails the request. Only a
     // timeout takes the set's on_timeout decision (run_items applied it): an error is never a
     // judgement, so it cannot pass content through a fail_open set.

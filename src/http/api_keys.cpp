@@ -42,6 +42,29 @@ std::string fault_of(const ApiKeyEntry& entry, const std::string& role) {
     return "";
 }
 
+// One "name=value" limit of a key's line into `limit`; why it is none ("" when it is one).
+std::string read_limit(const std::string& field, RateLimit& limit) {
+    const size_t equals = field.find('=');
+    const std::string name = field.substr(0, equals);
+    double value = -1;
+    try {
+        size_t used = 0;
+        if (equals != std::string::npos) value = std::stod(field.substr(equals + 1), &used);
+        if (equals == std::string::npos || used != field.size() - equals - 1) value = -1;
+    } catch (const std::exception&) {
+        value = -1;
+    }
+    const std::string says = "a limit is name=number (requests_per_second, burst, jobs_per_second, per_day), not '" +
+                             field + "'";
+    if (!(value >= 0 && value <= 1e9)) return says;
+    if (name == "requests_per_second") limit.requests_per_second = value;
+    else if (name == "burst") limit.burst = value;
+    else if (name == "jobs_per_second") limit.jobs_per_second = value;
+    else if (name == "per_day") limit.per_day = static_cast<int64_t>(value);
+    else return says;
+    return "";
+}
+
 }  // namespace
 
 ApiKeys ApiKeys::load(const std::filesystem::path& path) {
@@ -59,10 +82,15 @@ ApiKeys ApiKeys::load(const std::filesystem::path& path) {
         std::string role;
         std::string extra;
         if (!(fields >> entry.name)) continue;  // blank or comment
-        if (!(fields >> role >> entry.sha256) || (fields >> extra))
-            throw ApiKeyError(
-                where + "expected three fields: name, role (classify, review or admin), sha256 of the key");
+        if (!(fields >> role >> entry.sha256))
+            throw ApiKeyError(where +
+                              "expected name, role (classify, review or admin), sha256 of the key, then any limits");
         if (const std::string fault = fault_of(entry, role); !fault.empty()) throw ApiKeyError(where + fault);
+        while (fields >> extra) {
+            if (!entry.rate_limit) entry.rate_limit = RateLimit{};
+            if (const std::string fault = read_limit(extra, *entry.rate_limit); !fault.empty())
+                throw ApiKeyError(where + fault);
+        }
         entry.role = *parse_role(role);
         if (!names.insert(entry.name).second)
             throw ApiKeyError(where + "name '" + entry.name + "' given twice");

@@ -1,8 +1,12 @@
 #pragma once
 // API keys, read from a file of one key a line:
 //
-//   # name   role      sha256 of the key (hex)
+//   # name   role      sha256 of the key (hex)                                            limits, if any
 //   ci-bot   classify  9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+//   batch    classify  60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752 requests_per_second=5 per_day=10000
+//
+// A key's limits (core/rate_limit.h: requests_per_second, burst, jobs_per_second, per_day) replace
+// the configuration's default (server.rate_limit) for that key.
 //
 // Only hashes are stored, so the file leaks no key. A presented key is hashed and compared with
 // every stored hash in constant time, so neither timing nor an early exit tells how close it was.
@@ -16,6 +20,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/rate_limit.h"
 
 namespace arbiter::service {
 
@@ -42,7 +48,8 @@ public:
 struct ApiKeyEntry {
     std::string name;
     Role role = Role::classify;
-    std::string sha256;  // lower-case hex
+    std::string sha256;                          // lower-case hex
+    std::optional<RateLimit> rate_limit = {};  // its own, in place of the default
 };
 
 class ApiKeys {

@@ -140,6 +140,11 @@ void HttpConnection::on_body(beast::error_code ec) {
 void HttpConnection::dispatch(HttpRequest request) {
     const bool close_after = !keep_alive_;
     Router::Match match = shared_.router.match(request);
+    // Keys and rate limits here, on the reading thread: a refusal takes no worker.
+    if (std::optional<HttpResponse> refusal = shared_.router.admit(request, match)) {
+        shared_.router.count(path_, refusal->status);
+        return send(std::move(*refusal), close_after);
+    }
     if (match.cost() == Cost::quick)
         return send(shared_.router.handle(std::move(request), std::move(match)), close_after);
     // The guard keeps the event loop running while the worker holds the only reference to this
@@ -191,13 +196,16 @@ void HttpConnection::refuse_read(beast::error_code ec) {
 }
 
 void HttpConnection::send(HttpResponse response, bool close_after) {
+    if (response.hold.count() > 0) return send_held(std::move(response), close_after);
     if (response.later) return send_later(response.later, close_after);
     if (response.stream) return send_streamed(std::move(response), close_after);
     auto message = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version_);
     message->set(http::field::server, "arbiter");
     if (!response.content_type.empty()) message->set(http::field::content_type, response.content_type);
-    for (auto& [name, value] : response.headers) message->insert(name, value);
+    for (auto& [name, value] : response.headers) {
+        if (is_sendable_header(name, value)) message->insert(name, value);
+    }
     message->body() = std::move(response.body);
     message->keep_alive(!close_after && keep_alive_ && !shared_.draining);
     message->prepare_payload();
@@ -209,6 +217,16 @@ void HttpConnection::send(HttpResponse response, bool close_after) {
         if (!message->keep_alive()) return self->linger();
         self->first_ = false;
         self->read_header();
+    });
+}
+
+void HttpConnection::send_held(HttpResponse response, bool close_after) {
+    busy_ = true;
+    auto timer = std::make_shared<net::steady_timer>(stream_.get_executor(), response.hold);
+    response.hold = {};
+    timer->async_wait([self = shared_from_this(), timer, close_after,
+                       response = std::move(response)](beast::error_code) mutable {
+        self->send(std::move(response), close_after);
     });
 }
 
@@ -230,7 +248,9 @@ void HttpConnection::send_streamed(HttpResponse response, bool close_after) {
         static_cast<http::status>(response.status), version_);
     header->set(http::field::server, "arbiter");
     if (!response.content_type.empty()) header->set(http::field::content_type, response.content_type);
-    for (auto& [name, value] : response.headers) header->insert(name, value);
+    for (auto& [name, value] : response.headers) {
+        if (is_sendable_header(name, value)) header->insert(name, value);
+    }
     chunked_ = version_ >= 11;
     close_after_body_ = close_after || !keep_alive_ || !chunked_;
     header->keep_alive(!close_after_body_);

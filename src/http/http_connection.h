@@ -68,6 +68,8 @@ private:
     void send(HttpResponse response, bool close);
     // Waits, with no thread held, for an answer another thread delivers, then sends it.
     void send_later(const std::shared_ptr<LateResponse>& later, bool close);
+    // Sends `response` once its hold has passed, on a timer: no thread waits.
+    void send_held(HttpResponse response, bool close);
     // Writes a streamed answer's header, then its body's bytes as they arrive.
     void send_streamed(HttpResponse response, bool close);
     void pump();

@@ -90,4 +90,12 @@ bool split_target(std::string_view target, std::string& path,
     return true;
 }
 
+bool is_sendable_header(std::string_view name, std::string_view value) {
+    if (name.empty()) return false;
+    for (const char c : name) {
+        if (c <= 0x20 || c >= 0x7f || c == ':') return false;
+    }
+    return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
 }  // namespace arbiter::service

@@ -24,29 +24,20 @@ std::vector<std::string> split_path(const std::string& path) {
     return segments;
 }
 
-// The key that authorizes `req` for `needed`; nullopt when the server has no keys.
-std::optional<ApiKeyEntry> authorize(const KeyRing* keys, const HttpRequest& req, Role needed) {
-    if (keys == nullptr) return std::nullopt;
-    const std::string header = req.header("Authorization");
-    const std::optional<std::string_view> key = bearer_token(header);
-    if (!key)
-        throw ServiceError(Refusal::unauthenticated, "an API key is required: Authorization: Bearer <key>");
-    std::optional<ApiKeyEntry> entry = keys->find(*key);
-    if (!entry) throw ServiceError(Refusal::unauthenticated, "the API key is not valid");
-    if (!role_allows(entry->role, needed))
-        throw ServiceError(Refusal::forbidden,
-                           "this needs " + std::string(needed == Role::admin ? "an admin" : "a review") +
-                               " key; '" + entry->name + "' is a " + std::string(to_string(entry->role)) +
-                               " key");
-    return entry;
-}
-
 }  // namespace
 
 bool Router::replace_keys(ApiKeys keys) {
-    if (!keys_) return false;
-    keys_->replace(std::move(keys));
+    KeyRing* ring = admission_->keys();
+    if (!ring) return false;
+    ring->replace(std::move(keys));
     return true;
+}
+
+std::optional<HttpResponse> Router::admit(HttpRequest& request, Match& match) const {
+    if (match.route_ == nullptr || match.admitted_) return std::nullopt;
+    std::optional<HttpResponse> refusal = admission_->admit(request, match.route_->role, match.counted_);
+    match.admitted_ = !refusal;
+    return refusal;
 }
 
 void Router::add(std::string method, const std::string& pattern, std::optional<Role> role, Cost cost,
@@ -156,12 +147,6 @@ HttpResponse refusal_of_current_exception() {
 
 void Router::run(const Route& route, HttpRequest& request, HttpResponse& response) const {
     try {
-        if (route.role) {
-            if (const std::optional<ApiKeyEntry> key = authorize(keys_.get(), request, *route.role)) {
-                request.caller = key->name;
-                request.caller_role = std::string(to_string(key->role));
-            }
-        }
         route.handler(request, response);
     } catch (const std::exception&) {
         response = refusal_of_current_exception();
@@ -180,7 +165,12 @@ HttpResponse Router::handle(HttpRequest request, Match match) const {
     if (match.route_ != nullptr) {
         endpoint = match.route_->pattern;  // the route already found: no second pass over the table
         request.path_params = std::move(match.params_);
-        run(*match.route_, request, response);
+        if (std::optional<HttpResponse> refusal = admit(request, match)) {
+            response = std::move(*refusal);
+        } else {
+            run(*match.route_, request, response);
+            Admission::add_rate_headers(response, match.counted_);
+        }
     } else if (match.path_known_) {
         endpoint = label_of(request.path);
         std::string allow;

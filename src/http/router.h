@@ -11,7 +11,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/rate_limit.h"
 #include "core/service_error.h"
+#include "http/admission.h"
 #include "http/api_keys.h"
 #include "http/http_message.h"
 
@@ -45,9 +47,12 @@ struct RouteInfo {
 class Router {
 public:
     // `keys`: the callers and their roles (none: every caller is the anonymous admin). `counter`
-    // hears of every answer, late ones when they are given.
-    Router(std::optional<ApiKeys> keys, RequestCounter counter)
-        : keys_(keys ? std::make_unique<KeyRing>(std::move(*keys)) : nullptr), counter_(std::move(counter)) {}
+    // hears of every answer, late ones when they are given. `rate_limit`: each key's unless the
+    // keys file gives it its own (http/admission.h).
+    Router(std::optional<ApiKeys> keys, RequestCounter counter, RateLimit rate_limit = {})
+        : admission_(std::make_unique<Admission>(keys ? std::make_unique<KeyRing>(std::move(*keys)) : nullptr,
+                                                 rate_limit)),
+          counter_(std::move(counter)) {}
 
     // `pattern` is a path whose "{name}" segments match any one non-empty segment; they reach the
     // handler as request.path_params. `role`: the key it needs (none: open).
@@ -70,9 +75,15 @@ public:
         const Route* route_ = nullptr;
         bool path_known_ = false;  // some route has this path, with another method (a 405)
         std::vector<std::string> params_;
+        bool admitted_ = false;  // admit() let it in
+        RateDecision counted_;   // its key's standing then
     };
 
     Match match(const HttpRequest& request) const;
+    // The caller's key and rate limit for the matched route (http/admission.h): the refusal, or
+    // nullopt when it may go on, with request.caller set. The transport calls it before queueing
+    // a request; handle() admits one that was not.
+    std::optional<HttpResponse> admit(HttpRequest& request, Match& match) const;
 
     // The answer, never an exception: 404/405 when no route matches, the route's errors as
     // their statuses, anything unexpected as a 500. `match` is match(request)'s.
@@ -88,7 +99,7 @@ public:
     // The callers' keys, for routes that take a key where this router does not look (Perspective's
     // ?key=): they register with no role and check it themselves. Null without keys; lives as long
     // as the router.
-    const KeyRing* keys() const { return keys_.get(); }
+    const KeyRing* keys() const { return admission_->keys(); }
     // Puts `keys` in force for the requests that follow; false (and nothing changes) on a router
     // started without keys, which stays open to loopback callers only.
     bool replace_keys(ApiKeys keys);
@@ -111,7 +122,7 @@ private:
     static bool matches(const Route& route, const std::vector<std::string>& segments,
                         std::vector<std::string>* params);
 
-    const std::unique_ptr<KeyRing> keys_;
+    const std::unique_ptr<Admission> admission_;  // its buckets change under const handle()
     const RequestCounter counter_;
     std::vector<Route> routes_;
 };

@@ -49,7 +49,8 @@ public:
           router_(std::move(keys),
                   [this](std::string_view endpoint, int status, double seconds) {
                       context_.metrics.request(endpoint, status, seconds);
-                  }),
+                  },
+                  context_.config.rate_limit),
           sessions_(context_),
           runs_(context_),
           playground_runs_(kPlaygroundRuns, kPlaygroundRuns),

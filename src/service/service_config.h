@@ -72,6 +72,7 @@
 
 #include "core/backend.h"
 #include "core/policy.h"
+#include "core/rate_limit.h"
 
 namespace arbiter::service {
 
@@ -192,6 +193,7 @@ struct ServiceConfig {
     std::map<std::string, PolicySet> policy_sets = with_model_aliases({});
     std::map<std::string, std::string> perspective_attributes;  // Perspective attribute -> policy id
     size_t perspective_max_text_bytes = 20480;                  // Perspective's own limit
+    RateLimit rate_limit;  // each API key's, unless the keys file gives it its own (none: unlimited)
     GatewayConfig gateway;
     McpConfig mcp;
 };

@@ -1,5 +1,7 @@
 #include "service/verdict_fanout.h"
 
+#include <cmath>
+
 #include <chrono>
 
 #include "core/content_layout.h"
@@ -24,6 +26,12 @@ void apply_on_timeout(Verdict& v, OnTimeout on_timeout) {
 }  // namespace
 
 std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanout& f) {
+    const auto jobs_asked = static_cast<int64_t>(f.items.size() * f.policies.size());
+    if (const double wait = context.job_buckets.jobs(f.caller, f.caller_limit, jobs_asked, Clock::now()); wait > 0)
+        throw ServiceError(Refusal::busy, "key '" + f.caller + "' is over its jobs_per_second (" +
+                                              std::to_string(f.caller_limit.jobs_per_second) +
+                                              " items times policies); retry in " +
+                                              std::to_string(static_cast<int>(std::ceil(wait))) + " s");
     JobRunner& runner = context.runner();
     std::vector<Job> jobs = fanout_jobs(context, f);
     const std::chrono::milliseconds timeout = context.settings()->request_timeout;

@@ -10,6 +10,7 @@
 
 #include "core/backend.h"
 #include "core/policy.h"
+#include "core/rate_limit.h"
 #include "core/verdict.h"
 #include "service/classify_request.h"
 #include "service/service_config.h"
@@ -28,10 +29,14 @@ struct Fanout {
     int max_reasoning_tokens = 0;
     OnTimeout on_timeout = OnTimeout::error;
     bool store_content = true;  // false: the log keeps the content's hash only (doNotStore)
+    // The API key that asked, and its limit on jobs (items times policies) per second.
+    std::string caller = {};
+    RateLimit caller_limit = {};
 };
 
 // Item-major verdicts (verdicts[i][p]: item i against policy p). Throws ServiceError: too_large for
-// content or jobs over a limit, busy when the queue is full, timed_out when the deadline passes
+// content or jobs over a limit, busy when the queue is full or the caller is over its
+// jobs_per_second, timed_out when the deadline passes
 // without an on_timeout decision.
 std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanout& f);
 
