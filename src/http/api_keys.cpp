@@ -54,14 +54,20 @@ std::string read_limit(const std::string& field, RateLimit& limit) {
     } catch (const std::exception&) {
         value = -1;
     }
-    const std::string says = "a limit is name=number (requests_per_second, burst, jobs_per_second, per_day), not '" +
-                             field + "'";
+    std::string says = "a limit is name=number (requests_per_second, burst, jobs_per_second, per_day), not '" +
+                       field + "'";
     if (!(value >= 0 && value <= 1e9)) return says;
-    if (name == "requests_per_second") limit.requests_per_second = value;
-    else if (name == "burst") limit.burst = value;
-    else if (name == "jobs_per_second") limit.jobs_per_second = value;
-    else if (name == "per_day") limit.per_day = static_cast<int64_t>(value);
-    else return says;
+    if (name == "requests_per_second") {
+        limit.requests_per_second = value;
+    } else if (name == "burst") {
+        limit.burst = value;
+    } else if (name == "jobs_per_second") {
+        limit.jobs_per_second = value;
+    } else if (name == "per_day") {
+        limit.per_day = static_cast<int64_t>(value);
+    } else {
+        return says;
+    }
     return "";
 }
 
