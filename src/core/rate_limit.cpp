@@ -9,18 +9,20 @@ namespace {
 
 using Seconds = std::chrono::duration<double>;
 
+// A bucket's size: at least one, or it would never admit anything.
 double capacity_of(double rate, double burst) {
-    return burst > 0 ? burst : std::max(1.0, rate);
+    return std::max(1.0, burst > 0 ? burst : rate);
 }
 
-// Refills `bucket` to `now` at `rate` up to `capacity` (full the first time it is used).
+// Refills `tokens` from `at` to `now` at `rate`, up to `capacity` (full the first time it is used).
 void refill(double& tokens, std::chrono::steady_clock::time_point& at, bool& started, double rate,
             double capacity, std::chrono::steady_clock::time_point now) {
     if (!started) {
         tokens = capacity;
         started = true;
     } else {
-        tokens = std::min(capacity, tokens + Seconds(now - at).count() * rate);
+        // Callers read the clock before they take the lock: a later caller may come first.
+        tokens = std::min(capacity, tokens + std::max(0.0, Seconds(now - at).count()) * rate);
     }
     at = now;
 }
@@ -82,6 +84,18 @@ double RateBuckets::jobs(const std::string& key, const RateLimit& limit, int64_t
         return 0;
     }
     return (needed - b.tokens) / limit.jobs_per_second;
+}
+
+void RateBuckets::give_back_jobs(const std::string& key, int64_t jobs) {
+    const std::lock_guard lock(mutex_);
+    if (const auto it = keys_.find(key); it != keys_.end()) it->second.jobs.tokens += static_cast<double>(jobs);
+}
+
+RateLimit over(const RateLimit& own, const RateLimit& fallback) {
+    return {own.requests_per_second >= 0 ? own.requests_per_second : fallback.requests_per_second,
+            own.burst >= 0 ? own.burst : fallback.burst,
+            own.jobs_per_second >= 0 ? own.jobs_per_second : fallback.jobs_per_second,
+            own.per_day >= 0 ? own.per_day : fallback.per_day};
 }
 
 int64_t utc_day_now() {

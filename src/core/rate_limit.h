@@ -17,13 +17,18 @@ namespace arbiter {
 
 struct RateLimit {
     double requests_per_second = 0;
-    double burst = 0;  // requests at once (default: one second's worth, at least 1)
+    double burst = 0;  // requests at once (default: one second's worth; at least 1)
     double jobs_per_second = 0;
     int64_t per_day = 0;  // requests
 
     bool limits_anything() const { return requests_per_second > 0 || jobs_per_second > 0 || per_day > 0; }
     bool operator==(const RateLimit&) const = default;
 };
+
+// A key's own limits over `fallback`: each field the key does not set (negative) is the fallback's.
+RateLimit over(const RateLimit& own, const RateLimit& fallback);
+// A key's limits with nothing set: every field taken from the default until the key sets it.
+inline constexpr RateLimit kUnsetLimit{-1, -1, -1, -1};
 
 // A key's standing after one request was counted (or refused), as OpenAI's x-ratelimit-* headers
 // report it.
@@ -45,6 +50,8 @@ public:
     // Counts `jobs` of `key` against limit.jobs_per_second; the wait when there is no room now
     // (0: admitted). A request of more jobs than a second's worth goes in when the bucket is full.
     double jobs(const std::string& key, const RateLimit& limit, int64_t jobs, Clock::time_point now);
+    // Gives back `jobs` that jobs() took but that never ran (the request was refused after).
+    void give_back_jobs(const std::string& key, int64_t jobs);
 
 private:
     struct Bucket {

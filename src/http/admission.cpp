@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "core/service_error.h"
 #include "http/http_reply.h"
@@ -48,16 +49,16 @@ std::optional<HttpResponse> Admission::admit(HttpRequest& request, std::optional
     ApiKeyEntry key;
     try {
         key = authorize(*keys_, request, *needed);
-    } catch (const ServiceError&) {
+    } catch (const std::exception&) {  // on the reading thread: nothing may escape
         return refusal_of_current_exception();
     }
     request.caller = key.name;
     request.caller_role = std::string(to_string(key.role));
-    request.caller_limit = key.rate_limit.value_or(default_limit_);
+    request.caller_limit = key.rate_limit ? over(*key.rate_limit, default_limit_) : default_limit_;
     counted = buckets_.request(key.name, request.caller_limit, RateBuckets::Clock::now(), utc_day_now());
     if (counted.admitted) return std::nullopt;
     HttpResponse refusal;
-    const double wait = std::max(counted.retry_after_seconds, 0.001);
+    const double wait = std::clamp(counted.retry_after_seconds, 0.001, 86400.0 * 366);
     send_error(refusal, 429,
                "key '" + key.name + "' is over its rate limit; retry after " + reset_text(wait) +
                    " (server.rate_limit, or the key's own limits)");

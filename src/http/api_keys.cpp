@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -63,7 +64,7 @@ std::string read_limit(const std::string& field, RateLimit& limit) {
         limit.burst = value;
     } else if (name == "jobs_per_second") {
         limit.jobs_per_second = value;
-    } else if (name == "per_day") {
+    } else if (name == "per_day" && value == std::floor(value)) {
         limit.per_day = static_cast<int64_t>(value);
     } else {
         return says;
@@ -93,7 +94,7 @@ ApiKeys ApiKeys::load(const std::filesystem::path& path) {
                               "expected name, role (classify, review or admin), sha256 of the key, then any limits");
         if (const std::string fault = fault_of(entry, role); !fault.empty()) throw ApiKeyError(where + fault);
         while (fields >> extra) {
-            if (!entry.rate_limit) entry.rate_limit = RateLimit{};
+            if (!entry.rate_limit) entry.rate_limit = kUnsetLimit;
             if (const std::string fault = read_limit(extra, *entry.rate_limit); !fault.empty())
                 throw ApiKeyError(where + fault);
         }

@@ -6,7 +6,7 @@
 //   batch    classify  60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752 requests_per_second=5 per_day=10000
 //
 // A key's limits (core/rate_limit.h: requests_per_second, burst, jobs_per_second, per_day) replace
-// the configuration's default (server.rate_limit) for that key.
+// those of the configuration's default (server.rate_limit) that it names, for that key; 0 is none.
 //
 // Only hashes are stored, so the file leaks no key. A presented key is hashed and compared with
 // every stored hash in constant time, so neither timing nor an early exit tells how close it was.
@@ -49,7 +49,7 @@ struct ApiKeyEntry {
     std::string name;
     Role role = Role::classify;
     std::string sha256;                          // lower-case hex
-    std::optional<RateLimit> rate_limit = {};  // its own, in place of the default
+    std::optional<RateLimit> rate_limit = {};  // its own (unset fields negative: the default's)
 };
 
 class ApiKeys {

@@ -141,10 +141,8 @@ void HttpConnection::dispatch(HttpRequest request) {
     const bool close_after = !keep_alive_;
     Router::Match match = shared_.router.match(request);
     // Keys and rate limits here, on the reading thread: a refusal takes no worker.
-    if (std::optional<HttpResponse> refusal = shared_.router.admit(request, match)) {
-        shared_.router.count(path_, refusal->status);
+    if (std::optional<HttpResponse> refusal = shared_.router.admit(request, match))
         return send(std::move(*refusal), close_after);
-    }
     if (match.cost() == Cost::quick)
         return send(shared_.router.handle(std::move(request), std::move(match)), close_after);
     // The guard keeps the event loop running while the worker holds the only reference to this

@@ -37,6 +37,7 @@ std::optional<HttpResponse> Router::admit(HttpRequest& request, Match& match) co
     if (match.route_ == nullptr || match.admitted_) return std::nullopt;
     std::optional<HttpResponse> refusal = admission_->admit(request, match.route_->role, match.counted_);
     match.admitted_ = !refusal;
+    if (refusal) counter_(match.route_->pattern, refusal->status, 0);  // counted here: nowhere else
     return refusal;
 }
 
@@ -165,12 +166,9 @@ HttpResponse Router::handle(HttpRequest request, Match match) const {
     if (match.route_ != nullptr) {
         endpoint = match.route_->pattern;  // the route already found: no second pass over the table
         request.path_params = std::move(match.params_);
-        if (std::optional<HttpResponse> refusal = admit(request, match)) {
-            response = std::move(*refusal);
-        } else {
-            run(*match.route_, request, response);
-            Admission::add_rate_headers(response, match.counted_);
-        }
+        if (std::optional<HttpResponse> refusal = admit(request, match)) return std::move(*refusal);
+        run(*match.route_, request, response);
+        Admission::add_rate_headers(response, match.counted_);
     } else if (match.path_known_) {
         endpoint = label_of(request.path);
         std::string allow;
@@ -190,7 +188,8 @@ HttpResponse Router::handle(HttpRequest request, Match match) const {
     if (response.later) {
         // Counted when it is answered: a relay that delivers it on, with the metrics on the way.
         auto relayed = std::make_shared<LateResponse>();
-        response.later->when_ready([this, endpoint, start, relayed](HttpResponse late) {
+        response.later->when_ready([this, endpoint, start, relayed, counted = match.counted_](HttpResponse late) {
+            Admission::add_rate_headers(late, counted);
             const double seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             counter_(endpoint, late.status, seconds);

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 namespace arbiter::service {
@@ -69,6 +70,9 @@ void read_rate_limit(const Reader& r, const YAML::Node& node, RateLimit& limit) 
     if (node["jobs_per_second"])
         limit.jobs_per_second = r.number<double>(node["jobs_per_second"], "jobs_per_second", 0, 1e9);
     if (node["per_day"]) limit.per_day = r.number<int64_t>(node["per_day"], "per_day", 0, int64_t{1} << 40);
+    for (const double value : {limit.requests_per_second, limit.burst, limit.jobs_per_second}) {
+        if (!std::isfinite(value)) r.fail(node, "rate_limit's numbers must be finite");
+    }
 }
 
 void read_server(const Reader& r, const YAML::Node& node, ServiceConfig& c) {

@@ -26,19 +26,22 @@ void apply_on_timeout(Verdict& v, OnTimeout on_timeout) {
 }  // namespace
 
 std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanout& f) {
-    const auto jobs_asked = static_cast<int64_t>(f.items.size() * f.policies.size());
+    JobRunner& runner = context.runner();
+    std::vector<Job> jobs = fanout_jobs(context, f);  // first: a request refused there costs no budget
+    const auto jobs_asked = static_cast<int64_t>(jobs.size());
     if (const double wait = context.job_buckets.jobs(f.caller, f.caller_limit, jobs_asked, Clock::now()); wait > 0)
         throw ServiceError(Refusal::busy, "key '" + f.caller + "' is over its jobs_per_second (" +
                                               std::to_string(f.caller_limit.jobs_per_second) +
                                               " items times policies); retry in " +
-                                              std::to_string(static_cast<int>(std::ceil(wait))) + " s");
-    JobRunner& runner = context.runner();
-    std::vector<Job> jobs = fanout_jobs(context, f);
+                                              std::to_string(static_cast<int64_t>(std::ceil(std::min(wait, 1e9)))) +
+                                              " s");
     const std::chrono::milliseconds timeout = context.settings()->request_timeout;
     std::optional<std::vector<Verdict>> verdicts = runner.run(std::move(jobs), Clock::now() + timeout);
-    if (!verdicts)
+    if (!verdicts) {
+        context.job_buckets.give_back_jobs(f.caller, jobs_asked);  // the server's fault, not the key's
         throw ServiceError(Refusal::busy, "the queue is full (" + std::to_string(context.config.queue_depth) +
                                               " jobs); retry shortly");
+    }
 
     std::vector<std::string> policy_hashes;
     for (const auto& policy : f.policies) policy_hashes.push_back(sha256_hex(policy->text));
