@@ -3,13 +3,14 @@
 // headers, held back by the transport, while another key goes on; requests per day; jobs
 // (items times policies) per second; the limits in the keys file and the configuration.
 
+#include "core/rate_limit.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <fstream>
 #include <regex>
 
-#include "core/rate_limit.h"
 #include "http/api_keys.h"
 #include "service/service_config.h"
 #include "support/scratch.h"
@@ -87,9 +88,11 @@ TEST(RateBuckets, JobsGoInWhileThereIsRoomAndABigRequestWhenTheBucketIsFull) {
 
 TEST(RateLimitConfig, TheKeysFileAndTheConfigurationSayTheLimits) {
     const std::string hash(64, 'a');
-    const std::string file = test::write_file("limits-keys.txt", "app classify " + hash +
-                                                                  " requests_per_second=5 burst=10 per_day=1000\n"
-                                                                  "other classify " + std::string(64, 'b') + "\n");
+    const std::string file =
+        test::write_file("limits-keys.txt", "app classify " + hash +
+                                                " requests_per_second=5 burst=10 per_day=1000\n"
+                                                "other classify " +
+                                                std::string(64, 'b') + "\n");
     const service::ApiKeys keys = service::ApiKeys::load(file);
     EXPECT_EQ(keys.size(), 2u);
     for (const auto& [line, says] : std::vector<std::pair<std::string, std::string>>{
@@ -104,11 +107,13 @@ TEST(RateLimitConfig, TheKeysFileAndTheConfigurationSayTheLimits) {
             EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
         }
     }
-    const service::ServiceConfig c = service::load_service_config(test::write_file(
-        "limits.yaml",
-        "server:\n  rate_limit: {requests_per_second: 50, burst: 100, jobs_per_second: 200, per_day: 100000}\n"));
+    const service::ServiceConfig c = service::load_service_config(
+        test::write_file("limits.yaml",
+                         "server:\n  rate_limit: {requests_per_second: 50, burst: 100, jobs_per_second: 200, "
+                         "per_day: 100000}\n"));
     EXPECT_EQ(c.rate_limit, (RateLimit{50, 100, 200, 100000}));
-    EXPECT_THROW(service::load_service_config(test::write_file("limits-bad.yaml", "server:\n  rate_limit: {rps: 5}\n")),
+    EXPECT_THROW(service::load_service_config(
+                     test::write_file("limits-bad.yaml", "server:\n  rate_limit: {rps: 5}\n")),
                  service::ConfigError);
 }
 
@@ -131,7 +136,8 @@ struct LimitedKeys {
 TEST(RateLimits, AKeyOverItsLimitIs429WithRetryAfterAndTheOthersGoOn) {
     // A token every 10 s: no refill between the test's requests, however slow the build.
     const LimitedKeys keys("requests_per_second=0.1 burst=2");
-    const std::string config = test::write_config("limits-http", "server:\n  rate_limit: {requests_per_second: 1000}\n");
+    const std::string config =
+        test::write_config("limits-http", "server:\n  rate_limit: {requests_per_second: 1000}\n");
     test::ServerProcess server(test::fresh_db("limits-http"),
                                {"--policies", test::kPolicies, "--api-keys", keys.file, "--config", config});
     const test::Reply first = test::send(server.port(), "GET", "/v1/policies", "", keys.slow);
@@ -163,7 +169,8 @@ TEST(RateLimits, AKeyOverItsLimitIs429WithRetryAfterAndTheOthersGoOn) {
 TEST(RateLimits, RequestsPerDayAndJobsPerSecond) {
     // One job's room, refilled in 10 s: the second request finds none, however slow the build.
     const LimitedKeys keys("per_day=2 jobs_per_second=0.1");
-    test::ServerProcess server(test::fresh_db("limits-jobs"), {"--policies", test::kPolicies, "--api-keys", keys.file});
+    test::ServerProcess server(test::fresh_db("limits-jobs"),
+                               {"--policies", test::kPolicies, "--api-keys", keys.file});
     const json two_jobs = {{"policies", {"spam", "hate-speech"}}, {"content", "hello"}, {"mode", "score"}};
     const test::Reply classified = test::post(server.port(), "/v1/classify", two_jobs, keys.slow);
     EXPECT_EQ(classified.status, 200) << classified.text;

@@ -1,9 +1,10 @@
 // The gateway and an agent's tool calls, against an in-test upstream that answers a chat with a
 // call of the tool the user's last message names ("call send_money"), whole or streamed in pieces
 // as OpenAI's API streams them, and with "Done." once a tool's result is in. OpenAI's Node SDK,
-// OpenAI's Agents SDK and Vercel's AI SDK run their tool loops through it (tests/node/agent_tools.mjs). The output policy flags send_money
-// by a rule and nothing by the model (threshold 1); the input policy flags a tool result that says to ignore
-// previous instructions. A flagged call never reaches the client, in either release mode.
+// OpenAI's Agents SDK and Vercel's AI SDK run their tool loops through it (tests/node/agent_tools.mjs). The
+// output policy flags send_money by a rule and nothing by the model (threshold 1); the input policy flags a
+// tool result that says to ignore previous instructions. A flagged call never reaches the client, in either
+// release mode.
 
 #include <gtest/gtest.h>
 #include <httplib.h>

@@ -78,7 +78,8 @@ TEST(SseParser, WritesOnlyFieldsEveryClientReadsAsOne) {
 
 TEST(SseParser, RefusesAnEventThatNeverEnds) {
     SseParser parser;
-    EXPECT_THROW(parser.feed_events("data: " + std::string(SseParser::kMaxEventBytes, 'x')), std::length_error);
+    EXPECT_THROW(parser.feed_events("data: " + std::string(SseParser::kMaxEventBytes, 'x')),
+                 std::length_error);
 }
 
 }  // namespace

@@ -51,7 +51,8 @@ std::string missing_reference(const service::ServiceConfig& config, const storag
     }
     const service::GatewayConfig& gateway = config.gateway;
     const service::McpConfig& mcp = config.mcp;
-    for (const auto& [upstream, flag] : {std::pair{&gateway.upstream, "--upstream"}, {&mcp.upstream, "--mcp-upstream"}}) {
+    for (const auto& [upstream, flag] :
+         {std::pair{&gateway.upstream, "--upstream"}, {&mcp.upstream, "--mcp-upstream"}}) {
         try {
             if (!upstream->empty()) parse_base_url(*upstream);
         } catch (const std::invalid_argument& e) {

@@ -70,7 +70,8 @@ RateDecision RateBuckets::request(const std::string& key, const RateLimit& limit
     return decision;
 }
 
-double RateBuckets::jobs(const std::string& key, const RateLimit& limit, int64_t jobs, Clock::time_point now) {
+double RateBuckets::jobs(const std::string& key, const RateLimit& limit, int64_t jobs,
+                         Clock::time_point now) {
     if (limit.jobs_per_second <= 0 || jobs <= 0) return 0;
     const std::lock_guard lock(mutex_);
     if (keys_.size() >= kMaxKeys && !keys_.contains(key)) keys_.clear();
@@ -88,7 +89,8 @@ double RateBuckets::jobs(const std::string& key, const RateLimit& limit, int64_t
 
 void RateBuckets::give_back_jobs(const std::string& key, int64_t jobs) {
     const std::lock_guard lock(mutex_);
-    if (const auto it = keys_.find(key); it != keys_.end()) it->second.jobs.tokens += static_cast<double>(jobs);
+    if (const auto it = keys_.find(key); it != keys_.end())
+        it->second.jobs.tokens += static_cast<double>(jobs);
 }
 
 RateLimit over(const RateLimit& own, const RateLimit& fallback) {

@@ -37,7 +37,7 @@ struct RateDecision {
     double retry_after_seconds = 0;  // when refused: until the next request would be admitted
     int64_t limit = 0;               // the request limit these figures are of (0: none)
     int64_t remaining = 0;
-    double reset_seconds = 0;        // until that limit is whole again
+    double reset_seconds = 0;  // until that limit is whole again
 };
 
 class RateBuckets {
@@ -46,7 +46,8 @@ public:
 
     // Counts one request of `key` at `now` (and `wall_day`, days since the epoch in UTC, for the
     // daily count) against `limit`, unless it is over.
-    RateDecision request(const std::string& key, const RateLimit& limit, Clock::time_point now, int64_t wall_day);
+    RateDecision request(const std::string& key, const RateLimit& limit, Clock::time_point now,
+                         int64_t wall_day);
     // Counts `jobs` of `key` against limit.jobs_per_second; the wait when there is no room now
     // (0: admitted). A request of more jobs than a second's worth goes in when the bucket is full.
     double jobs(const std::string& key, const RateLimit& limit, int64_t jobs, Clock::time_point now);

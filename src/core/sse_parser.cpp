@@ -47,8 +47,8 @@ std::string sse_text(const SseEvent& event) {
     std::string text;
     if (event.has_id && printable(event.id)) text += "id: " + event.id + "\n";
     if (!event.event.empty() && printable(event.event)) text += "event: " + event.event + "\n";
-    const bool digits = !event.retry.empty() &&
-                        std::all_of(event.retry.begin(), event.retry.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool digits = !event.retry.empty() && std::all_of(event.retry.begin(), event.retry.end(),
+                                                            [](char c) { return c >= '0' && c <= '9'; });
     if (digits) text += "retry: " + event.retry + "\n";
     if (event.has_data) {
         size_t start = 0;
@@ -92,8 +92,10 @@ std::vector<SseEvent> SseParser::feed_events(std::string_view bytes) {
         end_line(events);
         at = end + 1;
         if (bytes[end] == '\r') {
-            if (at == bytes.size()) after_cr_ = true;
-            else if (bytes[at] == '\n') ++at;
+            if (at == bytes.size())
+                after_cr_ = true;
+            else if (bytes[at] == '\n')
+                ++at;
         }
     }
     if (event_bytes_ + line_.size() > kMaxEventBytes)

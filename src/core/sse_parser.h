@@ -41,10 +41,10 @@ public:
 private:
     void end_line(std::vector<SseEvent>& events);
 
-    std::string line_;         // the line being read, without its end
-    SseEvent event_;           // the event being read
-    size_t event_bytes_ = 0;   // the bytes of its lines so far
-    bool after_cr_ = false;    // the last byte was a CR: an LF next ends no second line
+    std::string line_;        // the line being read, without its end
+    SseEvent event_;          // the event being read
+    size_t event_bytes_ = 0;  // the bytes of its lines so far
+    bool after_cr_ = false;   // the last byte was a CR: an LF next ends no second line
 };
 
 }  // namespace arbiter

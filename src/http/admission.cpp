@@ -71,7 +71,8 @@ std::optional<HttpResponse> Admission::admit(HttpRequest& request, std::optional
 void Admission::add_rate_headers(HttpResponse& response, const RateDecision& counted) {
     if (counted.limit <= 0) return;
     response.set_header("x-ratelimit-limit-requests", std::to_string(counted.limit));
-    response.set_header("x-ratelimit-remaining-requests", std::to_string(std::max<int64_t>(counted.remaining, 0)));
+    response.set_header("x-ratelimit-remaining-requests",
+                        std::to_string(std::max<int64_t>(counted.remaining, 0)));
     response.set_header("x-ratelimit-reset-requests", reset_text(counted.reset_seconds));
 }
 

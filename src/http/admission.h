@@ -27,7 +27,8 @@ public:
 
     // Sets request.caller and caller_role from its key when `needed` (a route's role) asks for one;
     // the refusal (401, 403, 429) when it may not go on. `counted` gets the key's standing.
-    std::optional<HttpResponse> admit(HttpRequest& request, std::optional<Role> needed, RateDecision& counted);
+    std::optional<HttpResponse> admit(HttpRequest& request, std::optional<Role> needed,
+                                      RateDecision& counted);
 
     // OpenAI's x-ratelimit-* headers for `counted`, when the key has a request limit.
     static void add_rate_headers(HttpResponse& response, const RateDecision& counted);

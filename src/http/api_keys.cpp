@@ -55,8 +55,8 @@ std::string read_limit(const std::string& field, RateLimit& limit) {
     } catch (const std::exception&) {
         value = -1;
     }
-    std::string says = "a limit is name=number (requests_per_second, burst, jobs_per_second, per_day), not '" +
-                       field + "'";
+    std::string says =
+        "a limit is name=number (requests_per_second, burst, jobs_per_second, per_day), not '" + field + "'";
     if (!(value >= 0 && value <= 1e9)) return says;
     if (name == "requests_per_second") {
         limit.requests_per_second = value;
@@ -90,8 +90,9 @@ ApiKeys ApiKeys::load(const std::filesystem::path& path) {
         std::string extra;
         if (!(fields >> entry.name)) continue;  // blank or comment
         if (!(fields >> role >> entry.sha256))
-            throw ApiKeyError(where +
-                              "expected name, role (classify, review or admin), sha256 of the key, then any limits");
+            throw ApiKeyError(
+                where +
+                "expected name, role (classify, review or admin), sha256 of the key, then any limits");
         if (const std::string fault = fault_of(entry, role); !fault.empty()) throw ApiKeyError(where + fault);
         while (fields >> extra) {
             if (!entry.rate_limit) entry.rate_limit = kUnsetLimit;

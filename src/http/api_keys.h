@@ -3,7 +3,8 @@
 //
 //   # name   role      sha256 of the key (hex)                                            limits, if any
 //   ci-bot   classify  9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
-//   batch    classify  60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752 requests_per_second=5 per_day=10000
+//   batch    classify  60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752 requests_per_second=5
+//   per_day=10000
 //
 // A key's limits (core/rate_limit.h: requests_per_second, burst, jobs_per_second, per_day) replace
 // those of the configuration's default (server.rate_limit) that it names, for that key; 0 is none.
@@ -48,7 +49,7 @@ public:
 struct ApiKeyEntry {
     std::string name;
     Role role = Role::classify;
-    std::string sha256;                          // lower-case hex
+    std::string sha256;                        // lower-case hex
     std::optional<RateLimit> rate_limit = {};  // its own (unset fields negative: the default's)
 };
 

@@ -222,10 +222,8 @@ void HttpConnection::send_held(HttpResponse response, bool close_after) {
     busy_ = true;
     auto timer = std::make_shared<net::steady_timer>(stream_.get_executor(), response.hold);
     response.hold = {};
-    timer->async_wait([self = shared_from_this(), timer, close_after,
-                       response = std::move(response)](beast::error_code) mutable {
-        self->send(std::move(response), close_after);
-    });
+    timer->async_wait([self = shared_from_this(), timer, close_after, response = std::move(response)](
+                          beast::error_code) mutable { self->send(std::move(response), close_after); });
 }
 
 void HttpConnection::send_later(const std::shared_ptr<LateResponse>& later, bool close_after) {

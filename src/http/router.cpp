@@ -188,13 +188,14 @@ HttpResponse Router::handle(HttpRequest request, Match match) const {
     if (response.later) {
         // Counted when it is answered: a relay that delivers it on, with the metrics on the way.
         auto relayed = std::make_shared<LateResponse>();
-        response.later->when_ready([this, endpoint, start, relayed, counted = match.counted_](HttpResponse late) {
-            Admission::add_rate_headers(late, counted);
-            const double seconds =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            counter_(endpoint, late.status, seconds);
-            relayed->deliver(std::move(late));
-        });
+        response.later->when_ready(
+            [this, endpoint, start, relayed, counted = match.counted_](HttpResponse late) {
+                Admission::add_rate_headers(late, counted);
+                const double seconds =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                counter_(endpoint, late.status, seconds);
+                relayed->deliver(std::move(late));
+            });
         response.later = std::move(relayed);
         return response;
     }

@@ -10,7 +10,8 @@ namespace arbiter::service {
 
 class Slot {
 public:
-    Slot(std::atomic<size_t>& counter, size_t limit) : counter_(counter), held_(counter.fetch_add(1) < limit) {}
+    Slot(std::atomic<size_t>& counter, size_t limit)
+        : counter_(counter), held_(counter.fetch_add(1) < limit) {}
     ~Slot() { --counter_; }
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;

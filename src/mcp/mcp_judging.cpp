@@ -56,9 +56,9 @@ std::optional<json> McpJudge::judge_call(const json& request) {
     const std::vector<Turn> turns = {Turn{"assistant", "", {call}}};
     try {
         const auto policies = judging(stage_policies(context_, guard_.config.policies), turns);
-        const std::vector<std::string> flagged = flagged_by(context_, request_id_, "tool_call:" + call.name,
-                                                            Content::conversation(turns), policies,
-                                                            guard_.config.threshold);
+        const std::vector<std::string> flagged =
+            flagged_by(context_, request_id_, "tool_call:" + call.name, Content::conversation(turns),
+                       policies, guard_.config.threshold);
         if (flagged.empty()) return std::nullopt;
         return rpc_error(id, kPolicyViolation,
                          "arbiter: policy '" + flagged[0] + "' flagged this call of " + call.name +
@@ -100,8 +100,8 @@ json McpJudge::judge_result(json message, const McpCalls& calls) {
                              (tool.empty() ? std::string("a request") : tool) + "; it was withheld",
                          verdict_data("tool_result", flagged, tool, request_id_));
     } catch (const std::exception& e) {
-        return not_judged(message["id"], "the result of " + (tool.empty() ? std::string("a request") : tool) +
-                                             ", withheld,",
+        return not_judged(message["id"],
+                          "the result of " + (tool.empty() ? std::string("a request") : tool) + ", withheld,",
                           "tool_result", tool, request_id_, e);
     }
 }
@@ -111,8 +111,9 @@ json McpJudge::judge_listing(json message) {
     json& tools = message["result"]["tools"];
     if (tools.size() > kMaxListedTools)
         return rpc_error(message["id"], kNotJudged,
-                         "arbiter: a listing of " + std::to_string(tools.size()) + " tools is more than the " +
-                             std::to_string(kMaxListedTools) + " the guard judges at once; it was withheld");
+                         "arbiter: a listing of " + std::to_string(tools.size()) +
+                             " tools is more than the " + std::to_string(kMaxListedTools) +
+                             " the guard judges at once; it was withheld");
     std::vector<std::vector<std::string>> flagged;
     try {
         flagged = flagged_tools(tools);
@@ -125,7 +126,8 @@ json McpJudge::judge_listing(json message) {
         if (flagged[i].empty()) {
             kept.push_back(std::move(tools[i]));
         } else if (guard_.config.tool_descriptions == FlaggedTools::flag) {
-            if (!tools[i].contains("_meta") || !tools[i]["_meta"].is_object()) tools[i]["_meta"] = json::object();
+            if (!tools[i].contains("_meta") || !tools[i]["_meta"].is_object())
+                tools[i]["_meta"] = json::object();
             tools[i]["_meta"]["arbiter/flagged"] = flagged[i];
             kept.push_back(std::move(tools[i]));
         }

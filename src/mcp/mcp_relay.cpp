@@ -90,8 +90,9 @@ bool relay_events(SseParser& parser, std::string_view bytes, McpJudge& judge, co
 // The guard's answer when the server gave none.
 HttpResponse no_answer(const McpGuard& guard, const UpstreamReply& reply) {
     const std::string why =
-        reply.timed_out ? "did not answer within " + std::to_string(guard.config.timeout.count()) + " ms (mcp timeout_ms)"
-                        : "did not answer: " + reply.error;
+        reply.timed_out
+            ? "did not answer within " + std::to_string(guard.config.timeout.count()) + " ms (mcp timeout_ms)"
+            : "did not answer: " + reply.error;
     return failure(reply.timed_out ? 504 : 502, "the MCP server " + guard.upstream.url() + " " + why);
 }
 
@@ -110,8 +111,8 @@ HttpResponse whole_answer(int status, const std::string& body, McpJudge& judge, 
             messages = mcp_messages(body);
         } catch (const McpInputError& e) {
             return failure(is_success(status) ? 502 : status,
-                           "the MCP server answered " + std::to_string(status) + " with what is not JSON-RPC (" +
-                               e.what() + ")");
+                           "the MCP server answered " + std::to_string(status) +
+                               " with what is not JSON-RPC (" + e.what() + ")");
         }
         for (json& m : messages.messages) m = judge.judge_response(std::move(m), exchange.calls);
     }
@@ -123,7 +124,8 @@ HttpResponse whole_answer(int status, const std::string& body, McpJudge& judge, 
 
 // The exchange itself; throws on what the caller answers as a failure.
 void relay(ServiceContext& context, McpGuard& guard, const McpExchange& exchange,
-           const std::shared_ptr<LateResponse>& later, const std::shared_ptr<BodyStream>& client, bool& streaming) {
+           const std::shared_ptr<LateResponse>& later, const std::shared_ptr<BodyStream>& client,
+           bool& streaming) {
     McpJudge judge(context, guard, exchange.request_id);
     std::string body;
     SseParser parser;
@@ -154,8 +156,8 @@ void relay(ServiceContext& context, McpGuard& guard, const McpExchange& exchange
     const std::string& whole = is_success(reply.status) ? body : reply.body;
     HttpResponse res = reply.status == 0 ? no_answer(guard, reply)
                        : whole.size() > kMaxReplyBytes
-                           ? failure(502, "the MCP server's answer is longer than " + std::to_string(kMaxReplyBytes) +
-                                              " bytes")
+                           ? failure(502, "the MCP server's answer is longer than " +
+                                              std::to_string(kMaxReplyBytes) + " bytes")
                            : whole_answer(reply.status, whole, judge, exchange);
     pass_headers(reply.headers, res, exchange.request_id);
     later->deliver(std::move(res));

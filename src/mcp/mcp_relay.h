@@ -20,8 +20,8 @@
 namespace arbiter::service {
 
 struct McpExchange {
-    std::string request_id;                 // "mcp-...": the decision log's, and X-Request-Id
-    UpstreamRequest request;                // what goes to the server
+    std::string request_id;                     // "mcp-...": the decision log's, and X-Request-Id
+    UpstreamRequest request;                    // what goes to the server
     McpCalls calls = {};                        // the tools/call requests forwarded, by id
     std::vector<nlohmann::json> answered = {};  // the guard's own answers (refused calls)
     bool batch = false;                         // the client sent an array: it gets one back

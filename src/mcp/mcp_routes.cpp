@@ -20,7 +20,8 @@ constexpr const char* kRequestHeaders[] = {"Accept", "Content-Type", "Mcp-Sessio
 UpstreamHeaders forwarded_headers(const HttpRequest& req, const McpGuard& guard) {
     UpstreamHeaders headers;
     for (const char* name : kRequestHeaders) {
-        if (std::string value = req.header(name); !value.empty()) headers.emplace_back(name, std::move(value));
+        if (std::string value = req.header(name); !value.empty())
+            headers.emplace_back(name, std::move(value));
     }
     // Without keys arbiter reads no Authorization, so the client's goes on to the server (its own
     // OAuth works through the guard); with keys it carries arbiter's key, which stays here.
@@ -38,17 +39,18 @@ void respond(HttpResponse& res, HttpResponse answer) {
 
 // Relays `exchange` on one of the guard's threads, counted in `held`; 429 when max_streams of its
 // kind are out already.
-void relay_later(ServiceContext& context, McpGuard& guard, const McpExchange& exchange, std::atomic<size_t>& held,
-                 HttpResponse& res) {
+void relay_later(ServiceContext& context, McpGuard& guard, const McpExchange& exchange,
+                 std::atomic<size_t>& held, HttpResponse& res) {
     auto later = std::make_shared<LateResponse>();
     auto slot = std::make_shared<Slot>(held, guard.config.max_streams);
     const bool queued = slot->held() && guard.relays.try_submit([&context, &guard, later, slot, exchange] {
         relay_exchange(context, guard, exchange, later);
     });
     if (!queued)
-        throw ServiceError(Refusal::busy, "the MCP guard relays " + std::to_string(guard.config.max_streams) + " " +
-                                              (&held == &guard.listening ? "server streams (GET)" : "requests") +
-                                              " at once (mcp max_streams); retry shortly");
+        throw ServiceError(Refusal::busy,
+                           "the MCP guard relays " + std::to_string(guard.config.max_streams) + " " +
+                               (&held == &guard.listening ? "server streams (GET)" : "requests") +
+                               " at once (mcp max_streams); retry shortly");
     res.later = std::move(later);
 }
 
@@ -90,13 +92,14 @@ void add_mcp_routes(Router& router, ServiceContext& context, McpGuard& guard) {
                [&](const HttpRequest& req, HttpResponse& res) { post_messages(context, guard, req, res); });
     // The server's own stream (GET) and the end of a session (DELETE): relayed, their messages judged.
     for (const char* method : {"GET", "DELETE"}) {
-        router.add(method, guard.config.path, Role::classify, Cost::quick,
-                   [&, method](const HttpRequest& req, HttpResponse& res) {
-                       McpExchange exchange{random_id("mcp-"), {method, "", "", forwarded_headers(req, guard)}};
-                       res.set_header("X-Request-Id", exchange.request_id);
-                       relay_later(context, guard, exchange,
-                                   std::string_view(method) == "GET" ? guard.listening : guard.active, res);
-                   });
+        router.add(
+            method, guard.config.path, Role::classify, Cost::quick,
+            [&, method](const HttpRequest& req, HttpResponse& res) {
+                McpExchange exchange{random_id("mcp-"), {method, "", "", forwarded_headers(req, guard)}};
+                res.set_header("X-Request-Id", exchange.request_id);
+                relay_later(context, guard, exchange,
+                            std::string_view(method) == "GET" ? guard.listening : guard.active, res);
+            });
     }
 }
 

@@ -21,8 +21,14 @@ void classify(ServiceContext& context, const HttpRequest& req, HttpResponse& res
         inline_policy.push_back(ref.inline_policy != nullptr);
     }
     const std::string request_id = random_id("req_");
-    Fanout fanout{request_id,   request.items,  policies, inline_policy, request.mode, request.effort,
-                  request.max_reasoning_tokens, context.settings()->on_timeout};
+    Fanout fanout{request_id,
+                  request.items,
+                  policies,
+                  inline_policy,
+                  request.mode,
+                  request.effort,
+                  request.max_reasoning_tokens,
+                  context.settings()->on_timeout};
     fanout.caller = req.caller;
     fanout.caller_limit = req.caller_limit;
     const auto verdicts = run_items(context, fanout);

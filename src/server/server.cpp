@@ -46,11 +46,12 @@ class Server::Impl {
 public:
     Impl(ServiceParts parts, std::optional<ApiKeys> keys)
         : context_(std::move(parts)),
-          router_(std::move(keys),
-                  [this](std::string_view endpoint, int status, double seconds) {
-                      context_.metrics.request(endpoint, status, seconds);
-                  },
-                  context_.config.rate_limit),
+          router_(
+              std::move(keys),
+              [this](std::string_view endpoint, int status, double seconds) {
+                  context_.metrics.request(endpoint, status, seconds);
+              },
+              context_.config.rate_limit),
           sessions_(context_),
           runs_(context_),
           playground_runs_(kPlaygroundRuns, kPlaygroundRuns),

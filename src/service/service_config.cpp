@@ -62,10 +62,12 @@ struct Reader {
 
 // Each API key's default limit (core/rate_limit.h); a key in the keys file may have its own.
 void read_rate_limit(const Reader& r, const YAML::Node& node, RateLimit& limit) {
-    if (!node.IsMap()) r.fail(node, "rate_limit must map requests_per_second, burst, jobs_per_second, per_day");
+    if (!node.IsMap())
+        r.fail(node, "rate_limit must map requests_per_second, burst, jobs_per_second, per_day");
     r.only_keys(node, {"requests_per_second", "burst", "jobs_per_second", "per_day"}, "rate_limit");
     if (node["requests_per_second"])
-        limit.requests_per_second = r.number<double>(node["requests_per_second"], "requests_per_second", 0, 1e9);
+        limit.requests_per_second =
+            r.number<double>(node["requests_per_second"], "requests_per_second", 0, 1e9);
     if (node["burst"]) limit.burst = r.number<double>(node["burst"], "burst", 0, 1e9);
     if (node["jobs_per_second"])
         limit.jobs_per_second = r.number<double>(node["jobs_per_second"], "jobs_per_second", 0, 1e9);
@@ -76,13 +78,12 @@ void read_rate_limit(const Reader& r, const YAML::Node& node, RateLimit& limit) 
 }
 
 void read_server(const Reader& r, const YAML::Node& node, ServiceConfig& c) {
-    r.only_keys(
-        node,
-        {"host", "port", "max_body_bytes", "max_items", "max_content_tokens", "queue_depth",
-         "request_timeout_ms", "http_threads", "on_timeout", "store_content", "max_connections",
-         "max_header_bytes", "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "run_lease_ms",
-         "rate_limit"},
-        "server");
+    r.only_keys(node,
+                {"host", "port", "max_body_bytes", "max_items", "max_content_tokens", "queue_depth",
+                 "request_timeout_ms", "http_threads", "on_timeout", "store_content", "max_connections",
+                 "max_header_bytes", "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms",
+                 "run_lease_ms", "rate_limit"},
+                "server");
     if (node["rate_limit"]) read_rate_limit(r, node["rate_limit"], c.rate_limit);
     if (node["host"]) c.host = node["host"].as<std::string>();
     if (node["port"]) c.port = r.number<int>(node["port"], "port", 0, 65535);
@@ -254,8 +255,8 @@ void read_gateway(const Reader& r, const YAML::Node& node, GatewayConfig& g) {
 
 void read_mcp(const Reader& r, const YAML::Node& node, McpConfig& m) {
     r.only_keys(node,
-                {"upstream", "path", "api_key_env", "policies", "tool_descriptions", "threshold", "timeout_ms",
-                 "max_streams"},
+                {"upstream", "path", "api_key_env", "policies", "tool_descriptions", "threshold",
+                 "timeout_ms", "max_streams"},
                 "mcp");
     if (node["upstream"]) m.upstream = node["upstream"].as<std::string>();
     if (node["path"]) {

@@ -153,12 +153,12 @@ struct GatewayConfig {
 enum class FlaggedTools { withhold, flag, pass };
 
 struct McpConfig {
-    std::string upstream;     // the MCP server's endpoint ("http://host:3000/mcp"); empty: no guard
+    std::string upstream;       // the MCP server's endpoint ("http://host:3000/mcp"); empty: no guard
     std::string path = "/mcp";  // where arbiter serves it
-    std::string api_key_env;  // an environment variable holding the upstream's bearer token
+    std::string api_key_env;    // an environment variable holding the upstream's bearer token
     std::optional<std::vector<std::string>> policies;  // judge calls, results, descriptions (default: all)
     FlaggedTools tool_descriptions = FlaggedTools::withhold;
-    double threshold = 0.5;  // a part is flagged when a P(violation) is at or above it
+    double threshold = 0.5;                     // a part is flagged when a P(violation) is at or above it
     std::chrono::milliseconds timeout{300000};  // one upstream request, start to end (GET streams too)
     size_t max_streams = 32;                    // upstream requests relayed at once (429 beyond)
 

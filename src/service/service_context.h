@@ -65,7 +65,7 @@ public:
     const std::function<void(const Policy&)> policy_check;
     Metrics metrics;
     std::atomic<bool> draining = false;
-    RateBuckets job_buckets;  // each API key's jobs per second (verdict_fanout.h)
+    RateBuckets job_buckets;                   // each API key's jobs per second (verdict_fanout.h)
     std::atomic<uint64_t> shadow_skipped = 0;  // shadow jobs dropped for a busy queue (service/shadow.h)
 
     // `streams`: the backend's stream sessions, where it keeps them (null: stream sessions and the

@@ -1,8 +1,7 @@
 #include "service/verdict_fanout.h"
 
-#include <cmath>
-
 #include <chrono>
+#include <cmath>
 
 #include "core/content_layout.h"
 #include "core/service_error.h"
@@ -29,12 +28,13 @@ std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanou
     JobRunner& runner = context.runner();
     std::vector<Job> jobs = fanout_jobs(context, f);  // first: a request refused there costs no budget
     const auto jobs_asked = static_cast<int64_t>(jobs.size());
-    if (const double wait = context.job_buckets.jobs(f.caller, f.caller_limit, jobs_asked, Clock::now()); wait > 0)
-        throw ServiceError(Refusal::busy, "key '" + f.caller + "' is over its jobs_per_second (" +
-                                              std::to_string(f.caller_limit.jobs_per_second) +
-                                              " items times policies); retry in " +
-                                              std::to_string(static_cast<int64_t>(std::ceil(std::min(wait, 1e9)))) +
-                                              " s");
+    if (const double wait = context.job_buckets.jobs(f.caller, f.caller_limit, jobs_asked, Clock::now());
+        wait > 0)
+        throw ServiceError(Refusal::busy,
+                           "key '" + f.caller + "' is over its jobs_per_second (" +
+                               std::to_string(f.caller_limit.jobs_per_second) +
+                               " items times policies); retry in " +
+                               std::to_string(static_cast<int64_t>(std::ceil(std::min(wait, 1e9)))) + " s");
     const std::chrono::milliseconds timeout = context.settings()->request_timeout;
     std::optional<std::vector<Verdict>> verdicts = runner.run(std::move(jobs), Clock::now() + timeout);
     if (!verdicts) {

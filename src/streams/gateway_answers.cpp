@@ -8,8 +8,8 @@
 #include "core/service_error.h"
 #include "http/http_reply.h"
 #include "http/late_response.h"
-#include "http/slot.h"
 #include "http/router.h"
+#include "http/slot.h"
 #include "streams/chat_relay.h"
 #include "streams/gateway_judging.h"
 

@@ -51,7 +51,8 @@ std::vector<std::vector<std::string>> flagged_each(ServiceContext& context, cons
     if (policies.empty() || items.empty()) return flagged;
     std::vector<ClassifyItem> classified;
     classified.reserve(items.size());
-    for (const auto& [id, content] : items) classified.push_back({id, content, content_to_json(content).dump()});
+    for (const auto& [id, content] : items)
+        classified.push_back({id, content, content_to_json(content).dump()});
     const std::vector<bool> inline_policy(policies.size(), false);
     const auto verdicts = run_items(context, {request_id, classified, policies, inline_policy, Mode::score,
                                               std::nullopt, 0, context.settings()->on_timeout});

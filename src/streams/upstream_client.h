@@ -21,9 +21,9 @@ using UpstreamHeaders = std::vector<std::pair<std::string, std::string>>;
 struct UpstreamReply {
     int status = 0;           // 0: no answer (error says why)
     UpstreamHeaders headers;  // the answer's, as the server named them
-    std::string body;        // the whole body, unless it went to on_bytes
-    std::string error;       // a connection failure, a timeout, or "stopped" when a callback stopped it
-    bool timed_out = false;  // the request ran past the time limit (error says so too)
+    std::string body;         // the whole body, unless it went to on_bytes
+    std::string error;        // a connection failure, a timeout, or "stopped" when a callback stopped it
+    bool timed_out = false;   // the request ran past the time limit (error says so too)
 };
 
 // What a caller hears of one request, and how it stops it.
