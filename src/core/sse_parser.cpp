@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/utf8.h"
+
 namespace arbiter {
 
 namespace {
@@ -36,17 +38,12 @@ bool carries_something(const SseEvent& event) {
     return event.has_data || event.has_id || !event.retry.empty();
 }
 
-// Printable ASCII only: what every client reads as one field.
-bool printable(const std::string& value) {
-    return std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-}
-
 }  // namespace
 
 std::string sse_text(const SseEvent& event) {
     std::string text;
-    if (event.has_id && printable(event.id)) text += "id: " + event.id + "\n";
-    if (!event.event.empty() && printable(event.event)) text += "event: " + event.event + "\n";
+    if (event.has_id && is_printable_ascii(event.id)) text += "id: " + event.id + "\n";
+    if (!event.event.empty() && is_printable_ascii(event.event)) text += "event: " + event.event + "\n";
     const bool digits = !event.retry.empty() && std::all_of(event.retry.begin(), event.retry.end(),
                                                             [](char c) { return c >= '0' && c <= '9'; });
     if (digits) text += "retry: " + event.retry + "\n";

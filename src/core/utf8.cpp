@@ -2,6 +2,8 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
+
 namespace arbiter {
 
 namespace {
@@ -99,6 +101,10 @@ bool is_letter_or_number(char32_t c) {
     default:
         return false;
     }
+}
+
+bool is_printable_ascii(std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
 }
 
 }  // namespace arbiter

@@ -22,4 +22,7 @@ std::optional<size_t> first_invalid_utf8(std::string_view bytes);
 // regexes call \p{L}\p{N}, and with '_' what Python's \w matches.
 bool is_letter_or_number(char32_t c);
 
+// Whether every byte is printable ASCII (space to tilde): a value no reader splits into two lines.
+bool is_printable_ascii(std::string_view text);
+
 }  // namespace arbiter

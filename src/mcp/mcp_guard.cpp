@@ -1,18 +1,6 @@
 #include "mcp/mcp_guard.h"
 
-#include <cstdlib>
-
 namespace arbiter::service {
-
-namespace {
-
-std::string token_from(const std::string& variable) {
-    if (variable.empty()) return {};
-    const char* value = std::getenv(variable.c_str());
-    return value ? value : "";
-}
-
-}  // namespace
 
 std::optional<std::vector<std::string>> DescriptionVerdicts::find(const std::string& key) const {
     const std::lock_guard lock(mutex_);
@@ -29,7 +17,7 @@ void DescriptionVerdicts::remember(const std::string& key, std::vector<std::stri
 
 McpGuard::McpGuard(const McpConfig& c)
     : config(c),
-      upstream(c.upstream, token_from(c.api_key_env), c.timeout, UpstreamClient::Base::exact),
+      upstream(c.upstream, token_from_env(c.api_key_env), c.timeout, UpstreamClient::Base::exact),
       relays(2 * c.max_streams, 2 * c.max_streams) {}
 
 }  // namespace arbiter::service

@@ -2,9 +2,8 @@
 
 #include <strings.h>
 
-#include <algorithm>
-
 #include "core/sse_parser.h"
+#include "core/utf8.h"
 #include "http/body_stream.h"
 #include "mcp/mcp_messages.h"
 
@@ -36,15 +35,11 @@ bool is_success(int status) {
     return status / 100 == 2;
 }
 
-// A header value that can only be one: printable ASCII (a server's CR or LF would otherwise start
-// headers, or a body, of the guard's answer).
-bool printable(const std::string& value) {
-    return std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-}
-
+// Each value only where it is printable ASCII: a server's CR or LF would otherwise start headers,
+// or a body, of the guard's answer.
 void pass_headers(const UpstreamHeaders& from, HttpResponse& to, const std::string& request_id) {
     for (const char* name : kAnswerHeaders) {
-        if (std::string value = header_of(from, name); !value.empty() && printable(value))
+        if (std::string value = header_of(from, name); !value.empty() && is_printable_ascii(value))
             to.set_header(name, std::move(value));
     }
     to.set_header("X-Request-Id", request_id);

@@ -23,8 +23,8 @@ UpstreamHeaders forwarded_headers(const HttpRequest& req, const McpGuard& guard)
         if (std::string value = req.header(name); !value.empty())
             headers.emplace_back(name, std::move(value));
     }
-    // Without keys arbiter reads no Authorization, so the client's goes on to the server (its own
-    // OAuth works through the guard); with keys it carries arbiter's key, which stays here.
+    // Without keys arbiter reads no Authorization, so the client's goes on to the server (one that
+    // checks a bearer token sees the client's); with keys it carries arbiter's key, which stays here.
     const std::string authorization = req.header("Authorization");
     if (guard.config.api_key_env.empty() && req.caller.empty() && !authorization.empty())
         headers.emplace_back("Authorization", authorization);

@@ -1,5 +1,4 @@
 #include <chrono>
-#include <cstdlib>
 
 #include "core/content_json.h"
 #include "core/random_id.h"
@@ -17,12 +16,6 @@ namespace {
 
 using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
-
-std::string token_from(const std::string& variable) {
-    if (variable.empty()) return {};
-    const char* value = std::getenv(variable.c_str());
-    return value ? value : "";
-}
 
 // Whether the client asked for a streamed answer ("stream": true; false, null or absent: whole).
 bool wants_stream(const json& body) {
@@ -140,7 +133,7 @@ void refuse(HttpResponse& res, const json& body, const std::string& id,
 
 Gateway::Gateway(const GatewayConfig& c)
     : config(c),
-      upstream(c.upstream, token_from(c.api_key_env), c.timeout),
+      upstream(c.upstream, token_from_env(c.api_key_env), c.timeout),
       waits(c.max_waiting, c.max_waiting),
       relays(c.max_streams, c.max_streams) {}
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -57,6 +58,12 @@ private:
 };
 
 }  // namespace
+
+std::string token_from_env(const std::string& variable) {
+    if (variable.empty()) return {};
+    const char* value = std::getenv(variable.c_str());
+    return value ? value : "";
+}
 
 UpstreamClient::UpstreamClient(const std::string& base_url, std::string bearer_token,
                                std::chrono::milliseconds limit, Base base)

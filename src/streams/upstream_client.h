@@ -47,6 +47,10 @@ struct UpstreamRequest {
     UpstreamHeaders headers;
 };
 
+// The bearer token held in the environment variable `variable` ("" when it is unnamed or unset):
+// how a gateway's configuration names its upstream's secret without holding it.
+std::string token_from_env(const std::string& variable);
+
 class UpstreamClient {
 public:
     static constexpr std::chrono::milliseconds kPoll{100};
