@@ -21,6 +21,7 @@
 #include "core/policy_file.h"
 #include "core/store_error.h"
 #include "llama/placement.h"
+#include "remote/otlp_exporter.h"
 #include "server/server.h"
 
 namespace arbiter::cli {
@@ -41,6 +42,7 @@ struct ServeArgs {
     std::string mcp_upstream;
     std::string instance;
 };
+    std::string otlp_endpoint;
 
 // KV sequences for streamed answers when --upstream is given without --streams.
 constexpr int kGatewayStreams = 8;
@@ -72,6 +74,7 @@ service::ServiceConfig configuration(const ServeArgs& a) {
     if (a.no_store_content) config.store_content = false;
     if (!a.upstream.empty()) config.gateway.upstream = a.upstream;
     if (!a.mcp_upstream.empty()) config.mcp.upstream = a.mcp_upstream;
+    if (!a.otlp_endpoint.empty()) config.tracing.endpoint = a.otlp_endpoint;
     if (!a.release.empty())
         config.gateway.release = a.release == "hold" ? service::Release::hold : service::Release::observe;
     config.instance = a.instance.empty() ? default_instance_name(config.port) : a.instance;
@@ -147,6 +150,9 @@ int serve(const ServeArgs& a, const service::ServiceConfig& config, Stores& stor
                             .shadows = stores.shadows,
                             .policy_check = compile_rules},
                            std::move(keys.keys));
+    if (!config.tracing.endpoint.empty())
+        server.set_span_sink(std::make_shared<remote::OtlpExporter>(remote::OtlpOptions{
+            .endpoint = config.tracing.endpoint, .service_name = config.tracing.service_name}));
     int port = 0;
     try {
         port = server.bind();
@@ -291,6 +297,17 @@ void add_serve_command(CLI::App& app, Action& action) {
                     "endpoint (e.g. http://127.0.0.1:3000/mcp): tool calls judged before the server runs "
                     "them, results before the client gets them, tool descriptions at tools/list; see "
                     "docs/mcp-guard.md (mcp:)");
+    cmd->add_option("--otlp-endpoint", a->otlp_endpoint,
+                    "Export spans to this OpenTelemetry collector over OTLP/HTTP JSON (e.g. "
+                    "http://127.0.0.1:4318); see docs/operations.md (Traces)")
+        ->check([](const std::string& url) {
+            try {
+                parse_base_url(url);
+                return std::string();
+            } catch (const std::invalid_argument& e) {
+                return std::string(e.what());
+            }
+        });
     cmd->add_option("--release", a->release,
                     "How the gateway releases a streamed answer: observe (at once; cut on a flag) or hold "
                     "(only text a passing check covered)")

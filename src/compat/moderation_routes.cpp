@@ -40,6 +40,7 @@ void moderate(ServiceContext& context, const HttpRequest& req, HttpResponse& res
     Fanout fanout{request_id, request.inputs, policies, none_inline, set.mode, std::nullopt, 0, on_timeout};
     fanout.caller = req.caller;
     fanout.caller_limit = req.caller_limit;
+    fanout.tracing = req.tracing;
     std::vector<std::vector<Verdict>> verdicts = run_items(context, fanout);
     // The moderation format has no per-item error: a verdict that failed fails the request. Only a
     // timeout takes the set's on_timeout decision (run_items applied it): an error is never a

@@ -87,6 +87,7 @@ void analyze(ServiceContext& context, const ApiKeyEntry& /*caller*/, const HttpR
     Fanout fanout{request_id,  items,        policies, none_inline,
                   Mode::score, std::nullopt, 0,        context.settings()->on_timeout};
     fanout.store_content = !request.do_not_store;
+    fanout.tracing = req.tracing;
     const std::vector<std::vector<Verdict>> verdicts = run_items(context, fanout);
 
     ordered_json scores = ordered_json::object();

@@ -15,6 +15,7 @@
 #include "core/content.h"
 #include "core/mode.h"
 #include "core/policy.h"
+#include "core/span.h"
 #include "core/stream.h"
 #include "core/verdict.h"
 
@@ -37,6 +38,9 @@ struct Job {
     // quickly and never call back into the backend. The remote backend gets the reasoning whole
     // when the server answers and calls it once with all of it, before Done. Empty: not called.
     std::function<void(std::string_view)> on_reasoning;
+    // The request's trace: a backend that calls a model server reports that call as a span under
+    // it and sends the server a traceparent naming that span.
+    Tracing tracing = {};
 };
 
 using JobId = uint64_t;

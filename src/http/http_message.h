@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/rate_limit.h"
+#include "core/span.h"
 
 namespace arbiter::service {
 
@@ -25,6 +26,7 @@ struct HttpRequest {
     std::string caller;                    // the name of the API key that authorized it (none: "")
     std::string caller_role;               // that key's role ("classify", "review", "admin"; none: "")
     RateLimit caller_limit;                // that key's rate limit (none: unlimited), for its jobs
+    Tracing tracing = {};                  // its server span (http/request_trace.h): its work's parent
 
     // The first header named `name` (case-insensitive); empty when absent.
     std::string header(std::string_view name) const;

@@ -8,6 +8,7 @@
 #include "core/store_error.h"
 #include "http/http_reply.h"
 #include "http/late_response.h"
+#include "http/request_trace.h"
 
 namespace arbiter::service {
 
@@ -35,9 +36,15 @@ bool Router::replace_keys(ApiKeys keys) {
 
 std::optional<HttpResponse> Router::admit(HttpRequest& request, Match& match) const {
     if (match.route_ == nullptr || match.admitted_) return std::nullopt;
+    trace(request, match);
+    const int64_t start = unix_nanos();
     std::optional<HttpResponse> refusal = admission_->admit(request, match.route_->role, match.counted_);
+    record_admission(request, start, refusal ? refusal->status : 0);
     match.admitted_ = !refusal;
-    if (refusal) counter_(match.route_->pattern, refusal->status, 0);  // counted here: nowhere else
+    if (refusal) {
+        counter_(match.route_->pattern, refusal->status, 0);  // counted here: nowhere else
+        end_server_span(request.tracing, std::move(match.span_), match.route_->pattern, refusal->status);
+    }
     return refusal;
 }
 
@@ -91,6 +98,12 @@ Router::Match Router::match(const HttpRequest& request) const {
         break;
     }
     return match;
+}
+
+void Router::trace(HttpRequest& request, Match& match) const {
+    if (match.traced_) return;
+    match.span_ = begin_server_span(request, span_sink_, include_content_);
+    match.traced_ = true;
 }
 
 Cost Router::Match::cost() const {
@@ -161,6 +174,7 @@ HttpResponse Router::handle(HttpRequest request) const {
 
 HttpResponse Router::handle(HttpRequest request, Match match) const {
     const auto start = std::chrono::steady_clock::now();
+    trace(request, match);
     HttpResponse response;
     std::string_view endpoint = "other";
     if (match.route_ != nullptr) {
@@ -188,19 +202,22 @@ HttpResponse Router::handle(HttpRequest request, Match match) const {
     if (response.later) {
         // Counted when it is answered: a relay that delivers it on, with the metrics on the way.
         auto relayed = std::make_shared<LateResponse>();
-        response.later->when_ready(
-            [this, endpoint, start, relayed, counted = match.counted_](HttpResponse late) {
-                Admission::add_rate_headers(late, counted);
-                const double seconds =
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-                counter_(endpoint, late.status, seconds);
-                relayed->deliver(std::move(late));
-            });
+        response.later->when_ready([this, endpoint, start, relayed, counted = match.counted_,
+                                    tracing = request.tracing,
+                                    span = std::move(match.span_)](HttpResponse late) mutable {
+            Admission::add_rate_headers(late, counted);
+            const double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            counter_(endpoint, late.status, seconds);
+            end_server_span(tracing, std::move(span), endpoint, late.status);
+            relayed->deliver(std::move(late));
+        });
         response.later = std::move(relayed);
         return response;
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     counter_(endpoint, response.status, seconds);
+    end_server_span(request.tracing, std::move(match.span_), endpoint, response.status);
     return response;
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/rate_limit.h"
 #include "core/service_error.h"
+#include "core/span.h"
 #include "http/admission.h"
 #include "http/api_keys.h"
 #include "http/http_message.h"
@@ -59,6 +60,13 @@ public:
     void add(std::string method, const std::string& pattern, std::optional<Role> role, Cost cost,
              Handler handler);
 
+    // Where every request's spans go (http/request_trace.h); call before serving. Without it the
+    // requests' traces are still followed and logged, and no span is sent anywhere.
+    void set_tracing(std::shared_ptr<SpanSink> sink, bool include_content) {
+        span_sink_ = std::move(sink);
+        include_content_ = include_content;
+    }
+
 private:
     struct Route;
 
@@ -77,6 +85,8 @@ public:
         std::vector<std::string> params_;
         bool admitted_ = false;  // admit() let it in
         RateDecision counted_;   // its key's standing then
+        bool traced_ = false;    // its server span has begun
+        Span span_;
     };
 
     Match match(const HttpRequest& request) const;
@@ -115,6 +125,8 @@ private:
     };
 
     void run(const Route& route, HttpRequest& request, HttpResponse& response) const;
+    // Begins `request`'s server span, once.
+    void trace(HttpRequest& request, Match& match) const;
     // The metrics label of a request to `path`: its route's pattern, whatever the method (a 405
     // counts under the path it was sent to), or "other" for a path no route has (a bounded set).
     std::string_view label_of(const std::string& path) const;
@@ -125,6 +137,8 @@ private:
     const std::unique_ptr<Admission> admission_;  // its buckets change under const handle()
     const RequestCounter counter_;
     std::vector<Route> routes_;
+    std::shared_ptr<SpanSink> span_sink_;
+    bool include_content_ = false;
 };
 
 }  // namespace arbiter::service

@@ -23,12 +23,17 @@ HttpRequest::HttpRequest(const BaseUrl& base, std::string bearer_token)
 
 HttpRequest::~HttpRequest() = default;
 
+void HttpRequest::name_trace(const TraceContext& context) {
+    if (context.valid()) headers_.emplace_back("traceparent", format_traceparent(context));
+}
+
 namespace {
 
 // POSTs `body` and hands a 200's body to `on_bytes` as it arrives; any other status's body is kept.
 httplib::Result post_streamed(httplib::Client& client, const std::string& target, const std::string& body,
-                              const HttpRequest::OnBytes& on_bytes) {
+                              const httplib::Headers& headers, const HttpRequest::OnBytes& on_bytes) {
     httplib::Request request;
+    request.headers = headers;
     request.method = "POST";
     request.path = target;
     request.body = body;
@@ -76,10 +81,11 @@ HttpResult HttpRequest::send(const std::string& path, const std::string& body,
     client->set_write_timeout(seconds.count(), micros.count());
     const BaseUrl& base = connections_.base();
     const std::string target = base.path_prefix + path;
+    const httplib::Headers headers(headers_.begin(), headers_.end());
     const auto started = std::chrono::steady_clock::now();
-    httplib::Result r = body.empty() ? client->Get(target)
-                        : on_bytes   ? post_streamed(*client, target, body, on_bytes)
-                                     : client->Post(target, body, "application/json");
+    httplib::Result r = body.empty() ? client->Get(target, headers)
+                        : on_bytes   ? post_streamed(*client, target, body, headers, on_bytes)
+                                     : client->Post(target, headers, body, "application/json");
     {
         std::lock_guard lock(mutex_);
         if (aborted_) {

@@ -11,8 +11,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/base_url.h"
+#include "core/trace_context.h"
 #include "remote/connection_pool.h"
 
 namespace arbiter::remote {
@@ -53,6 +56,8 @@ public:
                     const OnBytes& on_bytes = {});
     // Ends a send() in progress on another thread (it returns Failure::aborted), or the next one.
     void abort();
+    // Every send() then carries `context` as its W3C traceparent header (none when invalid).
+    void name_trace(const TraceContext& context);
 
 private:
     std::unique_ptr<ConnectionPool> own_;
@@ -60,6 +65,7 @@ private:
     std::mutex mutex_;
     std::unique_ptr<httplib::Client> client_;
     bool aborted_ = false;
+    std::vector<std::pair<std::string, std::string>> headers_;  // sent with every request
 };
 
 }  // namespace arbiter::remote

@@ -22,6 +22,7 @@
 #include "remote/raw_exchange.h"
 #include "remote/remote_engine.h"
 #include "remote/remote_streams.h"
+#include "remote/upstream_span.h"
 
 namespace arbiter::remote {
 
@@ -283,6 +284,8 @@ Verdict RemoteBackend::Impl::exchange(Task& task, const Post& post) {
 }
 
 void RemoteBackend::Impl::run(Task& task) {
+    UpstreamSpan span(task.job, options_);
+    task.job.tracing.parent = span.context();  // its requests name the client span
     const Post post = [&](const std::string& path, const nlohmann::json& body) {
         return this->post(task, path, dump_body(body));
     };
@@ -309,6 +312,7 @@ void RemoteBackend::Impl::run(Task& task) {
         served.prompt_tokens += static_cast<uint64_t>(std::max(0, v.usage.prompt_tokens));
         served.cached_tokens += static_cast<uint64_t>(std::max(0, v.usage.cached_tokens));
     }
+    span.finish(v);
     answer(task, std::move(v));
 }
 
@@ -348,6 +352,7 @@ HttpResult RemoteBackend::Impl::post(Task& task, const std::string& path, const 
         const auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::min(seconds(options_.timeout_s), deadline - Clock::now()));
         HttpRequest request(*connections_[*endpoint]);
+        request.name_trace(task.job.tracing.parent);
         {
             std::lock_guard lock(task.mutex);
             task.active = &request;

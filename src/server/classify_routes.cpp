@@ -31,6 +31,7 @@ void classify(ServiceContext& context, const HttpRequest& req, HttpResponse& res
                   context.settings()->on_timeout};
     fanout.caller = req.caller;
     fanout.caller_limit = req.caller_limit;
+    fanout.tracing = req.tracing;
     const auto verdicts = run_items(context, fanout);
 
     const auto item_json = [&](size_t i) {

@@ -81,6 +81,9 @@ public:
     }
 
     void set_backend(Backend& backend, StreamBackend* streams) { context_.set_backend(backend, streams); }
+    void set_span_sink(std::shared_ptr<SpanSink> sink) {
+        router_.set_tracing(std::move(sink), context_.config.tracing.include_content);
+    }
     int bind() { return http_.bind(context_.config.host, context_.config.port); }
     const Router& router() const { return router_; }
     ServiceContext& context() { return context_; }
@@ -110,6 +113,9 @@ Server::Server(ServiceParts parts, std::optional<ApiKeys> keys)
 Server::~Server() = default;
 void Server::set_backend(Backend& backend, StreamBackend* streams) {
     impl_->set_backend(backend, streams);
+}
+void Server::set_span_sink(std::shared_ptr<SpanSink> sink) {
+    impl_->set_span_sink(std::move(sink));
 }
 int Server::bind() {
     return impl_->bind();

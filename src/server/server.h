@@ -46,6 +46,10 @@ public:
     // streamed gateway answers are a 503).
     void set_backend(Backend& backend, StreamBackend* streams = nullptr);
 
+    // Where requests' spans go (the OTLP exporter of config.tracing); call before bind(). Without
+    // it traces are still followed, propagated and logged, and no span is sent.
+    void set_span_sink(std::shared_ptr<SpanSink> sink);
+
     // Binds config.host:config.port (port 0: any free one); returns the port. Throws
     // std::runtime_error when the address cannot be bound.
     int bind();

@@ -17,7 +17,8 @@ storage::Decision decision_row(const DecisionSource& source, const std::string& 
             .verdict = std::move(verdict),
             .verdict_json = std::move(verdict_json),
             .store_content = source.store_content,
-            .shadow = source.shadow};
+            .shadow = source.shadow,
+            .trace_id = source.trace_id};
 }
 
 }  // namespace arbiter::service

@@ -21,6 +21,7 @@ struct DecisionSource {
     bool inline_policy = false;  // the policy came with the request (or is a draft)
     bool store_content = true;   // false: the log keeps the content's hash only
     bool shadow = false;         // a shadow version's verdict, never returned
+    std::string trace_id = {};   // the request's W3C trace (empty: none)
 };
 
 // The row for `verdict` of the policy whose text hashes to `policy_sha256` (hashed once per

@@ -34,6 +34,7 @@ Job fanout_job(const Fanout& f, std::shared_ptr<const Policy> policy) {
     job.mode = f.mode;
     job.effort = f.effort;
     job.max_reasoning_tokens = f.max_reasoning_tokens;
+    job.tracing = f.tracing;
     return job;
 }
 

@@ -6,6 +6,9 @@
 #include <cmath>
 #include <set>
 
+#include "core/base_url.h"
+#include "core/utf8.h"
+
 namespace arbiter::service {
 
 namespace {
@@ -253,6 +256,24 @@ void read_gateway(const Reader& r, const YAML::Node& node, GatewayConfig& g) {
     if (node["max_waiting"]) g.max_waiting = r.number<size_t>(node["max_waiting"], "max_waiting", 1, 4096);
 }
 
+void read_tracing(const Reader& r, const YAML::Node& node, TracingConfig& t) {
+    r.only_keys(node, {"endpoint", "service_name", "include_content"}, "tracing");
+    if (node["endpoint"]) {
+        t.endpoint = node["endpoint"].as<std::string>();
+        try {
+            parse_base_url(t.endpoint);
+        } catch (const std::invalid_argument& e) {
+            r.fail(node["endpoint"], std::string("endpoint: ") + e.what());
+        }
+    }
+    if (node["service_name"]) {
+        t.service_name = node["service_name"].as<std::string>();
+        if (t.service_name.empty() || t.service_name.size() > 128 || !is_printable_ascii(t.service_name))
+            r.fail(node["service_name"], "service_name must be 1 to 128 printable ASCII characters");
+    }
+    if (node["include_content"]) t.include_content = r.boolean(node["include_content"], "include_content");
+}
+
 void read_mcp(const Reader& r, const YAML::Node& node, McpConfig& m) {
     r.only_keys(node,
                 {"upstream", "path", "api_key_env", "policies", "tool_descriptions", "threshold",
@@ -324,8 +345,9 @@ ServiceConfig load_service_config(const std::filesystem::path& path) {
     ServiceConfig config;
     if (root.IsNull()) return config;
     try {
-        r.only_keys(root, {"server", "policy_sets", "perspective", "gateway", "mcp", "backend"},
+        r.only_keys(root, {"server", "policy_sets", "perspective", "gateway", "mcp", "backend", "tracing"},
                     "the configuration");
+        if (root["tracing"]) read_tracing(r, root["tracing"], config.tracing);
         if (root["gateway"]) read_gateway(r, root["gateway"], config.gateway);
         if (root["mcp"]) read_mcp(r, root["mcp"], config.mcp);
         if (root["perspective"]) read_perspective(r, root["perspective"], config);

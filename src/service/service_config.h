@@ -165,6 +165,16 @@ struct McpConfig {
     bool operator==(const McpConfig&) const = default;
 };
 
+// `tracing:` in the file; `serve --otlp-endpoint URL` sets the endpoint. Requests' W3C traces are
+// followed and logged whatever it says; spans are exported only to an endpoint.
+struct TracingConfig {
+    std::string endpoint = {};             // an OTLP/HTTP collector ("http://host:4318"); empty: none
+    std::string service_name = "arbiter";  // the spans' service.name
+    bool include_content = false;          // spans may carry the content judged (cut to 4 KiB)
+
+    bool operator==(const TracingConfig&) const = default;
+};
+
 struct ServiceConfig {
     // This instance's name among several on one database: in stream ids (which say where a stream
     // lives) and as every metric's arbiter_instance label. 1 to 32 of [A-Za-z0-9_-].
@@ -196,6 +206,7 @@ struct ServiceConfig {
     RateLimit rate_limit;  // each API key's, unless the keys file gives it its own (none: unlimited)
     GatewayConfig gateway;
     McpConfig mcp;
+    TracingConfig tracing;
 };
 
 // Whether `name` can name an instance: 1 to 32 of [A-Za-z0-9_-] (no dot: a stream id ends

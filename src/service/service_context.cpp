@@ -29,6 +29,7 @@ std::vector<std::string> keep_fixed_settings(const ServiceConfig& running, Servi
     keep(&ServiceConfig::store_content, "server.store_content");
     keep(&ServiceConfig::gateway, "gateway");
     keep(&ServiceConfig::mcp, "mcp");
+    keep(&ServiceConfig::tracing, "tracing");
     keep(&ServiceConfig::rate_limit, "server.rate_limit");
     return differing;
 }

@@ -35,7 +35,8 @@ void judge_in_shadow(ServiceContext& context, const Fanout& f) {
                                         .content_sha256 = content_hash,
                                         .mode = f.mode,
                                         .store_content = f.store_content,
-                                        .shadow = true};
+                                        .shadow = true,
+                                        .trace_id = f.tracing.parent.trace_id};
             // The row but its verdict, which the job's Done fills in.
             storage::Decision decision = decision_row(source, policy_hash, {});
             // Runs on the backend's thread; the context outlives the backend (serve stops it first).

@@ -62,12 +62,16 @@ std::vector<std::vector<Verdict>> run_items(ServiceContext& context, const Fanou
                                         .content_sha256 = content_hash,
                                         .mode = f.mode,
                                         .inline_policy = f.inline_policy[p],
-                                        .store_content = f.store_content};
+                                        .store_content = f.store_content,
+                                        .trace_id = f.tracing.parent.trace_id};
             decisions.push_back(decision_row(source, policy_hashes[p], v));
             by_item[i].push_back(std::move(v));
         }
     }
+    Span log_write = child_span(f.tracing, "log write", SpanKind::internal, unix_nanos());
     context.log.record(decisions);
+    log_write.attributes.emplace_back("arbiter.decisions", static_cast<int64_t>(decisions.size()));
+    finish_span(f.tracing, std::move(log_write));
     judge_in_shadow(context, f);
     if (timed_out)
         throw ServiceError(Refusal::timed_out,

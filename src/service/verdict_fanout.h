@@ -32,6 +32,7 @@ struct Fanout {
     // The API key that asked, and its limit on jobs (items times policies) per second.
     std::string caller = {};
     RateLimit caller_limit = {};
+    Tracing tracing = {};  // the request's server span: its jobs' and its log write's parent
 };
 
 // Item-major verdicts (verdicts[i][p]: item i against policy p). Throws ServiceError: too_large for

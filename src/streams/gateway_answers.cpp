@@ -12,6 +12,7 @@
 #include "http/slot.h"
 #include "streams/chat_relay.h"
 #include "streams/gateway_judging.h"
+#include "streams/traced_upstream.h"
 
 namespace arbiter::service {
 
@@ -89,13 +90,14 @@ std::vector<std::string> judge_answer(ServiceContext& context, const ChatExchang
     Content judged = with_answer(chat.conversation, std::move(text));
     const std::string item = judged_item(calls);
     judged.turns.back().tool_calls = std::move(calls);
-    return flagged_by(context, chat.request_id, item, judged, policies, std::nullopt);
+    return flagged_by(context, chat.request_id, item, judged, policies, std::nullopt, chat.tracing);
 }
 
 HttpResponse whole_answer(ServiceContext& context, Gateway& gateway, const ChatExchange& chat) {
     UpstreamCall call;
     call.abandoned = [&gateway] { return gateway.stopping.load(); };
-    const UpstreamReply reply = gateway.upstream.post("/chat/completions", chat.forwarded, call);
+    const UpstreamReply reply =
+        traced_chat(gateway.upstream, chat.tracing, "/chat/completions", chat.forwarded, call);
     if (reply.status == 0) throw no_answer(gateway, reply);
     if (reply.status != 200) return passed_on(reply);
     json answer = json::parse(reply.body, nullptr, false);
@@ -195,7 +197,8 @@ void relay_answer(ServiceContext& context, StreamSessions& sessions, Gateway& ga
     };
     call.on_bytes = [&](std::string_view bytes) { return !gateway.stopping && relay->feed(bytes); };
     call.abandoned = [&] { return gateway.stopping || client->cancelled(); };
-    const UpstreamReply reply = gateway.upstream.post("/chat/completions", chat.forwarded, call);
+    const UpstreamReply reply =
+        traced_chat(gateway.upstream, chat.tracing, "/chat/completions", chat.forwarded, call);
     StreamResult result;  // no session (no output policy judges text): nothing to close
     try {
         if (!stream_id.empty()) result = sessions.close(chat.caller, stream_id);

@@ -25,6 +25,7 @@ struct ChatExchange {
     std::string caller;      // the API key's name (owns the stream session)
     Content conversation;    // the messages as the policies judge them
     std::string forwarded;   // the request body, as the upstream gets it
+    Tracing tracing = {};    // the client's request's server span: the judging's and upstream's parent
 };
 
 // Sets `res.later` and queues the wait; ServiceError busy when max_waiting answers are waited for.

@@ -39,14 +39,14 @@ std::vector<std::shared_ptr<const Policy>> judging(const std::vector<std::shared
 std::vector<std::string> flagged_by(ServiceContext& context, const std::string& request_id,
                                     const std::string& item_id, const Content& content,
                                     const std::vector<std::shared_ptr<const Policy>>& policies,
-                                    std::optional<double> threshold) {
-    return flagged_each(context, request_id, {{item_id, content}}, policies, threshold).at(0);
+                                    std::optional<double> threshold, const Tracing& tracing) {
+    return flagged_each(context, request_id, {{item_id, content}}, policies, threshold, tracing).at(0);
 }
 
 std::vector<std::vector<std::string>> flagged_each(ServiceContext& context, const std::string& request_id,
                                                    const std::vector<std::pair<std::string, Content>>& items,
                                                    const std::vector<std::shared_ptr<const Policy>>& policies,
-                                                   std::optional<double> threshold) {
+                                                   std::optional<double> threshold, const Tracing& tracing) {
     std::vector<std::vector<std::string>> flagged(items.size());
     if (policies.empty() || items.empty()) return flagged;
     std::vector<ClassifyItem> classified;
@@ -54,8 +54,10 @@ std::vector<std::vector<std::string>> flagged_each(ServiceContext& context, cons
     for (const auto& [id, content] : items)
         classified.push_back({id, content, content_to_json(content).dump()});
     const std::vector<bool> inline_policy(policies.size(), false);
-    const auto verdicts = run_items(context, {request_id, classified, policies, inline_policy, Mode::score,
-                                              std::nullopt, 0, context.settings()->on_timeout});
+    Fanout fanout{request_id,  classified,   policies, inline_policy,
+                  Mode::score, std::nullopt, 0,        context.settings()->on_timeout};
+    fanout.tracing = tracing;
+    const auto verdicts = run_items(context, fanout);
     for (size_t i = 0; i < items.size(); ++i) {
         for (size_t p = 0; p < policies.size(); ++p) {
             const Verdict& v = verdicts[i][p];

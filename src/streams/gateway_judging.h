@@ -25,17 +25,19 @@ std::vector<std::shared_ptr<const Policy>> judging(const std::vector<std::shared
 
 // Score-mode verdicts of `content` against `policies`, logged under `request_id` and `item_id`;
 // the ids of those at or above their threshold (`threshold`, or each policy's stream threshold
-// when it is absent). A verdict without a probability flags unless it says no violation.
+// when it is absent). A verdict without a probability flags unless it says no violation. The
+// jobs and decisions belong to `tracing`'s trace.
 std::vector<std::string> flagged_by(ServiceContext& context, const std::string& request_id,
                                     const std::string& item_id, const Content& content,
                                     const std::vector<std::shared_ptr<const Policy>>& policies,
-                                    std::optional<double> threshold);
+                                    std::optional<double> threshold, const Tracing& tracing = {});
 
 // The same for several items at once, in one fanout: for each item (its id and content), the ids
 // of the policies that flag it.
 std::vector<std::vector<std::string>> flagged_each(ServiceContext& context, const std::string& request_id,
                                                    const std::vector<std::pair<std::string, Content>>& items,
                                                    const std::vector<std::shared_ptr<const Policy>>& policies,
-                                                   std::optional<double> threshold);
+                                                   std::optional<double> threshold,
+                                                   const Tracing& tracing = {});
 
 }  // namespace arbiter::service

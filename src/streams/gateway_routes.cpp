@@ -142,7 +142,8 @@ void add_gateway_routes(Router& router, ServiceContext& context, StreamSessions&
         "POST", "/v1/chat/completions", Role::classify, Cost::blocking,
         [&](const HttpRequest& req, HttpResponse& res) {
             const json body = parse_body(req);
-            const ChatExchange chat{random_id("chatcmpl-"), req.caller, conversation_of(body), req.body};
+            const ChatExchange chat{random_id("chatcmpl-"), req.caller, conversation_of(body), req.body,
+                                    req.tracing};
             res.set_header("X-Request-Id", chat.request_id);
             const std::vector<std::string> flagged = flagged_by(
                 context, chat.request_id, "input", chat.conversation,
