@@ -116,7 +116,7 @@ TEST(PolicyFile, JudgedParts) {
 TEST(PolicyFile, ErrorsNameFileAndLine) {
     EXPECT_EQ(error_of("---\nid: a\nouput: json\n---\nText"),
               "p.md:3: unknown front matter key 'ouput' (known: id, version, title, labels, output, effort, "
-              "rules, cascade, stream, judges)");
+              "rules, cascade, stream, judges, dsa)");
     EXPECT_EQ(error_of("---\noutput: yaml\n---\nText"),
               "p.md:2: output must be binary, json or json_rationale, not 'yaml'");
     EXPECT_EQ(error_of("---\n\neffort: extreme\n---\nText"),

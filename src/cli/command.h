@@ -18,6 +18,7 @@ void add_apikey_command(CLI::App& app, Action& action);
 void add_classify_command(CLI::App& app, Action& action);
 void add_db_command(CLI::App& app, Action& action);
 void add_eval_command(CLI::App& app, Action& action);
+void add_export_command(CLI::App& app, Action& action);
 void add_info_command(CLI::App& app, Action& action);
 void add_policy_command(CLI::App& app, Action& action);
 void add_render_command(CLI::App& app, Action& action);

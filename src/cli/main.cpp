@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     arbiter::cli::add_classify_command(app, action);
     arbiter::cli::add_db_command(app, action);
     arbiter::cli::add_eval_command(app, action);
+    arbiter::cli::add_export_command(app, action);
     arbiter::cli::add_info_command(app, action);
     arbiter::cli::add_policy_command(app, action);
     arbiter::cli::add_render_command(app, action);

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/dsa.h"
+
 namespace arbiter {
 
 // The final-answer format the policy asks the model for (OpenAI's guide names these three).
@@ -98,6 +100,7 @@ struct Policy {
     CascadeSettings cascade;
     StreamSettings stream;
     JudgedParts judges;
+    std::optional<DsaMapping> dsa = {};  // what its statements of reasons say (core/dsa.h)
     std::string source;  // the file it was read from (names errors; the fast model lies beside it)
 };
 

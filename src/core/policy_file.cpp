@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/dsa_front_matter.h"
 #include "core/utf8.h"
 
 namespace arbiter {
@@ -255,16 +256,16 @@ void apply_front_matter(Policy& policy, const Split& split, const std::string& s
     if (!root.IsMap()) throw error_at(source, split.front_line, "front matter must be key: value pairs");
     const int base = split.front_line;
 
-    static const std::set<std::string> known = {"id",     "version", "title",   "labels", "output",
-                                                "effort", "rules",   "cascade", "stream", "judges"};
+    static const std::set<std::string> known = {"id",    "version", "title",  "labels", "output", "effort",
+                                                "rules", "cascade", "stream", "judges", "dsa"};
     for (const auto& entry : root) {
         const std::string key = entry.first.Scalar();
         const int line = base + entry.first.Mark().line;
         if (!known.contains(key)) {
-            throw error_at(
-                source, line,
-                "unknown front matter key '" + key +
-                    "' (known: id, version, title, labels, output, effort, rules, cascade, stream, judges)");
+            throw error_at(source, line,
+                           "unknown front matter key '" + key +
+                               "' (known: id, version, title, labels, output, effort, rules, cascade, "
+                               "stream, judges, dsa)");
         }
         const YAML::Node& value = entry.second;
         if (key == "id") {
@@ -311,6 +312,8 @@ void apply_front_matter(Policy& policy, const Split& split, const std::string& s
             policy.stream = parse_stream(value, source, base, line);
         } else if (key == "judges") {
             policy.judges = parse_judges(value, source, base, line);
+        } else if (key == "dsa") {
+            policy.dsa = parse_dsa_front_matter(value, source, base, line);
         }
     }
 }

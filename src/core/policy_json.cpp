@@ -4,6 +4,8 @@
 #include <set>
 #include <vector>
 
+#include "core/dsa_json.h"
+
 namespace arbiter {
 
 namespace {
@@ -165,12 +167,12 @@ JudgedParts judges_from_json(const nlohmann::json& object) {
 Policy policy_from_json(const nlohmann::json& object, const std::string& id) {
     if (!object.is_object()) throw PolicyError("a policy must be a JSON object");
     static const std::set<std::string> known = {"id",   "version", "title",   "labels", "output", "effort",
-                                                "text", "rules",   "cascade", "stream", "judges"};
+                                                "text", "rules",   "cascade", "stream", "judges", "dsa"};
     for (const auto& [key, value] : object.items()) {
         if (!known.contains(key))
             throw PolicyError("unknown policy field '" + key +
                               "' (known: id, version, title, labels, output, effort, text, rules, cascade, "
-                              "stream, judges)");
+                              "stream, judges, dsa)");
     }
     Policy policy;
     policy.id = object.contains("id") ? string_field(object, "id") : id;
@@ -210,6 +212,7 @@ Policy policy_from_json(const nlohmann::json& object, const std::string& id) {
     if (object.contains("cascade")) policy.cascade = cascade_from_json(object.at("cascade"));
     if (object.contains("stream")) policy.stream = stream_from_json(object.at("stream"));
     if (object.contains("judges")) policy.judges = judges_from_json(object.at("judges"));
+    if (object.contains("dsa") && !object.at("dsa").is_null()) policy.dsa = dsa_from_json(object.at("dsa"));
     if (!object.contains("text")) throw PolicyError("a policy needs its 'text'");
     policy.text = string_field(object, "text");
     if (policy.text.find_first_not_of(" \t\r\n") == std::string::npos)
@@ -227,31 +230,35 @@ nlohmann::ordered_json policy_to_json(const Policy& policy) {
                          {r.regex ? "regex" : "literal", r.pattern},
                          {"action", std::string(to_string(r.action))}});
     const CascadeSettings& c = policy.cascade;
-    return {{"id", policy.id},
-            {"version", policy.version},
-            {"title", policy.title},
-            {"labels", policy.labels},
-            {"output", std::string(to_string(policy.output))},
-            {"effort", std::string(to_string(policy.effort))},
-            {"text", policy.text},
-            {"rules", rules},
-            {"cascade",
-             {{"fast", c.fast},
-              {"safe_below", c.safe_below},
-              {"violate_above", c.violate_above},
-              {"reason_violations", c.reason_violations},
-              {"reason_band", {c.reason_low, c.reason_high}}}},
-            {"stream",
-             {{"check_every_tokens", policy.stream.check_every_tokens},
-              {"threshold", policy.stream.threshold},
-              {"consecutive", policy.stream.consecutive},
-              {"at_sentence_ends", policy.stream.at_sentence_ends},
-              {"at_close", policy.stream.reason_at_close ? "reason" : "score"}}},
-            {"judges",
-             {{"text", policy.judges.text},
-              {"tool_calls", policy.judges.tools.empty() ? nlohmann::ordered_json(policy.judges.tool_calls)
-                                                         : nlohmann::ordered_json(policy.judges.tools)},
-              {"tool_results", policy.judges.tool_results}}}};
+    nlohmann::ordered_json json = {
+        {"id", policy.id},
+        {"version", policy.version},
+        {"title", policy.title},
+        {"labels", policy.labels},
+        {"output", std::string(to_string(policy.output))},
+        {"effort", std::string(to_string(policy.effort))},
+        {"text", policy.text},
+        {"rules", rules},
+        {"cascade",
+         {{"fast", c.fast},
+          {"safe_below", c.safe_below},
+          {"violate_above", c.violate_above},
+          {"reason_violations", c.reason_violations},
+          {"reason_band", {c.reason_low, c.reason_high}}}},
+        {"stream",
+         {{"check_every_tokens", policy.stream.check_every_tokens},
+          {"threshold", policy.stream.threshold},
+          {"consecutive", policy.stream.consecutive},
+          {"at_sentence_ends", policy.stream.at_sentence_ends},
+          {"at_close", policy.stream.reason_at_close ? "reason" : "score"}}},
+        {"judges",
+         {{"text", policy.judges.text},
+          {"tool_calls", policy.judges.tools.empty() ? nlohmann::ordered_json(policy.judges.tool_calls)
+                                                     : nlohmann::ordered_json(policy.judges.tools)},
+          {"tool_results", policy.judges.tool_results}}}};
+    // Only where set, so that a policy without one keeps the JSON it was stored with.
+    if (policy.dsa) json["dsa"] = dsa_to_json(*policy.dsa);
+    return json;
 }
 
 }  // namespace arbiter

@@ -4,6 +4,7 @@
 
 #include "core/service_error.h"
 #include "http/http_reply.h"
+#include "review/decision_statement.h"
 #include "review/review_json.h"
 #include "review/routes.h"
 
@@ -38,6 +39,15 @@ int64_t positive(const std::string& name, const std::string& value) {
     const std::optional<int> n = whole_number(value);
     if (!n || *n < 1) throw ServiceError(Refusal::invalid, name + " must be a whole number from 1");
     return *n;
+}
+
+// The {id} of a decision route, or a 400.
+int64_t decision_id(const HttpRequest& req) {
+    const std::string& text = req.path_params[0];
+    const std::optional<int> id = whole_number(text);
+    if (!id || *id < 1)
+        throw ServiceError(Refusal::invalid, "a decision id is a whole number from 1, not '" + text + "'");
+    return *id;
 }
 
 storage::DecisionQuery decision_query(const HttpRequest& req) {
@@ -87,20 +97,30 @@ void add_decision_routes(Router& router, ServiceContext& context) {
                });
     router.add("GET", "/v1/decisions/{id}", Role::review, Cost::blocking,
                [&context](const HttpRequest& req, HttpResponse& res) {
-                   const std::string& text = req.path_params[0];
-                   const std::optional<int> id = whole_number(text);
-                   if (!id || *id < 1)
-                       throw ServiceError(Refusal::invalid,
-                                          "a decision id is a whole number from 1, not '" + text + "'");
-                   std::optional<nlohmann::ordered_json> row = context.log.row(*id);
-                   if (!row) throw ServiceError(Refusal::not_found, "no decision " + text);
+                   const int64_t id = decision_id(req);
+                   std::optional<nlohmann::ordered_json> row = context.log.row(id);
+                   if (!row) throw ServiceError(Refusal::not_found, "no decision " + std::to_string(id));
                    // With the reviews it has had: a reader sees the model's verdict and people's.
                    nlohmann::ordered_json reviews = nlohmann::ordered_json::array();
                    const std::optional<bool> model = logged_violation(*row);
-                   for (const storage::Review& r : context.reviews.of_decision(*id))
+                   for (const storage::Review& r : context.reviews.of_decision(id))
                        reviews.push_back(review_json(r, model));
                    (*row)["reviews"] = std::move(reviews);
                    send_json(res, 200, *row);
+               });
+    // The decision's statement of reasons for the DSA Transparency Database (review/decision_statement.h).
+    router.add("GET", "/v1/decisions/{id}/statement-of-reasons", Role::review, Cost::blocking,
+               [&context](const HttpRequest& req, HttpResponse& res) {
+                   const int64_t id = decision_id(req);
+                   const std::optional<nlohmann::ordered_json> row = context.log.row(id);
+                   if (!row) throw ServiceError(Refusal::not_found, "no decision " + std::to_string(id));
+                   const std::string policy = (*row)["policy_id"].get<std::string>();
+                   const std::optional<storage::PolicyVersion> judged =
+                       context.policies.version(policy, (*row)["policy_version"].get<int>());
+                   const std::shared_ptr<const Policy> current = context.policies.current(policy);
+                   send_json(res, 200,
+                             decision_statement(*row, judged ? judged->policy.get() : nullptr, current.get(),
+                                                context.reviews.of_decision(id)));
                });
 }
 
