@@ -197,14 +197,14 @@ TEST_F(Traces, FollowTheCallerThroughArbiterToTheModelServer) {
     ASSERT_EQ(r.body["verdicts"][0]["status"], "ok") << r.text;
 
     const std::vector<json> spans =
-        receiver.spans_of(trace_id, {"POST /v1/classify", "admission", "log write", "chat"});
+        receiver.spans_of(trace_id, {"POST /v1/classify", "admission", "queue wait", "log write", "chat"});
     const json* request = named(spans, "POST /v1/classify");
     ASSERT_NE(request, nullptr) << receiver.everything();
     EXPECT_EQ((*request)["kind"], 2);
     EXPECT_EQ((*request)["parentSpanId"], caller_span);  // the caller's span is the server span's parent
     EXPECT_EQ(attribute(*request, "http.response.status_code"), "200");
     const std::string server_span = (*request)["spanId"];
-    for (const std::string name : {"admission", "log write"}) {
+    for (const std::string name : {"admission", "queue wait", "log write"}) {
         const json* child = named(spans, name);
         ASSERT_NE(child, nullptr) << name << ": " << receiver.everything();
         EXPECT_EQ((*child)["parentSpanId"], server_span) << name;

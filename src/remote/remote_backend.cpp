@@ -284,7 +284,7 @@ Verdict RemoteBackend::Impl::exchange(Task& task, const Post& post) {
 }
 
 void RemoteBackend::Impl::run(Task& task) {
-    UpstreamSpan span(task.job, options_);
+    UpstreamSpan span(task.job, options_, task.submitted);
     task.job.tracing.parent = span.context();  // its requests name the client span
     const Post post = [&](const std::string& path, const nlohmann::json& body) {
         return this->post(task, path, dump_body(body));

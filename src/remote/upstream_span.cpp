@@ -13,8 +13,16 @@ std::string operation(RemoteMode mode) {
 
 }  // namespace
 
-UpstreamSpan::UpstreamSpan(const Job& job, const RemoteOptions& options) : tracing_(job.tracing) {
+UpstreamSpan::UpstreamSpan(const Job& job, const RemoteOptions& options,
+                           std::chrono::steady_clock::time_point submitted)
+    : tracing_(job.tracing) {
     if (!tracing_.parent.valid()) return;
+    const auto waited = std::chrono::steady_clock::now() - submitted;
+    Span queued =
+        child_span(tracing_, "queue wait", SpanKind::internal,
+                   unix_nanos(std::chrono::system_clock::now() -
+                              std::chrono::duration_cast<std::chrono::system_clock::duration>(waited)));
+    finish_span(tracing_, std::move(queued));
     const std::string op = operation(options.mode);
     // GenAI's span name: "{gen_ai.operation.name} {gen_ai.request.model}".
     span_ = child_span(tracing_, options.model.empty() ? op : op + " " + options.model, SpanKind::client,

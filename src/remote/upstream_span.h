@@ -3,6 +3,7 @@
 // OpenTelemetry's GenAI semantic conventions, and its context, which a traceparent names to the server so
 // the server's own spans join arbiter's trace.
 
+#include <chrono>
 #include <string>
 
 #include "core/backend.h"
@@ -15,7 +16,9 @@ namespace arbiter::remote {
 class UpstreamSpan {
 public:
     // Starts now, under the job's trace; a job without one has no span and sends no traceparent.
-    UpstreamSpan(const Job& job, const RemoteOptions& options);
+    // The job's wait in the backend's queue since `submitted` is reported as a span of its own.
+    UpstreamSpan(const Job& job, const RemoteOptions& options,
+                 std::chrono::steady_clock::time_point submitted);
 
     // The span's own context, for the traceparent of the server's requests; invalid without a trace.
     const TraceContext& context() const { return span_.context; }
