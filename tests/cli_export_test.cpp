@@ -36,7 +36,7 @@ std::vector<json> lines_of(const std::string& path) {
 
 // Decisions 1-4: scams flagged, scams safe, scams flagged (then reviewed), plain flagged.
 std::string export_db() {
-    const std::string db = (test::scratch_dir() / "cli-export.db").string();
+    std::string db = (test::scratch_dir() / "cli-export.db").string();
     std::filesystem::remove(db);
     test::write_decisions(db, {{"scams", R"({"text":"Send your card number"})", 1},
                                {"scams", R"({"text":"Lunch?"})", 0},
