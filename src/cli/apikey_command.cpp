@@ -11,6 +11,7 @@
 #include "core/sha256.h"
 #include "core/store_error.h"
 #include "http/api_keys.h"
+#include "storage/audit_log.h"
 #include "storage/database.h"
 #include "storage/key_store.h"
 
@@ -30,16 +31,20 @@ struct ApiKeyArgs {
 int run_on_database(const ApiKeyArgs& a) {
     try {
         storage::KeyStore store(a.db);
+        storage::AuditLog audit(a.db);
         if (!a.revoke.empty()) {
             if (!store.revoke(a.revoke)) {
                 std::fprintf(stderr, "arbiter apikey: no key named '%s'\n", a.revoke.c_str());
                 return kExitBadInput;
             }
+            audit.record({storage::command_line_actor(), "local", "key.revoke", "key:" + a.revoke});
             std::fprintf(stderr, "arbiter apikey: revoked '%s' on every instance\n", a.revoke.c_str());
             return kExitOk;
         }
         const std::string key = service::make_api_key();
         store.add({a.name, a.role, sha256_hex(key)});
+        audit.record(
+            {storage::command_line_actor(), "local", "key.create", "key:" + a.name, {{"role", a.role}}});
         std::printf("%s\n", key.c_str());
         std::fflush(stdout);
         std::fprintf(stderr, "arbiter apikey: added '%s' (%s) to %s; the key above is shown only now\n",

@@ -41,8 +41,8 @@ struct ServeArgs {
     std::string release;
     std::string mcp_upstream;
     std::string instance;
-};
     std::string otlp_endpoint;
+};
 
 // KV sequences for streamed answers when --upstream is given without --streams.
 constexpr int kGatewayStreams = 8;
@@ -148,6 +148,7 @@ int serve(const ServeArgs& a, const service::ServiceConfig& config, Stores& stor
                             .queue = stores.queue,
                             .runs = stores.runs,
                             .shadows = stores.shadows,
+                            .audit = stores.audit,
                             .policy_check = compile_rules},
                            std::move(keys.keys));
     if (!config.tracing.endpoint.empty())

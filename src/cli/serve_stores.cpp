@@ -11,6 +11,7 @@ Stores::Stores(const std::string& db, const std::vector<Policy>& files, bool sto
       runs(db),
       shadows(db, policies),
       keys(db),
+      audit(db),
       feed_(std::make_unique<storage::ChangeFeed>(db, [this](std::string_view what) { heard(what); })) {}
 
 std::optional<service::ApiKeys> Stores::stored_keys() {

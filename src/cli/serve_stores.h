@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http/api_keys.h"
+#include "storage/audit_log.h"
 #include "storage/change_feed.h"
 #include "storage/decision_log.h"
 #include "storage/key_store.h"
@@ -41,6 +42,7 @@ public:
     storage::RunStore runs;
     storage::ShadowVersions shadows;
     storage::KeyStore keys;
+    storage::AuditLog audit;
 
 private:
     void heard(std::string_view what);

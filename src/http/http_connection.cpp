@@ -120,6 +120,8 @@ void HttpConnection::on_body(beast::error_code ec) {
     for (const auto& field : message)
         request.headers.emplace_back(view(field.name_string()), view(field.value()));
     request.body = std::move(message.body());
+    beast::error_code no_peer;  // a socket already closed by its client has none; nothing else needs it
+    request.peer = stream_.socket().remote_endpoint(no_peer).address().to_string();
     switch (decode_body(view(message[http::field::content_encoding]), request.body,
                         shared_.limits.max_body_bytes)) {
     case BodyDecoding::ok:

@@ -27,6 +27,7 @@ struct HttpRequest {
     std::string caller_role;               // that key's role ("classify", "review", "admin"; none: "")
     RateLimit caller_limit;                // that key's rate limit (none: unlimited), for its jobs
     Tracing tracing = {};                  // its server span (http/request_trace.h): its work's parent
+    std::string peer;                      // the client's IP address ("" when not over a socket)
 
     // The first header named `name` (case-insensitive); empty when absent.
     std::string header(std::string_view name) const;

@@ -1,10 +1,9 @@
-#include <chrono>
-#include <cstdio>
 #include <set>
 
 #include "core/service_error.h"
 #include "http/http_reply.h"
 #include "review/decision_statement.h"
+#include "review/query_params.h"
 #include "review/review_json.h"
 #include "review/routes.h"
 
@@ -13,33 +12,6 @@ namespace arbiter::service {
 namespace {
 
 constexpr std::string_view kKnown = "policy, version, violation, since, until, text, before, limit";
-
-// A time bound in the log's form. A bare date as `until` means to the end of that day (a person
-// searching "to 1 December" means all of it), so it becomes the start of the next.
-std::string time_bound(const std::string& name, const std::string& value, bool end_of_day) {
-    std::optional<std::string> canonical = storage::canonical_utc_timestamp(value);
-    if (!canonical)
-        throw ServiceError(Refusal::invalid,
-                           name + " must be an ISO 8601 UTC date or time, e.g. 2026-11-27T20:00:00Z");
-    if (end_of_day && value.size() == 10) {
-        const std::chrono::year_month_day day{std::chrono::year(std::stoi(value.substr(0, 4))),
-                                              std::chrono::month(std::stoul(value.substr(5, 2))),
-                                              std::chrono::day(std::stoul(value.substr(8, 2)))};
-        const std::chrono::year_month_day next{std::chrono::sys_days(day) + std::chrono::days(1)};
-        char text[16];
-        std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(next.year()),
-                      static_cast<unsigned>(next.month()), static_cast<unsigned>(next.day()));
-        canonical = storage::canonical_utc_timestamp(text);
-    }
-    return *canonical;
-}
-
-// A whole number from 1, or a 400 naming the parameter.
-int64_t positive(const std::string& name, const std::string& value) {
-    const std::optional<int> n = whole_number(value);
-    if (!n || *n < 1) throw ServiceError(Refusal::invalid, name + " must be a whole number from 1");
-    return *n;
-}
 
 // The {id} of a decision route, or a 400.
 int64_t decision_id(const HttpRequest& req) {
@@ -72,28 +44,18 @@ storage::DecisionQuery decision_query(const HttpRequest& req) {
     if (const auto until = req.param("until")) query.until = time_bound("until", *until, true);
     if (const auto text = req.param("text"); text && !text->empty()) query.text = *text;
     if (const auto before = req.param("before")) query.before = positive("before", *before);
-    if (const auto limit = req.param("limit")) {
-        query.limit = whole_number(*limit).value_or(0);
-        if (query.limit < 1 || query.limit > 1000)
-            throw ServiceError(Refusal::invalid, "limit must be from 1 to 1000");
-    }
+    query.limit = page_limit(req, query.limit);
     return query;
 }
 
 }  // namespace
 
 void add_decision_routes(Router& router, ServiceContext& context) {
-    // Newest first; `next_before` is the decision id to pass as `before` for the next (older) page,
-    // null when this page is the last.
+    // Newest first, in pages (query_params.h).
     router.add("GET", "/v1/decisions", Role::review, Cost::blocking,
                [&context](const HttpRequest& req, HttpResponse& res) {
                    const storage::DecisionQuery query = decision_query(req);
-                   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-                   for (auto& row : context.log.query(query)) rows.push_back(std::move(row));
-                   const bool full = rows.size() == static_cast<size_t>(query.limit);
-                   send_json(res, 200,
-                             {{"decisions", rows},
-                              {"next_before", full ? rows.back()["decision_id"] : nlohmann::ordered_json()}});
+                   send_page(res, "decisions", context.log.query(query), query.limit, "decision_id");
                });
     router.add("GET", "/v1/decisions/{id}", Role::review, Cost::blocking,
                [&context](const HttpRequest& req, HttpResponse& res) {

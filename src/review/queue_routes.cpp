@@ -2,6 +2,7 @@
 
 #include "core/service_error.h"
 #include "http/http_reply.h"
+#include "review/audit_trail.h"
 #include "review/review_json.h"
 #include "review/routes.h"
 
@@ -78,7 +79,9 @@ void put_rules(ServiceContext& context, const HttpRequest& req, HttpResponse& re
     rules.updated_by = caller_name(req);
     storage::ReviewQueue& queue = context.queue;
     queue.set_rules(rules);
-    send_json(res, 200, rules_json(*queue.rules(policy)));
+    const ordered_json stored = rules_json(*queue.rules(policy));
+    record_change(context, req, "queue_rule.set", "policy:" + policy, stored);
+    send_json(res, 200, stored);
 }
 
 void next_items(ServiceContext& context, const HttpRequest& req, HttpResponse& res) {

@@ -131,7 +131,9 @@ void get_reviews(ServiceContext& context, const HttpRequest& req, HttpResponse& 
     }
     res.content_type = "application/x-ndjson";
     for (const storage::Review& r : reviews.of_policy(*policy)) {
-        if (storage::is_label(r)) res.body += eval_line(r).dump() + "\n";
+        // An erased review keeps its label but has no content left to learn from.
+        if (storage::is_label(r) && r.content_json != storage::kErasedContent)
+            res.body += eval_line(r).dump() + "\n";
     }
 }
 

@@ -10,6 +10,10 @@ namespace arbiter::service {
 
 // GET /v1/decisions and /v1/decisions/{id}.
 void add_decision_routes(Router& router, ServiceContext& context);
+// DELETE /v1/decisions?content_sha256=|item_id=|request_id=: erasure on request.
+void add_erasure_routes(Router& router, ServiceContext& context);
+// GET /v1/audit (the audit trail, filtered and paged) and /v1/audit/verify (its hash chain).
+void add_audit_routes(Router& router, ServiceContext& context);
 // GET and POST /v1/reviews (a policy's labels as JSONL that `arbiter eval` reads, a decision's
 // reviews, a review given), GET /v1/labelled-sets[/{policy}].
 void add_review_routes(Router& router, ServiceContext& context);

@@ -6,6 +6,7 @@
 #include "core/policy_json.h"
 #include "core/service_error.h"
 #include "http/http_reply.h"
+#include "review/audit_trail.h"
 #include "review/eval_runs.h"
 #include "review/routes.h"
 
@@ -136,6 +137,9 @@ void start_run(ServiceContext& context, EvalRuns& runs, const HttpRequest& req, 
     } catch (const RunQueueFull& e) {
         throw ServiceError(Refusal::busy, e.what());
     }
+    record_change(
+        context, req, "run.start", "run:" + run.id,
+        {{"policy", plan.policy_id}, {"candidate", run.spec["candidate"]}, {"items", run.spec["items"]}});
     res.set_header("Location", "/v1/runs/" + run.id);
     send_json(res, 202, run_json(run, false));
 }
@@ -195,10 +199,12 @@ void promote(ServiceContext& context, const HttpRequest& req, HttpResponse& res)
     const int from = policy.version;
     if (policy.text == live->text && from == live->version)
         throw ServiceError(Refusal::conflict, "version " + std::to_string(from) + " is already live");
-    const std::shared_ptr<const Policy> stored = context.policies.put(std::move(policy), false);
-    if (const std::optional<storage::Shadow> shadow = context.shadows.of(id);
-        shadow && shadow->policy->version == from)
-        context.shadows.clear(id);
+    const std::shared_ptr<const Policy> stored =
+        context.policies.put(std::move(policy), false, caller_name(req));
+    const std::optional<storage::Shadow> shadow = context.shadows.of(id);
+    const bool shadow_ended = shadow && shadow->policy->version == from && context.shadows.clear(id);
+    record_change(context, req, "policy.promote", "policy:" + id,
+                  {{"version", stored->version}, {"promoted_from", from}, {"shadow_ended", shadow_ended}});
     ordered_json body = policy_to_json(*stored);
     body["promoted_from"] = from;
     send_json(res, 200, body);
@@ -223,7 +229,9 @@ void add_run_routes(Router& router, ServiceContext& context, EvalRuns& runs) {
     router.add("POST", "/v1/runs/{id}/cancel", Role::review, Cost::blocking,
                [&](const HttpRequest& req, HttpResponse& res) {
                    const std::string& id = req.path_params.at(0);
-                   send_json(res, 200, run_json(cancelled(context, runs, id), false));
+                   const storage::Run run = cancelled(context, runs, id);
+                   record_change(context, req, "run.cancel", "run:" + id, {{"status", run.status}});
+                   send_json(res, 200, run_json(run, false));
                });
     router.add("POST", "/v1/policies/{id}/promote", Role::admin, Cost::blocking,
                [&](const HttpRequest& req, HttpResponse& res) { promote(context, req, res); });

@@ -1,6 +1,7 @@
 #include "core/json_input.h"
 #include "core/service_error.h"
 #include "http/http_reply.h"
+#include "review/audit_trail.h"
 #include "review/routes.h"
 
 namespace arbiter::service {
@@ -27,6 +28,7 @@ void put_shadow(ServiceContext& context, const HttpRequest& req, HttpResponse& r
         throw ServiceError(Refusal::invalid,
                            "version " + std::to_string(version) + " is the live version; shadow another");
     context.shadows.set(id, version, caller_name(req));
+    record_change(context, req, "shadow.set", "policy:" + id, {{"version", version}});
     send_json(res, 200, {{"policy", id}, {"shadow", {{"version", version}}}});
 }
 
@@ -75,6 +77,7 @@ void add_shadow_routes(Router& router, ServiceContext& context) {
                    const std::string& id = req.path_params.at(0);
                    if (!context.shadows.clear(id))
                        throw ServiceError(Refusal::not_found, "policy '" + id + "' has no shadow version");
+                   record_change(context, req, "shadow.clear", "policy:" + id);
                    res.status = 204;
                });
     router.add("GET", "/v1/policies/{id}/shadow", Role::review, Cost::blocking,

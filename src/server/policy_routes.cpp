@@ -3,6 +3,7 @@
 #include "core/policy_lint.h"
 #include "core/service_error.h"
 #include "http/http_reply.h"
+#include "review/audit_trail.h"
 #include "server/routes.h"
 
 namespace arbiter::service {
@@ -51,10 +52,11 @@ void put_policy(ServiceContext& context, const HttpRequest& req, HttpResponse& r
     const bool existed = context.policies.current(id) != nullptr;
     std::shared_ptr<const Policy> stored;
     try {
-        stored = context.policies.put(std::move(policy), stated);
+        stored = context.policies.put(std::move(policy), stated, caller_name(req));
     } catch (const storage::VersionConflict& e) {
         throw ServiceError(Refusal::conflict, e.what());
     }
+    record_change(context, req, "policy.put", "policy:" + id, {{"version", stored->version}});
     send_json(res, existed ? 200 : 201, policy_to_json(*stored));
 }
 
@@ -66,7 +68,10 @@ void list_versions(ServiceContext& context, const HttpRequest& req, HttpResponse
     if (versions.empty()) throw ServiceError(Refusal::not_found, "no policy '" + id + "'");
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const storage::PolicyVersionInfo& v : versions)
-        list.push_back({{"version", v.version}, {"created_at", v.created_at}, {"deleted", v.deleted}});
+        list.push_back({{"version", v.version},
+                        {"created_at", v.created_at},
+                        {"deleted", v.deleted},
+                        {"author", v.author ? nlohmann::ordered_json(*v.author) : nlohmann::ordered_json()}});
     const std::shared_ptr<const Policy> current = context.policies.current(id);
     send_json(res, 200,
               {{"id", id},
@@ -119,8 +124,9 @@ void add_policy_routes(Router& router, ServiceContext& context) {
     router.add("DELETE", "/v1/policies/{id}", Role::admin, Cost::blocking,
                [&context](const HttpRequest& req, HttpResponse& res) {
                    const std::string& id = req.path_params.at(0);
-                   if (!context.policies.remove(id))
+                   if (!context.policies.remove(id, caller_name(req)))
                        throw ServiceError(Refusal::not_found, "no policy '" + id + "'");
+                   record_change(context, req, "policy.delete", "policy:" + id);
                    res.status = 204;
                });
 }

@@ -9,6 +9,7 @@
 #include "mcp/mcp_guard.h"
 #include "review/routes.h"
 #include "server/routes.h"
+#include "service/retention.h"
 #include "streams/routes.h"
 
 namespace arbiter::service {
@@ -63,6 +64,8 @@ public:
         add_moderation_routes(router_, context_);
         add_policy_routes(router_, context_);
         add_decision_routes(router_, context_);
+        add_erasure_routes(router_, context_);
+        add_audit_routes(router_, context_);
         add_perspective_routes(router_, context_);
         add_review_routes(router_, context_);
         add_queue_routes(router_, context_);
@@ -78,6 +81,8 @@ public:
             mcp_ = std::make_unique<McpGuard>(context_.config.mcp);
             add_mcp_routes(router_, context_, *mcp_);
         }
+        if (context_.config.retention.enabled())
+            retention_ = std::make_unique<Retention>(context_.config.retention, context_.log, context_.audit);
     }
 
     void set_backend(Backend& backend, StreamBackend* streams) { context_.set_backend(backend, streams); }
@@ -90,6 +95,7 @@ public:
     Router& router() { return router_; }
     void run() { http_.run(); }
     void stop() {
+        retention_.reset();
         context_.draining = true;
         if (gateway_) gateway_->stopping = true;
         if (mcp_) mcp_->stopping = true;
@@ -106,6 +112,7 @@ private:
     std::unique_ptr<Gateway> gateway_;  // after sessions_: its relays close their streams
     std::unique_ptr<McpGuard> mcp_;     // its relays log to the context
     HttpServer http_;
+    std::unique_ptr<Retention> retention_;  // where the configuration keeps the log for a while only
 };
 
 Server::Server(ServiceParts parts, std::optional<ApiKeys> keys)

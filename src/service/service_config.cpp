@@ -80,6 +80,34 @@ void read_rate_limit(const Reader& r, const YAML::Node& node, RateLimit& limit) 
     }
 }
 
+// The fields of a retention rule that `node` names, over `rule`.
+void read_retention_rule(const Reader& r, const YAML::Node& node, RetentionRule& rule,
+                         const std::string& where) {
+    for (const auto& [key, into] :
+         {std::pair{"content_days", &rule.content_days}, {"delete_days", &rule.delete_days}})
+        if (node[key]) *into = r.number<double>(node[key], where + "'s " + key, 0, 36500);
+}
+
+void read_retention(const Reader& r, const YAML::Node& node, RetentionConfig& c) {
+    r.only_keys(node, {"content_days", "delete_days", "policies", "batch_rows", "interval_seconds"},
+                "retention");
+    read_retention_rule(r, node, c.all, "retention");
+    if (node["batch_rows"]) c.batch_rows = r.number<size_t>(node["batch_rows"], "batch_rows", 1, 100000);
+    if (node["interval_seconds"])
+        c.interval =
+            std::chrono::seconds(r.number<int>(node["interval_seconds"], "interval_seconds", 1, 86400));
+    if (!node["policies"]) return;
+    if (!node["policies"].IsMap())
+        r.fail(node["policies"], "retention.policies must map policy ids to rules");
+    for (const auto& entry : node["policies"]) {
+        const std::string id = entry.first.as<std::string>();
+        r.only_keys(entry.second, {"content_days", "delete_days"}, "retention.policies." + id);
+        RetentionRule rule = c.all;
+        read_retention_rule(r, entry.second, rule, "retention.policies." + id);
+        c.policies[id] = rule;
+    }
+}
+
 void read_server(const Reader& r, const YAML::Node& node, ServiceConfig& c) {
     r.only_keys(node,
                 {"host", "port", "max_body_bytes", "max_items", "max_content_tokens", "queue_depth",
@@ -345,9 +373,12 @@ ServiceConfig load_service_config(const std::filesystem::path& path) {
     ServiceConfig config;
     if (root.IsNull()) return config;
     try {
-        r.only_keys(root, {"server", "policy_sets", "perspective", "gateway", "mcp", "backend", "tracing"},
-                    "the configuration");
+        r.only_keys(
+            root,
+            {"server", "policy_sets", "perspective", "gateway", "mcp", "backend", "tracing", "retention"},
+            "the configuration");
         if (root["tracing"]) read_tracing(r, root["tracing"], config.tracing);
+        if (root["retention"]) read_retention(r, root["retention"], config.retention);
         if (root["gateway"]) read_gateway(r, root["gateway"], config.gateway);
         if (root["mcp"]) read_mcp(r, root["mcp"], config.mcp);
         if (root["perspective"]) read_perspective(r, root["perspective"], config);

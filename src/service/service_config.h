@@ -59,6 +59,7 @@
 // Unknown keys are errors: a misspelt limit must not silently fall back to a default, nor a
 // misspelt category silently never flag.
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -175,6 +176,28 @@ struct TracingConfig {
     bool operator==(const TracingConfig&) const = default;
 };
 
+// How long the decision log keeps content and rows (service/retention.h); 0: for ever.
+struct RetentionRule {
+    double content_days = 0;  // then the content and the model's words are erased
+    double delete_days = 0;   // then the row is deleted
+
+    bool keeps_everything() const { return content_days == 0 && delete_days == 0; }
+    bool operator==(const RetentionRule&) const = default;
+};
+
+struct RetentionConfig {
+    RetentionRule all;                              // every policy without a rule of its own
+    std::map<std::string, RetentionRule> policies;  // by policy id: the fields it names override `all`'s
+    size_t batch_rows = 500;                        // rows per transaction
+    std::chrono::seconds interval{300};             // between passes
+
+    bool enabled() const {
+        return !all.keeps_everything() ||
+               std::ranges::any_of(policies, [](const auto& p) { return !p.second.keeps_everything(); });
+    }
+    bool operator==(const RetentionConfig&) const = default;
+};
+
 struct ServiceConfig {
     // This instance's name among several on one database: in stream ids (which say where a stream
     // lives) and as every metric's arbiter_instance label. 1 to 32 of [A-Za-z0-9_-].
@@ -207,6 +230,7 @@ struct ServiceConfig {
     GatewayConfig gateway;
     McpConfig mcp;
     TracingConfig tracing;
+    RetentionConfig retention;
 };
 
 // Whether `name` can name an instance: 1 to 32 of [A-Za-z0-9_-] (no dot: a stream id ends

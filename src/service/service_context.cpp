@@ -30,6 +30,7 @@ std::vector<std::string> keep_fixed_settings(const ServiceConfig& running, Servi
     keep(&ServiceConfig::gateway, "gateway");
     keep(&ServiceConfig::mcp, "mcp");
     keep(&ServiceConfig::tracing, "tracing");
+    keep(&ServiceConfig::retention, "retention");
     keep(&ServiceConfig::rate_limit, "server.rate_limit");
     return differing;
 }

@@ -15,6 +15,7 @@
 #include "service/job_runner.h"
 #include "service/metrics.h"
 #include "service/service_config.h"
+#include "storage/audit_log.h"
 #include "storage/decision_log.h"
 #include "storage/policy_store.h"
 #include "storage/review_log.h"
@@ -34,6 +35,7 @@ struct ServiceParts {
     storage::ReviewQueue& queue;
     storage::RunStore& runs;
     storage::ShadowVersions& shadows;
+    storage::AuditLog& audit;
     // Checks a policy sent with PUT /v1/policies/{id} (or a run's draft) before it is stored,
     // beyond what parsing checks; a PolicyError it throws refuses the request as invalid. Serve compiles the
     // policy's rules here. Empty: parsing's checks only.
@@ -50,6 +52,7 @@ public:
           queue(parts.queue),
           runs(parts.runs),
           shadows(parts.shadows),
+          audit(parts.audit),
           policy_check(std::move(parts.policy_check)),
           settings_(std::make_shared<const ServiceConfig>(config)) {}
 
@@ -62,6 +65,7 @@ public:
     storage::ReviewQueue& queue;
     storage::RunStore& runs;
     storage::ShadowVersions& shadows;
+    storage::AuditLog& audit;
     const std::function<void(const Policy&)> policy_check;
     Metrics metrics;
     std::atomic<bool> draining = false;

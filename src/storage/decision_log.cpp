@@ -66,7 +66,16 @@ void create_decisions(Database& db) {
     db.exec(kIndexes);
 }
 
-constexpr Migration kMigrations[] = {create_decisions};
+// Version 2: the W3C trace a decision was made in (empty: none), and when its content was erased
+// (storage/erasure.h; NULL: never).
+void add_trace_and_erasure(Database& db) {
+    db.exec("ALTER TABLE decisions ADD COLUMN trace_id TEXT");
+    db.exec("ALTER TABLE decisions ADD COLUMN erased_at TEXT");
+    db.exec("CREATE INDEX IF NOT EXISTS decisions_content ON decisions(content_sha256)");
+    db.exec("CREATE INDEX IF NOT EXISTS decisions_item ON decisions(item_id)");
+}
+
+constexpr Migration kMigrations[] = {create_decisions, add_trace_and_erasure};
 
 // Rows whose content holds ?6 (a LIKE pattern) in one of its strings other than a role: the
 // content's strings, not its JSON text, so that a search for "text" or a quote does not match the
@@ -88,8 +97,9 @@ std::string_view tier_of_verdict(Engine engine) {
 
 // The columns query() and row() show, in the order row_json() reads them.
 constexpr std::string_view kRowColumns[] = {
-    "id",      "created_at",    "request_id",    "item_id",   "content_sha256", "content", "mode",
-    "verdict", "policy_source", "policy_sha256", "policy_id", "policy_version", "shadow"};
+    "id",        "created_at",     "request_id", "item_id",       "content_sha256",
+    "content",   "mode",           "verdict",    "policy_source", "policy_sha256",
+    "policy_id", "policy_version", "shadow",     "trace_id",      "erased_at"};
 constexpr int kRowWidth = static_cast<int>(std::size(kRowColumns));
 
 // "p.id, p.created_at, ..." for the table named `prefix`.
@@ -118,6 +128,8 @@ nlohmann::ordered_json row_json(const Statement& select, int first = 0) {
     row["policy_source"] = text(8) ? nlohmann::ordered_json(*text(8)) : nullptr;
     row["policy_sha256"] = text(9) ? nlohmann::ordered_json(*text(9)) : nullptr;
     row["shadow"] = select.integer(first + 12) != 0;
+    row["trace_id"] = text(13) ? nlohmann::ordered_json(*text(13)) : nullptr;
+    row["erased_at"] = text(14) ? nlohmann::ordered_json(*text(14)) : nullptr;
     return row;
 }
 
@@ -147,8 +159,9 @@ std::string like_pattern(std::string_view text) {
 // The columns of one decision's row, in the order bind_decision binds them.
 constexpr std::string_view kDecisionColumns =
     "created_at, request_id, item_id, policy_id, policy_version, content_sha256, content, mode, status, "
-    "violation, category, probability, rationale, verdict, latency_ms, policy_source, policy_sha256, shadow";
-constexpr int kColumnsPerRow = 18;
+    "violation, category, probability, rationale, verdict, latency_ms, policy_source, policy_sha256, shadow, "
+    "trace_id";
+constexpr int kColumnsPerRow = 19;
 // Rows per INSERT: well under both engines' limits on a statement's parameters (SQLite 32766,
 // PostgreSQL 65535).
 constexpr size_t kRowsPerInsert = 256;
@@ -194,13 +207,17 @@ void bind_decision(Statement& insert, int at, const Decision& d, const std::stri
         .bind(at + 14, v.latency_ms)
         .bind(at + 15, std::string_view(d.inline_policy ? "inline" : "stored"))
         .bind(at + 16, std::string_view(d.policy_sha256))
-        .bind(at + 17, int64_t{d.shadow ? 1 : 0});
+        .bind(at + 17, int64_t{d.shadow ? 1 : 0})
+        .bind(at + 18, d.trace_id.empty() ? std::nullopt : std::optional<std::string>(d.trace_id));
 }
 
 }  // namespace
 
 std::string utc_timestamp_now() {
-    const auto now = std::chrono::system_clock::now();
+    return utc_timestamp(std::chrono::system_clock::now());
+}
+
+std::string utc_timestamp(std::chrono::system_clock::time_point now) {
     const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;

@@ -4,7 +4,7 @@
 //
 //   decisions(id, created_at, request_id, item_id, policy_id, policy_version, content_sha256,
 //             content, mode, status, violation, category, probability, rationale, verdict,
-//             latency_ms, policy_source, policy_sha256)
+//             latency_ms, policy_source, policy_sha256, shadow, trace_id, erased_at)
 //
 // created_at is ISO 8601 UTC with milliseconds (sorts as text); content is the item as JSON in
 // the form input files use ({"text"} | {"prompt","response"} | {"messages"}), or NULL when the
@@ -14,9 +14,12 @@
 // policy sent with the request, which may reuse any id and version) and policy_sha256 hashes the
 // text that judged; shadow is 1 for a verdict of a policy's shadow version (service/shadow.h),
 // logged beside the live verdict of the same request and item, never returned to the caller.
-// Logs written before these columns existed get them (NULL, 0) when opened. On PostgreSQL the
+// trace_id is the W3C trace the request was made in; erased_at is when retention or an erasure
+// request removed the content (storage/erasure.h). Logs written before these columns existed get
+// them (NULL, 0) when opened. On PostgreSQL the
 // types are its own (BIGINT ids, DOUBLE PRECISION), the SQL the same but where noted.
 
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -45,6 +48,7 @@ struct Decision {
     nlohmann::ordered_json verdict_json;  // as returned to the client
     bool store_content = true;            // false: only the hash is kept, whatever the log's setting
     bool shadow = false;                  // a shadow version's verdict (never returned)
+    std::string trace_id = {};            // the W3C trace it was made in, 32 hex digits (empty: none)
 };
 
 // Live verdicts (never shadow ones) unless asked.
@@ -79,6 +83,22 @@ struct ModelVerdicts {
     size_t skipped = 0;  // rows whose content could not be read back
 };
 
+// Which decisions an erasure request names.
+enum class ErasureKey { content_sha256, item_id, request_id };
+
+// Decisions whose content was erased: their ids and content hashes, so that the reviews and runs
+// holding the same content can be erased too.
+struct ErasedDecisions {
+    std::vector<int64_t> ids;
+    std::vector<std::string> hashes;  // distinct
+};
+
+// The policies a retention rule covers: one, or every policy but those with rules of their own.
+struct PolicyScope {
+    std::optional<std::string> only;
+    std::vector<std::string> except;
+};
+
 class DecisionLog {
 public:
     // Opens or creates the log in the database at `location` (a file or a PostgreSQL URL).
@@ -101,8 +121,8 @@ public:
     bool healthy();
 
     // Newest first. Each row: decision_id, created_at, request_id, item_id, policy_id,
-    // policy_version, content_sha256, content (null when not stored), mode, verdict (its JSON),
-    // policy_source, policy_sha256, shadow.
+    // policy_version, content_sha256, content (null when not stored or erased), mode, verdict (its
+    // JSON), policy_source, policy_sha256, shadow, trace_id (null: none), erased_at (null: never).
     std::vector<nlohmann::ordered_json> query(const DecisionQuery& query);
     // One decision as query() shows it; nullopt when there is none with that id.
     std::optional<nlohmann::ordered_json> row(int64_t id);
@@ -110,6 +130,21 @@ public:
     // with the live verdicts of the same items; at most `limit` differing pairs, latest first.
     ShadowComparison compare_shadow(const std::string& policy_id, int shadow_version,
                                     const std::string& since, size_t limit);
+
+    // Erasure (decision_erasure.cpp). Erasing a decision's content removes the content, the
+    // model's rationale and raw answer (which may quote it) from its row and its verdict's JSON,
+    // and sets erased_at; the hash, the verdict and everything else stay. Each batch is one short
+    // transaction, so that recording waits at most for one batch.
+    //
+    // Erases every decision `key` names (shadow verdicts included) whose content is still kept.
+    ErasedDecisions erase(ErasureKey key, const std::string& value);
+    // Erases up to `batch` decisions in `scope` created before `cutoff` whose content is still kept.
+    ErasedDecisions erase_before(const std::string& cutoff, const PolicyScope& scope, size_t batch);
+    // Deletes up to `batch` decisions in `scope` created before `cutoff`; returns how many.
+    size_t delete_before(const std::string& cutoff, const PolicyScope& scope, size_t batch);
+    // Gives the pages erasure freed back to the file system (SQLite's incremental vacuum, where the
+    // file has it: storage/sqlite_connection.cpp); PostgreSQL's autovacuum makes them reusable itself.
+    void reclaim_space();
 
     // The model's verdicts for `policy` in the log at `location`, oldest first: rows of its id
     // judged by a stored policy with its exact text (never an inline policy that took its id), with
@@ -128,6 +163,9 @@ private:
     // fails, one by one, so that a request's bad row never fails another's. Never throws.
     void commit(const std::vector<Pending*>& batch);
     void write(const std::vector<const std::vector<Decision>*>& requests);  // one transaction
+    // Erases up to `batch` rows `where` selects (its parameters bound by `bind`), with mutex_ held.
+    ErasedDecisions erase_rows(const std::string& where, const std::vector<std::string>& values,
+                               size_t batch);
 
     std::mutex mutex_;  // the connection
     Database db_;
@@ -140,8 +178,9 @@ private:
     std::optional<DatabaseWatch> watch_;  // PostgreSQL only; declared last, so it stops first
 };
 
-// "2026-11-27T20:50:00.123Z" for now.
+// "2026-11-27T20:50:00.123Z" for now; for `time`.
 std::string utc_timestamp_now();
+std::string utc_timestamp(std::chrono::system_clock::time_point time);
 
 // `text`, an ISO 8601 UTC date or time (YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS with optional .f to
 // .fff and Z), in the form the log stores (YYYY-MM-DDTHH:MM:SS.fffZ), so that comparing the two as

@@ -26,7 +26,13 @@ void create_policy_versions(Database& db) {
     db.exec(kPolicyVersions);
 }
 
-constexpr Migration kMigrations[] = {create_policy_versions};
+// Version 2: who wrote each version: the API key's name (NULL: the policy files, or a version
+// stored before authors were kept).
+void add_author(Database& db) {
+    db.exec("ALTER TABLE policy_versions ADD COLUMN author TEXT");
+}
+
+constexpr Migration kMigrations[] = {create_policy_versions, add_author};
 
 // Policy writers take turns under this name (take_turns), across instances.
 constexpr std::string_view kWriters = "arbiter.policy_versions";
@@ -80,10 +86,10 @@ int PolicyStore::latest_version(const std::string& id) {
     return select.step() && !select.is_null(0) ? static_cast<int>(select.integer(0)) : 0;
 }
 
-void PolicyStore::insert(const Policy& policy, bool deleted) {
+void PolicyStore::insert(const Policy& policy, bool deleted, const std::string& author) {
     Statement insert = db_.prepare(
-        "INSERT INTO policy_versions (policy_id, version, created_at, deleted, policy, source) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        "INSERT INTO policy_versions (policy_id, version, created_at, deleted, policy, source, author) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     insert.bind(1, std::string_view(policy.id))
         .bind(2, int64_t{policy.version})
         .bind(3, std::string_view(utc_timestamp_now()))
@@ -93,6 +99,7 @@ void PolicyStore::insert(const Policy& policy, bool deleted) {
         insert.bind_null(6);
     else
         insert.bind(6, std::string_view(policy.source));
+    insert.bind(7, author.empty() ? std::nullopt : std::optional<std::string>(author));
     insert.step();
 }
 
@@ -120,7 +127,7 @@ size_t PolicyStore::seed(const std::vector<Policy>& policies) {
         }
         Policy next = file;
         next.version = std::max(file.version, latest + 1);
-        insert(next, false);
+        insert(next, false, "");
         const std::string id = next.id;
         current_[id] = std::make_shared<const Policy>(std::move(next));
         ++added;
@@ -161,16 +168,17 @@ std::optional<PolicyVersion> PolicyStore::read_version(const std::string& id, in
 std::vector<PolicyVersionInfo> PolicyStore::versions(const std::string& id) {
     std::lock_guard lock(mutex_);
     Statement select = db_.prepare(
-        "SELECT version, created_at, deleted FROM policy_versions WHERE policy_id = ?1 ORDER BY version");
+        "SELECT version, created_at, deleted, author FROM policy_versions WHERE policy_id = ?1 ORDER BY "
+        "version");
     select.bind(1, std::string_view(id));
     std::vector<PolicyVersionInfo> all;
     while (select.step())
-        all.push_back(
-            {static_cast<int>(select.integer(0)), select.text(1).value_or(""), select.integer(2) != 0});
+        all.push_back({static_cast<int>(select.integer(0)), select.text(1).value_or(""),
+                       select.integer(2) != 0, select.text(3)});
     return all;
 }
 
-std::shared_ptr<const Policy> PolicyStore::put(Policy policy, bool stated) {
+std::shared_ptr<const Policy> PolicyStore::put(Policy policy, bool stated, const std::string& author) {
     std::lock_guard lock(mutex_);
     db_.ensure_usable();
     Database::Transaction transaction(db_);
@@ -181,7 +189,7 @@ std::shared_ptr<const Policy> PolicyStore::put(Policy policy, bool stated) {
                               ", so the version given must be " + std::to_string(next) + ", not " +
                               std::to_string(policy.version) + " (or leave version out)");
     policy.version = next;
-    insert(policy, false);
+    insert(policy, false, author);
     announce_change(db_, "policies");
     transaction.commit();
     auto stored = std::make_shared<const Policy>(std::move(policy));
@@ -189,7 +197,7 @@ std::shared_ptr<const Policy> PolicyStore::put(Policy policy, bool stated) {
     return stored;
 }
 
-bool PolicyStore::remove(const std::string& id) {
+bool PolicyStore::remove(const std::string& id, const std::string& author) {
     std::lock_guard lock(mutex_);
     db_.ensure_usable();
     Database::Transaction transaction(db_);
@@ -204,7 +212,7 @@ bool PolicyStore::remove(const std::string& id) {
     // A deletion is a version of its own, so the history says when the policy was retired.
     Policy tombstone = *last->policy;
     tombstone.version = latest + 1;
-    insert(tombstone, true);
+    insert(tombstone, true, author);
     announce_change(db_, "policies");
     transaction.commit();
     current_.erase(id);

@@ -2,7 +2,9 @@
 // The policies a server serves, every version of each, kept in the database beside the decision
 // log so that versions survive restarts and every verdict can be traced to the text that judged it:
 //
-//   policy_versions(policy_id, version, created_at, deleted, policy)   policy: the policy's JSON
+//   policy_versions(policy_id, version, created_at, deleted, policy, source, author)
+//
+// policy is the policy's JSON; author the API key that wrote the version (NULL: the files).
 //
 // A policy folder seeds the store at start: a file whose policy matches no stored version of its
 // id (it is new, or was edited) becomes the next version; a file seen before changes nothing, so
@@ -41,6 +43,7 @@ struct PolicyVersionInfo {
     int version = 0;
     std::string created_at;
     bool deleted = false;
+    std::optional<std::string> author;  // the API key that wrote it; nullopt: the policy files, or unknown
 };
 
 class PolicyStore {
@@ -63,9 +66,10 @@ public:
     // Stores `policy` as the next version of its id. With `stated`, the version its author gave,
     // that must be exactly the next one, else VersionConflict: two editors who both read version
     // N (or both create a policy as version 1) cannot both write N + 1.
-    std::shared_ptr<const Policy> put(Policy policy, bool stated);
-    // False if there was no current version.
-    bool remove(const std::string& id);
+    // `author` names who wrote it (an API key's name; empty: unknown).
+    std::shared_ptr<const Policy> put(Policy policy, bool stated, const std::string& author = "");
+    // False if there was no current version. The deletion is a version of its own, by `author`.
+    bool remove(const std::string& id, const std::string& author = "");
 
     // Reads the current versions again, after another instance changed them (change_feed.h).
     void reload();
@@ -73,7 +77,7 @@ public:
 private:
     int latest_version(const std::string& id);  // these three with mutex_ held
     std::optional<PolicyVersion> read_version(const std::string& id, int version);
-    void insert(const Policy& policy, bool deleted);
+    void insert(const Policy& policy, bool deleted, const std::string& author);
 
     mutable std::mutex mutex_;
     Database db_;

@@ -119,7 +119,7 @@ std::vector<LabelledItem> labelled_set(const std::vector<Review>& reviews) {
     std::vector<std::map<std::string, bool>> by_person;  // per item: each reviewer's latest label
     std::vector<bool> latest;                            // per item: the latest review's label
     for (const Review& r : reviews) {
-        if (!is_label(r)) continue;
+        if (!is_label(r) || r.content_json == kErasedContent) continue;
         const auto [at, added] = index.try_emplace(r.content_sha256, items.size());
         if (added) {
             items.emplace_back().first = &r;
@@ -140,6 +140,24 @@ std::vector<LabelledItem> labelled_set(const std::vector<Review>& reviews) {
         items[i].violation = items[i].tie ? latest[i] : votes > 0;
     }
     return items;
+}
+
+std::vector<int64_t> ReviewLog::erase(const std::vector<int64_t>& decisions,
+                                      const std::vector<std::string>& hashes) {
+    const std::lock_guard lock(mutex_);
+    db_.ensure_usable();
+    Database::Transaction transaction(db_);
+    std::vector<int64_t> erased;
+    const auto run = [&](std::string_view where, const auto& value) {
+        Statement update = db_.prepare("UPDATE reviews SET content = ?2, note = '' WHERE " +
+                                       std::string(where) + " = ?1 AND content <> ?2 RETURNING id");
+        update.bind(1, value).bind(2, kErasedContent);
+        while (update.step()) erased.push_back(update.integer(0));
+    };
+    for (const int64_t id : decisions) run("decision_id", id);
+    for (const std::string& hash : hashes) run("content_sha256", std::string_view(hash));
+    transaction.commit();
+    return erased;
 }
 
 }  // namespace arbiter::storage

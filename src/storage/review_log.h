@@ -42,6 +42,9 @@ inline bool is_label(const Review& review) {
     return review.source != kSuggestionSource;
 }
 
+// What an erased review keeps as its content: JSON null, which no content ever is.
+inline constexpr std::string_view kErasedContent = "null";
+
 // One item of a policy's labelled set: its reviewers' majority label (a tie: the latest review's).
 // Each reviewer counts once, by their latest label of the content, however often they gave one.
 struct LabelledItem {
@@ -73,6 +76,10 @@ public:
     std::vector<Review> of_policy(const std::string& policy_id);
     // The reviews of one logged decision, oldest first.
     std::vector<Review> of_decision(int64_t decision_id);
+    // Erases the content and note of the reviews of `decisions` or of content hashing to one of
+    // `hashes` (storage/erasure): the label, reviewer and hash stay; the review leaves labelled sets.
+    // Returns the ids of the reviews erased.
+    std::vector<int64_t> erase(const std::vector<int64_t>& decisions, const std::vector<std::string>& hashes);
 
 private:
     std::vector<Review> select(std::string_view where, const std::function<void(Statement&)>& bind);

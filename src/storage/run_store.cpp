@@ -239,4 +239,50 @@ Cancelled RunStore::cancel(const std::string& id) {
     return exists.step() ? Cancelled::finished : Cancelled::unknown;
 }
 
+namespace {
+
+// Nulls the content of every object in `j` whose id `item_ids` names; whether any changed.
+bool erase_items_in(nlohmann::ordered_json& j, const std::set<std::string>& item_ids) {
+    bool changed = false;
+    if (j.is_object()) {
+        const auto id = j.find("id");
+        const auto content = j.find("content");
+        if (id != j.end() && id->is_string() && item_ids.contains(id->get<std::string>()) &&
+            content != j.end() && !content->is_null()) {
+            *content = nullptr;
+            changed = true;
+        }
+    }
+    if (j.is_structured())
+        for (auto& child : j) changed = erase_items_in(child, item_ids) || changed;
+    return changed;
+}
+
+}  // namespace
+
+size_t RunStore::erase_items(const std::set<std::string>& item_ids) {
+    if (item_ids.empty()) return 0;
+    std::lock_guard lock(mutex_);
+    db_.ensure_usable();
+    Database::Transaction transaction(db_);
+    Statement select = db_.prepare("SELECT id, results FROM runs WHERE results IS NOT NULL");
+    std::vector<std::pair<std::string, std::string>> changed;
+    while (select.step()) {
+        nlohmann::ordered_json results =
+            nlohmann::ordered_json::parse(select.text(1).value_or(""), nullptr, false);
+        if (erase_items_in(results, item_ids))
+            changed.emplace_back(select.text(0).value_or(""),
+                                 results.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    select.reset();
+    Statement update = db_.prepare("UPDATE runs SET results = ?2 WHERE id = ?1");
+    for (const auto& [id, results] : changed) {
+        update.bind(1, std::string_view(id)).bind(2, std::string_view(results));
+        update.step();
+        update.reset();
+    }
+    transaction.commit();
+    return changed.size();
+}
+
 }  // namespace arbiter::storage

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,10 @@ public:
     // one is stopping); the claim is not counted as an attempt.
     void release(const std::string& id, const std::string& instance);
     Cancelled cancel(const std::string& id);
+    // Erases the content shown for the items `item_ids` names ("decision-12", "review-7") in every
+    // finished run's results (storage/erasure): the item stays, its content null. Returns how
+    // many runs changed.
+    size_t erase_items(const std::set<std::string>& item_ids);
 
 private:
     // Whether any run may be claimed (a read: an idle queue, asked every second by every

@@ -1,5 +1,6 @@
 #include "storage/state_tables.h"
 
+#include "storage/audit_log.h"
 #include "storage/decision_log.h"
 #include "storage/key_store.h"
 #include "storage/policy_store.h"
@@ -18,6 +19,7 @@ void create_state_tables(const std::string& location) {
     const RunStore runs(location);
     const ShadowVersions shadows(location, policies);
     const KeyStore keys(location);
+    const AuditLog audit(location);
 }
 
 }  // namespace arbiter::storage

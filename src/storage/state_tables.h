@@ -11,8 +11,9 @@ namespace arbiter::storage {
 
 // In the order a copy writes them: what others refer to first (policy versions before the
 // shadows that name them, decisions before the reviews of them).
-inline constexpr std::array<std::string_view, 7> kStateTables = {
-    "policy_versions", "policy_shadows", "decisions", "reviews", "queue_rules", "runs", "api_keys",
+inline constexpr std::array<std::string_view, 8> kStateTables = {
+    "policy_versions", "policy_shadows", "decisions", "reviews",
+    "queue_rules",     "runs",           "api_keys",  "audit_events",
 };
 
 // Opens every store on the database at `location`, so that it holds each of kStateTables at the

@@ -13,6 +13,7 @@
 
 #include "core/sha256.h"
 #include "core/verdict_json.h"
+#include "storage/audit_log.h"
 #include "storage/database.h"
 #include "storage/decision_log.h"
 #include "storage/key_store.h"
@@ -124,6 +125,10 @@ inline void fill_every_table(const std::string& location) {
     storage::KeyStore keys(location);
     keys.add({"ops", "admin", sha256_hex("ops-key")});
     keys.add({"bot", "classify", sha256_hex("bot-key")});
+
+    storage::AuditLog audit(location);
+    audit.record({"ops", "10.0.0.1", "policy.put", "policy:hate", {{"version", 2}}});
+    audit.record({"cli:root", "local", "key.create", "key:bot", {{"role", "classify"}}});
 }
 
 // Every column of each table of state (PostgreSQL's own `seq` aside), its numbers among them.
@@ -134,12 +139,29 @@ struct DumpedTable {
 
 inline const std::vector<DumpedTable>& dumped_tables() {
     static const std::vector<DumpedTable> tables = {
-        {"policy_versions", {"policy_id", "version", "created_at", "deleted", "policy", "source"}},
+        {"policy_versions", {"policy_id", "version", "created_at", "deleted", "policy", "source", "author"}},
         {"policy_shadows", {"policy_id", "version", "since", "set_by"}},
-        {"decisions",
-         {"id", "created_at", "request_id", "item_id", "policy_id", "policy_version", "content_sha256",
-          "content", "mode", "status", "violation", "category", "probability", "rationale", "verdict",
-          "latency_ms", "policy_source", "policy_sha256", "shadow"}},
+        {"decisions", {"id",
+                       "created_at",
+                       "request_id",
+                       "item_id",
+                       "policy_id",
+                       "policy_version",
+                       "content_sha256",
+                       "content",
+                       "mode",
+                       "status",
+                       "violation",
+                       "category",
+                       "probability",
+                       "rationale",
+                       "verdict",
+                       "latency_ms",
+                       "policy_source",
+                       "policy_sha256",
+                       "shadow",
+                       "trace_id",
+                       "erased_at"}},
         {"reviews",
          {"id", "created_at", "policy_id", "policy_version", "content", "content_sha256", "violation",
           "score", "reviewer", "source", "note", "decision_id"}},
@@ -150,6 +172,7 @@ inline const std::vector<DumpedTable>& dumped_tables() {
          {"id", "created_at", "created_by", "policy_id", "spec", "status", "done", "total", "finished_at",
           "error", "results"}},
         {"api_keys", {"name", "role", "sha256", "created_at"}},
+        {"audit_events", {"id", "created_at", "actor", "address", "action", "target", "detail", "sha256"}},
     };
     return tables;
 }

@@ -72,6 +72,7 @@ public:
         queue_ = std::make_unique<storage::ReviewQueue>(db);
         runs_ = std::make_unique<storage::RunStore>(db);
         shadows_ = std::make_unique<storage::ShadowVersions>(db, *store_);
+        audit_ = std::make_unique<storage::AuditLog>(db);
         std::optional<service::ApiKeys> keys;
         if (options.keys_file) keys = service::ApiKeys::load(*options.keys_file);
         server_ = std::make_unique<service::Server>(service::ServiceParts{.config = std::move(options.config),
@@ -81,6 +82,7 @@ public:
                                                                           .queue = *queue_,
                                                                           .runs = *runs_,
                                                                           .shadows = *shadows_,
+                                                                          .audit = *audit_,
                                                                           .policy_check = compile_rules},
                                                     std::move(keys));
         if (!options.engine) {
@@ -172,6 +174,7 @@ private:
     std::unique_ptr<storage::ReviewQueue> queue_;
     std::unique_ptr<storage::RunStore> runs_;
     std::unique_ptr<storage::ShadowVersions> shadows_;
+    std::unique_ptr<storage::AuditLog> audit_;
     std::unique_ptr<service::Server> server_;
     std::unique_ptr<engine::EmbeddedEngine> engine_;
 };
