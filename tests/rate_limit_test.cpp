@@ -183,5 +183,24 @@ TEST(RateLimits, RequestsPerDayAndJobsPerSecond) {
     EXPECT_EQ(test::post(server.port(), "/v1/classify", two_jobs, keys.fast).status, 200);
 }
 
+// A key kept in the database (`arbiter apikey --db --limit`) has its own limits, as a keys file's
+// line does; a limit that is not one is refused before anything is stored.
+TEST(RateLimits, AKeyInTheDatabaseHasTheLimitsItWasMadeWith) {
+    const std::filesystem::path db = test::fresh_db("limits-db");
+    const std::string make =
+        test::built_binary("arbiter") + " apikey --role classify --db '" + db.string() + "'";
+    EXPECT_EQ(test::run_command(make + " --name bad --limit requests_per_second=fast").exit_code, 2);
+    const test::CommandResult made =
+        test::run_command(make + " --name slow --limit requests_per_second=0.1 --limit burst=1");
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    std::smatch key;
+    ASSERT_TRUE(std::regex_search(made.output, key, std::regex("arb_[A-Za-z0-9_-]{43}")));
+    test::ServerProcess server(db, {"--policies", test::kPolicies});
+    const test::Reply first = test::send(server.port(), "GET", "/v1/policies", "", key.str());
+    ASSERT_EQ(first.status, 200) << first.text;
+    EXPECT_EQ(first.headers.find("x-ratelimit-limit-requests")->second, "1");
+    EXPECT_EQ(test::send(server.port(), "GET", "/v1/policies", "", key.str()).status, 429);
+}
+
 }  // namespace
 }  // namespace arbiter

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "cli/command.h"
 #include "core/sha256.h"
@@ -25,7 +27,15 @@ struct ApiKeyArgs {
     std::string file;
     std::string db;
     std::string revoke;
+    std::vector<std::string> limits;  // name=value
 };
+
+// The --limit words as a keys file's line ends with them.
+std::string limit_words(const ApiKeyArgs& a) {
+    std::string words;
+    for (const std::string& limit : a.limits) words += (words.empty() ? "" : " ") + limit;
+    return words;
+}
 
 // Makes or revokes a key in the database's table.
 int run_on_database(const ApiKeyArgs& a) {
@@ -42,9 +52,12 @@ int run_on_database(const ApiKeyArgs& a) {
             return kExitOk;
         }
         const std::string key = service::make_api_key();
-        store.add({a.name, a.role, sha256_hex(key)});
-        audit.record(
-            {storage::command_line_actor(), "local", "key.create", "key:" + a.name, {{"role", a.role}}});
+        store.add({a.name, a.role, sha256_hex(key), limit_words(a)});
+        audit.record({storage::command_line_actor(),
+                      "local",
+                      "key.create",
+                      "key:" + a.name,
+                      {{"role", a.role}, {"limits", limit_words(a)}}});
         std::printf("%s\n", key.c_str());
         std::fflush(stdout);
         std::fprintf(stderr, "arbiter apikey: added '%s' (%s) to %s; the key above is shown only now\n",
@@ -72,9 +85,16 @@ int run(const ApiKeyArgs& a) {
         std::fprintf(stderr, "arbiter apikey: --name must be one word\n");
         return kExitBadInput;
     }
+    try {
+        service::parse_key_limits(limit_words(a));
+    } catch (const service::ApiKeyError& e) {
+        std::fprintf(stderr, "arbiter apikey: --limit: %s\n", e.what());
+        return kExitBadInput;
+    }
     if (!a.db.empty()) return run_on_database(a);
     const std::string key = service::make_api_key();
-    const std::string line = service::api_key_line(a.name, *service::parse_role(a.role), key);
+    std::string line = service::api_key_line(a.name, *service::parse_role(a.role), key);
+    if (!a.limits.empty()) line += " " + limit_words(a);
     // Created readable by its owner only: it names who may do what.
     const mode_t old_mask = umask(077);
     std::ofstream out(a.file, std::ios::app);
@@ -111,6 +131,9 @@ void add_apikey_command(CLI::App& app, Action& action) {
                     "Database to keep the key in (serve --db's: a SQLite file or a postgresql:// URL); "
                     "every instance on it takes the key within a second");
     cmd->add_option("--revoke", a->revoke, "Revoke the key of this name (with --db)");
+    cmd->add_option("--limit", a->limits,
+                    "The key's own rate limit, NAME=VALUE, repeatable: requests_per_second, burst, "
+                    "jobs_per_second, per_day (0: none); the rest are server.rate_limit's defaults");
     cmd->callback([&action, a] { action = [a] { return run(*a); }; });
 }
 

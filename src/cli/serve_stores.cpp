@@ -19,7 +19,13 @@ std::optional<service::ApiKeys> Stores::stored_keys() {
     for (const storage::StoredKey& key : keys.all()) {
         const std::optional<service::Role> role = service::parse_role(key.role);
         if (!role) throw service::ApiKeyError("the api_keys table: key '" + key.name + "' has no known role");
-        entries.push_back({key.name, *role, key.sha256});
+        std::optional<RateLimit> limit;
+        try {
+            limit = service::parse_key_limits(key.limits);
+        } catch (const service::ApiKeyError& e) {
+            throw service::ApiKeyError("the api_keys table: key '" + key.name + "': " + e.what());
+        }
+        entries.push_back({key.name, *role, key.sha256, limit});
     }
     if (entries.empty()) return std::nullopt;
     return service::ApiKeys::of(std::move(entries), "the api_keys table");

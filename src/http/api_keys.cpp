@@ -74,6 +74,17 @@ std::string read_limit(const std::string& field, RateLimit& limit) {
 
 }  // namespace
 
+std::optional<RateLimit> parse_key_limits(const std::string& words) {
+    std::istringstream fields(words);
+    std::optional<RateLimit> limit;
+    std::string word;
+    while (fields >> word) {
+        if (!limit) limit = kUnsetLimit;
+        if (const std::string fault = read_limit(word, *limit); !fault.empty()) throw ApiKeyError(fault);
+    }
+    return limit;
+}
+
 ApiKeys ApiKeys::load(const std::filesystem::path& path) {
     std::ifstream in(path);
     if (!in) throw ApiKeyError(path.string() + ": cannot be read");
@@ -94,10 +105,12 @@ ApiKeys ApiKeys::load(const std::filesystem::path& path) {
                 where +
                 "expected name, role (classify, review or admin), sha256 of the key, then any limits");
         if (const std::string fault = fault_of(entry, role); !fault.empty()) throw ApiKeyError(where + fault);
-        while (fields >> extra) {
-            if (!entry.rate_limit) entry.rate_limit = kUnsetLimit;
-            if (const std::string fault = read_limit(extra, *entry.rate_limit); !fault.empty())
-                throw ApiKeyError(where + fault);
+        std::string limits;
+        std::getline(fields, limits);
+        try {
+            entry.rate_limit = parse_key_limits(limits);
+        } catch (const ApiKeyError& e) {
+            throw ApiKeyError(where + e.what());
         }
         entry.role = *parse_role(role);
         if (!names.insert(entry.name).second)

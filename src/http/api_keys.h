@@ -53,6 +53,11 @@ struct ApiKeyEntry {
     std::optional<RateLimit> rate_limit = {};  // its own (unset fields negative: the default's)
 };
 
+// A key's limits written as the keys file writes them, "name=value" words separated by spaces
+// (requests_per_second, burst, jobs_per_second, per_day): nullopt for none; ApiKeyError saying
+// which word is not one.
+std::optional<RateLimit> parse_key_limits(const std::string& words);
+
 class ApiKeys {
 public:
     // Throws ApiKeyError "FILE:LINE: reason" for a malformed line, a duplicate name or no keys.

@@ -15,7 +15,12 @@ void create_api_keys(Database& db) {
         "sha256 TEXT NOT NULL, created_at TEXT NOT NULL)");
 }
 
-constexpr Migration kMigrations[] = {create_api_keys};
+// Version 2: a key's own rate limits (NULL: the configuration's default).
+void add_limits(Database& db) {
+    db.exec("ALTER TABLE api_keys ADD COLUMN limits TEXT");
+}
+
+constexpr Migration kMigrations[] = {create_api_keys, add_limits};
 
 }  // namespace
 
@@ -28,12 +33,13 @@ void KeyStore::add(const StoredKey& key) {
     db_.ensure_usable();
     Database::Transaction transaction(db_);
     Statement insert = db_.prepare(
-        "INSERT INTO api_keys (name, role, sha256, created_at) VALUES (?1, ?2, ?3, ?4) "
+        "INSERT INTO api_keys (name, role, sha256, created_at, limits) VALUES (?1, ?2, ?3, ?4, ?5) "
         "ON CONFLICT (name) DO NOTHING RETURNING name");
     insert.bind(1, std::string_view(key.name))
         .bind(2, std::string_view(key.role))
         .bind(3, std::string_view(key.sha256))
-        .bind(4, std::string_view(utc_timestamp_now()));
+        .bind(4, std::string_view(utc_timestamp_now()))
+        .bind(5, key.limits.empty() ? std::nullopt : std::optional<std::string>(key.limits));
     if (!insert.step()) throw KeyNameTaken("a key named '" + key.name + "' exists already");
     insert.reset();  // done with: SQLite commits no transaction with a statement still running
     announce_change(db_, "api_keys");
@@ -55,11 +61,11 @@ bool KeyStore::revoke(const std::string& name) {
 
 std::vector<StoredKey> KeyStore::all() {
     const std::lock_guard lock(mutex_);
-    Statement select = db_.prepare("SELECT name, role, sha256 FROM api_keys ORDER BY name");
+    Statement select = db_.prepare("SELECT name, role, sha256, limits FROM api_keys ORDER BY name");
     std::vector<StoredKey> keys;
     while (select.step())
-        keys.push_back(
-            {select.text(0).value_or(""), select.text(1).value_or(""), select.text(2).value_or("")});
+        keys.push_back({select.text(0).value_or(""), select.text(1).value_or(""), select.text(2).value_or(""),
+                        select.text(3).value_or("")});
     return keys;
 }
 

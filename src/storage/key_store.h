@@ -2,7 +2,7 @@
 // API keys kept in the database, so that every instance sharing it takes the same keys and a
 // key made or revoked once (`arbiter apikey --db`) holds on all of them:
 //
-//   api_keys(name, role, sha256, created_at)
+//   api_keys(name, role, sha256, created_at, limits)
 //
 // As in a keys file, only the key's SHA-256 is kept; the key itself is shown once, when made.
 
@@ -17,8 +17,9 @@ namespace arbiter::storage {
 
 struct StoredKey {
     std::string name;
-    std::string role;    // classify | review | admin
-    std::string sha256;  // lower-case hex
+    std::string role;         // classify | review | admin
+    std::string sha256;       // lower-case hex
+    std::string limits = {};  // its own rate limits, as a keys file writes them ("burst=5 per_day=100")
 };
 
 // A key added under a name that is taken.
