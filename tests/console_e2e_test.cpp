@@ -54,7 +54,7 @@ TEST(ConsoleEndToEnd, WritesLintsSavesAndDiffsAPolicyInChromium) {
     for (const char* page :
          {"14-queue-no-rules", "14-queue-rules", "14-queue-overview", "14-queue-reviewed", "15-review-item",
           "15-review-saved", "15-review-second-opinion", "15-review-disagreement", "16-sets", "17-run-new",
-          "17-run-results", "17-run-promoted", "18-shadow", "17-runs"})
+          "17-run-results", "17-run-promoted", "18-shadow", "17-runs", "19-activity"})
         EXPECT_TRUE(std::filesystem::exists(shots / (std::string(page) + ".png"))) << page;
 }
 

@@ -2,6 +2,7 @@
 // appear as they are built (issue 18); each shows only what the signed-in role may do.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
+import { Activity } from "./activity";
 import { ApiError, api, describe, storeKey, unauthorizedEvent } from "./api";
 import { DecisionPage } from "./decision_page";
 import { Decisions } from "./decisions";
@@ -46,6 +47,13 @@ function Sidebar({ me, section, onSignOut }: { me: Me; section: string; onSignOu
             </a>
           </li>
         )}
+        {can(me, "admin") && (
+          <li>
+            <a href={href(["activity"])} aria-current={section === "activity" ? "page" : undefined}>
+              Activity
+            </a>
+          </li>
+        )}
         {reviewSections(me).map(([name, label]) => (
           <li key={name}>
             <a href={href([name])} aria-current={section === name ? "page" : undefined}>
@@ -83,6 +91,8 @@ function Screen({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
     screen = <Playground query={route.query} />;
   } else if (section === "decisions" && can(me, "review")) {
     screen = id ? <DecisionPage id={id} /> : <Decisions query={route.query} />;
+  } else if (section === "activity" && can(me, "admin")) {
+    screen = <Activity query={route.query} />;
   } else if (section === "policies" && id && !action) {
     screen = <PolicyPage me={me} id={id} query={route.query} />;
   } else {

@@ -160,6 +160,7 @@ export function PolicyPage({ me, id, query }: { me: Me; id: string; query: URLSe
                 >
                   <span class="v">v{v.version}</span>
                   <span class="when">{when(v.created_at)}</span>
+                  <span class="by">{v.author ? `by ${v.author}` : "from the policy files"}</span>
                   {v.deleted && <span class="badge retired">retired</span>}
                   {v.version === current && <span class="badge">current</span>}
                 </a>

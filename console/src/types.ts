@@ -30,6 +30,7 @@ export interface VersionInfo {
   version: number;
   created_at: string;
   deleted: boolean;
+  author: string | null; // the API key that wrote it; null: the policy files
 }
 export interface Versions {
   id: string;

@@ -80,7 +80,9 @@ void put_rules(ServiceContext& context, const HttpRequest& req, HttpResponse& re
     storage::ReviewQueue& queue = context.queue;
     queue.set_rules(rules);
     const ordered_json stored = rules_json(*queue.rules(policy));
-    record_change(context, req, "queue_rule.set", "policy:" + policy, stored);
+    ordered_json detail = stored;  // who, when and which policy are the event's own fields
+    for (const char* own : {"policy", "updated_at", "updated_by"}) detail.erase(own);
+    record_change(context, req, "queue_rule.set", "policy:" + policy, std::move(detail));
     send_json(res, 200, stored);
 }
 

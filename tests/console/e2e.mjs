@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { fail, harness } from "./harness.mjs";
 import { agentDecisionSteps, decisionsSteps, playgroundSteps } from "./playground_steps.mjs";
-import { cancelSteps, labelledSetSteps, queueSteps, reviewSteps, runSteps, shadowSteps } from "./review_steps.mjs";
+import { activitySteps, cancelSteps, labelledSetSteps, queueSteps, reviewSteps, runSteps, shadowSteps } from "./review_steps.mjs";
 
 const [base, adminKey, reviewKey, outdir, openBase] = process.argv.slice(2);
 if (!openBase) {
@@ -122,6 +122,7 @@ try {
   const baseline = await runSteps(t, review, labelled);
   await shadowSteps(t, review, baseline);
   await cancelSteps(t, review);
+  await activitySteps(t, review);
 
   // A review key reads but cannot edit, and is told so.
   const reviewer = await browser.newContext({ viewport: { width: 1360, height: 860 } });

@@ -317,3 +317,32 @@ export async function cancelSteps(t, { page, adminKey }) {
   // The blocker is no part of what follows.
   await fetch(`${t.base}/v1/runs/${blocker.id}/cancel`, { method: "POST", headers: { Authorization: `Bearer ${adminKey}` } });
 }
+
+// Activity: the audit trail of everything the steps before changed, as the API lists it, and the
+// policy history naming each version's author.
+export async function activitySteps(t, { page, adminKey }) {
+  const listed = await t.api("GET", "/v1/audit?limit=1000", adminKey);
+  const promotions = listed.events.filter((e) => e.action === "policy.promote");
+  if (promotions.length === 0) fail("the audit trail holds no promotion after the run was promoted");
+  await page.goto(t.base + "/#/activity");
+  await page.getByRole("heading", { name: "Activity" }).waitFor();
+  await page.getByText(`each chained to the one before`).waitFor();
+  const rows = page.locator("table.activity tbody tr");
+  await rows.first().waitFor();
+  const shown = Math.min(listed.events.length, 50);
+  if ((await rows.count()) !== shown) fail(`Activity shows ${await rows.count()} changes, the API ${shown}`);
+  await checkTall(t, page, "19-activity");
+  // Narrowed to promotions: exactly the API's, each naming who.
+  await page.getByLabel("Kind").selectOption("policy");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.waitForFunction(() => location.hash.includes("action=policy"));
+  const policyChanges = listed.events.filter((e) => e.action.startsWith("policy."));
+  await page.locator("table.activity tbody tr").nth(Math.min(policyChanges.length, 50) - 1).waitFor();
+  if ((await page.locator("table.activity tbody tr").count()) !== Math.min(policyChanges.length, 50))
+    fail("the policy filter does not show exactly the API's policy changes");
+  await page.locator("table.activity").getByText("promoted a version of").first().waitFor();
+  // The history names authors: ops for versions saved through the API.
+  await page.goto(t.base + "/#/policies/spam");
+  await page.locator(".versions").getByText("by ops").first().waitFor();
+  await page.locator(".versions").getByText("from the policy files").first().waitFor();
+}
