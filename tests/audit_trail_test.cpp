@@ -190,6 +190,15 @@ TEST(AuditTrailOverHttp, RecordsTheCallersAddressAndKeysMadeOnTheCommandLine) {
     EXPECT_EQ(audit.body["events"][1]["target"], "key:ops");
     EXPECT_EQ(audit.body["events"][1]["address"], "local");
     EXPECT_EQ(audit.body["events"][1]["actor"].get<std::string>().rfind("cli:", 0), 0u);
+    // A key revoked on the command line, while the server runs.
+    const std::string db_word = " --db '" + db.string() + "'";
+    ASSERT_EQ(test::run_command(arbiter + " apikey --name temp --role classify" + db_word).exit_code, 0);
+    ASSERT_EQ(test::run_command(arbiter + " apikey --revoke temp" + db_word).exit_code, 0);
+    const Reply keys = test::send(server.port(), "GET", "/v1/audit?action=key", "", key.str());
+    ASSERT_EQ(keys.body["events"].size(), 3u) << keys.text;
+    EXPECT_EQ(keys.body["events"][0]["action"], "key.revoke");
+    EXPECT_EQ(keys.body["events"][0]["target"], "key:temp");
+    EXPECT_EQ(keys.body["events"][1]["action"], "key.create");
 }
 
 }  // namespace
