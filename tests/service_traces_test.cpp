@@ -289,6 +289,43 @@ TEST_F(Traces, TheGatewaysUpstreamJoinsTheCallersTrace) {
     EXPECT_EQ(receiver.everything().find("hello there"), std::string::npos);
 }
 
+// The embedded engine reports its steps of a job: the wait for a sequence, the prefill, the
+// reasoning and the answer, one after another, each a child of the request's span.
+TEST_F(Traces, TheEmbeddedEnginesStepsAreSpansOfTheRequest) {
+    const std::string config =
+        test::write_config("traces-engine", "tracing:\n  service_name: arbiter-traces\n");
+    test::ServerProcess server(test::fresh_db("traces-engine"),
+                               {"--policies", test::kPolicies, "--config", config, "--max-reasoning-tokens",
+                                "16", "--otlp-endpoint", receiver.url()});
+    const std::string trace_id = new_trace_id();
+    httplib::Client client("127.0.0.1", server.port());
+    const httplib::Headers headers = {{"traceparent", "00-" + trace_id + "-" + new_span_id() + "-01"}};
+    const json body = {{"policies", {"spam"}}, {"mode", "reason"}, {"content", "a note to the neighbours"}};
+    const auto r = client.Post("/v1/classify", headers, body.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+
+    const std::vector<std::string> steps = {"queue wait", "prefill", "reasoning", "answer"};
+    std::vector<std::string> names = steps;
+    names.push_back("POST /v1/classify");
+    const std::vector<json> spans = receiver.spans_of(trace_id, names);
+    const json* request = named(spans, "POST /v1/classify");
+    ASSERT_NE(request, nullptr) << receiver.everything();
+    int64_t ended = 0;
+    for (const std::string& name : steps) {
+        const json* step = named(spans, name);
+        ASSERT_NE(step, nullptr) << name << ": " << receiver.everything();
+        EXPECT_EQ((*step)["parentSpanId"], (*request)["spanId"]) << name;
+        const int64_t start = std::stoll((*step)["startTimeUnixNano"].get<std::string>());
+        const int64_t end = std::stoll((*step)["endTimeUnixNano"].get<std::string>());
+        EXPECT_LE(start, end) << name;
+        EXPECT_LE(ended, start) << name << " began before the step before it ended";
+        ended = end;
+    }
+    EXPECT_TRUE(attribute(*named(spans, "prefill"), "gen_ai.usage.input_tokens").has_value());
+    EXPECT_TRUE(attribute(*named(spans, "answer"), "gen_ai.usage.output_tokens").has_value());
+}
+
 TEST(TracingConfig, RefusesBadFields) {
     const std::vector<std::pair<std::string, std::string>> bad = {
         {"tracing:\n  endpoint: ftp://collector\n", "endpoint"},

@@ -12,6 +12,7 @@
 #include "harmony/classification.h"
 #include "harmony/content_room.h"
 #include "llama/engine_context.h"
+#include "llama/job_spans.h"
 #include "llama/model.h"
 #include "llama/prefix_cache.h"
 #include "llama/sampler.h"
@@ -71,6 +72,7 @@ private:
         int n_past = 0;
         int batch_index = -1;  // where this slot's logits are in the last batch
         SamplerPtr sampler;
+        JobTimes times;  // its steps, for its trace's spans
     };
 
     void run();
@@ -189,6 +191,7 @@ void EmbeddedEngine::Impl::finish(Slot& slot, Verdict verdict) {
         cancelled_.erase(slot.id);
         stats_.generated_tokens += static_cast<uint64_t>(verdict.usage.completion_tokens);
     }
+    report_job_spans(slot.job ? slot.job->job().tracing : Tracing{}, slot.times, verdict, unix_nanos());
     const int seq = slot.seq;
     slot = Slot{};
     slot.seq = seq;
@@ -242,6 +245,7 @@ void EmbeddedEngine::Impl::admit(Queued q, Slot& slot) {
     slot.id = q.id;
     slot.done = std::move(q.done);
     slot.submitted = q.submitted;
+    slot.times = admitted_now(q.submitted);
     slot.phase = Phase::prompt;
     harmony::Classification& job = slot.job.emplace(std::move(q.job), options_.max_reasoning_tokens);
     const PromptTokens& tokens = model_->tokens();
@@ -302,6 +306,7 @@ void EmbeddedEngine::Impl::admit(Queued q, Slot& slot) {
 
 void EmbeddedEngine::Impl::start_answer(Slot& slot) {
     slot.phase = Phase::answer;
+    slot.times.answering = unix_nanos();
     slot.pending = final_header_;
     slot.sampler =
         make_sampler(model_->vocab(), &slot.job->answer_grammar(), &control_tokens_, slot.job->job().seed);
@@ -387,6 +392,7 @@ void EmbeddedEngine::Impl::after_decode(Slot& slot) {
     }
     if (const auto stop = should_stop(slot)) return finish(slot, job.stopped(*stop));
 
+    if (slot.phase == Phase::prompt) slot.times.prefilled = unix_nanos();
     if (slot.phase == Phase::prompt) slot.phase = Phase::analysis;
     llama_token token = LLAMA_TOKEN_NULL;
     try {
