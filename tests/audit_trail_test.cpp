@@ -149,10 +149,14 @@ TEST_F(AuditTrail, IsAppendOnlyAndItsChainShowsARowChangedBehindTheTriggers) {
     ASSERT_EQ(verify.status, 200) << verify.text;
     EXPECT_EQ(verify.body["events"], 3);
     EXPECT_TRUE(verify.body["intact"].get<bool>());
+    EXPECT_EQ(verify.body["head"].get<std::string>().size(), 64u);
 
     storage::Database db(db_.string());
     EXPECT_THROW(db.exec("UPDATE audit_events SET actor = 'someone else'"), StoreError);
     EXPECT_THROW(db.exec("DELETE FROM audit_events"), StoreError);
+    if (db.engine() == storage::Engine::postgres) {
+        EXPECT_THROW(db.exec("TRUNCATE audit_events"), StoreError);
+    }
     EXPECT_EQ(events().size(), 3u);
 
     // Someone with the database's owner role can drop the triggers; the chain still tells.

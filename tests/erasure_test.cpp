@@ -126,6 +126,13 @@ TEST_F(Erasure, ByContentHashAndByRequestIdAcrossPolicies) {
     EXPECT_EQ(decisions("text=words").size(), 0u);
     EXPECT_EQ(decisions("policy=spam").size(), 3u);  // the rows stay
     (void)first;
+
+    // Asked again, the log still names every row (for their reviews and runs), erased before.
+    storage::DecisionLog log(db_.string(), true);
+    const storage::ErasedDecisions again = log.erase(storage::ErasureKey::content_sha256, hash);
+    EXPECT_EQ(again.ids.size(), 3u);
+    EXPECT_EQ(again.hashes, std::vector<std::string>{hash});
+    EXPECT_EQ(again.newly_erased, 0u);
 }
 
 TEST_F(Erasure, RefusesWhatItCannotReadAndCallersWhoAreNotAdmins) {

@@ -1,7 +1,7 @@
 // Activity: the audit trail (GET /v1/audit), newest first: who changed what, when and from where,
 // filtered by kind of change, person and dates, "Older" for the next page; and whether the trail's
 // hash chain is intact (GET /v1/audit/verify). The filters live in the URL, as the decisions' do.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, describe } from "./api";
 import { when } from "./decisions";
 import { href, navigate } from "./route";
@@ -119,8 +119,11 @@ export function Activity({ query }: { query: URLSearchParams }) {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
+  // Which filter's pages are wanted: an "Older" still loading when the filter changes is dropped.
+  const generation = useRef(0);
 
   const load = (before: number | null, signal?: AbortSignal) => {
+    const mine = generation.current;
     const q = new URLSearchParams({ limit: "50" });
     for (const k of fields) if (asked[k]) q.set(k, asked[k]);
     if (before !== null) q.set("before", String(before));
@@ -128,12 +131,13 @@ export function Activity({ query }: { query: URLSearchParams }) {
     setError(null);
     api<AuditPage>(`/v1/audit?${q}`, { signal }).then(
       (page) => {
+        if (mine !== generation.current) return;
         setRows((old) => (before === null ? page.events : [...old, ...page.events]));
         setNext(page.next_before);
         setLoading(false);
       },
       (e) => {
-        if (signal?.aborted) return;
+        if (signal?.aborted || mine !== generation.current) return;
         setError(describe(e));
         setLoading(false);
       },
@@ -141,6 +145,7 @@ export function Activity({ query }: { query: URLSearchParams }) {
   };
   useEffect(() => {
     document.title = "Activity · arbiter";
+    generation.current += 1;
     setForm(asked);
     const abort = new AbortController();
     load(null, abort.signal);

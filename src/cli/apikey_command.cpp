@@ -86,6 +86,9 @@ int run(const ApiKeyArgs& a) {
         return kExitBadInput;
     }
     try {
+        for (const std::string& limit : a.limits)
+            if (limit.find_first_of(" \t\r\n#") != std::string::npos)
+                throw service::ApiKeyError("one NAME=VALUE per --limit, without spaces, not '" + limit + "'");
         service::parse_key_limits(limit_words(a));
     } catch (const service::ApiKeyError& e) {
         std::fprintf(stderr, "arbiter apikey: --limit: %s\n", e.what());

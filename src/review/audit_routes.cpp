@@ -46,6 +46,7 @@ void add_audit_routes(Router& router, ServiceContext& context) {
                    send_json(res, 200,
                              {{"events", check.events},
                               {"intact", !check.first_break},
+                              {"head", check.head},
                               {"first_break", check.first_break ? nlohmann::ordered_json(*check.first_break)
                                                                 : nlohmann::ordered_json()}});
                });

@@ -40,6 +40,8 @@ CREATE OR REPLACE FUNCTION arbiter_audit_append_only() RETURNS trigger LANGUAGE 
 $$ BEGIN RAISE EXCEPTION 'audit_events is append-only'; END $$;
 CREATE OR REPLACE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
 FOR EACH ROW EXECUTE FUNCTION arbiter_audit_append_only();
+CREATE OR REPLACE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+FOR EACH STATEMENT EXECUTE FUNCTION arbiter_audit_append_only();
 )sql";
 
 void create_audit_events(Database& db) {
@@ -51,11 +53,16 @@ constexpr Migration kMigrations[] = {create_audit_events};
 
 constexpr std::string_view kColumns = "id, created_at, actor, address, action, target, detail, sha256";
 
-// The hash that chains a row to the one before it. Fields are joined with a separator no field
-// holds unescaped (detail is JSON; the others are names and addresses), so no two rows hash alike.
+// The hash that chains a row to the one before it. Each field is preceded by its length, so no
+// text moved from one field to the next (a target is a caller's words) hashes alike.
 std::string chained_hash(const std::string& previous, const std::array<std::string, 6>& fields) {
     std::string data = previous;
-    for (const std::string& field : fields) data += '\x1f' + field;
+    for (const std::string& field : fields) {
+        data += '\n';
+        data += std::to_string(field.size());
+        data += ':';
+        data += field;
+    }
     return sha256_hex(data);
 }
 
@@ -139,6 +146,7 @@ AuditCheck AuditLog::verify() {
         }
         previous = stored;
     }
+    check.head = previous;
     return check;
 }
 

@@ -10,9 +10,11 @@
 // run.cancel, key.create, key.revoke, decisions.erase, retention.pass); target names what changed
 // ("policy:self-harm", "run:...", "key:ci"); detail is a JSON object of the rest.
 //
-// Append-only twice over: triggers refuse UPDATE and DELETE on either engine, and each row's
-// sha256 hashes the previous row's with its own fields, so that a row changed or removed by
-// someone who dropped the triggers breaks the chain that verify() walks.
+// Append-only twice over: triggers refuse UPDATE and DELETE on either engine (and TRUNCATE on
+// PostgreSQL), and each row's sha256 hashes the previous row's with its own fields, so that a row
+// changed or removed by someone who dropped the triggers breaks the chain that verify() walks. The
+// chain has no secret: the newest rows removed, or every hash recomputed, show only against a head
+// (the last hash) kept outside the database.
 
 #include <cstdint>
 #include <mutex>
@@ -48,6 +50,7 @@ struct AuditQuery {
 struct AuditCheck {
     size_t events = 0;                   // rows walked
     std::optional<int64_t> first_break;  // the first row whose hash does not follow; nullopt: intact
+    std::string head;                    // the last row's hash ("" when empty), to keep elsewhere
 };
 
 class AuditLog {

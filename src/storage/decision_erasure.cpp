@@ -1,7 +1,9 @@
 // DecisionLog's erasure and retention (decision_log.h): content erased on request or after a
 // while, rows deleted after longer, and the space given back.
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "storage/decision_log.h"
 
@@ -10,6 +12,8 @@ namespace arbiter::storage {
 namespace {
 
 constexpr size_t kErasureBatch = 500;
+constexpr int kPagesPerVacuum = 2000;
+constexpr std::chrono::milliseconds kVacuumPause{20};
 
 // " AND policy_id = ?n" or " AND policy_id NOT IN (?n, ...)", its values appended to `values`.
 std::string scope_sql(const PolicyScope& scope, std::vector<std::string>& values) {
@@ -47,7 +51,7 @@ ErasedDecisions DecisionLog::erase_rows(const std::string& where, const std::vec
     Database::Transaction transaction(db_);
     Statement select =
         db_.prepare("SELECT id, content_sha256, verdict FROM decisions WHERE erased_at IS NULL" + where +
-                    " ORDER BY id LIMIT " + std::to_string(batch));
+                    " ORDER BY created_at LIMIT " + std::to_string(batch));
     for (size_t i = 0; i < values.size(); ++i)
         select.bind(static_cast<int>(i) + 1, std::string_view(values[i]));
     struct Row {
@@ -62,6 +66,7 @@ ErasedDecisions DecisionLog::erase_rows(const std::string& where, const std::vec
         "UPDATE decisions SET content = NULL, rationale = NULL, verdict = ?2, erased_at = ?3 WHERE id = ?1");
     const std::string now = utc_timestamp_now();
     ErasedDecisions erased;
+    erased.newly_erased = rows.size();
     std::set<std::string> hashes;
     for (const Row& row : rows) {
         update.bind(1, row.id)
@@ -81,19 +86,25 @@ ErasedDecisions DecisionLog::erase(ErasureKey key, const std::string& value) {
                                     : key == ErasureKey::item_id      ? "item_id"
                                                                       : "request_id";
     const std::string where = " AND " + std::string(column) + " = ?1";
-    ErasedDecisions all;
-    std::set<std::string> hashes;
-    for (;;) {
-        ErasedDecisions batch;
-        {
-            std::lock_guard lock(mutex_);
-            batch = erase_rows(where, {value}, kErasureBatch);
-        }
-        all.ids.insert(all.ids.end(), batch.ids.begin(), batch.ids.end());
-        for (std::string& hash : batch.hashes)
-            if (hashes.insert(hash).second) all.hashes.push_back(std::move(hash));
-        if (batch.ids.size() < kErasureBatch) return all;
+    size_t newly = 0;
+    for (size_t n = kErasureBatch; n == kErasureBatch; newly += n) {
+        std::lock_guard lock(mutex_);
+        n = erase_rows(where, {value}, kErasureBatch).newly_erased;
     }
+    // Every row it names, erased now or before (by retention, or an earlier request that stopped
+    // part way): their reviews and runs are erased by the ids and hashes, whatever the rows say.
+    ErasedDecisions all;
+    all.newly_erased = newly;
+    std::set<std::string> hashes;
+    std::lock_guard lock(mutex_);
+    Statement select = db_.prepare("SELECT id, content_sha256 FROM decisions WHERE 1 = 1" + where);
+    select.bind(1, std::string_view(value));
+    while (select.step()) {
+        all.ids.push_back(select.integer(0));
+        if (std::string hash = select.text(1).value_or(""); hashes.insert(hash).second)
+            all.hashes.push_back(std::move(hash));
+    }
+    return all;
 }
 
 ErasedDecisions DecisionLog::erase_before(const std::string& cutoff, const PolicyScope& scope, size_t batch) {
@@ -121,8 +132,21 @@ size_t DecisionLog::delete_before(const std::string& cutoff, const PolicyScope& 
 
 void DecisionLog::reclaim_space() {
     if (db_.engine() != Engine::sqlite) return;
+    // A few thousand pages at a time, each a write of its own: a year's worth freed at once would
+    // hold the write lock for as long as giving all of it back takes.
+    for (bool more = true; more;) {
+        {
+            std::lock_guard lock(mutex_);
+            db_.exec("PRAGMA incremental_vacuum(" + std::to_string(kPagesPerVacuum) + ")");
+            Statement free_pages = db_.prepare("PRAGMA freelist_count");
+            more = free_pages.step() && free_pages.integer(0) > 0;
+        }
+        if (more) std::this_thread::sleep_for(kVacuumPause);
+    }
+    // The erased content's old pages wait in the write-ahead log until a checkpoint copies the new
+    // ones over; PASSIVE never waits for readers.
     std::lock_guard lock(mutex_);
-    db_.exec("PRAGMA incremental_vacuum");
+    db_.exec("PRAGMA wal_checkpoint(PASSIVE)");
 }
 
 }  // namespace arbiter::storage

@@ -67,12 +67,14 @@ void create_decisions(Database& db) {
 }
 
 // Version 2: the W3C trace a decision was made in (empty: none), and when its content was erased
-// (storage/erasure.h; NULL: never).
+// (decision_erasure.cpp; NULL: never).
 void add_trace_and_erasure(Database& db) {
     db.exec("ALTER TABLE decisions ADD COLUMN trace_id TEXT");
     db.exec("ALTER TABLE decisions ADD COLUMN erased_at TEXT");
     db.exec("CREATE INDEX IF NOT EXISTS decisions_content ON decisions(content_sha256)");
     db.exec("CREATE INDEX IF NOT EXISTS decisions_item ON decisions(item_id)");
+    // What retention has still to erase, oldest first, without walking what it erased before.
+    db.exec("CREATE INDEX IF NOT EXISTS decisions_unerased ON decisions(created_at) WHERE erased_at IS NULL");
 }
 
 constexpr Migration kMigrations[] = {create_decisions, add_trace_and_erasure};

@@ -15,7 +15,7 @@
 // text that judged; shadow is 1 for a verdict of a policy's shadow version (service/shadow.h),
 // logged beside the live verdict of the same request and item, never returned to the caller.
 // trace_id is the W3C trace the request was made in; erased_at is when retention or an erasure
-// request removed the content (storage/erasure.h). Logs written before these columns existed get
+// request removed the content (decision_erasure.cpp). Logs written before these columns existed get
 // them (NULL, 0) when opened. On PostgreSQL the
 // types are its own (BIGINT ids, DOUBLE PRECISION), the SQL the same but where noted.
 
@@ -91,6 +91,7 @@ enum class ErasureKey { content_sha256, item_id, request_id };
 struct ErasedDecisions {
     std::vector<int64_t> ids;
     std::vector<std::string> hashes;  // distinct
+    size_t newly_erased = 0;          // of `ids`, those whose content was still kept
 };
 
 // The policies a retention rule covers: one, or every policy but those with rules of their own.
@@ -136,7 +137,8 @@ public:
     // and sets erased_at; the hash, the verdict and everything else stay. Each batch is one short
     // transaction, so that recording waits at most for one batch.
     //
-    // Erases every decision `key` names (shadow verdicts included) whose content is still kept.
+    // Erases every decision `key` names (shadow verdicts included) whose content is still kept;
+    // returns every decision it names, erased now or before, for their reviews and runs.
     ErasedDecisions erase(ErasureKey key, const std::string& value);
     // Erases up to `batch` decisions in `scope` created before `cutoff` whose content is still kept.
     ErasedDecisions erase_before(const std::string& cutoff, const PolicyScope& scope, size_t batch);

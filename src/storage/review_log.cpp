@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "storage/decision_log.h"
 #include "storage/migrations.h"
@@ -37,7 +38,12 @@ void create_reviews(Database& db) {
     db.exec("CREATE INDEX IF NOT EXISTS reviews_decision ON reviews (decision_id)");
 }
 
-constexpr Migration kMigrations[] = {create_reviews};
+// Version 2: erasure finds a content's reviews by its hash (service/content_erasure.h).
+void index_content(Database& db) {
+    db.exec("CREATE INDEX IF NOT EXISTS reviews_content ON reviews (content_sha256)");
+}
+
+constexpr Migration kMigrations[] = {create_reviews, index_content};
 
 }  // namespace
 
@@ -142,17 +148,23 @@ std::vector<LabelledItem> labelled_set(const std::vector<Review>& reviews) {
     return items;
 }
 
-std::vector<int64_t> ReviewLog::erase(const std::vector<int64_t>& decisions,
-                                      const std::vector<std::string>& hashes) {
+ErasedReviews ReviewLog::erase(const std::vector<int64_t>& decisions,
+                               const std::vector<std::string>& hashes) {
     const std::lock_guard lock(mutex_);
     db_.ensure_usable();
     Database::Transaction transaction(db_);
-    std::vector<int64_t> erased;
+    ErasedReviews erased;
+    std::set<int64_t> seen;
     const auto run = [&](std::string_view where, const auto& value) {
         Statement update = db_.prepare("UPDATE reviews SET content = ?2, note = '' WHERE " +
                                        std::string(where) + " = ?1 AND content <> ?2 RETURNING id");
         update.bind(1, value).bind(2, kErasedContent);
-        while (update.step()) erased.push_back(update.integer(0));
+        while (update.step()) ++erased.newly_erased;
+        // Those erased before too: a run may still show them.
+        Statement select = db_.prepare("SELECT id FROM reviews WHERE " + std::string(where) + " = ?1");
+        select.bind(1, value);
+        while (select.step())
+            if (seen.insert(select.integer(0)).second) erased.ids.push_back(select.integer(0));
     };
     for (const int64_t id : decisions) run("decision_id", id);
     for (const std::string& hash : hashes) run("content_sha256", std::string_view(hash));

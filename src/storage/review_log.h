@@ -65,6 +65,11 @@ std::vector<LabelledItem> labelled_set(const std::vector<Review>& reviews);
 // review.
 std::string labelled_item_id(const Review& first);
 
+struct ErasedReviews {
+    std::vector<int64_t> ids;
+    size_t newly_erased = 0;  // of `ids`, those whose content was still kept
+};
+
 class ReviewLog {
 public:
     // Opens (creating the table where missing). Throws StoreError.
@@ -77,9 +82,9 @@ public:
     // The reviews of one logged decision, oldest first.
     std::vector<Review> of_decision(int64_t decision_id);
     // Erases the content and note of the reviews of `decisions` or of content hashing to one of
-    // `hashes` (storage/erasure): the label, reviewer and hash stay; the review leaves labelled sets.
-    // Returns the ids of the reviews erased.
-    std::vector<int64_t> erase(const std::vector<int64_t>& decisions, const std::vector<std::string>& hashes);
+    // `hashes` (service/content_erasure.h): the label, reviewer and hash stay; the review leaves
+    // labelled sets. Returns every review they name, erased now or before.
+    ErasedReviews erase(const std::vector<int64_t>& decisions, const std::vector<std::string>& hashes);
 
 private:
     std::vector<Review> select(std::string_view where, const std::function<void(Statement&)>& bind);

@@ -85,7 +85,7 @@ public:
     void release(const std::string& id, const std::string& instance);
     Cancelled cancel(const std::string& id);
     // Erases the content shown for the items `item_ids` names ("decision-12", "review-7") in every
-    // finished run's results (storage/erasure): the item stays, its content null. Returns how
+    // finished run's results (service/content_erasure.h): the item stays, its content null. Returns how
     // many runs changed.
     size_t erase_items(const std::set<std::string>& item_ids);
 

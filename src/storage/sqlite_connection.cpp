@@ -86,10 +86,13 @@ public:
                 inode_ = st.st_ino;
             }
             if (!writable) return;
-            // Pages that retention and erasure free go back to the file system (storage/erasure.h)
+            // Pages that retention and erasure free go back to the file system (decision_erasure.cpp)
             // rather than wait in the file for reuse. SQLite takes the setting only before the first
             // table is made: a file made by an older arbiter keeps its pages until `arbiter db vacuum`.
             exec("PRAGMA auto_vacuum=INCREMENTAL");
+            // Erased content is overwritten in the pages that held it, where that costs no extra
+            // write, rather than left readable in the file's free space.
+            exec("PRAGMA secure_delete=FAST");
             exec("PRAGMA journal_mode=WAL");
             // WAL with synchronous=NORMAL: a committed transaction survives the process crashing;
             // only an OS crash or power loss can lose the last few, and never corrupts the file.
