@@ -202,5 +202,27 @@ TEST(RateLimits, AKeyInTheDatabaseHasTheLimitsItWasMadeWith) {
     EXPECT_EQ(test::send(server.port(), "GET", "/v1/policies", "", key.str()).status, 429);
 }
 
+// Perspective's clients send their key as ?key=, where the router does not look: the route counts
+// it against the key's limit itself, and refuses in Google's error shape.
+TEST(RateLimits, PerspectivesKeyInTheQueryIsLimitedToo) {
+    const LimitedKeys keys("requests_per_second=0.1 burst=1");
+    const std::string config =
+        test::write_config("limits-perspective", "perspective:\n  attributes: {TOXICITY: spam}\n");
+    test::ServerProcess server(test::fresh_db("limits-perspective"),
+                               {"--policies", test::kPolicies, "--api-keys", keys.file, "--config", config});
+    const std::string body =
+        R"({"comment": {"text": "hello there"}, "requestedAttributes": {"TOXICITY": {}}})";
+    const auto analyze = [&](const std::string& key) {
+        return test::send(server.port(), "POST", "/v1alpha1/comments:analyze?key=" + key, body);
+    };
+    ASSERT_EQ(analyze(keys.slow).status, 200);
+    const test::Reply refused = analyze(keys.slow);
+    EXPECT_EQ(refused.status, 429) << refused.text;
+    EXPECT_EQ(refused.body["error"]["status"], "RESOURCE_EXHAUSTED");
+    EXPECT_TRUE(refused.headers.contains("Retry-After"));
+    EXPECT_EQ(refused.headers.find("x-ratelimit-remaining-requests")->second, "0");
+    EXPECT_EQ(analyze(keys.fast).status, 200);  // another key goes on
+}
+
 }  // namespace
 }  // namespace arbiter

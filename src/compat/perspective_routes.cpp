@@ -145,12 +145,21 @@ void suggest(ServiceContext& context, const ApiKeyEntry& caller, const HttpReque
 
 // The caller authorized by its key, and every refusal in Google's error shape, which Perspective's
 // clients parse.
-Handler google_errors(ServiceContext& context, const KeyRing* keys,
+Handler google_errors(ServiceContext& context, const Router& router,
                       void (*handler)(ServiceContext&, const ApiKeyEntry&, const HttpRequest&,
                                       HttpResponse&)) {
-    return [&context, keys, handler](const HttpRequest& req, HttpResponse& res) {
+    return [&context, &router, handler](const HttpRequest& req, HttpResponse& res) {
         try {
-            handler(context, authorize_key(keys, req), req, res);
+            const ApiKeyEntry caller = authorize_key(router.keys(), req);
+            // The key's rate limit, as the router counts the rest of the API's requests: this route
+            // takes its key from the query, where the router does not look.
+            if (std::optional<HttpResponse> refusal =
+                    router.keys() ? router.count_request(caller) : std::nullopt) {
+                res = std::move(*refusal);  // its Retry-After, x-ratelimit-* headers and hold
+                return send_google_error(res, 429,
+                                         "Quota exceeded: key '" + caller.name + "' is over its rate limit.");
+            }
+            handler(context, caller, req, res);
         } catch (const ServiceError& e) {
             res = {};
             const Refusal refusal = e.refusal();
@@ -170,9 +179,9 @@ Handler google_errors(ServiceContext& context, const KeyRing* keys,
 
 void add_perspective_routes(Router& router, ServiceContext& context) {
     router.add("POST", "/v1alpha1/comments:analyze", std::nullopt, Cost::blocking,
-               google_errors(context, router.keys(), analyze));
+               google_errors(context, router, analyze));
     router.add("POST", "/v1alpha1/comments:suggestscore", std::nullopt, Cost::blocking,
-               google_errors(context, router.keys(), suggest));
+               google_errors(context, router, suggest));
     router.add(
         "GET", "/$discovery/rest", std::nullopt, Cost::quick, [](const HttpRequest& req, HttpResponse& res) {
             const std::string host = req.header("Host");

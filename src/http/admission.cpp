@@ -54,8 +54,13 @@ std::optional<HttpResponse> Admission::admit(HttpRequest& request, std::optional
     }
     request.caller = key.name;
     request.caller_role = std::string(to_string(key.role));
-    request.caller_limit = key.rate_limit ? over(*key.rate_limit, default_limit_) : default_limit_;
-    counted = buckets_.request(key.name, request.caller_limit, RateBuckets::Clock::now(), utc_day_now());
+    request.caller_limit = limit_of(key);
+    return count(key, request.caller_limit, counted);
+}
+
+std::optional<HttpResponse> Admission::count(const ApiKeyEntry& key, const RateLimit& limit,
+                                             RateDecision& counted) {
+    counted = buckets_.request(key.name, limit, RateBuckets::Clock::now(), utc_day_now());
     if (counted.admitted) return std::nullopt;
     HttpResponse refusal;
     const double wait = std::clamp(counted.retry_after_seconds, 0.001, 86400.0 * 366);

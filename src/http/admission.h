@@ -30,6 +30,14 @@ public:
     std::optional<HttpResponse> admit(HttpRequest& request, std::optional<Role> needed,
                                       RateDecision& counted);
 
+    // Counts a request of `key` (which a route checked itself: Perspective's ?key=) against its
+    // rate limit, `limit` (its own over the default); the refusal when it is over.
+    std::optional<HttpResponse> count(const ApiKeyEntry& key, const RateLimit& limit, RateDecision& counted);
+    // `key`'s limit: its own fields over the configuration's default.
+    RateLimit limit_of(const ApiKeyEntry& key) const {
+        return key.rate_limit ? over(*key.rate_limit, default_limit_) : default_limit_;
+    }
+
     // OpenAI's x-ratelimit-* headers for `counted`, when the key has a request limit.
     static void add_rate_headers(HttpResponse& response, const RateDecision& counted);
 

@@ -110,6 +110,12 @@ public:
     // ?key=): they register with no role and check it themselves. Null without keys; lives as long
     // as the router.
     const KeyRing* keys() const { return admission_->keys(); }
+    // Counts a request of `key`, which its route authorized itself (Perspective's ?key=), against
+    // the key's rate limit: the 429 when it is over (http/admission.h).
+    std::optional<HttpResponse> count_request(const ApiKeyEntry& key) const {
+        RateDecision counted;
+        return admission_->count(key, admission_->limit_of(key), counted);
+    }
     // Puts `keys` in force for the requests that follow; false (and nothing changes) on a router
     // started without keys, which stays open to loopback callers only.
     bool replace_keys(ApiKeys keys);
