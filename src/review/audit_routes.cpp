@@ -1,4 +1,3 @@
-#include <set>
 
 #include "core/service_error.h"
 #include "http/http_reply.h"
@@ -9,16 +8,8 @@ namespace arbiter::service {
 
 namespace {
 
-constexpr std::string_view kKnown = "action, actor, target, since, until, before, limit";
-
 storage::AuditQuery audit_query(const HttpRequest& req) {
-    static const std::set<std::string> known = {"action", "actor",  "target", "since",
-                                                "until",  "before", "limit"};
-    for (const auto& [key, value] : req.query) {
-        if (!known.contains(key))
-            throw ServiceError(Refusal::invalid,
-                               "unknown parameter '" + key + "' (known: " + std::string(kKnown) + ")");
-    }
+    only_parameters(req, {"action", "actor", "target", "since", "until", "before", "limit"});
     storage::AuditQuery query;
     if (const auto action = req.param("action"); action && !action->empty()) query.action = *action;
     if (const auto actor = req.param("actor"); actor && !actor->empty()) query.actor = *actor;

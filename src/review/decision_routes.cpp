@@ -1,5 +1,3 @@
-#include <set>
-
 #include "core/service_error.h"
 #include "http/http_reply.h"
 #include "review/decision_statement.h"
@@ -11,8 +9,6 @@ namespace arbiter::service {
 
 namespace {
 
-constexpr std::string_view kKnown = "policy, version, violation, since, until, text, before, limit";
-
 // The {id} of a decision route, or a 400.
 int64_t decision_id(const HttpRequest& req) {
     const std::string& text = req.path_params[0];
@@ -23,13 +19,7 @@ int64_t decision_id(const HttpRequest& req) {
 }
 
 storage::DecisionQuery decision_query(const HttpRequest& req) {
-    static const std::set<std::string> known = {"policy", "version", "violation", "since",
-                                                "until",  "text",    "before",    "limit"};
-    for (const auto& [key, value] : req.query) {
-        if (!known.contains(key))
-            throw ServiceError(Refusal::invalid,
-                               "unknown parameter '" + key + "' (known: " + std::string(kKnown) + ")");
-    }
+    only_parameters(req, {"policy", "version", "violation", "since", "until", "text", "before", "limit"});
     storage::DecisionQuery query;
     if (const auto policy = req.param("policy")) query.policy = *policy;
     if (const auto version = req.param("version"))

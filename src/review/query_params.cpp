@@ -1,5 +1,6 @@
 #include "review/query_params.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -32,6 +33,15 @@ int64_t positive(const std::string& name, const std::string& value) {
     const std::optional<int> n = whole_number(value);
     if (!n || *n < 1) throw ServiceError(Refusal::invalid, name + " must be a whole number from 1");
     return *n;
+}
+
+void only_parameters(const HttpRequest& req, std::initializer_list<std::string_view> known) {
+    for (const auto& [key, value] : req.query) {
+        if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+        std::string names;
+        for (const std::string_view name : known) names += (names.empty() ? "" : ", ") + std::string(name);
+        throw ServiceError(Refusal::invalid, "unknown parameter '" + key + "' (known: " + names + ")");
+    }
 }
 
 int page_limit(const HttpRequest& req, int fallback) {

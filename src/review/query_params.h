@@ -3,6 +3,7 @@
 // message naming the parameter.
 
 #include <cstdint>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -16,6 +17,10 @@ namespace arbiter::service {
 // invalid naming `name` for anything else. With `end_of_day`, a bare date means to the end of that
 // day (a person searching "to 1 December" means all of it), so it becomes the start of the next.
 std::string time_bound(const std::string& name, const std::string& value, bool end_of_day);
+
+// ServiceError invalid naming the first of `req`'s query parameters that is not one of `known`,
+// and listing them.
+void only_parameters(const HttpRequest& req, std::initializer_list<std::string_view> known);
 
 // A whole number from 1, or ServiceError invalid naming the parameter.
 int64_t positive(const std::string& name, const std::string& value);
